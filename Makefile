@@ -1,0 +1,65 @@
+# dynlib — the two commands for a fresh Debian machine are `make run` and `make test`.
+JOBS      ?= 2
+BUILD     ?= build
+BUILD_SAN ?= build-asan
+BUILD_FUZZ?= build-fuzz
+BUILD_BENCH?= build-bench
+FUZZ_SECONDS ?= 20
+CMAKE_GEN := -G Ninja
+RUN_MODEL ?= builtin://ode/lorenz
+
+.PHONY: all setup build run test test-unit test-asan fuzz fuzz-smoke bench format lint clean install
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja: | setup
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: setup $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/dynlib model validate $(RUN_MODEL)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(BUILD_SAN)/build.ninja: | setup
+	cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DDYNLIB_SANITIZE=ON
+
+test-asan: setup $(BUILD_SAN)/build.ninja
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+$(BUILD_FUZZ)/build.ninja: | setup
+	CXX=clang++ cmake -S . -B $(BUILD_FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDYNLIB_FUZZ=ON
+
+# Bounded fuzzing: each target runs FUZZ_SECONDS; `make fuzz FUZZ_SECONDS=600` for a long session.
+fuzz: setup $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	bash scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+test: test-unit test-asan fuzz
+
+$(BUILD_BENCH)/build.ninja: | setup
+	cmake -S . -B $(BUILD_BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DDYNLIB_BENCH=ON -DDYNLIB_TESTS=OFF
+
+bench: setup $(BUILD_BENCH)/build.ninja
+	cmake --build $(BUILD_BENCH) -j $(JOBS)
+	./$(BUILD_BENCH)/dynlib_bench
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+lint: build
+	git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH)

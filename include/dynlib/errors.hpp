@@ -1,0 +1,80 @@
+// Typed errors of dynlib (DESIGN rule 7). Every error a user can cause derives from DynlibError.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dynlib {
+
+// Where in a model file something is: 1-based line and column; 0 means "unknown".
+struct SourceLocation {
+  std::string file;  // path, URI, or "<inline>"
+  int line = 0;
+  int column = 0;
+};
+
+class DynlibError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A model that cannot be accepted: syntax, schema or semantic error. what() is the full diagnostic
+// ("file:line:col: error: message", the source line, a caret, and a hint such as a did-you-mean).
+class ModelError : public DynlibError {
+ public:
+  ModelError(std::string message, SourceLocation where, std::string source_line = {},
+             std::string hint = {});
+
+  const std::string& message() const noexcept { return message_; }
+  const SourceLocation& where() const noexcept { return where_; }
+  const std::string& source_line() const noexcept { return source_line_; }
+  const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  std::string message_;
+  SourceLocation where_;
+  std::string source_line_;
+  std::string hint_;
+};
+
+// A model URI that resolved to no readable file; lists every candidate that was tried.
+class ModelNotFoundError : public DynlibError {
+ public:
+  ModelNotFoundError(std::string uri, std::vector<std::string> candidates,
+                     std::string detail = {});
+
+  const std::string& uri() const noexcept { return uri_; }
+  const std::vector<std::string>& candidates() const noexcept { return candidates_; }
+
+ private:
+  std::string uri_;
+  std::vector<std::string> candidates_;
+};
+
+// jit=true was asked for but no working C++ compiler was found.
+class JITUnavailableError : public DynlibError {
+ public:
+  using DynlibError::DynlibError;
+};
+
+// The system compiler rejected generated code.
+class CompileError : public DynlibError {
+ public:
+  CompileError(std::string message, std::string diagnostics, std::string source_path);
+
+  const std::string& diagnostics() const noexcept { return diagnostics_; }
+  const std::string& source_path() const noexcept { return source_path_; }
+
+ private:
+  std::string diagnostics_;
+  std::string source_path_;
+};
+
+// The on-disk kernel cache could not be used as asked.
+class CacheError : public DynlibError {
+ public:
+  using DynlibError::DynlibError;
+};
+
+}  // namespace dynlib

@@ -1,0 +1,89 @@
+#include "support/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace dynlib::support {
+
+int edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment distance; two rows back are kept for transpositions.
+  const size_t n = a.size(), m = b.size();
+  std::vector<int> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (size_t j = 0; j <= m; ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= n; ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= m; ++j) {
+      const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[m];
+}
+
+std::string closest_match(std::string_view name, const std::vector<std::string>& candidates) {
+  std::string best;
+  int best_distance = 0;
+  for (const auto& c : candidates) {
+    if (c == name) continue;
+    const int d = edit_distance(name, c);
+    if (best.empty() || d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  // A typo changes a small fraction of a name: allow 1 edit for short names, up to 1/3 for long.
+  const int allowed = std::max<int>(1, static_cast<int>(std::max(name.size(), best.size())) / 3);
+  if (best.empty() || best_distance > allowed) return {};
+  return best;
+}
+
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  std::string best = closest_match(name, candidates);
+  return best.empty() ? std::string{} : "did you mean '" + best + "'?";
+}
+
+std::string expand_user_path(std::string_view path) {
+  std::string out;
+  size_t i = 0;
+  if (!path.empty() && path[0] == '~' && (path.size() == 1 || path[1] == '/')) {
+    const char* home = std::getenv("HOME");
+    out += home ? home : "";
+    i = 1;
+  }
+  while (i < path.size()) {
+    if (path[i] != '$') {
+      out += path[i++];
+      continue;
+    }
+    std::string var;
+    size_t j = i + 1;
+    if (j < path.size() && path[j] == '{') {
+      const size_t close = path.find('}', j);
+      if (close == std::string_view::npos) {
+        out += path.substr(i);
+        break;
+      }
+      var = std::string(path.substr(j + 1, close - j - 1));
+      j = close + 1;
+    } else {
+      while (j < path.size() && (std::isalnum(static_cast<unsigned char>(path[j])) || path[j] == '_'))
+        var += path[j++];
+    }
+    if (var.empty()) {
+      out += '$';
+      ++i;
+      continue;
+    }
+    const char* value = std::getenv(var.c_str());
+    out += value ? value : "";
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace dynlib::support
