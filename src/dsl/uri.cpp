@@ -98,9 +98,10 @@ void models_below(const std::string& root, std::vector<std::string>& out) {
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
-    if (!ends_with_toml(p.filename().string()) || !fs::is_regular_file(p, ec)) continue;
-    const fs::path target = fs::weakly_canonical(p, ec);
-    if (ec || !is_within(target, canon_root)) continue;
+    std::error_code entry_ec;  // a bad entry is skipped; it must not end the walk
+    if (!ends_with_toml(p.filename().string()) || !fs::is_regular_file(p, entry_ec)) continue;
+    const fs::path target = fs::weakly_canonical(p, entry_ec);
+    if (entry_ec || !is_within(target, canon_root)) continue;
     out.push_back(strip_toml(p.lexically_relative(root).generic_string()));
   }
 }
@@ -163,11 +164,21 @@ ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std:
     const std::string shown = candidate.string();
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(candidate, ec))) {
-      candidates.push_back(shown);
+      // "No such file" is the normal miss; anything else (e.g. a root without search permission)
+      // is worth showing, since the model may well be there.
+      const bool missing =
+          !ec || ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory;
+      candidates.push_back(missing ? shown
+                                   : fmt::format("{} (cannot access: {})", shown, ec.message()));
       continue;
     }
     const fs::path canon_root = fs::weakly_canonical(root.path, ec);
-    const fs::path target = fs::weakly_canonical(candidate, ec);
+    const fs::path target = ec ? fs::path() : fs::weakly_canonical(candidate, ec);
+    if (ec) {
+      // Cannot tell where it leads, so it cannot be shown to stay inside the root.
+      candidates.push_back(fmt::format("{} (cannot access: {})", shown, ec.message()));
+      continue;
+    }
     if (!is_within(target, canon_root))
       throw DynlibError(fmt::format(
           "refusing model URI '{}': '{}' resolves to '{}', outside root '{}' of tag '{}' "

@@ -334,5 +334,16 @@ TEST_F(UriTest, UnreadableFileNamesFileAndReason) {
   EXPECT_TRUE(contains(msg, "cannot read model file '" + file + "': Permission denied")) << msg;
 }
 
+TEST_F(UriTest, InaccessibleRootIsShownNotHidden) {
+  if (geteuid() == 0) GTEST_SKIP() << "root can search directories without permission bits";
+  a_.write("locked/m.toml", "m\n");
+  ::chmod((a_ / "locked").c_str(), 0);
+  set_model_path("t=" + (a_ / "locked"));
+  const auto e = not_found_of([] { resolve_model("t://m"); });
+  ::chmod((a_ / "locked").c_str(), 0755);  // so TempDir can clean up
+  ASSERT_EQ(e.candidates().size(), 1u);
+  EXPECT_TRUE(contains(e.candidates()[0], "(cannot access: Permission denied)")) << e.what();
+}
+
 }  // namespace
 }  // namespace dynlib::dsl
