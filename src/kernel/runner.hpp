@@ -1,0 +1,346 @@
+// The runner: one loop for fixed-step ODEs, adaptive ODEs and maps, written once over
+// (Stepper, Model). It never allocates and never throws (DESIGN rule 4): it returns a Status and
+// the wrapper grows buffers, re-enters, reports progress or stops.
+//
+// One iteration:
+//   1. stop checks: end reached (DONE), max_steps_end (EARLY_EXIT), step_budget (YIELD),
+//      *interrupt (USER_BREAK);
+//   2. capacity check, before anything changes: room for this step's record row and for the most
+//      event rows this iteration can log; else GROW_REC / GROW_EVT. Re-entering continues exactly
+//      as if the run had not returned (no lost or duplicated sample or event);
+//   3. start-phase events on the current state;
+//   4. the step, into scratch (y is untouched);
+//   5. non-finite guard (float types): NAN_DETECTED, y and t stay at the last good step;
+//   6. commit: push the old state into the lag ring, y = y_new, step++, t advances;
+//   7. end-phase events (lag(c, 1) is the pre-step state here, so crossings work);
+//   8. record if step % record_interval == 0 and t >= t_record_start.
+// Events: all conditions of a phase are evaluated on the same state, then the actions of the
+// events that fired run in declaration order, each atomic (see model.hpp). A fired event logs one
+// row (code, rec index, time, event_log values of the state its action sees) unless t <
+// t_record_start or evt_log == 0. Any action restarts the stepper's history.
+// Time: fixed-step and map time is t0 + step * dt (no drift); adaptive steps are clipped so the
+// last one lands exactly on t_end. Integration runs forward (dt > 0, t_end > t).
+#pragma once
+
+#include "lag.hpp"
+#include "math.hpp"
+#include "model.hpp"
+#include "run_args.hpp"
+#include "status.hpp"
+#include "steppers/common.hpp"
+#include "types.hpp"
+
+namespace dynlib::kernel {
+
+namespace detail {
+
+template <class Real>
+inline int bad_args(RunArgs<Real>& a, int reason) {
+  a.exit_reason = reason;
+  return BAD_ARGS;
+}
+
+// Entry checks; O(n_state + n_event + selections), once per call. Returns an ExitReason or 0.
+template <class Stepper, class Model, class Real>
+int check_args(const Model& m, const RunArgs<Real>& a) {
+  const int n = a.n_state;
+  if (n < 1 || n != m.n_state() || a.n_param != m.n_param() || a.n_aux != m.n_aux() ||
+      a.n_param < 0 || a.n_aux < 0 || !a.y || (a.n_param > 0 && !a.p))
+    return EXIT_BAD_SIZES;
+  const long long need_work = stepper_work_size(Stepper::info, n);
+  if (a.work_size < need_work || (need_work > 0 && !a.work)) return EXIT_BAD_WORKSPACE;
+  if (a.scratch_size < runner_scratch_size(n, a.n_param, a.n_aux) || !a.scratch ||
+      (m.n_event() > 0 && !a.evt_fired))
+    return EXIT_BAD_WORKSPACE;
+
+  int width = 0, depth = 0;
+  for (int s = 0; s < n; ++s) {
+    const int d = m.lag_depth(s);
+    if (d <= 0) continue;
+    if (width < a.lag_width && (!a.lag_state || a.lag_state[width] != s)) return EXIT_BAD_LAG;
+    ++width;
+    if (d > depth) depth = d;
+  }
+  if (width != a.lag_width || (width > 0 && (!a.lag_ring || a.lag_depth < depth || a.lag_head < 0 ||
+                                             a.lag_head >= a.lag_depth)))
+    return EXIT_BAD_LAG;
+
+  if (a.record) {
+    if (a.record_interval < 1 || a.rec_n_state < 0 || a.rec_n_aux < 0 || a.rec_count < 0 ||
+        a.rec_count > a.rec_cap ||
+        (a.rec_cap > 0 &&
+         (!a.rec_t || !a.rec_step || (a.rec_n_state + a.rec_n_aux > 0 && !a.rec_data))))
+      return EXIT_BAD_RECORD;
+    if ((a.rec_n_state > 0 && !a.rec_state_idx) || (a.rec_n_aux > 0 && !a.rec_aux_idx))
+      return EXIT_BAD_RECORD;
+    for (int j = 0; j < a.rec_n_state; ++j)
+      if (a.rec_state_idx[j] < 0 || a.rec_state_idx[j] >= n) return EXIT_BAD_RECORD;
+    for (int j = 0; j < a.rec_n_aux; ++j)
+      if (a.rec_aux_idx[j] < 0 || a.rec_aux_idx[j] >= a.n_aux) return EXIT_BAD_RECORD;
+  }
+  if (a.evt_log && m.n_event() > 0) {
+    if (a.evt_count < 0 || a.evt_count > a.evt_cap || a.evt_width < 0 ||
+        (a.evt_cap > 0 &&
+         (!a.evt_code || !a.evt_rec_index || !a.evt_time || (a.evt_width > 0 && !a.evt_data))))
+      return EXIT_BAD_EVENTS;
+    for (int e = 0; e < m.n_event(); ++e)
+      if (m.event_log_size(e) > a.evt_width) return EXIT_BAD_EVENTS;
+  }
+
+  if constexpr (Stepper::info.adaptive) {
+    if (!math::isfinite(a.t) || !math::isfinite(a.t_end) || !(a.atol >= 0) || !(a.rtol >= 0) ||
+        !(a.atol > 0 || a.rtol > 0) || !(a.safety > 0) || !(a.min_factor > 0) ||
+        !(a.max_factor >= 1) || !(a.dt_min >= 0) || !(a.dt_max >= 0))
+      return EXIT_BAD_STEP;
+  } else {
+    if (!(a.dt > 0) || !math::isfinite(a.dt) || !math::isfinite(a.t0)) return EXIT_BAD_STEP;
+  }
+  return 0;
+}
+
+template <class Stepper, class Model>
+int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
+  using Real = typename Model::real_t;
+  using Time = time_t_of<Real>;
+  constexpr bool kAdaptive = Stepper::info.adaptive;
+  constexpr long long kNoLimit = 0x7fffffffffffffffLL;
+
+  if (const int bad = check_args<Stepper>(m, a)) return bad_args(a, bad);
+
+  const int n = a.n_state;
+  const int n_param = a.n_param;
+  Real* const y = a.y;
+  Real* const p = a.p;
+  Real* const aux = a.scratch;
+  Real* const y_new = aux + a.n_aux;
+  Real* const y_out = y_new + n;
+  Real* const p_out = y_out + n;
+
+  StepCtx<Real> c;
+  c.n = n;
+  c.p = p;
+  c.lag.ring = a.lag_ring;
+  c.lag.width = a.lag_width;
+  c.lag.depth = a.lag_depth;
+  c.lag.head = a.lag_head;
+  c.work = a.work;
+  c.state = a.stepper_state;
+  c.atol = a.atol;
+  c.rtol = a.rtol;
+  c.dt_min = a.dt_min;
+  c.dt_max = a.dt_max;
+  c.safety = a.safety;
+  c.min_factor = a.min_factor;
+  c.max_factor = a.max_factor;
+  c.max_rejects = a.max_rejects;
+  c.controller = a.controller;
+  c.fail_reason = EXIT_NONE;
+  c.n_rhs = 0;
+  c.n_rejected = 0;
+
+  const int lag_width = a.lag_width;
+  Real* const lag_ring = a.lag_ring;
+  const int* const lag_state = a.lag_state;
+  auto push_lag = [&](const Real* state) {
+    Real* row = lag_ring + c.lag.head * lag_width;
+    for (int col = 0; col < lag_width; ++col) row[col] = state[lag_state[col]];
+    c.lag.head = c.lag.head + 1 == c.lag.depth ? 0 : c.lag.head + 1;
+  };
+
+  if (!a.started) {
+    a.reset |= RESET_STEPPER | RESET_LAG;
+    a.started = 1;
+  }
+  if (a.reset & RESET_LAG) {
+    c.lag.head = 0;
+    for (int r = 0; r < c.lag.depth && lag_width > 0; ++r) push_lag(y);
+  }
+  if (a.reset & RESET_STEPPER) Stepper::reset(c);
+  a.reset = 0;
+
+  Time t = a.t;
+  Time dt = a.dt;
+  long long step = a.step;
+  long long accepted = 0;
+  long long rec_count = a.rec_count;
+  long long evt_count = a.evt_count;
+  const Time t0 = a.t0;
+  const Time t_end = a.t_end;
+  const Time t_rec0 = a.t_record_start;
+
+  auto finish = [&](int status, int reason) {
+    a.t = t;
+    a.dt = dt;
+    a.step = step;
+    a.lag_head = c.lag.head;
+    a.rec_count = rec_count;
+    a.evt_count = evt_count;
+    a.n_accepted += accepted;
+    a.n_rejected += c.n_rejected;
+    a.n_rhs += c.n_rhs;
+    a.exit_reason = reason;
+    return status;
+  };
+  a.exit_reason = EXIT_NONE;
+  a.nan_index = -1;
+
+  // ---- recording ----
+  const bool rec_on = a.record != 0;
+  const long long interval = rec_on ? a.record_interval : 1;
+  const int rec_ns = a.rec_n_state, rec_na = a.rec_n_aux;
+  const int rec_width = rec_ns + rec_na;
+  long long next_rec = (step / interval + 1) * interval;
+  auto write_record = [&]() {
+    const long long row = rec_count++;
+    a.rec_t[row] = t;
+    a.rec_step[row] = step;
+    Real* r = a.rec_data + row * rec_width;
+    for (int j = 0; j < rec_ns; ++j) r[j] = y[a.rec_state_idx[j]];
+    if (rec_na > 0) {
+      m.aux(t, y, p, c.lag, aux);
+      for (int j = 0; j < rec_na; ++j) r[rec_ns + j] = aux[a.rec_aux_idx[j]];
+    }
+  };
+
+  if (!a.initial_recorded) {
+    if (rec_on && !(t < t_rec0)) {
+      if (rec_count >= a.rec_cap) return finish(GROW_REC, EXIT_NEED_REC);
+      write_record();
+    }
+    a.initial_recorded = 1;
+  }
+
+  // ---- events ----
+  const int n_event = m.n_event();
+  int n_start = 0, n_end = 0;
+  for (int e = 0; e < n_event; ++e) {
+    const int ph = m.event_phases(e);
+    n_start += (ph & PHASE_START) != 0;
+    n_end += (ph & PHASE_END) != 0;
+  }
+  const long long evt_rows = a.evt_log ? n_start + n_end : 0;
+  int* const fired = a.evt_fired;
+  // Returns true if any action ran (the caller then restarts the stepper's history).
+  auto fire_events = [&](int phase) {
+    int n_fired = 0;
+    for (int e = 0; e < n_event; ++e) {
+      const bool f = (m.event_phases(e) & phase) && m.event_cond(e, t, y, p, c.lag);
+      fired[e] = f;
+      n_fired += f;
+    }
+    if (n_fired == 0) return false;
+    const bool log = a.evt_log && !(t < t_rec0);
+    for (int e = 0; e < n_event; ++e) {
+      if (!fired[e]) continue;
+      if (log) {
+        const long long row = evt_count++;
+        a.evt_code[row] = e;
+        a.evt_rec_index[row] = rec_count;
+        a.evt_time[row] = t;
+        if (m.event_log_size(e) > 0) m.event_log(e, t, y, p, c.lag, a.evt_data + row * a.evt_width);
+      }
+      for (int i = 0; i < n; ++i) y_out[i] = y[i];
+      for (int i = 0; i < n_param; ++i) p_out[i] = p[i];
+      m.event_action(e, t, y, p, c.lag, y_out, p_out);
+      for (int i = 0; i < n; ++i) y[i] = y_out[i];
+      for (int i = 0; i < n_param; ++i) p[i] = p_out[i];
+    }
+    return true;
+  };
+
+  // One comparison in the loop covers step_end, max_steps_end and the budget; which one it was is
+  // sorted out only when it trips.
+  long long limit = kAdaptive ? kNoLimit : a.step_end;
+  if (a.max_steps_end > 0) limit = math::min(limit, a.max_steps_end);
+  if (a.step_budget > 0 && a.step_budget < kNoLimit - step)
+    limit = math::min(limit, step + a.step_budget);
+  const volatile int* const interrupt = a.interrupt;
+  const long long rec_cap = a.rec_cap;
+  const long long evt_cap = a.evt_cap;
+
+  for (;;) {
+    // 1. stop checks
+    if constexpr (kAdaptive) {
+      if (!(t < t_end)) return finish(DONE, EXIT_END_REACHED);
+    }
+    if (step >= limit) {
+      if (!kAdaptive && step >= a.step_end) return finish(DONE, EXIT_END_REACHED);
+      if (a.max_steps_end > 0 && step >= a.max_steps_end) return finish(EARLY_EXIT, EXIT_MAX_STEPS);
+      return finish(YIELD, EXIT_BUDGET);
+    }
+    if (interrupt && *interrupt) return finish(USER_BREAK, EXIT_INTERRUPT);
+
+    // 2. capacity (t_record_start is ignored here: being conservative costs at most one growth)
+    if (rec_on && step + 1 == next_rec && rec_count >= rec_cap)
+      return finish(GROW_REC, EXIT_NEED_REC);
+    if (evt_rows > 0 && evt_count + evt_rows > evt_cap) return finish(GROW_EVT, EXIT_NEED_EVT);
+
+    // 3. start-phase events
+    if (n_start > 0 && fire_events(PHASE_START)) Stepper::reset(c);
+
+    // 4. step
+    Time h = dt, h_next = dt;
+    Time h_clip = 0;
+    if constexpr (kAdaptive) {
+      if (!(h > 0)) h = h_next = Stepper::initial_step(m, c, t, y, t_end - t);
+      if (c.dt_max > 0 && h > c.dt_max) h = c.dt_max;
+      // Stretch a step that would leave a sliver (< 1%) before t_end, as DOPRI5 does.
+      if (t + h * (Time)1.01 >= t_end) h = h_clip = t_end - t;
+    }
+    if (const int s = Stepper::step(m, c, t, h, h_next, y, y_new)) {
+      if constexpr (kAdaptive) dt = h;
+      return finish(s, c.fail_reason);
+    }
+
+    // 5. non-finite guard: nothing is committed, so y and t are still the last good step.
+    if constexpr (is_floating<Real>) {
+      for (int i = 0; i < n; ++i) {
+        if (!math::isfinite(y_new[i])) {
+          a.nan_index = i;
+          Stepper::reset(c);  // its history may hold derivatives of the rejected state
+          return finish(NAN_DETECTED, EXIT_NONFINITE);
+        }
+      }
+    }
+
+    // 6. commit
+    if (lag_width > 0) push_lag(y);
+    for (int i = 0; i < n; ++i) y[i] = y_new[i];
+    ++step;
+    ++accepted;
+    if constexpr (kAdaptive) {
+      const bool landed = h_clip > 0 && h == h_clip;
+      t = landed ? t_end : t + h;
+      dt = landed ? math::max(dt, h_next) : h_next;  // a clipped step says little about the next
+    } else {
+      t = t0 + (Time)step * dt;
+    }
+
+    // 7. end-phase events
+    if (n_end > 0 && fire_events(PHASE_END)) Stepper::reset(c);
+
+    // 8. record
+    if (rec_on && step == next_rec) {
+      next_rec += interval;
+      if (!(t < t_rec0)) write_record();
+    }
+  }
+}
+
+}  // namespace detail
+
+// Runs `m` with `Stepper` from the state in `a` until the end, a full buffer, the budget, an
+// interrupt or a failure; see the top of this file and status.hpp. Re-enter with the same `a`.
+template <class Stepper, class Model>
+int run(const Model& m, RunArgs<typename Model::real_t>& a) {
+  using Real = typename Model::real_t;
+  a.nan_index = -1;
+  if (a.abi_version != kRunArgsAbi) return detail::bad_args(a, EXIT_BAD_ABI);
+  if constexpr (!Stepper::template supports<Real>) {
+    return detail::bad_args(a, EXIT_BAD_STEPPER);
+  } else {
+    return detail::run_loop<Stepper>(m, a);
+  }
+}
+
+}  // namespace dynlib::kernel

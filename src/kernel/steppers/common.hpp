@@ -1,0 +1,70 @@
+// What every stepper shares: its constexpr metadata record and the per-call context the runner
+// hands it.
+//
+// A stepper is a struct with
+//   static constexpr StepperInfo info;
+//   template <class Real> static constexpr bool supports;  // can it step this state type?
+//   template <class Model, class Real>
+//   static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time& h_next,
+//                   const Real* y, Real* y_new);
+//       Advances (t, y) by h into y_new (never writes y). Adaptive steppers may shrink h and
+//       return the step actually taken in h, with the proposal for the next step in h_next; fixed
+//       steppers leave both alone. Returns 0, or STEPFAIL with c.fail_reason set.
+//   template <class Real> static void reset(StepCtx<Real>& c);
+//       Forgets history (FSAL derivative, Adams history): after event actions, on wrapper request.
+// The stepper's persistent memory is c.work (info.work_per_state * n + info.work_extra Reals) and
+// c.state (8 ints); both live in RunArgs, so history survives a YIELD or a buffer growth.
+#pragma once
+
+#include "../lag.hpp"
+#include "../types.hpp"
+
+namespace dynlib::kernel {
+
+enum StepperKind : int { KIND_ODE = 0, KIND_MAP = 1 };
+
+// Capability bits.
+enum StepperCaps : unsigned {
+  CAP_EVENTS = 1u,   // runs with start/end events (history restarted after an action)
+  CAP_LAG = 2u,      // runs with lagged states
+  CAP_DENSE = 4u,    // dense output between steps (none yet)
+  CAP_INTEGER = 8u,  // can step long long states exactly
+  CAP_FSAL = 16u,    // reuses the last stage as the next first stage
+};
+
+struct StepperInfo {
+  const char* name;
+  const char* aliases[4];  // unused entries are null
+  int kind;                // StepperKind
+  bool adaptive;
+  bool implicit;
+  int order;
+  int embedded_order;  // 0 if no embedded error estimate
+  bool stiff;
+  unsigned caps;       // StepperCaps
+  int work_per_state;  // workspace: work_per_state * n_state + work_extra Reals
+  int work_extra;
+  const char* description;
+};
+
+constexpr long long stepper_work_size(const StepperInfo& s, int n_state) {
+  return (long long)s.work_per_state * n_state + s.work_extra;
+}
+
+template <class Real>
+struct StepCtx {
+  using Time = time_t_of<Real>;
+  int n;              // states
+  const Real* p;      // parameters
+  LagView<Real> lag;  // past committed states (head moves on every commit)
+  Real* work;         // persistent workspace
+  int* state;         // persistent ints (RunArgs::stepper_state)
+  // Adaptive options, copied once per call.
+  Time atol, rtol, dt_min, dt_max, safety, min_factor, max_factor;
+  int max_rejects, controller;
+  // Outputs, written back to RunArgs when run() returns.
+  int fail_reason;
+  long long n_rhs, n_rejected;
+};
+
+}  // namespace dynlib::kernel

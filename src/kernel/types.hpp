@@ -1,0 +1,32 @@
+// Basic kernel types: the time type that goes with each state type, and small enums shared by the
+// steppers, the registry and the runner. Freestanding: no standard headers.
+#pragma once
+
+namespace dynlib::kernel {
+
+// The time type for a state type: float models compute in float throughout (time too); integer
+// maps (long long) keep a double clock.
+template <class Real>
+struct time_of {
+  using type = Real;
+};
+template <>
+struct time_of<long long> {
+  using type = double;
+};
+template <class Real>
+using time_t_of = typename time_of<Real>::type;
+
+template <class Real>
+inline constexpr bool is_floating = false;
+template <>
+inline constexpr bool is_floating<float> = true;
+template <>
+inline constexpr bool is_floating<double> = true;
+
+template <class A, class B>
+inline constexpr bool is_same = false;
+template <class A>
+inline constexpr bool is_same<A, A> = true;
+
+}  // namespace dynlib::kernel
