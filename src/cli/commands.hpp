@@ -1,0 +1,17 @@
+// Sub-command registration for the `dynlib` executable. Each add_*_commands() attaches its
+// sub-commands to the app; the one the user selected runs through run_selected().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace dynlib::cli {
+
+// Registers the action to run when parsing selects a sub-command (called from CLI11 callbacks).
+void set_action(std::function<int()> action);
+int run_selected(CLI::App& app);
+
+void add_model_commands(CLI::App& app);
+
+}  // namespace dynlib::cli
