@@ -151,7 +151,8 @@ struct Collatz : ModelBase<long long> {
 
 // Event probe on an identity-like map: states x, y, c with x, y held and c counting steps.
 //   event 0 (phases = `phases`): c == 3 -> swap x and y (atomic); logs x, y.
-//   event 1 (phases = `phases`): x < y  -> p1 = x (sees event 0's result: declaration order);
+//   event 1 (phases = `phases`): c == 3 and x < y -> p1 = x (sees event 0's result: declaration
+//                                 order);
 //                                 logs c.
 // Both conditions are evaluated before either action runs.
 struct EventProbe : ModelBase<double> {
@@ -166,7 +167,7 @@ struct EventProbe : ModelBase<double> {
   }
   int event_phases(int) const { return phases; }
   bool event_cond(int e, double, const double* y, const double*, const LagView<double>&) const {
-    return e == 0 ? y[2] == 3 : y[0] < y[1];
+    return y[2] == 3 && (e == 0 || y[0] < y[1]);
   }
   void event_action(int e, double, const double* y, const double*, const LagView<double>&,
                     double* y_out, double* p_out) const {
