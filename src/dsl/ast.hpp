@@ -55,6 +55,7 @@ struct Expr {
   ExprKind kind = ExprKind::Number;
   int pos = 0;  // first byte of the node in the expression text
   int end = 0;  // one past its last byte
+  int depth = 1;  // height of the subtree; the parser bounds it so no later walk overflows the stack
 
   // Number: value; integer literals also keep their exact integer value (int64 models need it).
   double number = 0.0;

@@ -146,9 +146,8 @@ class Frontend {
   void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
                   const std::string& where) {
     std::vector<std::string> names(allowed.begin(), allowed.end());
-    for (const auto& [k_ptr, v_ptr] : in_file_order(t)) {
-      const toml::key& k = *k_ptr;
-      const toml::node& v = *v_ptr;
+    for (const auto& entry : in_file_order(t)) {
+      const toml::key& k = *entry.first;
       if (std::find(names.begin(), names.end(), k.str()) != names.end()) continue;
       fail_key(k, fmt::format("unknown key '{}' {}", k.str(), where),
                support::did_you_mean(k.str(), names).empty()

@@ -241,6 +241,32 @@ class Parser {
     return e;
   }
 
+  // Every tree walk (checker, printer, lowering) recurses, so the tree's height is bounded here,
+  // once, instead of in each of them.
+  // Long flat chains (a1 + a2 + ... + a1000) are legitimate, deep bracket nesting is not.
+  static constexpr int kMaxHeight = 2000;
+  static constexpr int kMaxNesting = 200;
+  ExprPtr finish(ExprPtr e) {
+    int d = 0;
+    for (const auto& a : e->args) d = std::max(d, a->depth);
+    e->depth = d + 1;
+    if (e->depth > kMaxHeight)
+      throw ExprSyntaxError(
+          fmt::format("expression is too large (more than {} levels deep)", kMaxHeight), e->pos,
+          e->end, "split it with aux variables or functions");
+    return e;
+  }
+  struct NestingGuard {  // bounds the parser's own recursion ((((...)))), - - - x, not not x)
+    explicit NestingGuard(Parser& p) : p(p) {
+      if (++p.nesting_ > kMaxNesting)
+        throw ExprSyntaxError(
+            fmt::format("expression is nested too deeply (more than {} levels)", kMaxNesting),
+            p.peek().pos, p.peek().end, "split it with aux variables or functions");
+    }
+    ~NestingGuard() { --p.nesting_; }
+    Parser& p;
+  };
+
   Assignment statement(StatementRules rules) {
     Assignment a;
     const Token& first = peek();
@@ -280,6 +306,7 @@ class Parser {
 
   // conditional: or_test ['if' or_test 'else' conditional]
   ExprPtr expression() {
+    NestingGuard guard(*this);
     ExprPtr then_branch = or_test();
     if (peek().kind != Tok::KwIf) return then_branch;
     advance();
@@ -292,7 +319,7 @@ class Parser {
     e->args.push_back(std::move(then_branch));
     e->args.push_back(std::move(cond));
     e->args.push_back(std::move(else_branch));
-    return e;
+    return finish(std::move(e));
   }
 
   ExprPtr or_test() {
@@ -303,7 +330,7 @@ class Parser {
       auto e = node(ExprKind::Or, lhs->pos, rhs->end);
       e->args.push_back(std::move(lhs));
       e->args.push_back(std::move(rhs));
-      lhs = std::move(e);
+      lhs = finish(std::move(e));
     }
     return lhs;
   }
@@ -316,18 +343,19 @@ class Parser {
       auto e = node(ExprKind::And, lhs->pos, rhs->end);
       e->args.push_back(std::move(lhs));
       e->args.push_back(std::move(rhs));
-      lhs = std::move(e);
+      lhs = finish(std::move(e));
     }
     return lhs;
   }
 
   ExprPtr not_test() {
+    NestingGuard guard(*this);
     if (peek().kind == Tok::KwNot) {
       const int start = advance().pos;
       ExprPtr operand = not_test();
       auto e = node(ExprKind::Not, start, operand->end);
       e->args.push_back(std::move(operand));
-      return e;
+      return finish(std::move(e));
     }
     return comparison();
   }
@@ -356,7 +384,7 @@ class Parser {
       e->args.push_back(arith());
     }
     e->end = e->args.back()->end;
-    return e;
+    return finish(std::move(e));
   }
 
   ExprPtr binary(Op op, ExprPtr lhs, ExprPtr rhs) {
@@ -364,7 +392,7 @@ class Parser {
     e->op = op;
     e->args.push_back(std::move(lhs));
     e->args.push_back(std::move(rhs));
-    return e;
+    return finish(std::move(e));
   }
 
   ExprPtr arith() {
@@ -394,6 +422,7 @@ class Parser {
   }
 
   ExprPtr factor() {
+    NestingGuard guard(*this);
     const Tok k = peek().kind;
     if (k == Tok::Plus || k == Tok::Minus) {
       const int start = advance().pos;
@@ -401,7 +430,7 @@ class Parser {
       auto e = node(ExprKind::Unary, start, operand->end);
       e->op = k == Tok::Minus ? Op::Neg : Op::Pos;
       e->args.push_back(std::move(operand));
-      return e;
+      return finish(std::move(e));
     }
     return power();
   }
@@ -436,7 +465,7 @@ class Parser {
           e->name_end = name.end;
           e->args.push_back(expression());
           e->end = expect(Tok::RBracket, "']'").end;
-          return e;
+          return finish(std::move(e));
         }
         auto e = node(ExprKind::Name, name.pos, name.end);
         e->name = std::string(name.text);
@@ -486,7 +515,7 @@ class Parser {
       e->args.push_back(expression());
     }
     e->end = expect(Tok::RParen, "',' or ')' in the argument list").end;
-    return e;
+    return finish(std::move(e));
   }
 
   // sum(body for i in range(a[, b[, s]]) [if cond]) — kept as a loop by later layers.
@@ -528,12 +557,13 @@ class Parser {
       e->has_filter = true;
     }
     e->end = expect(Tok::RParen, "')' closing the generator").end;
-    return e;
+    return finish(std::move(e));
   }
 
   std::string_view text_;
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace
@@ -576,6 +606,7 @@ ExprPtr clone(const Expr& e) {
   c->has_filter = e.has_filter;
   c->ref = e.ref;
   c->ref_index = e.ref_index;
+  c->depth = e.depth;
   c->args.reserve(e.args.size());
   for (const auto& a : e.args) c->args.push_back(clone(*a));
   return c;
