@@ -118,8 +118,8 @@ SourceRef SourceFile::string_value(const toml::node& value, const std::string& d
       size_t j = raw + 1;
       while (j < text_.size() && is_space(j)) ++j;
       if (multiline && j < text_.size() && (text_[j] == '\n' || text_[j] == '\r')) {
-        while (raw < text_.size() && (is_space(raw) || text_[raw] == '\n' || text_[raw] == '\r' ||
-                                      text_[raw] == '\\'))
+        step();  // the backslash itself; a backslash after the trimmed white space is an escape
+        while (raw < text_.size() && (is_space(raw) || text_[raw] == '\n' || text_[raw] == '\r'))
           step();
         continue;
       }
