@@ -287,7 +287,8 @@ class Frontend {
       case ExprKind::Name: resolve_name(e, l, s, loops); return;
       case ExprKind::Binary:
         if (integer_model() && e.op == Op::Div)
-          fail_in(*l.src, e.args[0]->end, "'/' is true division, not allowed in an int64 model",
+          fail_in(*l.src, operator_offset(e, *l.src),
+                  "'/' is true division, not allowed in an int64 model",
                   "use // for integer division");
         if (integer_model() && e.op == Op::Pow &&
             !(e.args[1]->kind == ExprKind::Number && e.args[1]->is_integer_literal &&
@@ -300,6 +301,22 @@ class Frontend {
       default: break;
     }
     for (auto& a : e.args) resolve(*a, l, s, loops);
+  }
+
+  // The offset of a binary operator's token: the first character after the left operand that is
+  // not white space, a closing bracket, a line continuation or a comment.
+  static int operator_offset(const Expr& e, const SourceText& src) {
+    const std::string& s = src.text;
+    const int stop = std::min(e.args[1]->pos, static_cast<int>(s.size()));
+    for (int i = e.args[0]->end; i < stop; ++i) {
+      const char c = s[static_cast<size_t>(i)];
+      if (c == '#') {
+        while (i < stop && s[static_cast<size_t>(i)] != '\n') ++i;
+        continue;
+      }
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\\' && c != ')') return i;
+    }
+    return e.args[0]->end;
   }
 
   void resolve_name(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops) {
