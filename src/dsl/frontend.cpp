@@ -319,6 +319,17 @@ class Frontend {
     return e.args[0]->end;
   }
 
+  // What kind of name `n` will be once the tables loaded after the current one are read:
+  // constants and params are registered one by one, states after params.
+  const char* declared_later(const std::string& n) const {
+    static constexpr std::pair<const char*, const char*> kTables[] = {
+        {"constants", "constant"}, {"params", "param"}, {"states", "state"},
+        {"aux", "aux variable"},   {"functions", "function"}};
+    for (const auto& [table, what] : kTables)
+      if (const toml::table* t = root_.get_as<toml::table>(table); t && t->contains(n)) return what;
+    return nullptr;
+  }
+
   void resolve_name(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops) {
     const std::string& n = e.name;
     for (size_t i = loops.size(); i-- > 0;)
@@ -392,6 +403,18 @@ class Frontend {
     if (find_builtin(n) || std::find(function_names_.begin(), function_names_.end(), n) !=
                                function_names_.end())
       fail_expr(l, e, fmt::format("'{}' is a function; call it as {}(...)", n, n));
+    if (const char* later = declared_later(n)) {
+      const std::string what = later;
+      if (what == "constant" && s.constants_visible >= 0)
+        fail_expr(l, e, fmt::format("constant '{}' is defined later; constants may only use "
+                                    "constants defined before them",
+                                    n));
+      if (what == "param" && s.params_visible >= 0)
+        fail_expr(l, e, fmt::format("param '{}' is defined later; params may only use params "
+                                    "defined before them",
+                                    n));
+      not_here(("the " + what).c_str());
+    }
     std::vector<std::string> names = visible_names(s);
     for (const auto& lv : loops) names.push_back(lv.name);
     fail_expr(l, e, fmt::format("unknown name '{}' {}", n, s.where), support::did_you_mean(n, names));
