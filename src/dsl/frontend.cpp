@@ -953,10 +953,15 @@ class Frontend {
   void load_equation_set(const toml::table& tbl, const std::string& table_name,
                          std::vector<Located>& out, std::vector<Position>& defined_at, bool ode) {
     auto store = [&](int si, Located l, Position at) {
-      if (out[static_cast<size_t>(si)].expr)
-        fail_at(at,
+      if (out[static_cast<size_t>(si)].expr) {
+        // Per-state keys are read before the block: report at whichever comes later in the file.
+        Position first = defined_at[static_cast<size_t>(si)], second = at;
+        if (second.line < first.line || (second.line == first.line && second.column < first.column))
+          std::swap(first, second);
+        fail_at(second,
                 fmt::format("state '{}' is defined twice", spec_.states[static_cast<size_t>(si)].name),
-                fmt::format("first defined at line {}", defined_at[static_cast<size_t>(si)].line));
+                fmt::format("first defined at line {}", first.line));
+      }
       out[static_cast<size_t>(si)] = std::move(l);
       defined_at[static_cast<size_t>(si)] = at;
     };
