@@ -936,6 +936,7 @@ class Frontend {
         // Same forms as the map itself: one key per state, and/or an `expr` block.
         std::vector<Located> inverse(spec_.states.size());
         std::vector<Position> at(spec_.states.size());
+        check_keys(*inv, {"rhs", "expr"}, "in [equations.inverse]");
         load_equation_set(*inv, "equations.inverse", inverse, at, false);
         for (size_t i = 0; i < inverse.size(); ++i) {
           if (!inverse[i].expr)
@@ -965,17 +966,14 @@ class Frontend {
       out[static_cast<size_t>(si)] = std::move(l);
       defined_at[static_cast<size_t>(si)] = at;
     };
-    // [equations] keeps per-state keys in its `rhs` sub-table; [equations.inverse] holds them
-    // directly beside `expr`.
-    const bool keys_inline = table_name != "equations";
-    const toml::table* rhs =
-        keys_inline ? &tbl : sub_table(tbl, "rhs", "[" + table_name + ".rhs]");
+    // Per-state keys live in the `rhs` sub-table, beside the `expr` block, in [equations] and in
+    // [equations.inverse] alike (docs/modeling.md).
+    const toml::table* rhs = sub_table(tbl, "rhs", "[" + table_name + ".rhs]");
     if (rhs) {
       for (const auto& [k_ptr, v_ptr] : in_file_order(*rhs)) {
       const toml::key& k = *k_ptr;
       const toml::node& v = *v_ptr;
         const std::string name(k.str());
-        if (keys_inline && name == "expr") continue;
         const int si = spec_.state_index(name);
         if (si < 0) {
           std::string hint = support::did_you_mean(name, state_names());
