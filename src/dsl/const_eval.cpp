@@ -4,26 +4,10 @@
 #include <fmt/format.h>
 
 #include "dsl/builtins.hpp"
+#include "kernel/ops.hpp"
 
 namespace dynlib::dsl {
 namespace {
-
-// Python's float % and //: the remainder takes the divisor's sign.
-double py_mod(double a, double b) {
-  double r = std::fmod(a, b);
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-long long py_imod(long long a, long long b) {
-  long long r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-long long py_idiv(long long a, long long b) {
-  long long q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
-  return q;
-}
 
 class Evaluator {
  public:
@@ -76,14 +60,12 @@ class Evaluator {
       }
       case ExprKind::Binary: {
         const double a = feval(*e.args[0]);
-        if (e.op == Op::Pow && e.args[1]->kind == ExprKind::Number && e.args[1]->is_integer_literal) {
-          // Small integer powers are multiplications, as in the IR (DESIGN rule 2).
-          switch (e.args[1]->int_value) {
-            case 0: return 1.0;
-            case 1: return a;
-            case 2: return a * a;
-            case 3: return a * a * a;
-            default: break;
+        if (e.op == Op::Pow) {
+          if (auto k = small_int_exponent(*e.args[1], false)) {
+            // Small integer powers are multiplications, as in the IR (DESIGN rule 2).
+            double r = *k == 0 ? 1.0 : a;
+            for (long long i = 1; i < *k; ++i) r = r * a;
+            return r;
           }
         }
         const double b = feval(*e.args[1]);
@@ -96,10 +78,10 @@ class Evaluator {
             return a / b;
           case Op::FloorDiv:
             if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
-            return std::floor(a / b);
+            return kernel::ops::py_floordiv(a, b);
           case Op::Mod:
             if (b == 0) throw ConstEvalError("modulo by zero", e.args[1]->pos);
-            return py_mod(a, b);
+            return kernel::ops::py_mod(a, b);
           case Op::Pow: return std::pow(a, b);
           default: break;
         }
@@ -159,12 +141,12 @@ class Evaluator {
       case BuiltinId::Abs: return std::fabs(a[0]);
       case BuiltinId::Min: {
         double m = a[0];
-        for (size_t i = 1; i < a.size(); ++i) m = a[i] < m ? a[i] : m;
+        for (size_t i = 1; i < a.size(); ++i) m = kernel::ops::min2(m, a[i]);
         return m;
       }
       case BuiltinId::Max: {
         double m = a[0];
-        for (size_t i = 1; i < a.size(); ++i) m = a[i] > m ? a[i] : m;
+        for (size_t i = 1; i < a.size(); ++i) m = kernel::ops::max2(m, a[i]);
         return m;
       }
       case BuiltinId::Round: return std::nearbyint(a[0]);
@@ -198,7 +180,7 @@ class Evaluator {
       case BuiltinId::Pow: return std::pow(a[0], a[1]);
       case BuiltinId::Sign: return a[0] > 0 ? 1.0 : a[0] < 0 ? -1.0 : 0.0;
       case BuiltinId::Heaviside: return a[0] >= 0 ? 1.0 : 0.0;
-      case BuiltinId::Relu: return a[0] > 0 ? a[0] : 0.0;
+      case BuiltinId::Relu: return kernel::ops::max2(a[0], 0.0);
       case BuiltinId::Clip: {
         const double lo_clipped = a[0] < a[1] ? a[1] : a[0];
         return lo_clipped > a[2] ? a[2] : lo_clipped;
@@ -229,10 +211,10 @@ class Evaluator {
           case Op::Mul: return a * b;
           case Op::FloorDiv:
             if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
-            return py_idiv(a, b);
+            return kernel::ops::py_floordiv(a, b);
           case Op::Mod:
             if (b == 0) throw ConstEvalError("modulo by zero", e.args[1]->pos);
-            return py_imod(a, b);
+            return kernel::ops::py_mod(a, b);
           case Op::Pow: {
             long long r = 1;
             for (long long i = 0; i < b; ++i) r *= a;
@@ -302,6 +284,15 @@ class Evaluator {
 };
 
 }  // namespace
+
+std::optional<long long> small_int_exponent(const Expr& x, bool integer_model) {
+  const bool known = (x.kind == ExprKind::Number && x.is_integer_literal) ||
+                     (x.kind == ExprKind::Name && x.ref == Ref::Constant && x.is_integer_literal);
+  if (!known) return std::nullopt;
+  const long long k = x.int_value;
+  if (integer_model ? k >= 0 : (k >= 0 && k <= 3)) return k;
+  return std::nullopt;
+}
 
 ConstValue eval_const(const Expr& e, const ModelSpec& spec) {
   return Evaluator(spec).eval(e);

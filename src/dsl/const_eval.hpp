@@ -3,6 +3,7 @@
 // integer powers as repeated multiplication) so a folded value equals what a run would compute.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 
 #include "dsl/model_spec.hpp"
@@ -20,6 +21,11 @@ class ConstEvalError : public std::runtime_error {
   ConstEvalError(const std::string& message, int pos) : std::runtime_error(message), pos(pos) {}
   int pos;
 };
+
+// The exponent of `x ** k` when it is a literal or constant integer that lowers to
+// multiplications: 0..3 for floats (x**0 == 1, x**1 == x exactly; x**2, x**3 are products), any
+// k >= 0 for int64 models. Every other power calls pow. The IR and this evaluator share the rule.
+std::optional<long long> small_int_exponent(const Expr& exponent, bool integer_model);
 
 // `e` must be resolved. Params take their default values from `spec`.
 ConstValue eval_const(const Expr& e, const ModelSpec& spec);

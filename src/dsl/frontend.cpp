@@ -580,9 +580,16 @@ class Frontend {
   // + - * // % of them) can take; anything else is an error.
   Interval integer_interval(const Expr& e, const Located& l, const std::vector<LoopVar>& loops,
                             const char* what) {
-    auto clamp = [](__int128 v) -> long long {
-      const __int128 lim = static_cast<__int128>(1) << 62;
-      return static_cast<long long>(v > lim ? lim : v < -lim ? -lim : v);
+    // Saturating arithmetic: an interval bound that overflows is as good as infinite.
+    constexpr long long kLimit = 1LL << 62;
+    auto clamp = [](long long v) { return v > kLimit ? kLimit : v < -kLimit ? -kLimit : v; };
+    auto add = [&](long long x, long long y) {
+      long long r;
+      return __builtin_add_overflow(x, y, &r) ? (y > 0 ? kLimit : -kLimit) : clamp(r);
+    };
+    auto mul = [&](long long x, long long y) {
+      long long r;
+      return __builtin_mul_overflow(x, y, &r) ? (((x < 0) != (y < 0)) ? -kLimit : kLimit) : clamp(r);
     };
     auto bad = [&]() -> Interval {
       fail_expr(l, e, fmt::format("{} must be an integer expression of integer literals, integer "
@@ -611,12 +618,12 @@ class Frontend {
         const Interval a = integer_interval(*e.args[0], l, loops, what);
         const Interval b = integer_interval(*e.args[1], l, loops, what);
         switch (e.op) {
-          case Op::Add: return {clamp(__int128{a.lo} + b.lo), clamp(__int128{a.hi} + b.hi)};
-          case Op::Sub: return {clamp(__int128{a.lo} - b.hi), clamp(__int128{a.hi} - b.lo)};
+          case Op::Add: return {add(a.lo, b.lo), add(a.hi, b.hi)};
+          case Op::Sub: return {add(a.lo, -b.hi), add(a.hi, -b.lo)};
           case Op::Mul: {
-            const __int128 p[] = {__int128{a.lo} * b.lo, __int128{a.lo} * b.hi,
-                                  __int128{a.hi} * b.lo, __int128{a.hi} * b.hi};
-            return {clamp(*std::min_element(p, p + 4)), clamp(*std::max_element(p, p + 4))};
+            const long long p[] = {mul(a.lo, b.lo), mul(a.lo, b.hi), mul(a.hi, b.lo),
+                                   mul(a.hi, b.hi)};
+            return {*std::min_element(p, p + 4), *std::max_element(p, p + 4)};
           }
           case Op::FloorDiv: {
             if (b.lo <= 0 && b.hi >= 0) fail_expr(l, *e.args[1], "the divisor may be zero");

@@ -1,0 +1,90 @@
+// The interpreter backend's model: satisfies the kernel's Model contract (kernel/model.hpp) by
+// running the IR's functions on the tape VM, so the one shared stepper and runner source drives it
+// exactly as it drives a generated model (DESIGN rule 1).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "interp/vm.hpp"
+#include "ir/ir.hpp"
+#include "kernel/lag.hpp"
+#include "kernel/model.hpp"
+
+namespace dynlib::interp {
+
+// The prepared programs of one module, shareable between any number of models (read-only).
+struct CompiledModule {
+  std::shared_ptr<const ir::Module> module;
+  Program rhs, aux, jacobian, inverse;
+  struct Event {
+    int phases;
+    Program cond, action, log;
+    int log_size;
+  };
+  std::vector<Event> events;
+  int max_slots = 0;
+};
+
+std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> module);
+
+template <class Real>
+class InterpModel {
+ public:
+  using real_t = Real;
+  using Time = kernel::time_t_of<Real>;
+
+  // Each InterpModel owns its frame: use one per concurrently running simulation.
+  explicit InterpModel(std::shared_ptr<const CompiledModule> cm) : cm_(std::move(cm)) {
+    frame_.assign(static_cast<size_t>(cm_->max_slots), Real(0));
+    const ir::Module& m = *cm_->module;
+    for (size_t i = 0; i < m.n_consts(); ++i)
+      frame_[i] = m.dtype == dsl::DType::Int64 ? static_cast<Real>(m.int_consts[i])
+                                               : static_cast<Real>(m.consts[i]);
+  }
+
+  int n_state() const { return cm_->module->n_state; }
+  int n_param() const { return cm_->module->n_param; }
+  int n_aux() const { return cm_->module->n_aux; }
+  int n_event() const { return static_cast<int>(cm_->events.size()); }
+  int lag_depth(int s) const { return cm_->module->lag_depth[static_cast<size_t>(s)]; }
+
+  void rhs(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag, Real* out) const {
+    run(cm_->rhs, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+  void aux(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag, Real* out) const {
+    run(cm_->aux, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+  int event_phases(int e) const { return cm_->events[static_cast<size_t>(e)].phases; }
+  bool event_cond(int e, Time t, const Real* y, const Real* p,
+                  const kernel::LagView<Real>& lag) const {
+    Real fired = 0;
+    run(cm_->events[static_cast<size_t>(e)].cond, {t, y, p, &lag, &fired, nullptr, nullptr});
+    return fired != 0;
+  }
+  void event_action(int e, Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+                    Real* y_out, Real* p_out) const {
+    run(cm_->events[static_cast<size_t>(e)].action, {t, y, p, &lag, nullptr, y_out, p_out});
+  }
+  int event_log_size(int e) const { return cm_->events[static_cast<size_t>(e)].log_size; }
+  void event_log(int e, Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+                 Real* out) const {
+    run(cm_->events[static_cast<size_t>(e)].log, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+  // Not part of the runner's contract; used by analysis and tests.
+  bool has_jacobian() const { return cm_->module->has_jacobian; }
+  void jacobian(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+                Real* out) const {
+    run(cm_->jacobian, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+
+ private:
+  void run(const Program& prog, const CallArgs<Real>& args) const {
+    execute(prog, frame_.data(), args);
+  }
+
+  std::shared_ptr<const CompiledModule> cm_;
+  mutable std::vector<Real> frame_;  // scratch for the VM; constants in the first slots
+};
+
+}  // namespace dynlib::interp

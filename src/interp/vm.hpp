@@ -1,0 +1,43 @@
+// The tape VM: runs one IR Function over a frame of slots. A Program is an IR Function prepared
+// for execution (a halt instruction appended so dispatch needs no bounds check).
+#pragma once
+
+#include <vector>
+
+#include "ir/ir.hpp"
+#include "kernel/lag.hpp"
+#include "kernel/types.hpp"
+
+namespace dynlib::interp {
+
+struct Program {
+  std::vector<ir::Instr> code;  // ends with a halt
+  std::vector<ir::Input> inputs;
+  std::vector<ir::Output> outputs;
+  int n_slots = 0;
+};
+
+Program prepare(const ir::Function& f);
+
+// Where a function's inputs come from and its outputs go.
+template <class Real>
+struct CallArgs {
+  kernel::time_t_of<Real> t;
+  const Real* y;
+  const Real* p;
+  const kernel::LagView<Real>* lag;
+  Real* out;    // Value outputs
+  Real* y_out;  // State outputs (event actions)
+  Real* p_out;  // Param outputs (event actions)
+};
+
+// `frame` holds at least prog.n_slots values, with the module's constants already in its first
+// slots. Never allocates, never throws.
+template <class Real>
+void execute(const Program& prog, Real* frame, const CallArgs<Real>& args);
+
+extern template void execute<double>(const Program&, double*, const CallArgs<double>&);
+extern template void execute<float>(const Program&, float*, const CallArgs<float>&);
+extern template void execute<long long>(const Program&, long long*, const CallArgs<long long>&);
+
+}  // namespace dynlib::interp

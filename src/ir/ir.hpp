@@ -1,0 +1,125 @@
+// The IR: what a validated model lowers to, and what both backends consume (the interpreter runs
+// it, codegen prints it as C++).
+//
+// A Function is straight-line SSA code over numbered slots of a frame, with structured loops
+// (sum/prod) and structured conditionals (`a if c else b`, evaluated lazily). Slots
+// [0, n_consts) hold the module's constants; every other slot is written by exactly one
+// instruction, except the few that loops and conditionals update (loop counters, accumulators,
+// conditional results), which only Copy and LoopEnd write.
+//
+// The instruction order is the evaluation order and fixes the order of every floating-point
+// operation (DESIGN rule 2): `a*b*c` is Mul(Mul(a,b),c); folding only combines constants that are
+// adjacent in that order; x**2 and x**3 are multiplications, other powers call pow. All values have
+// the module's dtype (float64, float32 or int64); comparisons and logic give 1 or 0.
+//
+// Inputs are not instructions: each Function lists the states, params, time and lagged values it
+// reads (`inputs`), which a backend loads into their slots on entry, and the slots it writes out
+// (`outputs`), so the instruction stream holds only computation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dsl/model_spec.hpp"
+
+namespace dynlib::ir {
+
+enum class Op : int32_t {
+  // dst = f(a[, b[, c]])
+  Copy,  // dst = a (the only way to update a loop-carried or conditional slot)
+  Neg, Add, Sub, Mul, Div, FloorDiv, Mod, Pow,
+  Lt, Le, Gt, Ge, Eq, Ne,
+  Not, And, Or,  // on truth values (nonzero is true)
+  Min, Max,      // binary, Python's semantics (kernel/ops.hpp)
+  Abs, Sign,
+  Exp, Expm1, Log, Log10, Log2, Log1p, Sqrt, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh,
+  Asinh, Acosh, Atanh, Floor, Ceil, Trunc, Round, Erf, Erfc,
+  Atan2, Hypot, Copysign,
+  ParamAt,  // dst = p[a + index(slot b)]; c = array size (the front end proved the index in range)
+  // structured control flow
+  LoopBegin,  // counter slot a, stop slot b, c = +1 counting up / -1 down; dst = index after LoopEnd
+  LoopEnd,    // counter slot a += step slot b; dst = index of its LoopBegin
+  If,         // if slot a is false jump to dst (just after the matching Else, or EndIf)
+  Else,       // end of the true branch: jump to dst (just after EndIf)
+  EndIf,      // no-op marker
+};
+
+const char* op_name(Op op);
+int op_arity(Op op);  // operands read: 1, 2 or 3 (control ops report what they read)
+
+struct Instr {
+  Op op;
+  int32_t dst;
+  int32_t a = -1, b = -1, c = -1;
+};
+
+enum class InputKind : int32_t { State, Param, Time, Lag };
+struct Input {
+  InputKind kind;
+  int32_t index;  // state index, flattened param offset, -, or lag column
+  int32_t lag;    // Lag: k steps ago
+  int32_t slot;
+};
+
+enum class OutputKind : int32_t {
+  Value,  // out[index] = slot
+  State,  // y_out[index] = slot (event actions)
+  Param,  // p_out[index] = slot (event actions)
+};
+struct Output {
+  OutputKind kind;
+  int32_t index;
+  int32_t slot;
+};
+
+struct Function {
+  std::string name;  // "rhs", "aux", "event spike cond", ...
+  std::vector<Input> inputs;
+  std::vector<Instr> code;
+  std::vector<Output> outputs;
+  int n_slots = 0;  // frame size, constants included
+};
+
+struct EventIR {
+  std::string name;
+  int phases = 0;  // bit 0 start, bit 1 end (kernel::EventPhase)
+  Function cond;    // one Value output: nonzero fires
+  Function action;  // State/Param outputs
+  Function log;     // Value outputs, one per logged expression
+  std::vector<std::string> log_names;
+};
+
+struct Module {
+  dsl::ModelKind kind = dsl::ModelKind::Ode;
+  dsl::DType dtype = dsl::DType::Float64;
+  int n_state = 0;
+  int n_param = 0;  // flattened: array params occupy consecutive entries
+  int n_aux = 0;
+  std::vector<int> param_offset;   // per declared param
+  std::vector<int> lag_depth;      // per state
+  std::vector<int> lag_column;     // per state: its column in the lag ring, -1 if not lagged
+
+  // Constants in slots [0, consts.size()). Floats are stored already rounded to the dtype; int64
+  // models use int_consts instead.
+  std::vector<double> consts;
+  std::vector<long long> int_consts;
+
+  Function rhs;  // ODE: dy/dt; map: the next state. Value outputs [0, n_state)
+  Function aux;  // Value outputs [0, n_aux), declaration order
+  std::vector<EventIR> events;
+  bool has_jacobian = false;
+  Function jacobian;  // Value outputs i*n_state + j = d f_i / d x_j
+  bool has_inverse = false;
+  Function inverse;
+
+  size_t n_consts() const { return dtype == dsl::DType::Int64 ? int_consts.size() : consts.size(); }
+};
+
+// Lowers a validated model. Never fails on a model the front end accepted.
+Module lower(const dsl::ModelSpec& spec);
+
+// A readable listing, for tests and `dynlib model ir`.
+std::string dump(const Function& f, const Module& m);
+
+}  // namespace dynlib::ir

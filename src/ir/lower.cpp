@@ -1,0 +1,653 @@
+// Lowering: ModelSpec (resolved AST) -> IR. Walks each expression left to right, emitting one
+// instruction per operation in evaluation order; shares identical computations (CSE, scoped so a
+// value computed inside a loop or branch is never reused outside it); folds operations whose
+// operands are all constants, with the same scalar functions the backends use.
+
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+#include <fmt/format.h>
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include "dsl/builtins.hpp"
+#include "dsl/const_eval.hpp"
+#include "ir/ir.hpp"
+#include "kernel/ops.hpp"
+
+namespace dynlib::ir {
+namespace {
+
+using dsl::BuiltinId;
+using dsl::Expr;
+using dsl::ExprKind;
+using dsl::Ref;
+
+// A value during lowering: >= 0 a temporary, < 0 the constant -1 - index. Constants get their
+// final slots [0, n_consts) only once every function is lowered.
+using Value = int;
+constexpr bool is_const(Value v) { return v < 0; }
+constexpr int const_index(Value v) { return -1 - v; }
+
+struct Env {
+  const std::vector<Value>* args = nullptr;  // user-function arguments, by position
+  std::vector<Value> loops;                  // loop counters, by nesting depth
+};
+
+class Lowerer {
+ public:
+  Lowerer(const dsl::ModelSpec& spec, Module& m) : spec_(spec), m_(m) {}
+
+  Function lower_function(const std::string& name, const std::vector<const Expr*>& roots,
+                          const std::function<void()>& body) {
+    f_ = Function{};
+    f_.name = name;
+    next_temp_ = 0;
+    scopes_.assign(1, {});
+    inputs_.clear();
+    aux_memo_.assign(spec_.aux.size(), kNone);
+    // Aux values the function needs are computed first, at the top level, in dependency order,
+    // so a reference from inside a loop or branch finds them already defined.
+    std::vector<bool> need(spec_.aux.size(), false);
+    for (const Expr* r : roots) mark_aux(*r, need);
+    for (int a : spec_.aux_order)
+      if (need[static_cast<size_t>(a)]) aux_value(a);
+    body();
+    Function out = std::move(f_);
+    out.n_slots = next_temp_;  // temporaries only, for now; finalize() adds the constants
+    return out;
+  }
+
+  // ---- expressions ----
+  Value lower(const Expr& e, Env& env) {
+    switch (e.kind) {
+      case ExprKind::Number: return number(e);
+      case ExprKind::Name: return name(e, env);
+      case ExprKind::Unary: {
+        const Value a = lower(*e.args[0], env);
+        return e.op == dsl::Op::Neg ? emit(Op::Neg, a) : a;
+      }
+      case ExprKind::Binary: return binary(e, env);
+      case ExprKind::Compare: {
+        // a < b <= c: each operand evaluated once, left to right; the links joined with and.
+        Value lhs = lower(*e.args[0], env);
+        Value result = kNone;
+        for (size_t i = 0; i < e.compare_ops.size(); ++i) {
+          const Value rhs = lower(*e.args[i + 1], env);
+          const Value link = emit(compare_op(e.compare_ops[i]), lhs, rhs);
+          result = result == kNone ? link : emit(Op::And, result, link);
+          lhs = rhs;
+        }
+        return result;
+      }
+      case ExprKind::And: {
+        const Value a = lower(*e.args[0], env);
+        return emit(Op::And, a, lower(*e.args[1], env));
+      }
+      case ExprKind::Or: {
+        const Value a = lower(*e.args[0], env);
+        return emit(Op::Or, a, lower(*e.args[1], env));
+      }
+      case ExprKind::Not: return emit(Op::Not, lower(*e.args[0], env));
+      case ExprKind::Conditional: return conditional(e, env);
+      case ExprKind::Call: return call(e, env);
+      case ExprKind::Index: return index(e, env);
+      case ExprKind::Reduction: return reduction(e, env);
+    }
+    return kNone;
+  }
+
+  Value number(const Expr& e) {
+    if (integer()) return int_const(e.int_value);
+    return float_const(e.number);
+  }
+
+  Value name(const Expr& e, Env& env) {
+    switch (e.ref) {
+      case Ref::State: return input(InputKind::State, e.ref_index, 0);
+      case Ref::Param: return input(InputKind::Param, m_.param_offset[static_cast<size_t>(e.ref_index)], 0);
+      case Ref::Time: return input(InputKind::Time, 0, 0);
+      case Ref::Constant: return integer() ? int_const(e.int_value) : float_const(e.number);
+      case Ref::Aux: return aux_value(e.ref_index);
+      case Ref::LoopVar: return env.loops[static_cast<size_t>(e.ref_index)];
+      case Ref::FuncArg: return (*env.args)[static_cast<size_t>(e.ref_index)];
+      default: break;
+    }
+    throw std::logic_error(fmt::format("lowering: unresolved name '{}'", e.name));
+  }
+
+  Value binary(const Expr& e, Env& env) {
+    const Value a = lower(*e.args[0], env);
+    if (e.op == dsl::Op::Pow) {
+      if (auto k = dsl::small_int_exponent(*e.args[1], integer())) {
+        // x**0 == 1 and x**1 == x exactly; x**2, x**3 (any k for int64) are multiplications.
+        if (*k == 0) return integer() ? int_const(1) : float_const(1.0);
+        Value r = a;
+        for (long long i = 1; i < *k; ++i) r = emit(Op::Mul, r, a);
+        return r;
+      }
+    }
+    const Value b = lower(*e.args[1], env);
+    switch (e.op) {
+      case dsl::Op::Add: return emit(Op::Add, a, b);
+      case dsl::Op::Sub: return emit(Op::Sub, a, b);
+      case dsl::Op::Mul: return emit(Op::Mul, a, b);
+      case dsl::Op::Div: return emit(Op::Div, a, b);
+      case dsl::Op::FloorDiv: return emit(Op::FloorDiv, a, b);
+      case dsl::Op::Mod: return emit(Op::Mod, a, b);
+      case dsl::Op::Pow: return emit(Op::Pow, a, b);
+      default: break;
+    }
+    throw std::logic_error("lowering: bad binary operator");
+  }
+
+  static Op compare_op(dsl::Op op) {
+    switch (op) {
+      case dsl::Op::Lt: return Op::Lt;
+      case dsl::Op::Le: return Op::Le;
+      case dsl::Op::Gt: return Op::Gt;
+      case dsl::Op::Ge: return Op::Ge;
+      case dsl::Op::Eq: return Op::Eq;
+      default: return Op::Ne;
+    }
+  }
+
+  // `a if c else b`: only the taken branch runs.
+  Value conditional(const Expr& e, Env& env) {
+    const Value cond = lower(*e.args[1], env);
+    if (is_const(cond)) return lower(*e.args[truthy_const(cond) ? 0 : 2], env);
+    const Value result = new_temp();
+    const size_t if_at = raw_emit({Op::If, -1, cond});
+    push_scope();
+    raw_emit({Op::Copy, result, lower(*e.args[0], env)});
+    pop_scope();
+    const size_t else_at = raw_emit({Op::Else, -1});
+    push_scope();
+    raw_emit({Op::Copy, result, lower(*e.args[2], env)});
+    pop_scope();
+    raw_emit({Op::EndIf, -1});
+    f_.code[if_at].dst = static_cast<int32_t>(else_at + 1);
+    f_.code[else_at].dst = static_cast<int32_t>(f_.code.size());
+    return result;
+  }
+
+  Value call(const Expr& e, Env& env) {
+    if (e.ref == Ref::Lag) {
+      const int col = m_.lag_column[static_cast<size_t>(e.ref_index)];
+      return input(InputKind::Lag, col, static_cast<int>(e.int_value));
+    }
+    if (e.ref == Ref::Function) {
+      const auto& fn = spec_.functions[static_cast<size_t>(e.ref_index)];
+      std::vector<Value> args;
+      for (const auto& a : e.args) args.push_back(lower(*a, env));
+      Env inner;
+      inner.args = &args;
+      return lower(*fn.body.expr, inner);
+    }
+    if (e.ref == Ref::EventMacro) return event_macro(e, env);
+    const auto id = static_cast<BuiltinId>(e.ref_index);
+    std::vector<Value> a;
+    for (const auto& x : e.args) a.push_back(lower(*x, env));
+    const Value zero = integer() ? int_const(0) : float_const(0.0);
+    switch (id) {
+      case BuiltinId::Min:
+      case BuiltinId::Max: {
+        // Python's n-ary min/max scan left to right.
+        Value r = a[0];
+        for (size_t i = 1; i < a.size(); ++i) r = emit(id == BuiltinId::Min ? Op::Min : Op::Max, r, a[i]);
+        return r;
+      }
+      case BuiltinId::Abs: return emit(Op::Abs, a[0]);
+      case BuiltinId::Sign: return emit(Op::Sign, a[0]);
+      case BuiltinId::Heaviside: return emit(Op::Ge, a[0], zero);
+      case BuiltinId::Relu: return emit(Op::Max, a[0], zero);
+      case BuiltinId::Clip: return emit(Op::Min, emit(Op::Max, a[0], a[1]), a[2]);
+      case BuiltinId::Approx: return emit(Op::Le, emit(Op::Abs, emit(Op::Sub, a[0], a[1])), a[2]);
+      case BuiltinId::Pow: return emit(Op::Pow, a[0], a[1]);
+      case BuiltinId::Atan2: return emit(Op::Atan2, a[0], a[1]);
+      case BuiltinId::Hypot: return emit(Op::Hypot, a[0], a[1]);
+      case BuiltinId::Copysign: return emit(Op::Copysign, a[0], a[1]);
+      default: return emit(unary_math(id), a[0]);
+    }
+  }
+
+  static Op unary_math(BuiltinId id) {
+    switch (id) {
+      case BuiltinId::Round: return Op::Round;
+      case BuiltinId::Exp: return Op::Exp;
+      case BuiltinId::Expm1: return Op::Expm1;
+      case BuiltinId::Log: return Op::Log;
+      case BuiltinId::Log10: return Op::Log10;
+      case BuiltinId::Log2: return Op::Log2;
+      case BuiltinId::Log1p: return Op::Log1p;
+      case BuiltinId::Sqrt: return Op::Sqrt;
+      case BuiltinId::Sin: return Op::Sin;
+      case BuiltinId::Cos: return Op::Cos;
+      case BuiltinId::Tan: return Op::Tan;
+      case BuiltinId::Asin: return Op::Asin;
+      case BuiltinId::Acos: return Op::Acos;
+      case BuiltinId::Atan: return Op::Atan;
+      case BuiltinId::Sinh: return Op::Sinh;
+      case BuiltinId::Cosh: return Op::Cosh;
+      case BuiltinId::Tanh: return Op::Tanh;
+      case BuiltinId::Asinh: return Op::Asinh;
+      case BuiltinId::Acosh: return Op::Acosh;
+      case BuiltinId::Atanh: return Op::Atanh;
+      case BuiltinId::Floor: return Op::Floor;
+      case BuiltinId::Ceil: return Op::Ceil;
+      case BuiltinId::Trunc: return Op::Trunc;
+      case BuiltinId::Erf: return Op::Erf;
+      case BuiltinId::Erfc: return Op::Erfc;
+      default: break;
+    }
+    throw std::logic_error("lowering: not a unary math builtin");
+  }
+
+  // Event macros, defined through the previous committed state (lag 1) of their first argument.
+  Value event_macro(const Expr& e, Env& env) {
+    const int state = e.args[0]->ref_index;
+    const Value now = input(InputKind::State, state, 0);
+    const Value before = input(InputKind::Lag, m_.lag_column[static_cast<size_t>(state)], 1);
+    std::vector<Value> a;
+    for (size_t i = 1; i < e.args.size(); ++i) a.push_back(lower(*e.args[i], env));
+    auto inside = [&](Value x) { return emit(Op::And, emit(Op::Le, a[0], x), emit(Op::Le, x, a[1])); };
+    switch (static_cast<BuiltinId>(e.ref_index)) {
+      case BuiltinId::CrossUp: return emit(Op::And, emit(Op::Lt, before, a[0]), emit(Op::Ge, now, a[0]));
+      case BuiltinId::CrossDown: return emit(Op::And, emit(Op::Gt, before, a[0]), emit(Op::Le, now, a[0]));
+      case BuiltinId::CrossEither: {
+        const Value up = emit(Op::And, emit(Op::Lt, before, a[0]), emit(Op::Ge, now, a[0]));
+        const Value down = emit(Op::And, emit(Op::Gt, before, a[0]), emit(Op::Le, now, a[0]));
+        return emit(Op::Or, up, down);
+      }
+      case BuiltinId::Changed: return emit(Op::Ne, now, before);
+      case BuiltinId::InInterval: return inside(now);
+      case BuiltinId::EntersInterval: return emit(Op::And, emit(Op::Not, inside(before)), inside(now));
+      case BuiltinId::LeavesInterval: return emit(Op::And, inside(before), emit(Op::Not, inside(now)));
+      case BuiltinId::Increasing: return emit(Op::Gt, now, before);
+      case BuiltinId::Decreasing: return emit(Op::Lt, now, before);
+      default: break;
+    }
+    throw std::logic_error("lowering: unknown event macro");
+  }
+
+  Value index(const Expr& e, Env& env) {
+    const int base = m_.param_offset[static_cast<size_t>(e.ref_index)];
+    const int size = static_cast<int>(spec_.params[static_cast<size_t>(e.ref_index)].values.size());
+    const Value i = lower(*e.args[0], env);
+    if (is_const(i)) return input(InputKind::Param, base + static_cast<int>(const_as_int(i)), 0);
+    return emit(Op::ParamAt, int_operand(base), i, int_operand(size));
+  }
+
+  // sum(body for i in range(start, stop, step) if filter), as a loop: ((0 + v0) + v1) + ...
+  Value reduction(const Expr& e, Env& env) {
+    const bool is_sum = e.name == "sum";
+    const Value start = lower(*e.args[1], env);
+    const Value stop = lower(*e.args[2], env);
+    const Value step = e.has_step ? lower(*e.args[3], env) : (integer() ? int_const(1) : float_const(1.0));
+    const long long step_value = const_as_int(step);  // the front end requires a constant step
+    const Value acc = new_temp();
+    raw_emit({Op::Copy, acc, is_sum ? unit(0) : unit(1)});
+    const Value counter = new_temp();
+    raw_emit({Op::Copy, counter, start});
+    const size_t begin = raw_emit({Op::LoopBegin, -1, counter, stop, step_value > 0 ? 1 : -1});
+    push_scope();
+    env.loops.push_back(counter);
+    size_t if_at = 0;
+    if (e.has_filter) {
+      const Value keep = lower(*e.args.back(), env);
+      if_at = raw_emit({Op::If, -1, keep});
+      push_scope();
+    }
+    const Value v = lower(*e.args[0], env);
+    raw_emit({Op::Copy, acc, raw_value(is_sum ? Op::Add : Op::Mul, acc, v)});
+    if (e.has_filter) {
+      pop_scope();
+      const size_t else_at = raw_emit({Op::Else, -1});
+      raw_emit({Op::EndIf, -1});
+      f_.code[if_at].dst = static_cast<int32_t>(else_at + 1);
+      f_.code[else_at].dst = static_cast<int32_t>(f_.code.size());
+    }
+    env.loops.pop_back();
+    pop_scope();
+    const size_t end = raw_emit({Op::LoopEnd, static_cast<int32_t>(begin), counter, step});
+    f_.code[begin].dst = static_cast<int32_t>(end + 1);
+    return acc;
+  }
+
+  // ---- functions of the module ----
+  void output(OutputKind kind, int index, Value v) { f_.outputs.push_back({kind, index, v}); }
+
+  Value aux_value(int a) {
+    Value& memo = aux_memo_[static_cast<size_t>(a)];
+    if (memo == kNone) {
+      Env env;
+      memo = lower(*spec_.aux[static_cast<size_t>(a)].expr.expr, env);
+    }
+    return memo;
+  }
+
+  // Constants become their final slot numbers; temporaries move past them.
+  void finalize(Function& f) {
+    const int n_consts = static_cast<int>(m_.n_consts());
+    auto slot = [&](int32_t v) { return v < 0 ? const_index(v) : v + n_consts; };
+    for (auto& in : f.inputs) in.slot = slot(in.slot);
+    for (auto& out : f.outputs) out.slot = slot(out.slot);
+    for (auto& ins : f.code) {
+      switch (ins.op) {
+        case Op::LoopBegin: ins.a = slot(ins.a); ins.b = slot(ins.b); break;
+        case Op::LoopEnd: ins.a = slot(ins.a); ins.b = slot(ins.b); break;
+        case Op::If: ins.a = slot(ins.a); break;
+        case Op::Else:
+        case Op::EndIf: break;
+        case Op::ParamAt: ins.dst = slot(ins.dst); ins.b = slot(ins.b); break;  // a, c: immediates
+        default:
+          ins.dst = slot(ins.dst);
+          ins.a = slot(ins.a);
+          if (op_arity(ins.op) >= 2) ins.b = slot(ins.b);
+          break;
+      }
+    }
+    f.n_slots += n_consts;
+  }
+
+ private:
+  static constexpr Value kNone = 1 << 30;
+
+  bool integer() const { return m_.dtype == dsl::DType::Int64; }
+  bool single() const { return m_.dtype == dsl::DType::Float32; }
+
+  Value float_const(double v) {
+    if (single()) v = static_cast<double>(static_cast<float>(v));
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    auto [it, added] = float_consts_.try_emplace(bits, static_cast<int>(m_.consts.size()));
+    if (added) m_.consts.push_back(v);
+    return -1 - it->second;
+  }
+  Value int_const(long long v) {
+    auto [it, added] = int_consts_.try_emplace(v, static_cast<int>(m_.int_consts.size()));
+    if (added) m_.int_consts.push_back(v);
+    return -1 - it->second;
+  }
+  Value unit(int v) { return integer() ? int_const(v) : float_const(v); }
+  bool truthy_const(Value v) const {
+    return integer() ? m_.int_consts[static_cast<size_t>(const_index(v))] != 0
+                     : m_.consts[static_cast<size_t>(const_index(v))] != 0;
+  }
+  long long const_as_int(Value v) const {
+    return integer() ? m_.int_consts[static_cast<size_t>(const_index(v))]
+                     : static_cast<long long>(m_.consts[static_cast<size_t>(const_index(v))]);
+  }
+  // ParamAt's base and size are immediates, not slots; encode them so finalize leaves them alone.
+  static int32_t int_operand(int v) { return v; }
+
+  Value new_temp() { return next_temp_++; }
+
+  Value input(InputKind kind, int index, int lag) {
+    auto key = std::make_tuple(static_cast<int>(kind), index, lag);
+    auto it = inputs_.find(key);
+    if (it != inputs_.end()) return it->second;
+    const Value slot = new_temp();
+    f_.inputs.push_back({kind, index, lag, slot});
+    inputs_.emplace(key, slot);
+    return slot;
+  }
+
+  size_t raw_emit(Instr ins) {
+    f_.code.push_back(ins);
+    return f_.code.size() - 1;
+  }
+
+  // Emits without CSE or folding (for loop-carried updates).
+  Value raw_value(Op op, Value a, Value b) {
+    const Value dst = new_temp();
+    raw_emit({op, dst, a, b});
+    return dst;
+  }
+
+  void push_scope() { scopes_.emplace_back(); }
+  void pop_scope() { scopes_.pop_back(); }
+
+ public:
+  Value emit(Op op, Value a, Value b = -1, Value c = -1) {
+    const int arity = op_arity(op);
+    if (op != Op::ParamAt) {
+      bool all_const = is_const(a) && (arity < 2 || is_const(b));
+      if (all_const) return fold(op, a, b);
+    }
+    const auto key = std::make_tuple(static_cast<int>(op), a, b, c);
+    for (auto s = scopes_.rbegin(); s != scopes_.rend(); ++s) {
+      auto it = s->find(key);
+      if (it != s->end()) return it->second;
+    }
+    const Value dst = new_temp();
+    raw_emit({op, dst, a, b, c});
+    scopes_.back().emplace(key, dst);
+    return dst;
+  }
+
+ private:
+  template <class R>
+  static R apply(Op op, R a, R b) {
+    namespace ops = kernel::ops;
+    if constexpr (!kernel::is_floating<R>) {
+      switch (op) {
+        case Op::Neg: return -a;
+        case Op::Add: return a + b;
+        case Op::Sub: return a - b;
+        case Op::Mul: return a * b;
+        case Op::FloorDiv: return ops::py_floordiv(a, b);
+        case Op::Mod: return ops::py_mod(a, b);
+        case Op::Abs: return ops::abs(a);
+        case Op::Sign: return ops::sign(a);
+        default: break;
+      }
+    } else {
+      switch (op) {
+        case Op::Neg: return -a;
+        case Op::Add: return a + b;
+        case Op::Sub: return a - b;
+        case Op::Mul: return a * b;
+        case Op::Div: return a / b;
+        case Op::FloorDiv: return ops::py_floordiv(a, b);
+        case Op::Mod: return ops::py_mod(a, b);
+        case Op::Pow: return ops::pow(a, b);
+        case Op::Abs: return ops::abs(a);
+        case Op::Sign: return ops::sign(a);
+        case Op::Exp: return ops::exp(a);
+        case Op::Expm1: return ops::expm1(a);
+        case Op::Log: return ops::log(a);
+        case Op::Log10: return ops::log10(a);
+        case Op::Log2: return ops::log2(a);
+        case Op::Log1p: return ops::log1p(a);
+        case Op::Sqrt: return ops::sqrt(a);
+        case Op::Sin: return ops::sin(a);
+        case Op::Cos: return ops::cos(a);
+        case Op::Tan: return ops::tan(a);
+        case Op::Asin: return ops::asin(a);
+        case Op::Acos: return ops::acos(a);
+        case Op::Atan: return ops::atan(a);
+        case Op::Sinh: return ops::sinh(a);
+        case Op::Cosh: return ops::cosh(a);
+        case Op::Tanh: return ops::tanh(a);
+        case Op::Asinh: return ops::asinh(a);
+        case Op::Acosh: return ops::acosh(a);
+        case Op::Atanh: return ops::atanh(a);
+        case Op::Floor: return ops::floor(a);
+        case Op::Ceil: return ops::ceil(a);
+        case Op::Trunc: return ops::trunc(a);
+        case Op::Round: return ops::nearbyint(a);
+        case Op::Erf: return ops::erf(a);
+        case Op::Erfc: return ops::erfc(a);
+        case Op::Atan2: return ops::atan2(a, b);
+        case Op::Hypot: return ops::hypot(a, b);
+        case Op::Copysign: return ops::copysign(a, b);
+        default: break;
+      }
+    }
+    switch (op) {
+      case Op::Lt: return ops::truth<R>(a < b);
+      case Op::Le: return ops::truth<R>(a <= b);
+      case Op::Gt: return ops::truth<R>(a > b);
+      case Op::Ge: return ops::truth<R>(a >= b);
+      case Op::Eq: return ops::truth<R>(a == b);
+      case Op::Ne: return ops::truth<R>(a != b);
+      case Op::Not: return ops::truth<R>(a == 0);
+      case Op::And: return ops::truth<R>(a != 0 && b != 0);
+      case Op::Or: return ops::truth<R>(a != 0 || b != 0);
+      case Op::Min: return ops::min2(a, b);
+      case Op::Max: return ops::max2(a, b);
+      default: break;
+    }
+    throw std::logic_error(fmt::format("lowering: cannot fold {}", op_name(op)));
+  }
+
+  Value fold(Op op, Value a, Value b) {
+    if (integer()) {
+      const long long x = m_.int_consts[static_cast<size_t>(const_index(a))];
+      const long long y = op_arity(op) >= 2 ? m_.int_consts[static_cast<size_t>(const_index(b))] : 0;
+      return int_const(apply<long long>(op, x, y));
+    }
+    const double x = m_.consts[static_cast<size_t>(const_index(a))];
+    const double y = op_arity(op) >= 2 ? m_.consts[static_cast<size_t>(const_index(b))] : 0.0;
+    if (single())
+      return float_const(static_cast<double>(apply<float>(op, static_cast<float>(x), static_cast<float>(y))));
+    return float_const(apply<double>(op, x, y));
+  }
+
+  void mark_aux(const Expr& e, std::vector<bool>& need) const {
+    if (e.ref == Ref::Aux && !need[static_cast<size_t>(e.ref_index)]) {
+      need[static_cast<size_t>(e.ref_index)] = true;
+      mark_aux(*spec_.aux[static_cast<size_t>(e.ref_index)].expr.expr, need);
+    }
+    if (e.ref == Ref::Function && e.kind == ExprKind::Call)
+      mark_aux(*spec_.functions[static_cast<size_t>(e.ref_index)].body.expr, need);
+    for (const auto& a : e.args) mark_aux(*a, need);
+  }
+
+  const dsl::ModelSpec& spec_;
+  Module& m_;
+  Function f_;
+  int next_temp_ = 0;
+  std::vector<std::map<std::tuple<int, int, int, int>, Value>> scopes_;
+  std::map<std::tuple<int, int, int>, Value> inputs_;
+  std::vector<Value> aux_memo_;
+  std::map<uint64_t, int> float_consts_;
+  std::map<long long, int> int_consts_;
+};
+
+}  // namespace
+
+Module lower(const dsl::ModelSpec& spec) {
+  Module m;
+  m.kind = spec.kind;
+  m.dtype = spec.dtype;
+  m.n_state = static_cast<int>(spec.states.size());
+  m.n_aux = static_cast<int>(spec.aux.size());
+  for (const auto& p : spec.params) {
+    m.param_offset.push_back(m.n_param);
+    m.n_param += static_cast<int>(p.values.size());
+  }
+  int columns = 0;
+  for (const auto& s : spec.states) {
+    m.lag_depth.push_back(s.lag_depth);
+    m.lag_column.push_back(s.lag_depth > 0 ? columns++ : -1);
+  }
+
+  Lowerer low(spec, m);
+  auto exprs_of = [](const std::vector<dsl::Located>& v) {
+    std::vector<const Expr*> out;
+    for (const auto& l : v) out.push_back(l.expr.get());
+    return out;
+  };
+
+  m.rhs = low.lower_function("rhs", exprs_of(spec.equations), [&] {
+    for (int i = 0; i < m.n_state; ++i) {
+      Env env;
+      low.output(OutputKind::Value, i, low.lower(*spec.equations[static_cast<size_t>(i)].expr, env));
+    }
+  });
+
+  std::vector<const Expr*> aux_roots;
+  for (const auto& a : spec.aux) aux_roots.push_back(a.expr.expr.get());
+  m.aux = low.lower_function("aux", aux_roots, [&] {
+    for (int i = 0; i < m.n_aux; ++i) low.output(OutputKind::Value, i, low.aux_value(i));
+  });
+
+  for (const auto& ev : spec.events) {
+    EventIR e;
+    e.name = ev.name;
+    e.phases = static_cast<int>(ev.phase);  // Start = 1, End = 2, Both = 3: the kernel's bits
+    e.log_names = ev.log_names;
+    e.cond = low.lower_function("event " + ev.name + " cond", {ev.cond.expr.get()}, [&] {
+      Env env;
+      low.output(OutputKind::Value, 0, low.lower(*ev.cond.expr, env));
+    });
+    std::vector<const Expr*> action_roots;
+    for (const auto& a : ev.actions) action_roots.push_back(a.value.expr.get());
+    e.action = low.lower_function("event " + ev.name + " action", action_roots, [&] {
+      // Every right-hand side reads the pre-action values (the runner hands y/p in and collects
+      // y_out/p_out), which makes the action atomic.
+      for (const auto& a : ev.actions) {
+        Env env;
+        Value v = low.lower(*a.value.expr, env);
+        const bool is_state = a.target_kind == Ref::State;
+        const int index = is_state ? a.target_index : m.param_offset[static_cast<size_t>(a.target_index)];
+        if (a.op != dsl::AssignOp::Set) {
+          dsl::Expr target;
+          target.kind = ExprKind::Name;
+          target.ref = is_state ? Ref::State : Ref::Param;
+          target.ref_index = a.target_index;
+          const Value current = low.lower(target, env);
+          // x += v is x = x + v, x -= v is x = x - v: the same operations as if written out.
+          v = low.emit(a.op == dsl::AssignOp::AddTo ? Op::Add : Op::Sub, current, v);
+        }
+        low.output(is_state ? OutputKind::State : OutputKind::Param, index, v);
+      }
+    });
+    e.log = low.lower_function("event " + ev.name + " log", exprs_of(ev.log), [&] {
+      for (size_t i = 0; i < ev.log.size(); ++i) {
+        Env env;
+        low.output(OutputKind::Value, static_cast<int>(i), low.lower(*ev.log[i].expr, env));
+      }
+    });
+    m.events.push_back(std::move(e));
+  }
+
+  if (spec.jacobian) {
+    m.has_jacobian = true;
+    std::vector<const Expr*> roots;
+    for (const auto& row : *spec.jacobian)
+      for (const auto& c : row) roots.push_back(c.expr.get());
+    m.jacobian = low.lower_function("jacobian", roots, [&] {
+      for (size_t k = 0; k < roots.size(); ++k) {
+        Env env;
+        low.output(OutputKind::Value, static_cast<int>(k), low.lower(*roots[k], env));
+      }
+    });
+  }
+  if (spec.inverse) {
+    m.has_inverse = true;
+    m.inverse = low.lower_function("inverse", exprs_of(*spec.inverse), [&] {
+      for (int i = 0; i < m.n_state; ++i) {
+        Env env;
+        low.output(OutputKind::Value, i, low.lower(*(*spec.inverse)[static_cast<size_t>(i)].expr, env));
+      }
+    });
+  }
+
+  // Constants are all known now: give every function its final slot numbers.
+  low.finalize(m.rhs);
+  low.finalize(m.aux);
+  for (auto& e : m.events) {
+    low.finalize(e.cond);
+    low.finalize(e.action);
+    low.finalize(e.log);
+  }
+  if (m.has_jacobian) low.finalize(m.jacobian);
+  if (m.has_inverse) low.finalize(m.inverse);
+  return m;
+}
+
+}  // namespace dynlib::ir

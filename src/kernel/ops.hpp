@@ -1,0 +1,124 @@
+// The expression language's scalar semantics, defined once. The interpreter's VM, generated
+// kernels and the IR's constant folding all call these, so an operation means exactly the same
+// thing (to the bit) wherever it runs (DESIGN rule 2). Freestanding: compiler builtins only, which
+// lower to single instructions or to the same libm symbols in every backend.
+#pragma once
+
+#include "types.hpp"
+
+namespace dynlib::kernel::ops {
+
+// ---- libm, by precision ----
+#define DYNLIB_UNARY_LIBM(name)                                \
+  inline double name(double x) { return __builtin_##name(x); } \
+  inline float name(float x) { return __builtin_##name##f(x); }
+#define DYNLIB_BINARY_LIBM(name)                                         \
+  inline double name(double x, double y) { return __builtin_##name(x, y); } \
+  inline float name(float x, float y) { return __builtin_##name##f(x, y); }
+
+DYNLIB_UNARY_LIBM(exp)
+DYNLIB_UNARY_LIBM(expm1)
+DYNLIB_UNARY_LIBM(log)
+DYNLIB_UNARY_LIBM(log10)
+DYNLIB_UNARY_LIBM(log2)
+DYNLIB_UNARY_LIBM(log1p)
+DYNLIB_UNARY_LIBM(sqrt)
+DYNLIB_UNARY_LIBM(sin)
+DYNLIB_UNARY_LIBM(cos)
+DYNLIB_UNARY_LIBM(tan)
+DYNLIB_UNARY_LIBM(asin)
+DYNLIB_UNARY_LIBM(acos)
+DYNLIB_UNARY_LIBM(atan)
+DYNLIB_UNARY_LIBM(sinh)
+DYNLIB_UNARY_LIBM(cosh)
+DYNLIB_UNARY_LIBM(tanh)
+DYNLIB_UNARY_LIBM(asinh)
+DYNLIB_UNARY_LIBM(acosh)
+DYNLIB_UNARY_LIBM(atanh)
+DYNLIB_UNARY_LIBM(floor)
+DYNLIB_UNARY_LIBM(ceil)
+DYNLIB_UNARY_LIBM(trunc)
+DYNLIB_UNARY_LIBM(nearbyint)
+DYNLIB_UNARY_LIBM(erf)
+DYNLIB_UNARY_LIBM(erfc)
+DYNLIB_UNARY_LIBM(fabs)
+DYNLIB_BINARY_LIBM(atan2)
+DYNLIB_BINARY_LIBM(hypot)
+DYNLIB_BINARY_LIBM(copysign)
+DYNLIB_BINARY_LIBM(pow)
+DYNLIB_BINARY_LIBM(fmod)
+#undef DYNLIB_UNARY_LIBM
+#undef DYNLIB_BINARY_LIBM
+
+// ---- arithmetic with Python's meaning ----
+
+// a // b and a % b as CPython computes them for floats (float_divmod): the remainder has the
+// divisor's sign and the quotient is the floor, rounded the same way CPython rounds it.
+template <class R>
+inline R py_mod(R a, R b) {
+  if constexpr (is_floating<R>) {
+    R mod = fmod(a, b);
+    if (mod != 0) {
+      if ((b < 0) != (mod < 0)) mod += b;
+    } else {
+      mod = copysign(R(0), b);
+    }
+    return mod;
+  } else {
+    if (b == 0) return 0;  // integer maps must never trap: x % 0 is 0 (documented)
+    R r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  }
+}
+
+template <class R>
+inline R py_floordiv(R a, R b) {
+  if constexpr (is_floating<R>) {
+    R mod = fmod(a, b);
+    R div = (a - mod) / b;
+    if (mod != 0) {
+      if ((b < 0) != (mod < 0)) div -= R(1);
+    }
+    if (div != 0) {
+      R floordiv = floor(div);
+      if (div - floordiv > R(0.5)) floordiv += R(1);
+      return floordiv;
+    }
+    return copysign(R(0), a / b);
+  } else {
+    if (b == 0) return 0;  // integer maps must never trap: x // 0 is 0 (documented)
+    R q = a / b;
+    if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+}
+
+// Python's min/max keep the first of equal arguments and compare with < and >, so a NaN in the
+// second position is ignored and one in the first is kept: min(a, b) == (b < a ? b : a).
+template <class R>
+inline R min2(R a, R b) {
+  return b < a ? b : a;
+}
+template <class R>
+inline R max2(R a, R b) {
+  return b > a ? b : a;
+}
+
+template <class R>
+inline R abs(R x) {
+  if constexpr (is_floating<R>) return fabs(x);
+  else return x < 0 ? -x : x;
+}
+
+template <class R>
+inline R sign(R x) {
+  return x > 0 ? R(1) : x < 0 ? R(-1) : R(0);
+}
+
+template <class R>
+inline R truth(bool b) {
+  return b ? R(1) : R(0);
+}
+
+}  // namespace dynlib::kernel::ops
