@@ -1,0 +1,246 @@
+// dynlib's C++ API: build a model, set up a simulation, run it, read named results.
+//
+//   dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4"});
+//   sim.run({.T = 50.0, .dt = 0.01});
+//   const dynlib::Results& res = sim.results();
+//   auto x = res.column("x");            // a strided view into the recorded buffer (no copy)
+//   double x_end = res.final_state()[0];
+//
+// Everything a user can get wrong raises a DynlibError subclass (errors.hpp) with a precise
+// message; a run that stops early (NaN, max_steps, Ctrl+C, step failure) does not throw: it keeps
+// what it computed and reports why in Results::status() / message().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dynlib/errors.hpp"
+
+namespace dynlib {
+
+namespace detail {
+struct ModelImpl;
+struct SimImpl;
+struct ResultsData;
+}  // namespace detail
+
+enum class DType { Float64, Float32, Int64 };
+const char* dtype_name(DType d);
+
+// ---------------------------------------------------------------------------------------------
+// Building a model
+// ---------------------------------------------------------------------------------------------
+struct BuildOptions {
+  std::optional<std::string> stepper;  // name or alias; default: [sim] stepper, else rk45 / map
+  bool jit = false;                    // native kernel (see docs/jit.md); false = interpreter
+  bool disk_cache = false;             // keep native kernels across processes
+  std::optional<std::string> dtype;    // "float64" | "float32"; default: the model's dtype
+};
+
+// A read-only description of a model (the validated [model], [states], [params], [aux], [sim]).
+struct ModelInfo {
+  std::string name;
+  std::string kind;  // "ode" | "map"
+  DType dtype = DType::Float64;
+  std::string hash;
+  std::vector<std::string> state_names;
+  std::vector<double> initial_state;
+  std::vector<std::string> param_names;
+  std::vector<std::vector<double>> param_values;  // one entry per param; arrays have several
+  std::vector<std::string> aux_names;
+  std::vector<std::string> event_names;
+  std::vector<std::string> preset_names;
+  // [sim] defaults
+  double t0 = 0.0;
+  std::optional<double> t_end, dt;
+  bool has_jacobian = false;
+};
+
+// A part of a built model (rhs, events_pre, events_post, update_aux, stepper, runner, guards).
+struct ModelPart {
+  std::string name;
+  bool native = false;                  // compiled to machine code
+  std::vector<std::string> signatures;  // compiled signatures; empty when interpreted
+  bool is_jitted() const { return native; }
+};
+
+// The result of build(): a validated, lowered (and with jit, compiled) model plus the stepper it
+// runs with. Cheap to copy (shared, immutable); any number of Sims may use one FullModel.
+class FullModel {
+ public:
+  const ModelInfo& spec() const;
+  const std::string& stepper_name() const;
+  DType dtype() const;
+  bool is_jitted() const;
+
+  ModelPart rhs() const;
+  ModelPart events_pre() const;
+  ModelPart events_post() const;
+  ModelPart update_aux() const;
+  ModelPart stepper() const;
+  ModelPart runner() const;
+  ModelPart guards() const;
+
+  std::shared_ptr<const detail::ModelImpl> impl() const { return impl_; }
+  explicit FullModel(std::shared_ptr<const detail::ModelImpl> impl) : impl_(std::move(impl)) {}
+
+ private:
+  std::shared_ptr<const detail::ModelImpl> impl_;
+};
+
+// `model` is a URI (builtin://ode/lorenz, TAG://path, a file path, inline:<toml>).
+FullModel build(const std::string& model, const BuildOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------------------------
+// A value for a state or param: a number, or an array for array params.
+using Value = std::variant<double, std::vector<double>>;
+
+struct RunOptions {
+  std::optional<double> T;                    // end time (absolute); or
+  std::optional<long long> N;                 // number of steps (maps: iterations)
+  std::optional<double> dt;                   // step (initial step for adaptive steppers)
+  std::optional<double> t0;                   // start time (fresh runs only)
+  std::optional<bool> record;                 // false: record nothing (final state only)
+  std::optional<long long> record_interval;   // record every k-th step (step 0 included)
+  std::optional<std::vector<std::string>> record_vars;  // states/aux ("x", "aux.energy"); {} = time only
+  std::optional<double> transient;            // discard records and event logs in [t0, t0+transient)
+  std::optional<long long> max_steps;         // stop (EARLY_EXIT) after this many steps
+  std::map<std::string, Value> ic;            // initial state overrides (fresh runs)
+  std::map<std::string, Value> params;        // param overrides (this and later runs)
+  bool resume = false;                        // continue the previous run (state, time, history)
+  // adaptive stepper options
+  std::optional<double> atol, rtol, dt_min, dt_max, safety, min_factor, max_factor;
+  std::optional<long long> max_rejects;
+  std::optional<std::string> controller;      // "pi" | "standard"
+};
+
+enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
+const char* status_name(Status s);
+
+// A column of a recorded variable: a view into the recorded buffer (row-major, `stride` values
+// between consecutive samples). Valid while the Results it came from is alive and unchanged.
+template <class T>
+struct ColumnView {
+  const T* data = nullptr;
+  size_t size = 0;
+  size_t stride = 1;
+  T operator[](size_t i) const { return data[i * stride]; }
+  std::vector<T> to_vector() const {
+    std::vector<T> v(size);
+    for (size_t i = 0; i < size; ++i) v[i] = (*this)[i];
+    return v;
+  }
+};
+
+struct EventLog {
+  std::string name;
+  std::vector<std::string> tags;
+  std::vector<double> t;                       // firing times
+  std::vector<long long> record_index;         // index of the first sample recorded after it
+  std::vector<std::string> fields;             // the logged expressions, as written
+  std::vector<std::vector<double>> values;     // values[field][firing]
+};
+
+class Results {
+ public:
+  DType dtype() const;
+  size_t size() const;                         // samples recorded
+  const std::vector<double>& t() const;        // sample times
+  const std::vector<long long>& step() const;  // step index of each sample
+  const std::vector<std::string>& names() const;  // recorded variables, in column order
+  const std::vector<std::string>& state_names() const;  // recorded states
+  const std::vector<std::string>& aux_names() const;    // recorded aux
+  bool has(const std::string& name) const;
+
+  // Column by name ("x" or "aux.energy" or a bare aux name). Throws DynlibError with a
+  // did-you-mean for an unknown or unrecorded name.
+  ColumnView<double> column(const std::string& name) const;        // float64 models
+  ColumnView<float> column_f32(const std::string& name) const;     // float32 models
+  ColumnView<long long> column_i64(const std::string& name) const; // int64 models
+  std::vector<double> column_as_double(const std::string& name) const;  // any dtype, copied
+
+  // Row-major buffer [sample][variable] in the model's dtype; raw_data<T>() with the matching T.
+  template <class T>
+  const T* raw_data() const;
+  size_t width() const;  // variables per sample
+
+  const std::vector<EventLog>& events() const;
+  const EventLog& event(const std::string& name) const;  // throws with did-you-mean
+
+  Status status() const;
+  const std::string& message() const;  // why it stopped, with details (variable, step, time)
+  bool ok() const { return status() == Status::Done; }
+  std::vector<double> final_state() const;
+  double final_time() const;
+  long long steps() const;           // steps taken in total
+  long long accepted_steps() const;  // adaptive steppers
+  long long rejected_steps() const;
+  double wall_seconds() const;       // time spent in run()
+
+  explicit Results(std::shared_ptr<const detail::ResultsData> data);
+  const std::shared_ptr<const detail::ResultsData>& data_ptr() const { return data_; }
+
+ private:
+  std::shared_ptr<const detail::ResultsData> data_;
+};
+
+// Progress reports during long runs: fraction done in [0, 1] (or -1 when unknown) and steps.
+using ProgressFn = std::function<void(double fraction, long long steps)>;
+
+class Sim {
+ public:
+  explicit Sim(FullModel model);
+  Sim(Sim&&) noexcept;
+  Sim& operator=(Sim&&) noexcept;
+  ~Sim();
+
+  const FullModel& model() const;
+
+  // Runs with `options` on top of the config() defaults on top of the model's [sim] table.
+  // Throws DynlibError for bad options (unknown names with a did-you-mean, T before t0, ...).
+  // Returns the results of this run (also kept: results()).
+  const Results& run(const RunOptions& options = {});
+  const Results& results() const;
+
+  void config(const RunOptions& defaults);   // persistent defaults for later runs
+  void assign(const std::string& name, const Value& value);  // a state (initial/current) or param
+  void assign(const std::map<std::string, Value>& values);
+  void apply_preset(const std::string& name);                 // throws with did-you-mean
+  void reset();  // model defaults for states and params; clears results and the resumable run
+
+  // Current values: the state a resumed run continues from (or the initial state before any run),
+  // and the params.
+  std::vector<double> state() const;
+  std::vector<double> param(const std::string& name) const;
+
+  void set_progress(ProgressFn fn, double min_interval_seconds = 0.2);
+  // Asks a run in progress (another thread, or a signal handler) to stop: it ends with
+  // Status::UserBreak and keeps its results. Async-signal-safe.
+  void request_stop();
+
+ private:
+  std::unique_ptr<detail::SimImpl> impl_;
+};
+
+Sim setup(const std::string& model, const BuildOptions& options = {});
+
+// Stepper registry, for listings (`dynlib steppers list`).
+struct StepperDescription {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string kind;  // "ode" | "map"
+  bool adaptive = false, implicit = false, stiff = false;
+  int order = 0, embedded_order = 0;
+  std::string description;
+};
+std::vector<StepperDescription> steppers();
+
+}  // namespace dynlib
