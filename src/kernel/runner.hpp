@@ -107,12 +107,13 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
 
   if (const int bad = check_args<Stepper>(m, a)) return bad_args(a, bad);
 
-  const int n = a.n_state;
-  const int n_param = a.n_param;
+  // Sizes from the model (checked equal to a's): constexpr for generated models, so loops unroll.
+  const int n = m.n_state();
+  const int n_param = m.n_param();
   Real* const y = a.y;
   Real* const p = a.p;
   Real* const aux = a.scratch;
-  Real* const y_new = aux + a.n_aux;
+  Real* const y_new = aux + m.n_aux();
   Real* const y_out = y_new + n;
   Real* const p_out = y_out + n;
 

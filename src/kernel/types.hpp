@@ -2,6 +2,11 @@
 // steppers, the registry and the runner. Freestanding: no standard headers.
 #pragma once
 
+// Stepper bodies and their helpers are forced inline into the runner loop: the hot loop must
+// compile to what a hand-written loop would (clang's heuristics otherwise keep rk4_step out of
+// line).
+#define DYNLIB_KERNEL_INLINE inline __attribute__((always_inline))
+
 namespace dynlib::kernel {
 
 // The time type for a state type: float models compute in float throughout (time too); integer

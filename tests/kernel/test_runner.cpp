@@ -14,6 +14,7 @@ namespace {
 
 template <class V>
 bool same_bits(const V& a, const V& b, size_t n) {
+  if (n == 0) return true;  // data() may be null: memcmp must not see it
   return a.size() >= n && b.size() >= n &&
          std::memcmp(a.data(), b.data(), n * sizeof(typename V::value_type)) == 0;
 }

@@ -29,9 +29,9 @@ struct AdamsBashforth {
   static constexpr bool supports = is_floating<Real>;
 
   template <class Model, class Real, class Time>
-  static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&, const Real* y,
-                  Real* y_new) {
-    const int n = c.n;
+  DYNLIB_KERNEL_INLINE static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&,
+                                       const Real* y, Real* y_new) {
+    const int n = m.n_state();  // constexpr for generated models: loops unroll
     int& count = c.state[0];
     int& head = c.state[1];
     Real* hist = c.work;  // K rows of n

@@ -24,8 +24,8 @@ struct MapStepper {
   static constexpr bool supports = true;
 
   template <class Model, class Real, class Time>
-  static int step(const Model& m, StepCtx<Real>& c, Time t, Time&, Time&, const Real* y,
-                  Real* y_new) {
+  DYNLIB_KERNEL_INLINE static int step(const Model& m, StepCtx<Real>& c, Time t, Time&, Time&,
+                                       const Real* y, Real* y_new) {
     m.rhs(t, y, c.p, c.lag, y_new);
     ++c.n_rhs;
     return 0;
@@ -53,9 +53,9 @@ struct Euler {
   static constexpr bool supports = is_floating<Real>;
 
   template <class Model, class Real, class Time>
-  static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&, const Real* y,
-                  Real* y_new) {
-    const int n = c.n;
+  DYNLIB_KERNEL_INLINE static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&,
+                                       const Real* y, Real* y_new) {
+    const int n = m.n_state();  // constexpr for generated models: loops unroll
     Real* f = c.work;
     m.rhs(t, y, c.p, c.lag, f);
     for (int i = 0; i < n; ++i) y_new[i] = y[i] + h * f[i];
@@ -84,9 +84,9 @@ struct RK2 {
   static constexpr bool supports = is_floating<Real>;
 
   template <class Model, class Real, class Time>
-  static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&, const Real* y,
-                  Real* y_new) {
-    const int n = c.n;
+  DYNLIB_KERNEL_INLINE static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&,
+                                       const Real* y, Real* y_new) {
+    const int n = m.n_state();  // constexpr for generated models: loops unroll
     Real* k = c.work;
     Real* tmp = c.work + n;
     const Time h2 = h / 2;
@@ -104,9 +104,10 @@ struct RK2 {
 // Classic fourth-order Runge-Kutta. `rk4_step` is shared with the Adams-Bashforth starters so the
 // arithmetic is written once; k1 = f(t, y) is supplied by the caller.
 template <class Model, class Real, class Time>
-inline void rk4_step(const Model& m, StepCtx<Real>& c, Time t, Time h, const Real* y,
-                     const Real* k1, Real* k2, Real* k3, Real* k4, Real* tmp, Real* y_new) {
-  const int n = c.n;
+DYNLIB_KERNEL_INLINE void rk4_step(const Model& m, StepCtx<Real>& c, Time t, Time h, const Real* y,
+                                   const Real* k1, Real* k2, Real* k3, Real* k4, Real* tmp,
+                                   Real* y_new) {
+  const int n = m.n_state();  // constexpr for generated models: loops unroll
   const Time h2 = h / 2;
   const Time h6 = h / 6;
   for (int i = 0; i < n; ++i) tmp[i] = y[i] + h2 * k1[i];
@@ -137,9 +138,9 @@ struct RK4 {
   static constexpr bool supports = is_floating<Real>;
 
   template <class Model, class Real, class Time>
-  static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&, const Real* y,
-                  Real* y_new) {
-    const int n = c.n;
+  DYNLIB_KERNEL_INLINE static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&,
+                                       const Real* y, Real* y_new) {
+    const int n = m.n_state();  // constexpr for generated models: loops unroll
     Real* k1 = c.work;
     m.rhs(t, y, c.p, c.lag, k1);
     c.n_rhs += 1;

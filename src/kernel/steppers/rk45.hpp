@@ -49,7 +49,7 @@ struct RK45 {
   // of the second derivative. Leaves f(t, y) in k1 (FSAL valid). span = remaining interval.
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
-    const int n = c.n;
+    const int n = m.n_state();  // constexpr for generated models: loops unroll
     Real* f0 = c.work;
     Real* f1 = c.work + n;
     Real* y1 = c.work + 7 * n;
@@ -84,8 +84,8 @@ struct RK45 {
   }
 
   template <class Model, class Real, class Time>
-  static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time& h_next, const Real* y,
-                  Real* y_new) {
+  DYNLIB_KERNEL_INLINE static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h,
+                                       Time& h_next, const Real* y, Real* y_new) {
     // Butcher tableau (c_i, a_ij), 5th-order weights = row 7, error weights e = b5 - b4.
     constexpr Time c2 = Time(1) / 5, c3 = Time(3) / 10, c4 = Time(4) / 5, c5 = Time(8) / 9;
     constexpr Time a21 = Time(1) / 5;
@@ -102,7 +102,7 @@ struct RK45 {
     constexpr Time beta = Time(0.04);
     constexpr Time expo1 = Time(1) / 5 - beta * Time(0.75);
 
-    const int n = c.n;
+    const int n = m.n_state();  // constexpr for generated models: loops unroll
     Real* k1 = c.work;
     Real* k2 = k1 + n;
     Real* k3 = k2 + n;
