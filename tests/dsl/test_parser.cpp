@@ -214,7 +214,9 @@ TEST(ParserNumbers, IntegerAndFloatLiterals) {
     ASSERT_EQ(e->kind, ExprKind::Number);
     EXPECT_EQ(e->number, c.value);
     EXPECT_EQ(e->is_integer_literal, c.integer);
-    if (c.integer) EXPECT_EQ(static_cast<double>(e->int_value), c.value);
+    if (c.integer) {
+      EXPECT_EQ(static_cast<double>(e->int_value), c.value);
+    }
   }
   // The largest int64 is still an exact integer literal.
   const ExprPtr big = parse_expression("9223372036854775807");
