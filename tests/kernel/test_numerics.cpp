@@ -145,6 +145,13 @@ TEST(Steppers, FloatModelComputesInFloat) {
   static_assert(std::is_same_v<decltype(s.a.t), float>);
   EXPECT_EQ(s.a.t, 1.0f);
   EXPECT_NEAR(s.y[0], std::exp(-1.0f), 1e-6f);
+
+  Sim<ExpDecay<float>> r(ExpDecay<float>{}, "rk45", {1.0f}, {1.0f});
+  r.adaptive(0, 3, 1e-5f);
+  ASSERT_EQ(r.run_all(), DONE);
+  EXPECT_EQ(r.a.t, 3.0f);
+  for (long long k = 0; k < r.rows(); ++k)
+    EXPECT_NEAR(r.rec(k, 0), std::exp(-r.rec_t[k]), 1e-4f) << k;
 }
 
 // RK4 on the harmonic oscillator multiplies the energy by |R(ih)|^2 = 1 - h^6/72 + O(h^8) per step:
