@@ -70,8 +70,23 @@ Program prepare(const ir::Function& f) {
   Program p;
   p.code = f.code;
   p.code.push_back({static_cast<Op>(kHalt), -1});
-  p.inputs = f.inputs;
-  p.outputs = f.outputs;
+  for (const ir::Input& in : f.inputs) {
+    const Program::Move mv{in.slot, in.index, in.lag};
+    switch (in.kind) {
+      case ir::InputKind::State: p.states_in.push_back(mv); break;
+      case ir::InputKind::Param: p.params_in.push_back(mv); break;
+      case ir::InputKind::Lag: p.lags_in.push_back(mv); break;
+      case ir::InputKind::Time: p.time_slot = in.slot; break;
+    }
+  }
+  for (const ir::Output& o : f.outputs) {
+    const Program::Move mv{o.slot, o.index, 0};
+    switch (o.kind) {
+      case ir::OutputKind::Value: p.values_out.push_back(mv); break;
+      case ir::OutputKind::State: p.states_out.push_back(mv); break;
+      case ir::OutputKind::Param: p.params_out.push_back(mv); break;
+    }
+  }
   p.n_slots = f.n_slots;
   return p;
 }
@@ -82,14 +97,10 @@ Program prepare(const ir::Function& f) {
 #pragma GCC diagnostic ignored "-Wpedantic"
 template <class Real>
 void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
-  for (const ir::Input& in : prog.inputs) {
-    switch (in.kind) {
-      case ir::InputKind::State: frame[in.slot] = args.y[in.index]; break;
-      case ir::InputKind::Param: frame[in.slot] = args.p[in.index]; break;
-      case ir::InputKind::Time: frame[in.slot] = static_cast<Real>(args.t); break;
-      case ir::InputKind::Lag: frame[in.slot] = (*args.lag)(in.index, in.lag); break;
-    }
-  }
+  for (const auto& in : prog.states_in) frame[in.slot] = args.y[in.index];
+  for (const auto& in : prog.params_in) frame[in.slot] = args.p[in.index];
+  for (const auto& in : prog.lags_in) frame[in.slot] = (*args.lag)(in.index, in.lag);
+  if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
 
   static const void* const table[] = {
       &&op_Copy, &&op_Neg, &&op_Add, &&op_Sub, &&op_Mul, &&op_Div, &&op_FloorDiv, &&op_Mod,
@@ -208,13 +219,9 @@ op_Halt:
 #undef UNARY
 #undef BINARY
 
-  for (const ir::Output& o : prog.outputs) {
-    switch (o.kind) {
-      case ir::OutputKind::Value: args.out[o.index] = frame[o.slot]; break;
-      case ir::OutputKind::State: args.y_out[o.index] = frame[o.slot]; break;
-      case ir::OutputKind::Param: args.p_out[o.index] = frame[o.slot]; break;
-    }
-  }
+  for (const auto& o : prog.values_out) args.out[o.index] = frame[o.slot];
+  for (const auto& o : prog.states_out) args.y_out[o.index] = frame[o.slot];
+  for (const auto& o : prog.params_out) args.p_out[o.index] = frame[o.slot];
 }
 #pragma GCC diagnostic pop
 

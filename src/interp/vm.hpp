@@ -12,8 +12,12 @@ namespace dynlib::interp {
 
 struct Program {
   std::vector<ir::Instr> code;  // ends with a halt
-  std::vector<ir::Input> inputs;
-  std::vector<ir::Output> outputs;
+  // Inputs and outputs split by kind, so entry and exit are plain copy loops.
+  struct Move {
+    int32_t slot, index, lag;
+  };
+  std::vector<Move> states_in, params_in, lags_in, values_out, states_out, params_out;
+  int time_slot = -1;
   int n_slots = 0;
 };
 

@@ -1,0 +1,187 @@
+// `make bench`: dynlib's backends against hand-written C++ baselines, in the same binary and run.
+// Each benchmark reports ns/step; the table at the end prints each backend's ratio to the
+// baseline of the same model and algorithm. Timings are measurements, never test thresholds.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "baselines.hpp"
+#include "dsl/model_spec.hpp"
+#include "interp/interp_model.hpp"
+#include "ir/ir.hpp"
+#include "kernel/test_wrapper.hpp"
+
+namespace {
+
+using namespace dynlib;
+
+template <class Real>
+interp::InterpModel<Real> interp_model(const std::string& uri) {
+  auto module = std::make_shared<const ir::Module>(ir::lower(dsl::load_model(uri)));
+  return interp::InterpModel<Real>(interp::compile(module));
+}
+
+template <class Model>
+kernel::testing::Sim<Model> make_sim(Model m, const char* stepper, std::vector<double> y0,
+                                     std::vector<double> p0, long long cap, bool record) {
+  kernel::testing::Sim<Model> s(std::move(m), stepper, std::move(y0), std::move(p0), cap + 1, 1024);
+  s.a.record = record ? 1 : 0;
+  return s;
+}
+
+// Reported as seconds per step (an inverted rate); the ratio table prints nanoseconds.
+void set_steps(benchmark::State& state, long long steps_per_iter) {
+  state.counters["s/step"] = benchmark::Counter(
+      static_cast<double>(steps_per_iter) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+constexpr long long kLorenzSteps = 100000;
+constexpr double kLorenzDt = 1e-3;
+
+void BM_Lorenz_RK4_Baseline(benchmark::State& state) {
+  const bool record = state.range(0) != 0;
+  bench::Recorder rec;
+  for (auto _ : state) {
+    rec.clear();
+    rec.reserve(kLorenzSteps + 1, 3);
+    benchmark::DoNotOptimize(bench::lorenz_rk4(kLorenzDt, kLorenzSteps, record ? &rec : nullptr));
+  }
+  set_steps(state, kLorenzSteps);
+}
+
+void BM_Lorenz_RK4_Interp(benchmark::State& state) {
+  const bool record = state.range(0) != 0;
+  auto model = interp_model<double>("builtin://ode/lorenz");
+  for (auto _ : state) {
+    auto s = make_sim(model, "rk4", {1, 1, 1}, {10, 28, 8.0 / 3.0}, kLorenzSteps, record);
+    s.fixed(0.0, kLorenzDt, kLorenzSteps);
+    benchmark::DoNotOptimize(s.run_all());
+  }
+  set_steps(state, kLorenzSteps);
+}
+
+constexpr long long kIzhSteps = 100000;
+constexpr double kIzhDt = 0.01;
+
+void BM_Izhikevich_RK4_Baseline(benchmark::State& state) {
+  bench::Recorder rec;
+  long long spikes = 0;
+  for (auto _ : state) {
+    rec.clear();
+    rec.reserve(kIzhSteps + 1, 2);
+    benchmark::DoNotOptimize(bench::izhikevich_rk4(kIzhDt, kIzhSteps, &rec, &spikes));
+  }
+  set_steps(state, kIzhSteps);
+}
+
+void BM_Izhikevich_RK4_Interp(benchmark::State& state) {
+  auto model = interp_model<double>("builtin://ode/izhikevich");
+  for (auto _ : state) {
+    auto s = make_sim(model, "rk4", {-65, -13}, {0.02, 0.2, -65, 8, 10}, kIzhSteps, true);
+    s.fixed(0.0, kIzhDt, kIzhSteps);
+    benchmark::DoNotOptimize(s.run_all());
+  }
+  set_steps(state, kIzhSteps);
+}
+
+constexpr double kVdpEnd = 200.0;
+constexpr double kVdpTol = 1e-8;
+
+void BM_VanDerPol_RK45_Baseline(benchmark::State& state) {
+  bench::Recorder rec;
+  long long steps = 0;
+  for (auto _ : state) {
+    rec.clear();
+    benchmark::DoNotOptimize(bench::vanderpol_rk45(kVdpEnd, kVdpTol, &rec, &steps));
+  }
+  set_steps(state, steps);
+}
+
+void BM_VanDerPol_RK45_Interp(benchmark::State& state) {
+  auto model = interp_model<double>("builtin://ode/vanderpol");
+  long long steps = 0;
+  for (auto _ : state) {
+    auto s = make_sim(model, "rk45", {2, 0}, {1}, 1 << 16, true);
+    s.adaptive(0.0, kVdpEnd, kVdpTol);
+    s.a.dt = 1e-3;
+    benchmark::DoNotOptimize(s.run_all());
+    steps = s.a.n_accepted;
+  }
+  set_steps(state, steps);
+}
+
+constexpr long long kMapSteps = 1000000;
+
+void BM_Logistic_Baseline(benchmark::State& state) {
+  bench::Recorder rec;
+  for (auto _ : state) {
+    rec.clear();
+    rec.reserve(kMapSteps + 1, 1);
+    benchmark::DoNotOptimize(bench::logistic(3.9, kMapSteps, &rec));
+  }
+  set_steps(state, kMapSteps);
+}
+
+void BM_Logistic_Interp(benchmark::State& state) {
+  auto model = interp_model<double>("builtin://map/logistic");
+  for (auto _ : state) {
+    auto s = make_sim(model, "map", {0.1}, {3.9}, kMapSteps, true);
+    s.fixed(0.0, 1.0, kMapSteps);
+    benchmark::DoNotOptimize(s.run_all());
+  }
+  set_steps(state, kMapSteps);
+}
+
+BENCHMARK(BM_Lorenz_RK4_Baseline)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4_Interp)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45_Baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45_Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4_Baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4_Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic_Baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic_Interp)->Unit(benchmark::kMillisecond);
+
+// Collects ns/step per benchmark and prints backend/baseline ratios after the normal report.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& r : runs) {
+      auto it = r.counters.find("s/step");
+      if (it != r.counters.end() && r.run_type == Run::RT_Iteration)
+        ns_per_step_[r.benchmark_name()] = it->second.value * 1e9;
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::printf("\n%-44s %12s %12s %8s\n", "benchmark", "ns/step", "baseline", "ratio");
+    for (const auto& [name, ns] : ns_per_step_) {
+      if (name.find("_Baseline") != std::string::npos) continue;
+      std::string base = name;
+      for (const char* backend : {"_Interp", "_Native"}) {
+        const auto pos = base.find(backend);
+        if (pos != std::string::npos) base.replace(pos, std::string(backend).size(), "_Baseline");
+      }
+      auto b = ns_per_step_.find(base);
+      if (b == ns_per_step_.end()) continue;
+      std::printf("%-44s %12.2f %12.2f %7.2fx\n", name.c_str(), ns, b->second, ns / b->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> ns_per_step_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
