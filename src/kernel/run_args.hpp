@@ -8,6 +8,12 @@
 //
 // A fresh run: zero-initialise, set abi_version = kRunArgsAbi, t = t0, step = 0, fill in sizes,
 // buffers and options. Set started = 0 to (re)start from y.
+//
+// Between calls the wrapper may: replace rec_*/evt_* buffers with larger copies (rows kept, caps
+// raised; after GROW_REC/GROW_EVT); change step_budget, interrupt, step_end, t_end, max_steps_end;
+// change y or p, setting `reset` (RESET_STEPPER whenever y or p changed, since FSAL/Adams history
+// holds derivatives of the old values; RESET_LAG to make lags see the new y). Everything else is
+// run state and must come back as the runner left it.
 #pragma once
 
 #include "types.hpp"
@@ -92,7 +98,8 @@ struct RunArgs {
   long long evt_count;  // in/out: rows written
 
   // ---- limits ----
-  long long step_budget;          // > 0: return YIELD after this many committed steps per call
+  long long step_budget;          // > 0: YIELD after this many committed steps in one call
+                                  // (each call, incl. after GROW_*, starts a new count)
   const volatile int* interrupt;  // nonzero -> USER_BREAK (checked every step); may be null
 
   // ---- adaptive options ----

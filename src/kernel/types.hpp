@@ -5,7 +5,9 @@
 // Stepper bodies and their helpers are forced inline into the runner loop: the hot loop must
 // compile to what a hand-written loop would (clang's heuristics otherwise keep rk4_step out of
 // line).
+#ifndef DYNLIB_KERNEL_INLINE
 #define DYNLIB_KERNEL_INLINE inline __attribute__((always_inline))
+#endif
 
 namespace dynlib::kernel {
 
