@@ -9,20 +9,12 @@
 namespace dynlib::kernel::ops {
 
 // ---- libm, by precision ----
-#define DYNLIB_UNARY_LIBM(name)    \
-  inline double name(double x) {   \
-    return __builtin_##name(x);    \
-  }                                \
-  inline float name(float x) {     \
-    return __builtin_##name##f(x); \
-  }
-#define DYNLIB_BINARY_LIBM(name)           \
-  inline double name(double x, double y) { \
-    return __builtin_##name(x, y);         \
-  }                                        \
-  inline float name(float x, float y) {    \
-    return __builtin_##name##f(x, y);      \
-  }
+#define DYNLIB_UNARY_LIBM(name)                                \
+  inline double name(double x) { return __builtin_##name(x); } \
+  inline float name(float x) { return __builtin_##name##f(x); }
+#define DYNLIB_BINARY_LIBM(name)                                         \
+  inline double name(double x, double y) { return __builtin_##name(x, y); } \
+  inline float name(float x, float y) { return __builtin_##name##f(x, y); }
 
 DYNLIB_UNARY_LIBM(exp)
 DYNLIB_UNARY_LIBM(expm1)
@@ -115,10 +107,8 @@ inline R max2(R a, R b) {
 
 template <class R>
 inline R abs(R x) {
-  if constexpr (is_floating<R>)
-    return fabs(x);
-  else
-    return x < 0 ? -x : x;
+  if constexpr (is_floating<R>) return fabs(x);
+  else return x < 0 ? -x : x;
 }
 
 template <class R>
