@@ -14,7 +14,7 @@ namespace dynlib::dsl {
 // maps them to file positions and turns this into a ModelError.
 class ExprSyntaxError : public std::runtime_error {
  public:
-  ExprSyntaxError(std::string message, int pos, int end, std::string hint = {})
+  ExprSyntaxError(const std::string& message, int pos, int end, std::string hint = {})
       : std::runtime_error(message), pos(pos), end(end), hint(std::move(hint)) {}
   int pos, end;
   std::string hint;
