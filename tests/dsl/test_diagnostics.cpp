@@ -779,6 +779,17 @@ TEST(Diagnostics, SyntaxErrorWithMultiByteCharacters) {
                8, 8, "unexpected character");
 }
 
+TEST(Diagnostics, SyntaxErrorInFileWithCrlfLineEndings) {
+  expect_error("[model]\r\ntype = \"ode\"\r\n[states]\r\nx = 1.0\r\n[equations]\r\n"
+               "expr = \"\"\"\r\ndx = (1 +\r\n  x) $\r\n\"\"\"\r\n",
+               8, 6, "unexpected character '$'");
+  const ModelError e = model_error(
+      "[model]\r\ntype = \"ode\"\r\n[states]\r\nx = 1.0\r\n[equations.rhs]\r\nx = \"-y\"\r\n");
+  EXPECT_EQ(e.where().line, 6);
+  EXPECT_EQ(e.where().column, 7);
+  EXPECT_EQ(e.source_line(), "x = \"-y\"");  // without the '\r'
+}
+
 // ---------- event macros ----------
 
 TEST(Diagnostics, EventMacroOutsideEventCond) {

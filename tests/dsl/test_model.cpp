@@ -418,6 +418,26 @@ big = "big - 2"
   EXPECT_TRUE(contains(canonical_form(m), "param big = 9007199254740993"));
 }
 
+TEST(ModelValues, Int64AcceptsTheIntegerFunctionsAndMacros) {
+  const ModelSpec m = load(R"toml([model]
+type = "map"
+dtype = "int64"
+[params]
+w = [1, 2, 3]
+[states]
+x = 5
+[equations.rhs]
+x = """abs(x) + min(x, 1) + max(x, 2, 3) + sign(x) + heaviside(x) + step(-x) + relu(x) \
+     + clip(x, 0, 10) + approx(x, 1, 2) + x**3 + (x // 2) % 3 + (1 if x > 2 and not x == 4 else 0) \
+     + sum(w[i] * i for i in range(3))"""
+[events.e]
+cond = "cross_up(x, 10) or changed(x)"
+action = "x -= 1"
+)toml");
+  EXPECT_EQ(m.dtype, DType::Int64);
+  EXPECT_EQ(m.states[0].lag_depth, 1);
+}
+
 // ---------- presets, sim, events ----------
 
 TEST(ModelPresets, Parsed) {
