@@ -1,0 +1,35 @@
+// The data behind a Results: the recorded buffer in the model's dtype (row-major, `width` values
+// per sample), sample times and steps, event logs, and how the run ended. Built by the wrapper at
+// the end of a run; the buffers are moved in from the wrapper, never copied.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dynlib/dynlib.hpp"
+
+namespace dynlib::detail {
+
+struct ResultsData {
+  DType dtype = DType::Float64;
+  size_t rows = 0, width = 0;
+  std::vector<double> t;
+  std::vector<long long> step;
+  std::vector<double> f64;  // exactly one of these holds rows * width values
+  std::vector<float> f32;
+  std::vector<long long> i64;
+
+  std::vector<std::string> names, state_names, aux_names;  // recorded, column order
+  std::vector<std::string> model_states, model_aux;        // all, for error messages
+
+  std::vector<EventLog> events;
+
+  Status status = Status::Done;
+  std::string message = "no run yet";
+  std::vector<double> final_state;
+  double final_time = 0.0;
+  long long steps = 0, accepted = 0, rejected = 0;
+  double wall = 0.0;
+};
+
+}  // namespace dynlib::detail

@@ -1,0 +1,18 @@
+// Knobs of the wrapper loop that users never need but tests do: starting buffer capacities (to
+// force many GROW_REC/GROW_EVT re-entries) and a fixed step budget (to force many YIELDs). Zero
+// means "the wrapper decides". Process-wide; read at the start of each run().
+#pragma once
+
+#include <atomic>
+
+namespace dynlib::detail {
+
+struct Tuning {
+  std::atomic<long long> rec_cap0{0};     // initial record rows
+  std::atomic<long long> evt_cap0{0};     // initial event rows
+  std::atomic<long long> step_budget{0};  // steps per kernel call (0: adaptive, ~50 ms a call)
+};
+
+Tuning& tuning();
+
+}  // namespace dynlib::detail
