@@ -36,11 +36,13 @@ const char* dtype_name(DType d);
 // ---------------------------------------------------------------------------------------------
 // Building a model
 // ---------------------------------------------------------------------------------------------
+// Every member has a default member initializer, so designated initializers such as
+// {.stepper = "rk4"} compile without -Wmissing-field-initializers warnings.
 struct BuildOptions {
-  std::optional<std::string> stepper;  // name or alias; default: [sim] stepper, else rk45 / map
-  bool jit = false;                    // native kernel (see docs/jit.md); false = interpreter
-  bool disk_cache = false;             // keep native kernels across processes
-  std::optional<std::string> dtype;    // "float64" | "float32"; default: the model's dtype
+  std::optional<std::string> stepper{};  // name or alias; default: [sim] stepper, else rk45 / map
+  bool jit = false;                      // native kernel (see docs/jit.md); false = interpreter
+  bool disk_cache = false;               // keep native kernels across processes
+  std::optional<std::string> dtype{};    // "float64" | "float32"; default: the model's dtype
 };
 
 // A read-only description of a model (the validated [model], [states], [params], [aux], [sim]).
@@ -103,23 +105,24 @@ FullModel build(const std::string& model, const BuildOptions& options = {});
 // A value for a state or param: a number, or an array for array params.
 using Value = std::variant<double, std::vector<double>>;
 
+// See docs/simulation.md for the precise semantics of each option.
 struct RunOptions {
-  std::optional<double> T;                    // end time (absolute); or
-  std::optional<long long> N;                 // number of steps (maps: iterations)
-  std::optional<double> dt;                   // step (initial step for adaptive steppers)
-  std::optional<double> t0;                   // start time (fresh runs only)
-  std::optional<bool> record;                 // false: record nothing (final state only)
-  std::optional<long long> record_interval;   // record every k-th step (step 0 included)
-  std::optional<std::vector<std::string>> record_vars;  // states/aux ("x", "aux.energy"); {} = time only
-  std::optional<double> transient;            // discard records and event logs in [t0, t0+transient)
-  std::optional<long long> max_steps;         // stop (EARLY_EXIT) after this many steps
-  std::map<std::string, Value> ic;            // initial state overrides (fresh runs)
-  std::map<std::string, Value> params;        // param overrides (this and later runs)
-  bool resume = false;                        // continue the previous run (state, time, history)
+  std::optional<double> T{};                   // end time (absolute); or
+  std::optional<long long> N{};                // number of steps (maps: iterations)
+  std::optional<double> dt{};                  // step (initial step for adaptive steppers)
+  std::optional<double> t0{};                  // start time (fresh runs only)
+  std::optional<bool> record{};                // false: record nothing (final state only)
+  std::optional<long long> record_interval{};  // record every k-th step (step 0 included)
+  std::optional<std::vector<std::string>> record_vars{};  // states/aux ("x", "aux.energy"); {} = time only
+  std::optional<double> transient{};           // discard records and event logs in [t0, t0+transient)
+  std::optional<long long> max_steps{};        // stop (EARLY_EXIT) after this many steps
+  std::map<std::string, Value> ic{};           // initial state overrides (fresh runs)
+  std::map<std::string, Value> params{};       // param overrides (this and later runs)
+  bool resume = false;                         // continue the previous run (state, time, history)
   // adaptive stepper options
-  std::optional<double> atol, rtol, dt_min, dt_max, safety, min_factor, max_factor;
-  std::optional<long long> max_rejects;
-  std::optional<std::string> controller;      // "pi" | "standard"
+  std::optional<double> atol{}, rtol{}, dt_min{}, dt_max{}, safety{}, min_factor{}, max_factor{};
+  std::optional<long long> max_rejects{};
+  std::optional<std::string> controller{};     // "pi" | "standard"
 };
 
 enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
