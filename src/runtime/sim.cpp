@@ -454,11 +454,11 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
       fmt::format("t = {}, step {}", fmt_num(static_cast<double>(a_.t)), a_.step);
   switch (status) {
     case kernel::DONE:
-      return fmt::format("done: {} ({} steps{})", where, a_.step,
-                         mi.adaptive ? fmt::format(", {} rejected", a_.n_rejected) : "");
+      return fmt::format("done: reached t = {} after {} steps{}", fmt_num(static_cast<double>(a_.t)),
+                         a_.step, mi.adaptive ? fmt::format(" ({} rejected)", a_.n_rejected) : "");
     case kernel::EARLY_EXIT:
       if (n_limit > 0 && a_.step >= n_limit)
-        return fmt::format("done: N = {} steps taken, {}", *plan.N, where);
+        return fmt::format("done: N = {} steps taken, now at {}", *plan.N, where);
       return fmt::format(
           "warning: max_steps = {} reached at {} before the end of the run; the results so far "
           "are kept (raise max_steps, or run again with resume=true to continue)",
@@ -466,10 +466,11 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
     case kernel::STEPFAIL:
       if (a_.exit_reason == kernel::EXIT_DT_UNDERFLOW)
         return fmt::format(
-            "step failure at t = {}: the step size control needed dt = {} below dt_min = {} "
-            "(step {}); the problem may be stiff or singular there",
-            fmt_num(static_cast<double>(a_.t)), fmt_num(static_cast<double>(a_.dt)),
-            fmt_num(static_cast<double>(a_.dt_min)), a_.step);
+            "step failure at t = {} (step {}): the error control shrank the step to dt = {}, {}; "
+            "the solution may be singular or the problem stiff there",
+            fmt_num(static_cast<double>(a_.t)), a_.step, fmt_num(static_cast<double>(a_.dt)),
+            a_.dt_min > 0 ? fmt::format("below dt_min = {}", fmt_num(static_cast<double>(a_.dt_min)))
+                          : std::string("too small to advance t"));
       return fmt::format(
           "step failure at t = {}: {} consecutive rejected steps (max_rejects), last dt = {} "
           "(step {})",

@@ -161,6 +161,21 @@ TEST(Partial, NanDetectedKeepsResultsAndNamesTheVariable) {
   EXPECT_EQ(r.final_time(), r.t().back());
 }
 
+TEST(Partial, StepFailReportsTimeAndStepSize) {
+  Sim sim = setup(inline_model(kBlowUp));  // rk45
+  const Results& r = sim.run({.T = 2.0, .dt_min = 1e-3});
+  EXPECT_EQ(r.status(), Status::StepFail);
+  EXPECT_NE(r.message().find("dt = "), std::string::npos) << r.message();
+  EXPECT_NE(r.message().find("dt_min = 0.001"), std::string::npos) << r.message();
+  EXPECT_NE(r.message().find("t = 0.99"), std::string::npos) << r.message();
+  EXPECT_EQ(static_cast<long long>(r.size()), r.steps() + 1);
+  EXPECT_LT(r.final_time(), 1.0);
+  // Without dt_min the step shrinks until it no longer moves t.
+  const Results& r2 = sim.run({.T = 2.0});
+  EXPECT_EQ(r2.status(), Status::StepFail);
+  EXPECT_NE(r2.message().find("too small to advance t"), std::string::npos) << r2.message();
+}
+
 TEST(Partial, MaxStepsIsAnEarlyExitWithAWarning) {
   Sim sim = setup("builtin://ode/expdecay");
   const Results& r = sim.run({.T = 10.0, .max_steps = 100});
