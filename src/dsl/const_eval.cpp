@@ -1,5 +1,6 @@
 #include "dsl/const_eval.hpp"
 
+#include <climits>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -28,6 +29,11 @@ class Evaluator {
   }
 
  private:
+  // int64 values are exact; a result that does not fit is an error, not undefined behaviour.
+  static void check_overflow(bool overflowed, const Expr& e) {
+    if (overflowed) throw ConstEvalError("integer overflow: the result does not fit in int64", e.pos);
+  }
+
   [[noreturn]] void not_constant(const Expr& e, const char* what) {
     throw ConstEvalError(fmt::format("{} is not known when the model loads", what), e.pos);
   }
@@ -201,23 +207,36 @@ class Evaluator {
       case ExprKind::Index:
         return spec_.params[static_cast<size_t>(e.ref_index)]
             .int_values[static_cast<size_t>(ieval(*e.args[0]))];
-      case ExprKind::Unary: return e.op == Op::Neg ? -ieval(*e.args[0]) : ieval(*e.args[0]);
+      case ExprKind::Unary: {
+        const long long a = ieval(*e.args[0]);
+        if (e.op != Op::Neg) return a;
+        long long r = 0;
+        check_overflow(__builtin_sub_overflow(0LL, a, &r), e);
+        return r;
+      }
       case ExprKind::Binary: {
         const long long a = ieval(*e.args[0]);
         const long long b = ieval(*e.args[1]);
+        long long r = 0;
         switch (e.op) {
-          case Op::Add: return a + b;
-          case Op::Sub: return a - b;
-          case Op::Mul: return a * b;
+          case Op::Add: check_overflow(__builtin_add_overflow(a, b, &r), e); return r;
+          case Op::Sub: check_overflow(__builtin_sub_overflow(a, b, &r), e); return r;
+          case Op::Mul: check_overflow(__builtin_mul_overflow(a, b, &r), e); return r;
           case Op::FloorDiv:
             if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
+            check_overflow(b == -1 && a == LLONG_MIN, e);
             return kernel::ops::py_floordiv(a, b);
           case Op::Mod:
             if (b == 0) throw ConstEvalError("modulo by zero", e.args[1]->pos);
+            if (b == -1) return 0;  // also for LLONG_MIN, where a % b would overflow
             return kernel::ops::py_mod(a, b);
-          case Op::Pow: {
-            long long r = 1;
-            for (long long i = 0; i < b; ++i) r *= a;
+          case Op::Pow: {  // b >= 0 (the checker allows only non-negative literal exponents)
+            r = 1;
+            long long base = a;
+            for (long long k = b; k > 0; k >>= 1) {  // by squaring: huge exponents end quickly
+              if (k & 1) check_overflow(__builtin_mul_overflow(r, base, &r), e);
+              if (k > 1) check_overflow(__builtin_mul_overflow(base, base, &base), e);
+            }
             return r;
           }
           default: not_constant(e, "this operation");
@@ -252,7 +271,9 @@ class Evaluator {
         std::vector<long long> a;
         for (const auto& x : e.args) a.push_back(ieval(*x));
         switch (static_cast<BuiltinId>(e.ref_index)) {
-          case BuiltinId::Abs: return a[0] < 0 ? -a[0] : a[0];
+          case BuiltinId::Abs:
+            check_overflow(a[0] == LLONG_MIN, e);
+            return a[0] < 0 ? -a[0] : a[0];
           case BuiltinId::Min: {
             long long m = a[0];
             for (auto v : a) m = v < m ? v : m;
@@ -270,7 +291,11 @@ class Evaluator {
             const long long l = a[0] < a[1] ? a[1] : a[0];
             return l > a[2] ? a[2] : l;
           }
-          case BuiltinId::Approx: return (a[0] - a[1] < 0 ? a[1] - a[0] : a[0] - a[1]) <= a[2];
+          case BuiltinId::Approx: {
+            long long d = 0;
+            check_overflow(__builtin_sub_overflow(a[0], a[1], &d) || d == LLONG_MIN, e);
+            return (d < 0 ? -d : d) <= a[2];
+          }
           default: not_constant(e, "this call");
         }
       }
