@@ -299,6 +299,26 @@ class Evaluator {
           default: not_constant(e, "this call");
         }
       }
+      case ExprKind::Reduction: {
+        const bool is_sum = e.name == "sum";
+        long long acc = is_sum ? 0 : 1;
+        const long long lo = ieval(*e.args[1]);
+        const long long hi = ieval(*e.args[2]);
+        const long long st = e.has_step ? ieval(*e.args[3]) : 1;
+        loop_values_.push_back(0);
+        for (long long i = lo; st > 0 ? i < hi : i > hi;) {
+          loop_values_.back() = i;
+          if (!e.has_filter || ieval(*e.args.back()) != 0) {
+            const long long v = ieval(*e.args[0]);
+            check_overflow(is_sum ? __builtin_add_overflow(acc, v, &acc)
+                                  : __builtin_mul_overflow(acc, v, &acc),
+                           e);
+          }
+          if (__builtin_add_overflow(i, st, &i)) break;  // the range ends at the int64 limit
+        }
+        loop_values_.pop_back();
+        return acc;
+      }
       default: not_constant(e, "this expression");
     }
   }
