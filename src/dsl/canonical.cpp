@@ -149,7 +149,9 @@ std::string canonical_form(const ModelSpec& m) {
   };
   line(fmt::format("dynlib-model 1"));
   line(fmt::format("model {} {} {}", kind_name(m.kind), dtype_name(m.dtype), m.name));
-  for (const auto& c : m.constants) line(fmt::format("constant {} = {}", c.name, num(c.value)));
+  for (const auto& c : m.constants)
+    line(fmt::format("constant {} = {}", c.name,
+                     m.dtype == DType::Int64 ? std::to_string(c.int_value) : num(c.value)));
   for (const auto& p : m.params) {
     std::string vals;
     for (size_t i = 0; i < p.values.size(); ++i)
