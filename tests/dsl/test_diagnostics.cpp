@@ -884,6 +884,35 @@ TEST(Diagnostics, Int64NegativeExponent) {
   expect_error(int_map("x ** -1"), 7, 11, "int64 powers need a non-negative integer literal exponent");
 }
 
+TEST(Diagnostics, Int64OverflowInConstant) {
+  struct Case {
+    const char* expr;
+    int column;
+  };
+  for (const Case& c : {Case{"9223372036854775807 + 1", 6}, Case{"-(-9223372036854775807 - 1)", 6},
+                        Case{"2 ** 63", 6}, Case{"(-9223372036854775807 - 1) // -1", 7},
+                        Case{"abs(-9223372036854775807 - 1)", 6},
+                        Case{"prod(i for i in range(1, 30))", 6},
+                        Case{"3037000500 * 3037000500", 6}}) {
+    SCOPED_TRACE(c.expr);
+    expect_error(std::string("[model]\ntype = \"map\"\ndtype = \"int64\"\n[constants]\nc = \"") +
+                     c.expr + "\"\n[states]\nx = 1\n[equations.rhs]\nx = \"x\"\n",
+                 5, c.column, "constant 'c': integer overflow: the result does not fit in int64");
+  }
+  // Reported at the operation that overflows.
+  expect_error(R"toml([model]
+type = "map"
+dtype = "int64"
+[params]
+p = "1 + 2 * 4611686018427387904"
+[states]
+x = 1
+[equations.rhs]
+x = "x"
+)toml",
+               5, 10, "param 'p': integer overflow");
+}
+
 TEST(Diagnostics, Int64FloatParam) {
   expect_error(R"toml([model]
 type = "map"

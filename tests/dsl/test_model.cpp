@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <set>
 #include <string>
@@ -416,6 +417,37 @@ big = "big - 2"
   EXPECT_EQ(m.presets[0].values[0].int_values.at(0), 9007199254740991LL);
   EXPECT_TRUE(constant(m, "three").is_integer);
   EXPECT_TRUE(contains(canonical_form(m), "param big = 9007199254740993"));
+}
+
+TEST(ModelValues, Int64ConstantsAreExact) {
+  auto constant_of = [](const std::string& expr) {
+    const ModelSpec m = load("[model]\ntype = \"map\"\ndtype = \"int64\"\n[constants]\nc = \"" +
+                             expr + "\"\n[states]\nx = 1\n[equations.rhs]\nx = \"x + c\"\n");
+    return m.constants.at(0).int_value;
+  };
+  EXPECT_EQ(constant_of("-9223372036854775807 - 1"), LLONG_MIN);
+  EXPECT_EQ(constant_of("(-2) ** 63"), LLONG_MIN);
+  EXPECT_EQ(constant_of("3 ** 39"), 4052555153018976267LL);
+  EXPECT_EQ(constant_of("1 ** 9223372036854775807"), 1);  // by squaring: no 2^63 iterations
+  EXPECT_EQ(constant_of("0 ** 0"), 1);
+  EXPECT_EQ(constant_of("(-9223372036854775807 - 1) % -1"), 0);
+  EXPECT_EQ(constant_of("-7 // 2"), -4);
+  EXPECT_EQ(constant_of("-7 % 3"), 2);
+  EXPECT_EQ(constant_of("7 % -3"), -2);
+  EXPECT_EQ(constant_of("sum(i for i in range(4))"), 6);
+  EXPECT_EQ(constant_of("prod(i + 1 for i in range(5) if i % 2 == 0)"), 15);
+  EXPECT_EQ(constant_of("sum(i for i in range(10, 0, -3))"), 22);
+  EXPECT_EQ(constant_of("9007199254740993 * 1"), 9007199254740993LL);
+}
+
+TEST(ModelHash, Int64ConstantsBeyondDoublePrecisionCount) {
+  auto hash_with = [](const std::string& value) {
+    return load("[model]\ntype = \"map\"\ndtype = \"int64\"\n[constants]\nc = " + value +
+                "\n[states]\nx = 1\n[equations.rhs]\nx = \"x + c\"\n")
+        .hash;
+  };
+  // 2^53 + 1 and 2^53 are the same double but different int64 constants.
+  EXPECT_NE(hash_with("9007199254740993"), hash_with("9007199254740992"));
 }
 
 TEST(ModelValues, Int64AcceptsTheIntegerFunctionsAndMacros) {
