@@ -79,7 +79,7 @@ int column_or_throw(const ResultsData& d, const std::string& name) {
 template <class T>
 ColumnView<T> view(const ResultsData& d, const std::vector<T>& buf, int col) {
   ColumnView<T> v;
-  v.data = buf.data() + col;
+  v.data = d.rows > 0 ? buf.data() + col : nullptr;  // no pointer arithmetic on an empty buffer
   v.size = d.rows;
   v.stride = d.width;
   return v;
