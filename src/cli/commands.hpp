@@ -13,5 +13,6 @@ void set_action(std::function<int()> action);
 int run_selected(CLI::App& app);
 
 void add_model_commands(CLI::App& app);
+void add_run_commands(CLI::App& app);
 
 }  // namespace dynlib::cli

@@ -1,5 +1,5 @@
-// The `dynlib` command line. Sub-commands are grouped by what they act on: `model ...` today;
-// runs, steppers, exports and the cache join as those layers land.
+// The `dynlib` command line. Sub-commands are grouped by what they act on: `model ...`, `run`,
+// `steppers ...`; exports and the cache join as those layers land.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
              "See docs/cli.md and docs/modeling.md.");
 
   dynlib::cli::add_model_commands(app);
+  dynlib::cli::add_run_commands(app);
 
   try {
     app.parse(argc, argv);

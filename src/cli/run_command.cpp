@@ -1,0 +1,278 @@
+// dynlib run URI ... and dynlib steppers list
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "cli/commands.hpp"
+#include "cli/csv.hpp"
+#include "dynlib/dynlib.hpp"
+
+namespace dynlib::cli {
+namespace {
+
+struct RunArgsCli {
+  std::string uri;
+  std::optional<std::string> stepper;
+  std::optional<double> T;
+  std::optional<long long> N;
+  std::optional<double> dt, t0, transient, atol, rtol;
+  std::vector<std::string> sets;
+  std::optional<std::string> preset;
+  std::optional<std::string> record_vars;
+  std::optional<long long> record_interval;
+  bool no_record = false;
+  std::optional<long long> max_steps;
+  std::optional<std::string> out;
+  bool quiet = false;
+};
+
+// Ctrl+C asks the running simulation to stop; it then returns what it computed.
+std::atomic<Sim*> g_running{nullptr};
+extern "C" void on_sigint(int) {
+  if (Sim* s = g_running.load()) s->request_stop();
+}
+
+// "x=1.5" or "w=[1, 2, 3]"
+std::pair<std::string, Value> parse_assignment(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw DynlibError(fmt::format("--set expects NAME=VALUE, got '{}'", text));
+  std::string name = text.substr(0, eq);
+  std::string value = text.substr(eq + 1);
+  auto number = [&](const std::string& s) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    while (used < s.size() && s[used] == ' ') ++used;
+    if (used == 0 || used != s.size())
+      throw DynlibError(fmt::format("--set {}: '{}' is not a number", name, s));
+    return v;
+  };
+  if (!value.empty() && value.front() == '[') {
+    if (value.back() != ']') throw DynlibError(fmt::format("--set {}: missing ']'", name));
+    std::vector<double> values;
+    std::string inner = value.substr(1, value.size() - 2);
+    size_t start = 0;
+    while (start <= inner.size()) {
+      const size_t comma = inner.find(',', start);
+      std::string item = inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      item.erase(0, item.find_first_not_of(' '));
+      if (!item.empty()) values.push_back(number(item));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return {name, values};
+  }
+  return {name, number(value)};
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
+  void update(double fraction) {
+    if (!enabled_) return;
+    const double elapsed = seconds();
+    if (elapsed < 1.0) return;  // short runs never show a bar
+    shown_ = true;
+    const int width = 30;
+    const int filled = fraction < 0 ? 0 : static_cast<int>(fraction * width + 0.5);
+    std::string bar(static_cast<size_t>(std::min(filled, width)), '#');
+    bar.resize(width, '.');
+    if (fraction >= 0)
+      fmt::print(stderr, "\r[{}] {:5.1f}%  {:.1f}s", bar, fraction * 100, elapsed);
+    else
+      fmt::print(stderr, "\r[{}] {:.1f}s", bar, elapsed);
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (shown_) fmt::print(stderr, "\r{:60}\r", "");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  bool enabled_;
+  bool shown_ = false;
+  Clock::time_point start_;
+};
+
+void print_summary(const Sim& sim, const Results& r, double wall) {
+  const ModelInfo& info = sim.model().spec();
+  fmt::print("model {} ({}, stepper {}, {})\n", info.name, info.kind, sim.model().stepper_name(),
+             dtype_name(r.dtype()));
+  // The message already starts with the status ("done: reached t = 50 after 5000 steps").
+  fmt::print("status: {}\n", r.message().empty() ? status_name(r.status()) : r.message());
+  fmt::print("steps: {}", r.steps());
+  if (r.rejected_steps() > 0) fmt::print(" (rejected {})", r.rejected_steps());
+  fmt::print("   samples: {}   t = {}\n", r.size(), format_number(r.dtype(), r.final_time()));
+  const std::vector<double> final_state = r.final_state();
+  fmt::print("final state:\n");
+  for (size_t i = 0; i < info.state_names.size() && i < final_state.size(); ++i)
+    fmt::print("  {} = {}\n", info.state_names[i], format_number(r.dtype(), final_state[i]));
+  if (!r.events().empty()) {
+    fmt::print("events fired:\n");
+    for (const auto& e : r.events()) fmt::print("  {}: {}\n", e.name, e.t.size());
+  }
+  fmt::print("wall time: {:.3f} s\n", wall);
+}
+
+int exit_code(Status s) {
+  switch (s) {
+    case Status::Done:
+    case Status::EarlyExit: return 0;  // max_steps is a warning, not a failure
+    case Status::UserBreak: return 130;
+    default: return 3;  // the run failed part-way; what it computed was still written
+  }
+}
+
+int run(const RunArgsCli& a) {
+  BuildOptions bo;
+  bo.stepper = a.stepper;
+  Sim sim = setup(a.uri, bo);
+  if (a.preset) sim.apply_preset(*a.preset);
+  RunOptions ro;
+  ro.T = a.T;
+  ro.N = a.N;
+  ro.dt = a.dt;
+  ro.t0 = a.t0;
+  ro.transient = a.transient;
+  ro.atol = a.atol;
+  ro.rtol = a.rtol;
+  ro.max_steps = a.max_steps;
+  ro.record_interval = a.record_interval;
+  if (a.no_record) ro.record = false;
+  if (a.record_vars) ro.record_vars = split_list(*a.record_vars);
+  const ModelInfo& info = sim.model().spec();
+  for (const auto& s : a.sets) {
+    auto [name, value] = parse_assignment(s);
+    const bool is_state = std::find(info.state_names.begin(), info.state_names.end(), name) !=
+                          info.state_names.end();
+    if (is_state) ro.ic[name] = value;
+    else ro.params[name] = value;  // unknown names get a did-you-mean from the run
+  }
+
+  ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
+  sim.set_progress([&](double fraction, long long) { bar.update(fraction); }, 0.1);
+  g_running.store(&sim);
+  auto previous = std::signal(SIGINT, on_sigint);
+  const auto start = std::chrono::steady_clock::now();
+  const Results* results = nullptr;
+  try {
+    results = &sim.run(ro);
+  } catch (...) {
+    std::signal(SIGINT, previous);
+    g_running.store(nullptr);
+    bar.finish();
+    throw;
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::signal(SIGINT, previous);
+  g_running.store(nullptr);
+  bar.finish();
+  const Results& r = *results;
+
+  if (r.status() != Status::Done)
+    fmt::print(stderr, "dynlib: {}: {}\n", r.status() == Status::EarlyExit ? "warning" : "stopped",
+               r.message());
+  if (a.out) {
+    const size_t rows = write_results_csv(*a.out, r, info.state_names, a.no_record);
+    const std::string events_path = events_csv_path(*a.out);
+    const size_t firings = write_events_csv(events_path, r);
+    if (!a.quiet) {
+      fmt::print("wrote {} sample{} to {}\n", rows, rows == 1 ? "" : "s", *a.out);
+      if (firings > 0) fmt::print("wrote {} event{} to {}\n", firings, firings == 1 ? "" : "s", events_path);
+    }
+  } else if (!a.quiet) {
+    print_summary(sim, r, wall);
+  }
+  return exit_code(r.status());
+}
+
+int list_steppers(const std::string& kind) {
+  std::vector<std::vector<std::string>> rows{
+      {"name", "kind", "step", "order", "embedded", "stiff", "aliases", "description"}};
+  for (const auto& s : steppers()) {
+    if (!kind.empty() && s.kind != kind) continue;
+    std::string aliases;
+    for (size_t i = 0; i < s.aliases.size(); ++i) aliases += (i ? "," : "") + s.aliases[i];
+    rows.push_back({s.name, s.kind, s.adaptive ? "adaptive" : "fixed", std::to_string(s.order),
+                    s.embedded_order > 0 ? std::to_string(s.embedded_order) : "-",
+                    s.stiff ? "yes" : "no", aliases.empty() ? "-" : aliases, s.description});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t c = 0; c < r.size(); ++c)
+      line += c + 1 < r.size() ? fmt::format("{:<{}}  ", r[c], width[c]) : r[c];
+    fmt::print("{}\n", line);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app) {
+  auto a = std::make_shared<RunArgsCli>();
+  CLI::App* run_cmd = app.add_subcommand("run", "Simulate a model and print a summary or write CSV");
+  run_cmd->add_option("uri", a->uri, "Model URI or path")->required();
+  run_cmd->add_option("--stepper", a->stepper, "Stepper name or alias (see: dynlib steppers list)");
+  auto* T = run_cmd->add_option("-T,--T", a->T, "End time");
+  auto* N = run_cmd->add_option("-N,--N", a->N, "Number of steps (maps: iterations)");
+  T->excludes(N);
+  run_cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
+  run_cmd->add_option("--t0", a->t0, "Start time");
+  run_cmd->add_option("--set", a->sets, "NAME=VALUE for a state (initial value) or param; "
+                                        "arrays as NAME=[1,2,3]; repeatable");
+  run_cmd->add_option("--preset", a->preset, "Apply a named preset first");
+  run_cmd->add_option("--record-vars", a->record_vars,
+                      "Comma-separated states/aux to record (empty: time only)");
+  run_cmd->add_option("--record-interval", a->record_interval, "Record every K-th step")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_flag("--no-record", a->no_record, "Record nothing but the final state");
+  run_cmd->add_option("--max-steps", a->max_steps, "Stop after K steps")->check(CLI::PositiveNumber);
+  run_cmd->add_option("--transient", a->transient, "Discard the first X time units of output");
+  run_cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
+  run_cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
+  run_cmd->add_option("--out", a->out, "Write samples to FILE.csv (events to FILE.events.csv)");
+  run_cmd->add_flag("-q,--quiet", a->quiet, "Print nothing but errors and warnings");
+  run_cmd->callback([a] { set_action([a] { return run(*a); }); });
+
+  auto kind = std::make_shared<std::string>();
+  CLI::App* steppers_cmd = app.add_subcommand("steppers", "The stepper registry");
+  steppers_cmd->require_subcommand(1);
+  CLI::App* list_cmd = steppers_cmd->add_subcommand("list", "List steppers with their metadata");
+  list_cmd->add_option("--kind", *kind, "Only steppers for 'ode' or 'map'")
+      ->check(CLI::IsMember({"ode", "map"}));
+  list_cmd->callback([kind] { set_action([kind] { return list_steppers(*kind); }); });
+}
+
+}  // namespace dynlib::cli
