@@ -204,3 +204,15 @@ TEST_F(Cli, InterruptWritesPartialResults) {
 }
 
 }  // namespace
+
+namespace {
+// The README's C++ quickstart, verbatim, must compile and run.
+TEST(Readme, CppQuickstart) {
+  dynlib::Sim sim = dynlib::setup("builtin://ode/vanderpol", {.stepper = "rk45"});
+  const dynlib::Results& res = sim.run({.T = 20.0});
+  auto x = res.column("x");  // a view into the recorded buffer, no copy
+  double x_end = x[x.size - 1];
+  EXPECT_EQ(x_end, res.final_state()[0]);
+  EXPECT_EQ(res.t().back(), 20.0);
+}
+}  // namespace
