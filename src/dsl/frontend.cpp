@@ -597,15 +597,17 @@ class Frontend {
                                   what));
     };
     switch (e.kind) {
+      // Leaves are clamped like every result, so the interval arithmetic here (and the loop
+      // bounds derived from it) cannot overflow; anything that large is out of range anyway.
       case ExprKind::Number:
         if (!e.is_integer_literal) bad();
-        return {e.int_value, e.int_value};
+        return {clamp(e.int_value), clamp(e.int_value)};
       case ExprKind::Name: {
         for (size_t i = loops.size(); i-- > 0;)
           if (loops[i].name == e.name) return {loops[i].lo, loops[i].hi};
         const int ci = find_named(spec_.constants, e.name);
         if (ci >= 0 && spec_.constants[static_cast<size_t>(ci)].is_integer) {
-          const long long v = spec_.constants[static_cast<size_t>(ci)].int_value;
+          const long long v = clamp(spec_.constants[static_cast<size_t>(ci)].int_value);
           return {v, v};
         }
         return bad();
