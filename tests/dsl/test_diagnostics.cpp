@@ -988,6 +988,24 @@ x = "sum(w[i + 1] for i in range(0, 3))"
                8, 12, "it takes values from 1 to 3");
 }
 
+TEST(Diagnostics, IndexAndRangeBoundsAtInt64Limits) {
+  // Extreme bounds must give an ordinary diagnostic (no overflow in the range analysis).
+  const std::string head =
+      "[model]\ntype = \"map\"\ndtype = \"int64\"\n[constants]\nc = \"-9223372036854775807 - 1\"\n"
+      "[params]\nw = [1, 2]\n[states]\nx = 1\n[equations.rhs]\nx = \"";
+  for (const char* rhs : {"w[-c]", "w[c - 1]", "w[c // -1]", "w[c * c]"}) {
+    SCOPED_TRACE(rhs);
+    expect_error(head + rhs + "\"\n", 11, 8, "is out of range for 'w' of size 2");
+  }
+  expect_error(head + "sum(w[i] for i in range(9223372036854775807, 0, -1))\"\n", 11, 12,
+               "index may be out of range for 'w' of size 2");
+  for (const char* rhs : {"sum(x for i in range(0, 9223372036854775807, -1))",
+                          "sum(x for i in range(c))", "sum(x for i in range(0, 1, c))"}) {
+    SCOPED_TRACE(rhs);
+    EXPECT_NO_THROW(load_model_text(head + rhs + "\"\n", "m.toml"));
+  }
+}
+
 TEST(Diagnostics, IndexingAScalar) {
   expect_error(R"toml([model]
 type = "ode"
