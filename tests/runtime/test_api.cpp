@@ -354,6 +354,59 @@ TEST(Resume, OptionsThatCannotChange) {
   EXPECT_EQ(r.size(), 201u);
 }
 
+TEST(Resume, Float32AndInt64AppendExactly) {
+  {
+    Sim sim = setup("builtin://ode/lorenz", {.stepper = "rk4", .dtype = "float32"});
+    const Results whole = sim.run({.N = 300, .dt = 0.01});
+    sim.run({.N = 100, .dt = 0.01});
+    const Results held = sim.results();  // forces the copy path on resume
+    const Results& parts = sim.run({.N = 200, .resume = true});
+    rt_test::expect_same_results(whole, parts);
+    EXPECT_EQ(held.size(), 101u);
+    const auto a = whole.column_f32("z"), b = parts.column_f32("z");
+    for (size_t i = 0; i < whole.size(); ++i) ASSERT_EQ(a[i], b[i]);
+  }
+  {
+    Sim sim = setup("builtin://map/collatz");
+    const Results whole = sim.run({.N = 120});
+    sim.run({.N = 50});
+    const Results& parts = sim.run({.T = 120.0, .resume = true});
+    rt_test::expect_same_results(whole, parts);
+  }
+}
+
+TEST(Resume, NewDtContinuesFromTheCurrentTime) {
+  Sim sim = setup("builtin://ode/expdecay");
+  sim.run({.T = 1.0, .dt = 0.1});
+  const Results& r = sim.run({.T = 2.0, .dt = 0.05, .resume = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.steps(), 30);
+  EXPECT_EQ(r.size(), 31u);
+  EXPECT_NEAR(r.t()[10], 1.0, 1e-15);
+  EXPECT_NEAR(r.t()[11], 1.05, 1e-15);
+  EXPECT_NEAR(r.final_time(), 2.0, 1e-14);
+  EXPECT_NEAR(r.final_state()[0], std::exp(-2.0), 1e-6);  // rk4 error at dt = 0.1
+}
+
+TEST(Resume, TransientIsMeasuredFromTheStartOfTheContinuedRun) {
+  Sim sim = setup("builtin://ode/expdecay");
+  const Results whole = sim.run({.T = 3.0, .dt = 0.1, .transient = 1.5});
+  sim.run({.T = 1.0, .dt = 0.1, .transient = 1.5});
+  EXPECT_EQ(sim.results().size(), 0u);
+  const Results& parts = sim.run({.T = 3.0, .transient = 1.5, .resume = true});
+  rt_test::expect_same_results(whole, parts);
+}
+
+TEST(Progress, AThrowingCallbackAbortsTheRun) {
+  Sim sim = setup("builtin://ode/expdecay");
+  sim.set_progress([](double, long long) { throw std::runtime_error("cancelled by the UI"); }, 0.0);
+  rt_test::TinyBuffers tiny(0, 0, 100);
+  EXPECT_THROW(sim.run({.N = 1000, .dt = 1e-3}), std::runtime_error);
+  EXPECT_THROW(sim.run({.N = 10, .resume = true}), DynlibError);
+  sim.set_progress(nullptr);
+  EXPECT_TRUE(sim.run({.N = 1000, .dt = 1e-3}).ok());
+}
+
 TEST(Threads, SimsShareOneFullModel) {
   FullModel m = build("builtin://ode/lorenz", {.stepper = "rk4"});
   std::vector<std::vector<double>> finals(4);
