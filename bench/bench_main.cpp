@@ -9,27 +9,17 @@
 #include <string>
 
 #include "baselines.hpp"
-#include "dsl/model_spec.hpp"
-#include "interp/interp_model.hpp"
-#include "ir/ir.hpp"
-#include "kernel/test_wrapper.hpp"
+#include "dynlib/dynlib.hpp"
 
 namespace {
 
 using namespace dynlib;
 
-template <class Real>
-interp::InterpModel<Real> interp_model(const std::string& uri) {
-  auto module = std::make_shared<const ir::Module>(ir::lower(dsl::load_model(uri)));
-  return interp::InterpModel<Real>(interp::compile(module));
-}
-
-template <class Model>
-kernel::testing::Sim<Model> make_sim(Model m, const char* stepper, std::vector<double> y0,
-                                     std::vector<double> p0, long long cap, bool record) {
-  kernel::testing::Sim<Model> s(std::move(m), stepper, std::move(y0), std::move(p0), cap + 1, 1024);
-  s.a.record = record ? 1 : 0;
-  return s;
+// The interpreter as users run it: the public API (wrapper loop, buffers, results) included.
+long long run_sim(dynlib::Sim& sim, const dynlib::RunOptions& options) {
+  const dynlib::Results& r = sim.run(options);
+  benchmark::DoNotOptimize(r.final_state());
+  return r.steps();
 }
 
 // Reported as seconds per step (an inverted rate); the ratio table prints nanoseconds.
@@ -54,13 +44,12 @@ void BM_Lorenz_RK4_Baseline(benchmark::State& state) {
 }
 
 void BM_Lorenz_RK4_Interp(benchmark::State& state) {
-  const bool record = state.range(0) != 0;
-  auto model = interp_model<double>("builtin://ode/lorenz");
-  for (auto _ : state) {
-    auto s = make_sim(model, "rk4", {1, 1, 1}, {10, 28, 8.0 / 3.0}, kLorenzSteps, record);
-    s.fixed(0.0, kLorenzDt, kLorenzSteps);
-    benchmark::DoNotOptimize(s.run_all());
-  }
+  dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4"});
+  dynlib::RunOptions o;
+  o.N = kLorenzSteps;
+  o.dt = kLorenzDt;
+  o.record = state.range(0) != 0;
+  for (auto _ : state) run_sim(sim, o);
   set_steps(state, kLorenzSteps);
 }
 
@@ -79,12 +68,11 @@ void BM_Izhikevich_RK4_Baseline(benchmark::State& state) {
 }
 
 void BM_Izhikevich_RK4_Interp(benchmark::State& state) {
-  auto model = interp_model<double>("builtin://ode/izhikevich");
-  for (auto _ : state) {
-    auto s = make_sim(model, "rk4", {-65, -13}, {0.02, 0.2, -65, 8, 10}, kIzhSteps, true);
-    s.fixed(0.0, kIzhDt, kIzhSteps);
-    benchmark::DoNotOptimize(s.run_all());
-  }
+  dynlib::Sim sim = dynlib::setup("builtin://ode/izhikevich", {.stepper = "rk4"});
+  dynlib::RunOptions o;
+  o.N = kIzhSteps;
+  o.dt = kIzhDt;
+  for (auto _ : state) run_sim(sim, o);
   set_steps(state, kIzhSteps);
 }
 
@@ -102,15 +90,15 @@ void BM_VanDerPol_RK45_Baseline(benchmark::State& state) {
 }
 
 void BM_VanDerPol_RK45_Interp(benchmark::State& state) {
-  auto model = interp_model<double>("builtin://ode/vanderpol");
+  dynlib::Sim sim = dynlib::setup("builtin://ode/vanderpol", {.stepper = "rk45"});
+  dynlib::RunOptions o;
+  o.T = kVdpEnd;
+  o.dt = 1e-3;
+  o.atol = o.rtol = kVdpTol;
+  o.ic["x"] = 2.0;
+  o.ic["y"] = 0.0;
   long long steps = 0;
-  for (auto _ : state) {
-    auto s = make_sim(model, "rk45", {2, 0}, {1}, 1 << 16, true);
-    s.adaptive(0.0, kVdpEnd, kVdpTol);
-    s.a.dt = 1e-3;
-    benchmark::DoNotOptimize(s.run_all());
-    steps = s.a.n_accepted;
-  }
+  for (auto _ : state) steps = run_sim(sim, o);
   set_steps(state, steps);
 }
 
@@ -127,12 +115,12 @@ void BM_Logistic_Baseline(benchmark::State& state) {
 }
 
 void BM_Logistic_Interp(benchmark::State& state) {
-  auto model = interp_model<double>("builtin://map/logistic");
-  for (auto _ : state) {
-    auto s = make_sim(model, "map", {0.1}, {3.9}, kMapSteps, true);
-    s.fixed(0.0, 1.0, kMapSteps);
-    benchmark::DoNotOptimize(s.run_all());
-  }
+  dynlib::Sim sim = dynlib::setup("builtin://map/logistic");
+  dynlib::RunOptions o;
+  o.N = kMapSteps;
+  o.ic["x"] = 0.1;
+  o.params["r"] = 3.9;
+  for (auto _ : state) run_sim(sim, o);
   set_steps(state, kMapSteps);
 }
 
