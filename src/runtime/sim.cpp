@@ -405,10 +405,10 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       status = call_kernel();
       if (status == kernel::GROW_REC) {
         const long long cap = a_.rec_cap;
-        resize_rec(std::max(cap * 2, cap + 1024));
+        resize_rec(std::max(cap * 2, cap + 16));  // geometric; small starts only in tests
       } else if (status == kernel::GROW_EVT) {
         const long long cap = a_.evt_cap;
-        resize_evt(std::max(cap * 2, a_.evt_count + 4LL * (model_.n_event() + 1) + 64));
+        resize_evt(std::max(cap * 2, a_.evt_count + 2LL * model_.n_event() + 2));
       } else if (status == kernel::YIELD) {
         if (!fixed_budget) {  // aim at ~50 ms per call
           const double s = seconds_since(t_call);
