@@ -126,6 +126,7 @@ class Evaluator {
         const long long st = e.has_step ? static_cast<long long>(feval(*e.args[3])) : 1;
         loop_values_.push_back(0);
         for (long long i = lo; st > 0 ? i < hi : i > hi; i += st) {
+          spend(e);
           loop_values_.back() = i;
           if (e.has_filter && feval(*e.args.back()) == 0) continue;
           const double v = feval(*e.args[0]);
@@ -307,6 +308,7 @@ class Evaluator {
         const long long st = e.has_step ? ieval(*e.args[3]) : 1;
         loop_values_.push_back(0);
         for (long long i = lo; st > 0 ? i < hi : i > hi;) {
+          spend(e);
           loop_values_.back() = i;
           if (!e.has_filter || ieval(*e.args.back()) != 0) {
             const long long v = ieval(*e.args[0]);
@@ -322,6 +324,17 @@ class Evaluator {
       default: not_constant(e, "this expression");
     }
   }
+
+  // Loading a model must not hang: reductions evaluated at load time (in constants, params and
+  // initial values) get a budget of terms, across all nested loops of one value.
+  static constexpr long long kMaxLoadTimeTerms = 10'000'000;
+  void spend(const Expr& e) {
+    if (++terms_ > kMaxLoadTimeTerms)
+      throw ConstEvalError(fmt::format("{}() has more than {} terms to evaluate when the model loads",
+                                       e.name, kMaxLoadTimeTerms),
+                           e.pos);
+  }
+  long long terms_ = 0;
 
   const ModelSpec& spec_;
   bool integer_;
