@@ -138,10 +138,10 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
 
   DISPATCH();
   UNARY(Copy, x)
-  UNARY(Neg, -x)
-  BINARY(Add, x + y)
-  BINARY(Sub, x - y)
-  BINARY(Mul, x * y)
+  UNARY(Neg, ops::neg(x))
+  BINARY(Add, ops::add(x, y))
+  BINARY(Sub, ops::sub(x, y))
+  BINARY(Mul, ops::mul(x, y))
   BINARY(Div, vm_div(x, y))
   BINARY(FloorDiv, ops::py_floordiv(x, y))
   BINARY(Mod, ops::py_mod(x, y))
@@ -199,7 +199,7 @@ op_LoopBegin: {
   NEXT();
 }
 op_LoopEnd:
-  f[pc->a] += f[pc->b];
+  f[pc->a] = ops::add(f[pc->a], f[pc->b]);
   pc = code + pc->dst;
   DISPATCH();
 op_If:

@@ -433,10 +433,10 @@ class Lowerer {
     namespace ops = kernel::ops;
     if constexpr (!kernel::is_floating<R>) {
       switch (op) {
-        case Op::Neg: return -a;
-        case Op::Add: return a + b;
-        case Op::Sub: return a - b;
-        case Op::Mul: return a * b;
+        case Op::Neg: return ops::neg(a);
+        case Op::Add: return ops::add(a, b);
+        case Op::Sub: return ops::sub(a, b);
+        case Op::Mul: return ops::mul(a, b);
         case Op::FloorDiv: return ops::py_floordiv(a, b);
         case Op::Mod: return ops::py_mod(a, b);
         case Op::Abs: return ops::abs(a);

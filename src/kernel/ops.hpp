@@ -52,6 +52,29 @@ DYNLIB_BINARY_LIBM(fmod)
 
 // ---- arithmetic with Python's meaning ----
 
+// int64 models wrap around on overflow (two's complement) rather than invoke undefined behaviour;
+// for floats these are the plain IEEE operations.
+template <class R>
+inline R add(R a, R b) {
+  if constexpr (is_floating<R>) return a + b;
+  else return static_cast<R>(static_cast<unsigned long long>(a) + static_cast<unsigned long long>(b));
+}
+template <class R>
+inline R sub(R a, R b) {
+  if constexpr (is_floating<R>) return a - b;
+  else return static_cast<R>(static_cast<unsigned long long>(a) - static_cast<unsigned long long>(b));
+}
+template <class R>
+inline R mul(R a, R b) {
+  if constexpr (is_floating<R>) return a * b;
+  else return static_cast<R>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(b));
+}
+template <class R>
+inline R neg(R a) {
+  if constexpr (is_floating<R>) return -a;
+  else return static_cast<R>(0ULL - static_cast<unsigned long long>(a));
+}
+
 // a // b and a % b as CPython computes them for floats (float_divmod): the remainder has the
 // divisor's sign and the quotient is the floor, rounded the same way CPython rounds it.
 template <class R>
@@ -65,7 +88,7 @@ inline R py_mod(R a, R b) {
     }
     return mod;
   } else {
-    if (b == 0) return 0;  // integer maps must never trap: x % 0 is 0 (documented)
+    if (b == 0 || b == -1) return 0;  // never trap: x % 0 is 0 (documented); x % -1 is 0 exactly
     R r = a % b;
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
@@ -88,6 +111,7 @@ inline R py_floordiv(R a, R b) {
     return copysign(R(0), a / b);
   } else {
     if (b == 0) return 0;  // integer maps must never trap: x // 0 is 0 (documented)
+    if (b == -1) return neg(a);  // the one quotient that can overflow: wraps like neg
     R q = a / b;
     if (a % b != 0 && ((a < 0) != (b < 0))) --q;
     return q;
@@ -108,7 +132,7 @@ inline R max2(R a, R b) {
 template <class R>
 inline R abs(R x) {
   if constexpr (is_floating<R>) return fabs(x);
-  else return x < 0 ? -x : x;
+  else return x < 0 ? neg(x) : x;
 }
 
 template <class R>
