@@ -835,7 +835,7 @@ const Results& Sim::run(const RunOptions& options) {
   hooks.stop = &s.stop;
   struct ClearStop {
     volatile std::sig_atomic_t& f;
-    ~ClearStop() { f = 0; }
+    ~ClearStop() { __atomic_store_n(&f, 0, __ATOMIC_RELAXED); }
   } clear{s.stop};
   s.engine->run(plan, hooks, s.slot);
   return s.slot.results;
@@ -914,7 +914,8 @@ void Sim::set_progress(ProgressFn fn, double min_interval_seconds) {
   impl_->progress_interval = min_interval_seconds;
 }
 
-void Sim::request_stop() { impl_->stop = 1; }
+// A lock-free atomic store: safe from another thread and from a signal handler.
+void Sim::request_stop() { __atomic_store_n(&impl_->stop, 1, __ATOMIC_RELAXED); }
 
 Sim setup(const std::string& model, const BuildOptions& options) {
   return Sim(build(model, options));
