@@ -148,7 +148,8 @@ std::string canonical_form(const ModelSpec& m) {
     out += '\n';
   };
   line(fmt::format("dynlib-model 1"));
-  line(fmt::format("model {} {} {}", kind_name(m.kind), dtype_name(m.dtype), m.name));
+  // The name is left out: it may come from the file name, and renaming changes no mathematics.
+  line(fmt::format("model {} {}", kind_name(m.kind), dtype_name(m.dtype)));
   for (const auto& c : m.constants)
     line(fmt::format("constant {} = {}", c.name,
                      m.dtype == DType::Int64 ? std::to_string(c.int_value) : num(c.value)));
@@ -159,8 +160,10 @@ std::string canonical_form(const ModelSpec& m) {
                                                          : num(p.values[i]));
     line(fmt::format("param {} = {}", p.name, p.is_array ? "[" + vals + "]" : vals));
   }
+  // Initial values by value: `1`, `1.0` and `"2/2"` start the model in the same state.
   for (const auto& s : m.states)
-    line(fmt::format("state {} = {}", s.name, to_source(*s.init.expr)));
+    line(fmt::format("state {} = {}", s.name,
+                     m.dtype == DType::Int64 ? std::to_string(s.init_int) : num(s.init_value)));
   for (size_t i = 0; i < m.states.size(); ++i)
     line(fmt::format("equation {} = {}", m.states[i].name, to_source(*m.equations[i].expr)));
   if (m.jacobian)

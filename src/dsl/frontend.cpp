@@ -1052,8 +1052,8 @@ class Frontend {
     const size_t n = spec_.states.size();
     if (!rows) fail_node(*m, "the Jacobian must be an array of rows, e.g. [[\"a\", \"b\"], [...]]");
     if (rows->size() != n)
-      fail_node(*m, fmt::format("the Jacobian must be square ({}x{} for {} states); it has {} rows",
-                                n, n, n, rows->size()));
+      fail_node(*m, fmt::format("the Jacobian must be square ({}x{} for {} states); it has {} row{}",
+                                n, n, n, rows->size(), rows->size() == 1 ? "" : "s"));
     std::vector<std::vector<Located>> out;
     for (size_t i = 0; i < n; ++i) {
       const toml::array* row = rows->get(i)->as_array();

@@ -225,6 +225,12 @@ class Parser {
                             : fmt::format("'{}'", t.text);
     std::string hint;
     if (t.kind == Tok::Assign) hint = "use == to compare";
+    // Two operands in a row: most often a forgotten operator, as in `2 x` or `a b`.
+    const Tok prev = pos_ > 0 ? toks_[pos_ - 1].kind : Tok::End;
+    const bool operand_before = prev == Tok::Name || prev == Tok::Number || prev == Tok::RParen ||
+                                prev == Tok::RBracket;
+    if (operand_before && (t.kind == Tok::Name || t.kind == Tok::Number || t.kind == Tok::LParen))
+      hint = "is an operator missing? write multiplication explicitly, e.g. a*b";
     throw ExprSyntaxError(fmt::format("expected {}, found {}", expected, found), t.pos,
                           std::max(t.end, t.pos + 1), hint);
   }

@@ -26,19 +26,29 @@ int edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string closest_match(std::string_view name, const std::vector<std::string>& candidates) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string lname = lower(name);
   std::string best;
   int best_distance = 0;
   for (const auto& c : candidates) {
     if (c == name) continue;
+    if (lower(c) == lname) return c;  // differs only in case: always worth saying
     const int d = edit_distance(name, c);
     if (best.empty() || d < best_distance) {
       best = c;
       best_distance = d;
     }
   }
-  // A typo changes a small fraction of a name: allow 1 edit for short names, up to 1/3 for long.
-  const int allowed = std::max<int>(1, static_cast<int>(std::max(name.size(), best.size())) / 3);
-  if (best.empty() || best_distance > allowed) return {};
+  if (best.empty()) return {};
+  // A typo changes a small fraction of a name: allow 1 edit for short names, up to 1/3 for long
+  // ones, and never a complete replacement ('C' is no typo of 'x'; 'vv' may be one of 'v').
+  const int longer = static_cast<int>(std::max(name.size(), best.size()));
+  const int allowed = std::max(1, longer / 3);
+  if (best_distance > allowed || best_distance >= longer) return {};
   return best;
 }
 

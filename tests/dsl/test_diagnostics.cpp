@@ -448,7 +448,7 @@ y = "x"
 [equations.jacobian]
 expr = [["0", "1"]]
 )toml",
-               10, 8, "the Jacobian must be square (2x2 for 2 states); it has 1 rows");
+               10, 8, "the Jacobian must be square (2x2 for 2 states); it has 1 row");
 }
 
 TEST(Diagnostics, JacobianWrongRowLength) {
@@ -1117,7 +1117,17 @@ x = "-x"
 [presets.p.states]
 y = 2
 )toml",
-               8, 1, "preset 'p' sets unknown state 'y'", "did you mean 'x'?");
+               8, 1, "preset 'p' sets unknown state 'y'", "");
+}
+
+// One-letter names are no typos of each other: 'y' is not offered for 'x' (nor 'C' for 'x').
+TEST(Diagnostics, NoDidYouMeanBetweenOneLetterNames) {
+  try {
+    load_model_text("[model]\ntype = \"ode\"\n[states]\nx = 1\n[equations.rhs]\nx = \"-y\"\n", "m.toml");
+    FAIL() << "no error";
+  } catch (const dynlib::ModelError& e) {
+    EXPECT_EQ(e.hint(), "");
+  }
 }
 
 // ---------- order of constants and params ----------
