@@ -139,9 +139,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
+      // With --benchmark_repetitions the median stands for the benchmark; without, the one run.
+      const bool use = r.run_type == Run::RT_Iteration ? !r.repetitions || r.repetitions == 1
+                                                       : r.aggregate_name == "median";
       auto it = r.counters.find("s/step");
-      if (it != r.counters.end() && r.run_type == Run::RT_Iteration)
-        ns_per_step_[r.benchmark_name()] = it->second.value * 1e9;
+      if (use && it != r.counters.end()) ns_per_step_[r.run_name.str()] = it->second.value * 1e9;
     }
   }
   void Finalize() override {
