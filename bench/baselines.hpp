@@ -123,8 +123,8 @@ inline double vanderpol_rk45(double t_end, double tol, Recorder* rec, long long*
     f(yn, k7);
     double err = 0;
     for (int i = 0; i < 2; ++i) {
-      const double e = h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] +
-                            e7 * k7[i]);
+      const double e =
+          h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
       const double sc = tol + tol * std::fmax(std::fabs(y[i]), std::fabs(yn[i]));
       err += (e / sc) * (e / sc);
     }
@@ -141,7 +141,8 @@ inline double vanderpol_rk45(double t_end, double tol, Recorder* rec, long long*
         rec->data.insert(rec->data.end(), {y[0], y[1]});
       }
     }
-    const double factor = err == 0 ? 10 : std::fmin(10.0, std::fmax(0.2, 0.9 * std::pow(err, -0.2)));
+    const double factor =
+        err == 0 ? 10 : std::fmin(10.0, std::fmax(0.2, 0.9 * std::pow(err, -0.2)));
     h *= factor;
   }
   *steps = accepted;

@@ -113,16 +113,17 @@ struct RunOptions {
   std::optional<double> t0{};                  // start time (fresh runs only)
   std::optional<bool> record{};                // false: record nothing (final state only)
   std::optional<long long> record_interval{};  // record every k-th step (step 0 included)
-  std::optional<std::vector<std::string>> record_vars{};  // states/aux ("x", "aux.energy"); {} = time only
-  std::optional<double> transient{};           // discard records and event logs in [t0, t0+transient)
-  std::optional<long long> max_steps{};        // stop (EARLY_EXIT) after this many steps
-  std::map<std::string, Value> ic{};           // initial state overrides (fresh runs)
-  std::map<std::string, Value> params{};       // param overrides (this and later runs)
-  bool resume = false;                         // continue the previous run (state, time, history)
+  std::optional<std::vector<std::string>>
+      record_vars{};                      // states/aux ("x", "aux.energy"); {} = time only
+  std::optional<double> transient{};      // discard records and event logs in [t0, t0+transient)
+  std::optional<long long> max_steps{};   // stop (EARLY_EXIT) after this many steps
+  std::map<std::string, Value> ic{};      // initial state overrides (fresh runs)
+  std::map<std::string, Value> params{};  // param overrides (this and later runs)
+  bool resume = false;                    // continue the previous run (state, time, history)
   // adaptive stepper options
   std::optional<double> atol{}, rtol{}, dt_min{}, dt_max{}, safety{}, min_factor{}, max_factor{};
   std::optional<long long> max_rejects{};
-  std::optional<std::string> controller{};     // "pi" | "standard"
+  std::optional<std::string> controller{};  // "pi" | "standard"
 };
 
 enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
@@ -146,28 +147,28 @@ struct ColumnView {
 struct EventLog {
   std::string name;
   std::vector<std::string> tags;
-  std::vector<double> t;                       // firing times
-  std::vector<long long> record_index;         // index of the first sample recorded after it
-  std::vector<std::string> fields;             // the logged expressions, as written
-  std::vector<std::vector<double>> values;     // values[field][firing]
+  std::vector<double> t;                    // firing times
+  std::vector<long long> record_index;      // index of the first sample recorded after it
+  std::vector<std::string> fields;          // the logged expressions, as written
+  std::vector<std::vector<double>> values;  // values[field][firing]
 };
 
 class Results {
  public:
   DType dtype() const;
-  size_t size() const;                         // samples recorded
-  const std::vector<double>& t() const;        // sample times
-  const std::vector<long long>& step() const;  // step index of each sample
-  const std::vector<std::string>& names() const;  // recorded variables, in column order
+  size_t size() const;                                  // samples recorded
+  const std::vector<double>& t() const;                 // sample times
+  const std::vector<long long>& step() const;           // step index of each sample
+  const std::vector<std::string>& names() const;        // recorded variables, in column order
   const std::vector<std::string>& state_names() const;  // recorded states
   const std::vector<std::string>& aux_names() const;    // recorded aux
   bool has(const std::string& name) const;
 
   // Column by name ("x" or "aux.energy" or a bare aux name). Throws DynlibError with a
   // did-you-mean for an unknown or unrecorded name.
-  ColumnView<double> column(const std::string& name) const;        // float64 models
-  ColumnView<float> column_f32(const std::string& name) const;     // float32 models
-  ColumnView<long long> column_i64(const std::string& name) const; // int64 models
+  ColumnView<double> column(const std::string& name) const;             // float64 models
+  ColumnView<float> column_f32(const std::string& name) const;          // float32 models
+  ColumnView<long long> column_i64(const std::string& name) const;      // int64 models
   std::vector<double> column_as_double(const std::string& name) const;  // any dtype, copied
 
   // Row-major buffer [sample][variable] in the model's dtype; raw_data<T>() with the matching T.
@@ -186,7 +187,7 @@ class Results {
   long long steps() const;           // steps taken in total
   long long accepted_steps() const;  // adaptive steppers
   long long rejected_steps() const;
-  double wall_seconds() const;       // time spent in run()
+  double wall_seconds() const;  // time spent in run()
 
   explicit Results(std::shared_ptr<const detail::ResultsData> data);
   const std::shared_ptr<const detail::ResultsData>& data_ptr() const { return data_; }
@@ -213,10 +214,10 @@ class Sim {
   const Results& run(const RunOptions& options = {});
   const Results& results() const;
 
-  void config(const RunOptions& defaults);   // persistent defaults for later runs
+  void config(const RunOptions& defaults);                   // persistent defaults for later runs
   void assign(const std::string& name, const Value& value);  // a state (initial/current) or param
   void assign(const std::map<std::string, Value>& values);
-  void apply_preset(const std::string& name);                 // throws with did-you-mean
+  void apply_preset(const std::string& name);  // throws with did-you-mean
   void reset();  // model defaults for states and params; clears results and the resumable run
 
   // Current values: the state a resumed run continues from (or the initial state before any run),

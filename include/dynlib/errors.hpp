@@ -41,8 +41,7 @@ class ModelError : public DynlibError {
 // A model URI that resolved to no readable file; lists every candidate that was tried.
 class ModelNotFoundError : public DynlibError {
  public:
-  ModelNotFoundError(std::string uri, std::vector<std::string> candidates,
-                     std::string detail = {});
+  ModelNotFoundError(std::string uri, std::vector<std::string> candidates, std::string detail = {});
 
   const std::string& uri() const noexcept { return uri_; }
   const std::vector<std::string>& candidates() const noexcept { return candidates_; }

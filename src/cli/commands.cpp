@@ -8,7 +8,9 @@ std::function<int()>& selected_action() {
 }
 }  // namespace
 
-void set_action(std::function<int()> action) { selected_action() = std::move(action); }
+void set_action(std::function<int()> action) {
+  selected_action() = std::move(action);
+}
 
 int run_selected(CLI::App& app) {
   if (!selected_action()) {

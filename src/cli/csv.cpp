@@ -22,7 +22,8 @@ struct File {
     const bool bad = std::ferror(f) != 0;
     const int rc = std::fclose(f);
     f = nullptr;
-    if (bad || rc != 0) throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
+    if (bad || rc != 0)
+      throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
   }
   std::string path;
   FILE* f;
@@ -40,9 +41,12 @@ void write_row(FILE* f, const std::vector<std::string>& cells) {
 
 std::string format_number(DType d, double v) {
   switch (d) {
-    case DType::Float32: return fmt::format("{:.9g}", v);
-    case DType::Int64: return fmt::format("{}", static_cast<long long>(v));
-    default: return fmt::format("{:.17g}", v);
+    case DType::Float32:
+      return fmt::format("{:.9g}", v);
+    case DType::Int64:
+      return fmt::format("{}", static_cast<long long>(v));
+    default:
+      return fmt::format("{:.17g}", v);
   }
 }
 
@@ -80,7 +84,8 @@ size_t write_results_csv(const std::string& path, const Results& r,
 
 std::string events_csv_path(const std::string& out) {
   const std::string suffix = ".csv";
-  if (out.size() > suffix.size() && out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0)
+  if (out.size() > suffix.size() &&
+      out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0)
     return out.substr(0, out.size() - suffix.size()) + ".events.csv";
   return out + ".events.csv";
 }
@@ -115,9 +120,11 @@ size_t write_events_csv(const std::string& path, const Results& r) {
     std::vector<std::string> row{f.log->name, fmt::format("{:.17g}", f.t)};
     for (const auto& field : fields) {
       auto it = std::find(f.log->fields.begin(), f.log->fields.end(), field);
-      row.push_back(it == f.log->fields.end()
-                        ? std::string{}
-                        : format_number(d, f.log->values[static_cast<size_t>(it - f.log->fields.begin())][f.index]));
+      row.push_back(
+          it == f.log->fields.end()
+              ? std::string{}
+              : format_number(
+                    d, f.log->values[static_cast<size_t>(it - f.log->fields.begin())][f.index]));
     }
     write_row(out.f, row);
   }

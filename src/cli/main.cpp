@@ -1,8 +1,8 @@
 // The `dynlib` command line. Sub-commands are grouped by what they act on: `model ...`, `run`,
 // `steppers ...`; exports and the cache join as those layers land.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -15,11 +15,13 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"dynlib: simulate dynamical systems (ODEs and maps) written as TOML models", "dynlib"};
+  CLI::App app{"dynlib: simulate dynamical systems (ODEs and maps) written as TOML models",
+               "dynlib"};
   app.set_version_flag("--version", std::string("dynlib ") + DYNLIB_VERSION);
   app.require_subcommand(1);
-  app.footer("Models are named by URI: builtin://ode/lorenz, TAG://path, a file path, or inline:<toml>.\n"
-             "See docs/cli.md and docs/modeling.md.");
+  app.footer(
+      "Models are named by URI: builtin://ode/lorenz, TAG://path, a file path, or inline:<toml>.\n"
+      "See docs/cli.md and docs/modeling.md.");
 
   dynlib::cli::add_model_commands(app);
   dynlib::cli::add_run_commands(app);

@@ -45,14 +45,15 @@ int show(const std::string& uri) {
   fmt::print("hash {}\n", m.hash);
   fmt::print("\nstates (initial values):\n");
   for (const auto& s : m.states) {
-    const std::string value = m.dtype == dsl::DType::Int64 ? std::to_string(s.init_int)
-                                                           : fmt::format("{}", s.init_value);
+    const std::string value =
+        m.dtype == dsl::DType::Int64 ? std::to_string(s.init_int) : fmt::format("{}", s.init_value);
     const bool computed = s.init.expr->kind != dsl::ExprKind::Number;
     fmt::print("  {} = {}{}\n", s.name, value,
                computed ? "    # " + dsl::to_source(*s.init.expr) : std::string{});
   }
   if (!m.params.empty()) fmt::print("\nparams:\n");
-  for (const auto& p : m.params) fmt::print("  {} = {}\n", p.name, values_text(p.values, p.is_array));
+  for (const auto& p : m.params)
+    fmt::print("  {} = {}\n", p.name, values_text(p.values, p.is_array));
   if (!m.constants.empty()) fmt::print("\nconstants:\n");
   for (const auto& c : m.constants) fmt::print("  {} = {}\n", c.name, c.value);
   if (!m.functions.empty()) fmt::print("\nfunctions:\n");
@@ -65,8 +66,8 @@ int show(const std::string& uri) {
   }
   fmt::print("\nequations:\n");
   for (size_t i = 0; i < m.states.size(); ++i) {
-    const std::string lhs = m.kind == dsl::ModelKind::Ode ? "d" + m.states[i].name + "/dt"
-                                                          : m.states[i].name + "'";
+    const std::string lhs =
+        m.kind == dsl::ModelKind::Ode ? "d" + m.states[i].name + "/dt" : m.states[i].name + "'";
     fmt::print("  {} = {}\n", lhs, dsl::to_source(*m.equations[i].expr));
   }
   if (m.jacobian) {
@@ -88,7 +89,9 @@ int show(const std::string& uri) {
                e.tags.empty() ? "" : fmt::format(", tags {}", fmt::join(e.tags, ", ")));
     fmt::print("    when {}\n", dsl::to_source(*e.cond.expr));
     for (const auto& a : e.actions) {
-      const char* op = a.op == dsl::AssignOp::Set ? "=" : a.op == dsl::AssignOp::AddTo ? "+=" : "-=";
+      const char* op = a.op == dsl::AssignOp::Set     ? "="
+                       : a.op == dsl::AssignOp::AddTo ? "+="
+                                                      : "-=";
       fmt::print("    {} {} {}\n", a.target, op, dsl::to_source(*a.value.expr));
     }
     if (!e.log.empty()) fmt::print("    log {}\n", fmt::join(e.log_names, ", "));
@@ -126,8 +129,8 @@ void add_model_commands(CLI::App& app) {
   CLI::App* list_cmd = model->add_subcommand("list", "List every builtin and tagged model URI");
   list_cmd->callback([] { set_action([] { return list(); }); });
 
-  CLI::App* show_cmd =
-      model->add_subcommand("show", "Print the normalized model: states, params, aux, equations, events");
+  CLI::App* show_cmd = model->add_subcommand(
+      "show", "Print the normalized model: states, params, aux, equations, events");
   show_cmd->add_option("uri", *uri, "Model URI or path")->required();
   show_cmd->callback([uri] { set_action([uri] { return show(*uri); }); });
 }

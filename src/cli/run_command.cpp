@@ -67,7 +67,8 @@ std::pair<std::string, Value> parse_assignment(const std::string& text) {
     size_t start = 0;
     while (start <= inner.size()) {
       const size_t comma = inner.find(',', start);
-      std::string item = inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string item =
+          inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       item.erase(0, item.find_first_not_of(' '));
       if (!item.empty()) values.push_back(number(item));
       if (comma == std::string::npos) break;
@@ -83,7 +84,8 @@ std::vector<std::string> split_list(const std::string& s) {
   size_t start = 0;
   while (start <= s.size()) {
     const size_t comma = s.find(',', start);
-    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     item.erase(0, item.find_first_not_of(' '));
     item.erase(item.find_last_not_of(' ') + 1);
     if (!item.empty()) out.push_back(item);
@@ -146,9 +148,12 @@ void print_summary(const Sim& sim, const Results& r, double wall) {
 int exit_code(Status s) {
   switch (s) {
     case Status::Done:
-    case Status::EarlyExit: return 0;  // max_steps is a warning, not a failure
-    case Status::UserBreak: return 130;
-    default: return 3;  // the run failed part-way; what it computed was still written
+    case Status::EarlyExit:
+      return 0;  // max_steps is a warning, not a failure
+    case Status::UserBreak:
+      return 130;
+    default:
+      return 3;  // the run failed part-way; what it computed was still written
   }
 }
 
@@ -172,10 +177,12 @@ int run(const RunArgsCli& a) {
   const ModelInfo& info = sim.model().spec();
   for (const auto& s : a.sets) {
     auto [name, value] = parse_assignment(s);
-    const bool is_state = std::find(info.state_names.begin(), info.state_names.end(), name) !=
-                          info.state_names.end();
-    if (is_state) ro.ic[name] = value;
-    else ro.params[name] = value;  // unknown names get a did-you-mean from the run
+    const bool is_state =
+        std::find(info.state_names.begin(), info.state_names.end(), name) != info.state_names.end();
+    if (is_state)
+      ro.ic[name] = value;
+    else
+      ro.params[name] = value;  // unknown names get a did-you-mean from the run
   }
 
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
@@ -192,7 +199,8 @@ int run(const RunArgsCli& a) {
     bar.finish();
     throw;
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::signal(SIGINT, previous);
   g_running.store(nullptr);
   bar.finish();
@@ -207,7 +215,8 @@ int run(const RunArgsCli& a) {
     const size_t firings = write_events_csv(events_path, r);
     if (!a.quiet) {
       fmt::print("wrote {} sample{} to {}\n", rows, rows == 1 ? "" : "s", *a.out);
-      if (firings > 0) fmt::print("wrote {} event{} to {}\n", firings, firings == 1 ? "" : "s", events_path);
+      if (firings > 0)
+        fmt::print("wrote {} event{} to {}\n", firings, firings == 1 ? "" : "s", events_path);
     }
   } else if (!a.quiet) {
     print_summary(sim, r, wall);
@@ -242,7 +251,8 @@ int list_steppers(const std::string& kind) {
 
 void add_run_commands(CLI::App& app) {
   auto a = std::make_shared<RunArgsCli>();
-  CLI::App* run_cmd = app.add_subcommand("run", "Simulate a model and print a summary or write CSV");
+  CLI::App* run_cmd =
+      app.add_subcommand("run", "Simulate a model and print a summary or write CSV");
   run_cmd->add_option("uri", a->uri, "Model URI or path")->required();
   run_cmd->add_option("--stepper", a->stepper, "Stepper name or alias (see: dynlib steppers list)");
   auto* T = run_cmd->add_option("-T,--T", a->T, "End time");
@@ -250,15 +260,17 @@ void add_run_commands(CLI::App& app) {
   T->excludes(N);
   run_cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
   run_cmd->add_option("--t0", a->t0, "Start time");
-  run_cmd->add_option("--set", a->sets, "NAME=VALUE for a state (initial value) or param; "
-                                        "arrays as NAME=[1,2,3]; repeatable");
+  run_cmd->add_option("--set", a->sets,
+                      "NAME=VALUE for a state (initial value) or param; "
+                      "arrays as NAME=[1,2,3]; repeatable");
   run_cmd->add_option("--preset", a->preset, "Apply a named preset first");
   run_cmd->add_option("--record-vars", a->record_vars,
                       "Comma-separated states/aux to record (empty: time only)");
   run_cmd->add_option("--record-interval", a->record_interval, "Record every K-th step")
       ->check(CLI::PositiveNumber);
   run_cmd->add_flag("--no-record", a->no_record, "Record nothing but the final state");
-  run_cmd->add_option("--max-steps", a->max_steps, "Stop after K steps")->check(CLI::PositiveNumber);
+  run_cmd->add_option("--max-steps", a->max_steps, "Stop after K steps")
+      ->check(CLI::PositiveNumber);
   run_cmd->add_option("--transient", a->transient, "Discard the first X time units of output");
   run_cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
   run_cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");

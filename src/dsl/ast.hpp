@@ -25,9 +25,21 @@ enum class ExprKind {
 };
 
 enum class Op {
-  Add, Sub, Mul, Div, FloorDiv, Mod, Pow,  // binary arithmetic
-  Neg, Pos,                                // unary
-  Lt, Le, Gt, Ge, Eq, Ne,                  // comparisons
+  Add,
+  Sub,
+  Mul,
+  Div,
+  FloorDiv,
+  Mod,
+  Pow,  // binary arithmetic
+  Neg,
+  Pos,  // unary
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Eq,
+  Ne,  // comparisons
 };
 
 const char* op_text(Op op);
@@ -35,17 +47,17 @@ const char* op_text(Op op);
 // What a Name (or a Call's callee, or an Index's base) refers to once the checker resolved it.
 enum class Ref {
   Unresolved,
-  State,      // index = state index
-  Param,      // index = param index (array params only through Index)
-  Constant,   // folded value in Expr::number
-  Aux,        // index = aux index
-  Time,       // t
-  LoopVar,    // a reduction's variable; index = nesting depth
-  FuncArg,    // argument of a user function; index = argument position
-  Builtin,    // a math function or macro; index = BuiltinId
-  Function,   // user function; index = function index
-  Lag,        // lag_x(k): index = state index, lag depth in Expr::int_value
-  EventMacro, // cross_up(...) etc; index = BuiltinId
+  State,       // index = state index
+  Param,       // index = param index (array params only through Index)
+  Constant,    // folded value in Expr::number
+  Aux,         // index = aux index
+  Time,        // t
+  LoopVar,     // a reduction's variable; index = nesting depth
+  FuncArg,     // argument of a user function; index = argument position
+  Builtin,     // a math function or macro; index = BuiltinId
+  Function,    // user function; index = function index
+  Lag,         // lag_x(k): index = state index, lag depth in Expr::int_value
+  EventMacro,  // cross_up(...) etc; index = BuiltinId
 };
 
 struct Expr;
@@ -55,16 +67,17 @@ struct Expr {
   ExprKind kind = ExprKind::Number;
   int pos = 0;  // first byte of the node in the expression text
   int end = 0;  // one past its last byte
-  int depth = 1;  // height of the subtree; the parser bounds it so no later walk overflows the stack
+  int depth =
+      1;  // height of the subtree; the parser bounds it so no later walk overflows the stack
 
   // Number: value; integer literals also keep their exact integer value (int64 models need it).
   double number = 0.0;
   long long int_value = 0;
   bool is_integer_literal = false;
 
-  std::string name;          // Name, Call callee, Index base, Reduction kind ("sum"/"prod")
-  int name_end = 0;          // end offset of the callee/base name (for diagnostics)
-  Op op = Op::Add;           // Unary/Binary
+  std::string name;  // Name, Call callee, Index base, Reduction kind ("sum"/"prod")
+  int name_end = 0;  // end offset of the callee/base name (for diagnostics)
+  Op op = Op::Add;   // Unary/Binary
   std::vector<Op> compare_ops;
   std::vector<ExprPtr> args;
 

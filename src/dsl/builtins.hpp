@@ -10,12 +10,53 @@ namespace dynlib::dsl {
 
 enum class BuiltinId {
   // math (libm)
-  Abs, Min, Max, Round, Exp, Expm1, Log, Log10, Log2, Log1p, Sqrt, Sin, Cos, Tan, Asin, Acos, Atan,
-  Atan2, Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Floor, Ceil, Trunc, Hypot, Copysign, Erf, Erfc, Pow,
+  Abs,
+  Min,
+  Max,
+  Round,
+  Exp,
+  Expm1,
+  Log,
+  Log10,
+  Log2,
+  Log1p,
+  Sqrt,
+  Sin,
+  Cos,
+  Tan,
+  Asin,
+  Acos,
+  Atan,
+  Atan2,
+  Sinh,
+  Cosh,
+  Tanh,
+  Asinh,
+  Acosh,
+  Atanh,
+  Floor,
+  Ceil,
+  Trunc,
+  Hypot,
+  Copysign,
+  Erf,
+  Erfc,
+  Pow,
   // macros
-  Sign, Heaviside, Relu, Clip, Approx,
+  Sign,
+  Heaviside,
+  Relu,
+  Clip,
+  Approx,
   // event macros (only in event conditions; defined through lagged values)
-  CrossUp, CrossDown, CrossEither, Changed, InInterval, EntersInterval, LeavesInterval, Increasing,
+  CrossUp,
+  CrossDown,
+  CrossEither,
+  Changed,
+  InInterval,
+  EntersInterval,
+  LeavesInterval,
+  Increasing,
   Decreasing,
 };
 
@@ -26,8 +67,8 @@ struct BuiltinInfo {
   BuiltinId id;
   BuiltinKind kind;
   int min_args;
-  int max_args;       // -1: any number (min/max)
-  bool integer_ok;    // allowed in int64 models
+  int max_args;         // -1: any number (min/max)
+  bool integer_ok;      // allowed in int64 models
   bool first_is_state;  // event macros: the first argument must name a state
 };
 

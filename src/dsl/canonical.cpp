@@ -12,26 +12,46 @@ namespace {
 
 // Binding strength, loosest first (Python's order).
 enum Prec {
-  kConditional = 0, kOr, kAnd, kNot, kCompare, kAdditive, kMultiplicative, kUnary, kPower, kPrimary
+  kConditional = 0,
+  kOr,
+  kAnd,
+  kNot,
+  kCompare,
+  kAdditive,
+  kMultiplicative,
+  kUnary,
+  kPower,
+  kPrimary
 };
 
 int precedence(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::Conditional: return kConditional;
-    case ExprKind::Or: return kOr;
-    case ExprKind::And: return kAnd;
-    case ExprKind::Not: return kNot;
-    case ExprKind::Compare: return kCompare;
-    case ExprKind::Unary: return kUnary;
+    case ExprKind::Conditional:
+      return kConditional;
+    case ExprKind::Or:
+      return kOr;
+    case ExprKind::And:
+      return kAnd;
+    case ExprKind::Not:
+      return kNot;
+    case ExprKind::Compare:
+      return kCompare;
+    case ExprKind::Unary:
+      return kUnary;
     case ExprKind::Binary:
       switch (e.op) {
         case Op::Add:
-        case Op::Sub: return kAdditive;
-        case Op::Pow: return kPower;
-        default: return kMultiplicative;
+        case Op::Sub:
+          return kAdditive;
+        case Op::Pow:
+          return kPower;
+        default:
+          return kMultiplicative;
       }
-    case ExprKind::Number: return e.number < 0 || std::signbit(e.number) ? kUnary : kPrimary;
-    default: return kPrimary;
+    case ExprKind::Number:
+      return e.number < 0 || std::signbit(e.number) ? kUnary : kPrimary;
+    default:
+      return kPrimary;
   }
 }
 
@@ -57,8 +77,12 @@ void print(const Expr& e, int min_prec, std::string& out) {
   const bool parens = p < min_prec;
   if (parens) out += '(';
   switch (e.kind) {
-    case ExprKind::Number: out += number_text(e); break;
-    case ExprKind::Name: out += e.name; break;
+    case ExprKind::Number:
+      out += number_text(e);
+      break;
+    case ExprKind::Name:
+      out += e.name;
+      break;
     case ExprKind::Unary:
       out += e.op == Op::Neg ? "-" : "+";
       print(*e.args[0], kUnary, out);
@@ -125,7 +149,9 @@ void print(const Expr& e, int min_prec, std::string& out) {
   if (parens) out += ')';
 }
 
-std::string num(double v) { return fmt::format("{}", v); }
+std::string num(double v) {
+  return fmt::format("{}", v);
+}
 
 template <class T>
 std::string opt(const std::optional<T>& v) {
@@ -156,8 +182,8 @@ std::string canonical_form(const ModelSpec& m) {
   for (const auto& p : m.params) {
     std::string vals;
     for (size_t i = 0; i < p.values.size(); ++i)
-      vals += (i ? ", " : "") + (m.dtype == DType::Int64 ? std::to_string(p.int_values[i])
-                                                         : num(p.values[i]));
+      vals += (i ? ", " : "") +
+              (m.dtype == DType::Int64 ? std::to_string(p.int_values[i]) : num(p.values[i]));
     line(fmt::format("param {} = {}", p.name, p.is_array ? "[" + vals + "]" : vals));
   }
   // Initial values by value: `1`, `1.0` and `"2/2"` start the model in the same state.
@@ -187,19 +213,20 @@ std::string canonical_form(const ModelSpec& m) {
     for (const auto& l : e.log) line(fmt::format("  log {}", to_source(*l.expr)));
   }
   const SimDefaults& s = m.sim;
-  line(fmt::format("sim t0={} t_end={} dt={} stepper={} record={} record_interval={} max_steps={} "
-                   "atol={} rtol={} dt_min={} dt_max={} safety={} min_factor={} max_factor={} "
-                   "max_rejects={} controller={}",
-                   num(s.t0), opt(s.t_end), opt(s.dt), opt(s.stepper), s.record, s.record_interval,
-                   opt(s.max_steps), num(s.atol), num(s.rtol), opt(s.dt_min), opt(s.dt_max),
-                   opt(s.safety), opt(s.min_factor), opt(s.max_factor), opt(s.max_rejects),
-                   opt(s.controller)));
+  line(fmt::format(
+      "sim t0={} t_end={} dt={} stepper={} record={} record_interval={} max_steps={} "
+      "atol={} rtol={} dt_min={} dt_max={} safety={} min_factor={} max_factor={} "
+      "max_rejects={} controller={}",
+      num(s.t0), opt(s.t_end), opt(s.dt), opt(s.stepper), s.record, s.record_interval,
+      opt(s.max_steps), num(s.atol), num(s.rtol), opt(s.dt_min), opt(s.dt_max), opt(s.safety),
+      opt(s.min_factor), opt(s.max_factor), opt(s.max_rejects), opt(s.controller)));
   for (const auto& p : m.presets) {
     line(fmt::format("preset {}", p.name));
     for (const auto& v : p.values) {
       std::vector<std::string> vals;
       for (size_t i = 0; i < v.values.size(); ++i)
-        vals.push_back(m.dtype == DType::Int64 ? std::to_string(v.int_values[i]) : num(v.values[i]));
+        vals.push_back(m.dtype == DType::Int64 ? std::to_string(v.int_values[i])
+                                               : num(v.values[i]));
       line(fmt::format("  {} {} = {}", v.kind == Ref::State ? "state" : "param", v.name,
                        fmt::join(vals, ", ")));
     }
@@ -207,6 +234,8 @@ std::string canonical_form(const ModelSpec& m) {
   return out;
 }
 
-std::string model_hash(const ModelSpec& spec) { return support::sha256_hex(canonical_form(spec)); }
+std::string model_hash(const ModelSpec& spec) {
+  return support::sha256_hex(canonical_form(spec));
+}
 
 }  // namespace dynlib::dsl

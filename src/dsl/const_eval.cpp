@@ -1,8 +1,8 @@
 #include "dsl/const_eval.hpp"
 
+#include <fmt/format.h>
 #include <climits>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "dsl/builtins.hpp"
 #include "kernel/ops.hpp"
@@ -31,7 +31,8 @@ class Evaluator {
  private:
   // int64 values are exact; a result that does not fit is an error, not undefined behaviour.
   static void check_overflow(bool overflowed, const Expr& e) {
-    if (overflowed) throw ConstEvalError("integer overflow: the result does not fit in int64", e.pos);
+    if (overflowed)
+      throw ConstEvalError("integer overflow: the result does not fit in int64", e.pos);
   }
 
   [[noreturn]] void not_constant(const Expr& e, const char* what) {
@@ -45,16 +46,24 @@ class Evaluator {
 
   double feval(const Expr& e) {
     switch (e.kind) {
-      case ExprKind::Number: return e.number;
+      case ExprKind::Number:
+        return e.number;
       case ExprKind::Name:
         switch (e.ref) {
-          case Ref::Constant: return e.number;
-          case Ref::Param: return param_value(e, 0);
-          case Ref::LoopVar: return static_cast<double>(loop_values_[static_cast<size_t>(e.ref_index)]);
-          case Ref::State: not_constant(e, "a state");
-          case Ref::Aux: not_constant(e, "an aux variable");
-          case Ref::Time: not_constant(e, "time");
-          default: not_constant(e, "this name");
+          case Ref::Constant:
+            return e.number;
+          case Ref::Param:
+            return param_value(e, 0);
+          case Ref::LoopVar:
+            return static_cast<double>(loop_values_[static_cast<size_t>(e.ref_index)]);
+          case Ref::State:
+            not_constant(e, "a state");
+          case Ref::Aux:
+            not_constant(e, "an aux variable");
+          case Ref::Time:
+            not_constant(e, "time");
+          default:
+            not_constant(e, "this name");
         }
       case ExprKind::Index: {
         const double i = feval(*e.args[0]);
@@ -76,9 +85,12 @@ class Evaluator {
         }
         const double b = feval(*e.args[1]);
         switch (e.op) {
-          case Op::Add: return a + b;
-          case Op::Sub: return a - b;
-          case Op::Mul: return a * b;
+          case Op::Add:
+            return a + b;
+          case Op::Sub:
+            return a - b;
+          case Op::Mul:
+            return a * b;
           case Op::Div:
             if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
             return a / b;
@@ -88,8 +100,10 @@ class Evaluator {
           case Op::Mod:
             if (b == 0) throw ConstEvalError("modulo by zero", e.args[1]->pos);
             return kernel::ops::py_mod(a, b);
-          case Op::Pow: return std::pow(a, b);
-          default: break;
+          case Op::Pow:
+            return std::pow(a, b);
+          default:
+            break;
         }
         break;
       }
@@ -99,25 +113,42 @@ class Evaluator {
           const double rhs = feval(*e.args[i + 1]);
           bool ok = false;
           switch (e.compare_ops[i]) {
-            case Op::Lt: ok = lhs < rhs; break;
-            case Op::Le: ok = lhs <= rhs; break;
-            case Op::Gt: ok = lhs > rhs; break;
-            case Op::Ge: ok = lhs >= rhs; break;
-            case Op::Eq: ok = lhs == rhs; break;
-            case Op::Ne: ok = lhs != rhs; break;
-            default: break;
+            case Op::Lt:
+              ok = lhs < rhs;
+              break;
+            case Op::Le:
+              ok = lhs <= rhs;
+              break;
+            case Op::Gt:
+              ok = lhs > rhs;
+              break;
+            case Op::Ge:
+              ok = lhs >= rhs;
+              break;
+            case Op::Eq:
+              ok = lhs == rhs;
+              break;
+            case Op::Ne:
+              ok = lhs != rhs;
+              break;
+            default:
+              break;
           }
           if (!ok) return 0.0;
           lhs = rhs;
         }
         return 1.0;
       }
-      case ExprKind::And: return (feval(*e.args[0]) != 0 && feval(*e.args[1]) != 0) ? 1.0 : 0.0;
-      case ExprKind::Or: return (feval(*e.args[0]) != 0 || feval(*e.args[1]) != 0) ? 1.0 : 0.0;
-      case ExprKind::Not: return feval(*e.args[0]) == 0 ? 1.0 : 0.0;
+      case ExprKind::And:
+        return (feval(*e.args[0]) != 0 && feval(*e.args[1]) != 0) ? 1.0 : 0.0;
+      case ExprKind::Or:
+        return (feval(*e.args[0]) != 0 || feval(*e.args[1]) != 0) ? 1.0 : 0.0;
+      case ExprKind::Not:
+        return feval(*e.args[0]) == 0 ? 1.0 : 0.0;
       case ExprKind::Conditional:
         return feval(*e.args[1]) != 0 ? feval(*e.args[0]) : feval(*e.args[2]);
-      case ExprKind::Call: return call(e);
+      case ExprKind::Call:
+        return call(e);
       case ExprKind::Reduction: {
         const bool is_sum = e.name == "sum";
         double acc = is_sum ? 0.0 : 1.0;
@@ -145,7 +176,8 @@ class Evaluator {
     std::vector<double> a;
     for (const auto& x : e.args) a.push_back(feval(*x));
     switch (static_cast<BuiltinId>(e.ref_index)) {
-      case BuiltinId::Abs: return std::fabs(a[0]);
+      case BuiltinId::Abs:
+        return std::fabs(a[0]);
       case BuiltinId::Min: {
         double m = a[0];
         for (size_t i = 1; i < a.size(); ++i) m = kernel::ops::min2(m, a[i]);
@@ -156,53 +188,89 @@ class Evaluator {
         for (size_t i = 1; i < a.size(); ++i) m = kernel::ops::max2(m, a[i]);
         return m;
       }
-      case BuiltinId::Round: return std::nearbyint(a[0]);
-      case BuiltinId::Exp: return std::exp(a[0]);
-      case BuiltinId::Expm1: return std::expm1(a[0]);
-      case BuiltinId::Log: return std::log(a[0]);
-      case BuiltinId::Log10: return std::log10(a[0]);
-      case BuiltinId::Log2: return std::log2(a[0]);
-      case BuiltinId::Log1p: return std::log1p(a[0]);
-      case BuiltinId::Sqrt: return std::sqrt(a[0]);
-      case BuiltinId::Sin: return std::sin(a[0]);
-      case BuiltinId::Cos: return std::cos(a[0]);
-      case BuiltinId::Tan: return std::tan(a[0]);
-      case BuiltinId::Asin: return std::asin(a[0]);
-      case BuiltinId::Acos: return std::acos(a[0]);
-      case BuiltinId::Atan: return std::atan(a[0]);
-      case BuiltinId::Atan2: return std::atan2(a[0], a[1]);
-      case BuiltinId::Sinh: return std::sinh(a[0]);
-      case BuiltinId::Cosh: return std::cosh(a[0]);
-      case BuiltinId::Tanh: return std::tanh(a[0]);
-      case BuiltinId::Asinh: return std::asinh(a[0]);
-      case BuiltinId::Acosh: return std::acosh(a[0]);
-      case BuiltinId::Atanh: return std::atanh(a[0]);
-      case BuiltinId::Floor: return std::floor(a[0]);
-      case BuiltinId::Ceil: return std::ceil(a[0]);
-      case BuiltinId::Trunc: return std::trunc(a[0]);
-      case BuiltinId::Hypot: return std::hypot(a[0], a[1]);
-      case BuiltinId::Copysign: return std::copysign(a[0], a[1]);
-      case BuiltinId::Erf: return std::erf(a[0]);
-      case BuiltinId::Erfc: return std::erfc(a[0]);
-      case BuiltinId::Pow: return std::pow(a[0], a[1]);
-      case BuiltinId::Sign: return a[0] > 0 ? 1.0 : a[0] < 0 ? -1.0 : 0.0;
-      case BuiltinId::Heaviside: return a[0] >= 0 ? 1.0 : 0.0;
-      case BuiltinId::Relu: return kernel::ops::max2(a[0], 0.0);
+      case BuiltinId::Round:
+        return std::nearbyint(a[0]);
+      case BuiltinId::Exp:
+        return std::exp(a[0]);
+      case BuiltinId::Expm1:
+        return std::expm1(a[0]);
+      case BuiltinId::Log:
+        return std::log(a[0]);
+      case BuiltinId::Log10:
+        return std::log10(a[0]);
+      case BuiltinId::Log2:
+        return std::log2(a[0]);
+      case BuiltinId::Log1p:
+        return std::log1p(a[0]);
+      case BuiltinId::Sqrt:
+        return std::sqrt(a[0]);
+      case BuiltinId::Sin:
+        return std::sin(a[0]);
+      case BuiltinId::Cos:
+        return std::cos(a[0]);
+      case BuiltinId::Tan:
+        return std::tan(a[0]);
+      case BuiltinId::Asin:
+        return std::asin(a[0]);
+      case BuiltinId::Acos:
+        return std::acos(a[0]);
+      case BuiltinId::Atan:
+        return std::atan(a[0]);
+      case BuiltinId::Atan2:
+        return std::atan2(a[0], a[1]);
+      case BuiltinId::Sinh:
+        return std::sinh(a[0]);
+      case BuiltinId::Cosh:
+        return std::cosh(a[0]);
+      case BuiltinId::Tanh:
+        return std::tanh(a[0]);
+      case BuiltinId::Asinh:
+        return std::asinh(a[0]);
+      case BuiltinId::Acosh:
+        return std::acosh(a[0]);
+      case BuiltinId::Atanh:
+        return std::atanh(a[0]);
+      case BuiltinId::Floor:
+        return std::floor(a[0]);
+      case BuiltinId::Ceil:
+        return std::ceil(a[0]);
+      case BuiltinId::Trunc:
+        return std::trunc(a[0]);
+      case BuiltinId::Hypot:
+        return std::hypot(a[0], a[1]);
+      case BuiltinId::Copysign:
+        return std::copysign(a[0], a[1]);
+      case BuiltinId::Erf:
+        return std::erf(a[0]);
+      case BuiltinId::Erfc:
+        return std::erfc(a[0]);
+      case BuiltinId::Pow:
+        return std::pow(a[0], a[1]);
+      case BuiltinId::Sign:
+        return a[0] > 0 ? 1.0 : a[0] < 0 ? -1.0 : 0.0;
+      case BuiltinId::Heaviside:
+        return a[0] >= 0 ? 1.0 : 0.0;
+      case BuiltinId::Relu:
+        return kernel::ops::max2(a[0], 0.0);
       case BuiltinId::Clip: {
         const double lo_clipped = a[0] < a[1] ? a[1] : a[0];
         return lo_clipped > a[2] ? a[2] : lo_clipped;
       }
-      case BuiltinId::Approx: return std::fabs(a[0] - a[1]) <= a[2] ? 1.0 : 0.0;
-      default: not_constant(e, "this call");
+      case BuiltinId::Approx:
+        return std::fabs(a[0] - a[1]) <= a[2] ? 1.0 : 0.0;
+      default:
+        not_constant(e, "this call");
     }
   }
 
   long long ieval(const Expr& e) {
     switch (e.kind) {
-      case ExprKind::Number: return e.int_value;
+      case ExprKind::Number:
+        return e.int_value;
       case ExprKind::Name:
         if (e.ref == Ref::Constant) return e.int_value;
-        if (e.ref == Ref::Param) return spec_.params[static_cast<size_t>(e.ref_index)].int_values[0];
+        if (e.ref == Ref::Param)
+          return spec_.params[static_cast<size_t>(e.ref_index)].int_values[0];
         if (e.ref == Ref::LoopVar) return loop_values_[static_cast<size_t>(e.ref_index)];
         not_constant(e, "this name");
       case ExprKind::Index:
@@ -220,9 +288,15 @@ class Evaluator {
         const long long b = ieval(*e.args[1]);
         long long r = 0;
         switch (e.op) {
-          case Op::Add: check_overflow(__builtin_add_overflow(a, b, &r), e); return r;
-          case Op::Sub: check_overflow(__builtin_sub_overflow(a, b, &r), e); return r;
-          case Op::Mul: check_overflow(__builtin_mul_overflow(a, b, &r), e); return r;
+          case Op::Add:
+            check_overflow(__builtin_add_overflow(a, b, &r), e);
+            return r;
+          case Op::Sub:
+            check_overflow(__builtin_sub_overflow(a, b, &r), e);
+            return r;
+          case Op::Mul:
+            check_overflow(__builtin_mul_overflow(a, b, &r), e);
+            return r;
           case Op::FloorDiv:
             if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
             check_overflow(b == -1 && a == LLONG_MIN, e);
@@ -240,7 +314,8 @@ class Evaluator {
             }
             return r;
           }
-          default: not_constant(e, "this operation");
+          default:
+            not_constant(e, "this operation");
         }
       }
       case ExprKind::Compare: {
@@ -249,22 +324,38 @@ class Evaluator {
           const long long rhs = ieval(*e.args[i + 1]);
           bool ok = false;
           switch (e.compare_ops[i]) {
-            case Op::Lt: ok = lhs < rhs; break;
-            case Op::Le: ok = lhs <= rhs; break;
-            case Op::Gt: ok = lhs > rhs; break;
-            case Op::Ge: ok = lhs >= rhs; break;
-            case Op::Eq: ok = lhs == rhs; break;
-            case Op::Ne: ok = lhs != rhs; break;
-            default: break;
+            case Op::Lt:
+              ok = lhs < rhs;
+              break;
+            case Op::Le:
+              ok = lhs <= rhs;
+              break;
+            case Op::Gt:
+              ok = lhs > rhs;
+              break;
+            case Op::Ge:
+              ok = lhs >= rhs;
+              break;
+            case Op::Eq:
+              ok = lhs == rhs;
+              break;
+            case Op::Ne:
+              ok = lhs != rhs;
+              break;
+            default:
+              break;
           }
           if (!ok) return 0;
           lhs = rhs;
         }
         return 1;
       }
-      case ExprKind::And: return (ieval(*e.args[0]) != 0 && ieval(*e.args[1]) != 0) ? 1 : 0;
-      case ExprKind::Or: return (ieval(*e.args[0]) != 0 || ieval(*e.args[1]) != 0) ? 1 : 0;
-      case ExprKind::Not: return ieval(*e.args[0]) == 0 ? 1 : 0;
+      case ExprKind::And:
+        return (ieval(*e.args[0]) != 0 && ieval(*e.args[1]) != 0) ? 1 : 0;
+      case ExprKind::Or:
+        return (ieval(*e.args[0]) != 0 || ieval(*e.args[1]) != 0) ? 1 : 0;
+      case ExprKind::Not:
+        return ieval(*e.args[0]) == 0 ? 1 : 0;
       case ExprKind::Conditional:
         return ieval(*e.args[1]) != 0 ? ieval(*e.args[0]) : ieval(*e.args[2]);
       case ExprKind::Call: {
@@ -285,9 +376,12 @@ class Evaluator {
             for (auto v : a) m = v > m ? v : m;
             return m;
           }
-          case BuiltinId::Sign: return a[0] > 0 ? 1 : a[0] < 0 ? -1 : 0;
-          case BuiltinId::Heaviside: return a[0] >= 0 ? 1 : 0;
-          case BuiltinId::Relu: return a[0] > 0 ? a[0] : 0;
+          case BuiltinId::Sign:
+            return a[0] > 0 ? 1 : a[0] < 0 ? -1 : 0;
+          case BuiltinId::Heaviside:
+            return a[0] >= 0 ? 1 : 0;
+          case BuiltinId::Relu:
+            return a[0] > 0 ? a[0] : 0;
           case BuiltinId::Clip: {
             const long long l = a[0] < a[1] ? a[1] : a[0];
             return l > a[2] ? a[2] : l;
@@ -297,7 +391,8 @@ class Evaluator {
             check_overflow(__builtin_sub_overflow(a[0], a[1], &d) || d == LLONG_MIN, e);
             return (d < 0 ? -d : d) <= a[2];
           }
-          default: not_constant(e, "this call");
+          default:
+            not_constant(e, "this call");
         }
       }
       case ExprKind::Reduction: {
@@ -321,7 +416,8 @@ class Evaluator {
         loop_values_.pop_back();
         return acc;
       }
-      default: not_constant(e, "this expression");
+      default:
+        not_constant(e, "this expression");
     }
   }
 
@@ -330,9 +426,10 @@ class Evaluator {
   static constexpr long long kMaxLoadTimeTerms = 10'000'000;
   void spend(const Expr& e) {
     if (++terms_ > kMaxLoadTimeTerms)
-      throw ConstEvalError(fmt::format("{}() has more than {} terms to evaluate when the model loads",
-                                       e.name, kMaxLoadTimeTerms),
-                           e.pos);
+      throw ConstEvalError(
+          fmt::format("{}() has more than {} terms to evaluate when the model loads", e.name,
+                      kMaxLoadTimeTerms),
+          e.pos);
   }
   long long terms_ = 0;
 

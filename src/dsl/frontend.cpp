@@ -3,9 +3,9 @@
 
 #include <toml++/toml.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <functional>
 #include <set>
 #include <unordered_map>
@@ -21,20 +21,28 @@
 
 namespace dynlib::dsl {
 
-const char* kind_name(ModelKind k) { return k == ModelKind::Ode ? "ode" : "map"; }
+const char* kind_name(ModelKind k) {
+  return k == ModelKind::Ode ? "ode" : "map";
+}
 const char* dtype_name(DType d) {
   switch (d) {
-    case DType::Float64: return "float64";
-    case DType::Float32: return "float32";
-    case DType::Int64: return "int64";
+    case DType::Float64:
+      return "float64";
+    case DType::Float32:
+      return "float32";
+    case DType::Int64:
+      return "int64";
   }
   return "?";
 }
 const char* phase_name(EventPhase p) {
   switch (p) {
-    case EventPhase::Start: return "start";
-    case EventPhase::End: return "end";
-    case EventPhase::Both: return "both";
+    case EventPhase::Start:
+      return "start";
+    case EventPhase::End:
+      return "end";
+    case EventPhase::Both:
+      return "both";
   }
   return "?";
 }
@@ -72,11 +80,11 @@ std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const 
 
 // What a given expression may refer to.
 struct Scope {
-  const char* where = "";          // for messages: "in [constants]", "in an event condition"...
+  const char* where = "";  // for messages: "in [constants]", "in an event condition"...
   bool states = true, params = true, aux = true, time = true, functions = true, lags = true;
   bool event_macros = false;
-  int constants_visible = -1;      // -1: all; else only the first n (constants see earlier ones)
-  int params_visible = -1;         // likewise for params referring to params
+  int constants_visible = -1;  // -1: all; else only the first n (constants see earlier ones)
+  int params_visible = -1;     // likewise for params referring to params
   const FunctionSpec* function = nullptr;  // inside a user function body: its arguments
 };
 
@@ -91,8 +99,7 @@ struct Interval {
 
 class Frontend {
  public:
-  Frontend(const std::string& text, const std::string& source_name)
-      : file_(source_name, text) {
+  Frontend(const std::string& text, const std::string& source_name) : file_(source_name, text) {
     spec_.source_name = source_name;
   }
 
@@ -102,8 +109,9 @@ class Frontend {
     } catch (const toml::parse_error& e) {
       fail_at(to_position(e.source().begin), std::string(e.description()));
     }
-    check_keys(root_, {"model", "states", "params", "constants", "equations", "aux", "functions",
-                       "events", "sim", "presets", "meta"},
+    check_keys(root_,
+               {"model", "states", "params", "constants", "equations", "aux", "functions", "events",
+                "sim", "presets", "meta"},
                "at the top level");
     load_model_table();
     load_constants();
@@ -179,8 +187,8 @@ class Frontend {
       const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
                                       : n.as_floating_point()->get();
       if (!std::isfinite(v)) fail_node(n, fmt::format("{} must be finite", what));
-      std::string text = n.is_integer() ? std::to_string(n.as_integer()->get())
-                                        : fmt::format("{}", v);
+      std::string text =
+          n.is_integer() ? std::to_string(n.as_integer()->get()) : fmt::format("{}", v);
       l.src = file_.at_value(n.source(), text);
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::Number;
@@ -229,7 +237,8 @@ class Frontend {
     if (find_builtin(name) || name == "sum" || name == "prod" || name == "range")
       fail_key(k, fmt::format("'{}' is the name of a builtin function", name));
     if (name.rfind("lag_", 0) == 0)
-      fail_key(k, fmt::format("'{}' starts with 'lag_', which is reserved for lagged states", name));
+      fail_key(k,
+               fmt::format("'{}' starts with 'lag_', which is reserved for lagged states", name));
     auto it = defined_.find(name);
     if (it != defined_.end())
       fail_key(k, fmt::format("duplicate definition: '{}' is already a {}", name, it->second.what),
@@ -284,7 +293,9 @@ class Frontend {
           fail_expr(l, e, "int64 models only take integer numbers",
                     "write an integer literal such as 3");
         return;
-      case ExprKind::Name: resolve_name(e, l, s, loops); return;
+      case ExprKind::Name:
+        resolve_name(e, l, s, loops);
+        return;
       case ExprKind::Binary:
         if (integer_model() && e.op == Op::Div)
           fail_in(*l.src, operator_offset(e, *l.src),
@@ -295,10 +306,17 @@ class Frontend {
               e.args[1]->int_value >= 0))
           fail_expr(l, *e.args[1], "int64 powers need a non-negative integer literal exponent");
         break;
-      case ExprKind::Call: resolve_call(e, l, s, loops); return;
-      case ExprKind::Index: resolve_index(e, l, s, loops); return;
-      case ExprKind::Reduction: resolve_reduction(e, l, s, loops); return;
-      default: break;
+      case ExprKind::Call:
+        resolve_call(e, l, s, loops);
+        return;
+      case ExprKind::Index:
+        resolve_index(e, l, s, loops);
+        return;
+      case ExprKind::Reduction:
+        resolve_reduction(e, l, s, loops);
+        return;
+      default:
+        break;
     }
     for (auto& a : e.args) resolve(*a, l, s, loops);
   }
@@ -322,9 +340,11 @@ class Frontend {
   // What kind of name `n` will be once the tables loaded after the current one are read:
   // constants and params are registered one by one, states after params.
   const char* declared_later(const std::string& n) const {
-    static constexpr std::pair<const char*, const char*> kTables[] = {
-        {"constants", "constant"}, {"params", "param"}, {"states", "state"},
-        {"aux", "aux variable"},   {"functions", "function"}};
+    static constexpr std::pair<const char*, const char*> kTables[] = {{"constants", "constant"},
+                                                                      {"params", "param"},
+                                                                      {"states", "state"},
+                                                                      {"aux", "aux variable"},
+                                                                      {"functions", "function"}};
     for (const auto& [table, what] : kTables)
       if (const toml::table* t = root_.get_as<toml::table>(table); t && t->contains(n)) return what;
     return nullptr;
@@ -379,9 +399,10 @@ class Frontend {
     }
     if (int i = find_named(spec_.constants, n); i >= 0) {
       if (s.constants_visible >= 0 && i >= s.constants_visible)
-        fail_expr(l, e, fmt::format("constant '{}' is defined later; constants may only use "
-                                    "constants defined before them",
-                                    n));
+        fail_expr(l, e,
+                  fmt::format("constant '{}' is defined later; constants may only use "
+                              "constants defined before them",
+                              n));
       const auto& c = spec_.constants[static_cast<size_t>(i)];
       if (integer_model() && !c.is_integer)
         fail_expr(l, e, fmt::format("constant '{}' is not an integer", n));
@@ -400,30 +421,33 @@ class Frontend {
     }
     if (n.rfind("lag_", 0) == 0 && spec_.state_index(n.substr(4)) >= 0)
       fail_expr(l, e, fmt::format("'{}' must be called: {}() or {}(k)", n, n, n));
-    if (find_builtin(n) || std::find(function_names_.begin(), function_names_.end(), n) !=
-                               function_names_.end())
+    if (find_builtin(n) ||
+        std::find(function_names_.begin(), function_names_.end(), n) != function_names_.end())
       fail_expr(l, e, fmt::format("'{}' is a function; call it as {}(...)", n, n));
     if (const char* later = declared_later(n)) {
       const std::string what = later;
       if (what == "constant" && s.constants_visible >= 0)
-        fail_expr(l, e, fmt::format("constant '{}' is defined later; constants may only use "
-                                    "constants defined before them",
-                                    n));
+        fail_expr(l, e,
+                  fmt::format("constant '{}' is defined later; constants may only use "
+                              "constants defined before them",
+                              n));
       if (what == "param" && s.params_visible >= 0)
-        fail_expr(l, e, fmt::format("param '{}' is defined later; params may only use params "
-                                    "defined before them",
-                                    n));
+        fail_expr(l, e,
+                  fmt::format("param '{}' is defined later; params may only use params "
+                              "defined before them",
+                              n));
       not_here(("the " + what).c_str());
     }
     std::vector<std::string> names = visible_names(s);
     for (const auto& lv : loops) names.push_back(lv.name);
-    fail_expr(l, e, fmt::format("unknown name '{}' {}", n, s.where), support::did_you_mean(n, names));
+    fail_expr(l, e, fmt::format("unknown name '{}' {}", n, s.where),
+              support::did_you_mean(n, names));
   }
 
   void check_arity(const Expr& e, const Located& l, int min_args, int max_args) {
     const int n = static_cast<int>(e.args.size());
     if (n >= min_args && (max_args < 0 || n <= max_args)) return;
-    std::string expected = max_args < 0            ? fmt::format("at least {}", min_args)
+    std::string expected = max_args < 0           ? fmt::format("at least {}", min_args)
                            : min_args == max_args ? fmt::format("{}", min_args)
                                                   : fmt::format("{} to {}", min_args, max_args);
     fail_in(*l.src, e.pos,
@@ -439,10 +463,10 @@ class Frontend {
     }
     if (const BuiltinInfo* b = find_builtin(n)) {
       if (b->kind == BuiltinKind::EventMacro && !s.event_macros)
-        fail_in(*l.src, e.pos,
-                fmt::format("{}() is an event macro; use it in an event's cond", n));
+        fail_in(*l.src, e.pos, fmt::format("{}() is an event macro; use it in an event's cond", n));
       if (integer_model() && !b->integer_ok)
-        fail_in(*l.src, e.pos, fmt::format("{}() works on floats; not allowed in an int64 model", n));
+        fail_in(*l.src, e.pos,
+                fmt::format("{}() works on floats; not allowed in an int64 model", n));
       check_arity(e, l, b->min_args, b->max_args);
       e.ref = b->kind == BuiltinKind::EventMacro ? Ref::EventMacro : Ref::Builtin;
       e.ref_index = static_cast<int>(b->id);
@@ -462,14 +486,14 @@ class Frontend {
       fail_in(*l.src, e.pos,
               fmt::format("{}() takes a generator: {}(expr for i in range(a, b))", n, n));
     if (int fi = find_function(n); fi >= 0) {
-      if (!s.functions) fail_in(*l.src, e.pos, fmt::format("functions cannot be called {}", s.where));
+      if (!s.functions)
+        fail_in(*l.src, e.pos, fmt::format("functions cannot be called {}", s.where));
       const FunctionSpec& f = spec_.functions[static_cast<size_t>(fi)];
       const int arity = static_cast<int>(f.args.size());
       check_arity(e, l, arity, arity);
       e.ref = Ref::Function;
       e.ref_index = fi;
-      if (current_function_ >= 0)
-        calls_[current_function_].push_back({fi, l.src->at(e.pos)});
+      if (current_function_ >= 0) calls_[current_function_].push_back({fi, l.src->at(e.pos)});
       for (auto& a : e.args) resolve(*a, l, s, loops);
       return;
     }
@@ -487,11 +511,12 @@ class Frontend {
     if (si < 0) {
       std::vector<std::string> lags;
       for (const auto& st : spec_.states) lags.push_back("lag_" + st.name);
-      std::string what = spec_.param_index(state) >= 0                  ? "a param"
-                         : find_named(spec_.constants, state) >= 0       ? "a constant"
-                         : std::find(aux_names_.begin(), aux_names_.end(), state) !=
-                                 aux_names_.end()                         ? "an aux variable"
-                                                                          : "not defined";
+      std::string what =
+          spec_.param_index(state) >= 0             ? "a param"
+          : find_named(spec_.constants, state) >= 0 ? "a constant"
+          : std::find(aux_names_.begin(), aux_names_.end(), state) != aux_names_.end()
+              ? "an aux variable"
+              : "not defined";
       fail_in(*l.src, e.pos,
               fmt::format("{}(): '{}' is {}; lags exist only for states", e.name, state, what),
               support::did_you_mean(e.name, lags));
@@ -504,7 +529,8 @@ class Frontend {
       if (a.kind != ExprKind::Number || !a.is_integer_literal || a.int_value < 1)
         fail_expr(l, a, fmt::format("the lag of {}() must be a positive integer literal", e.name));
       if (a.int_value > kMaxLag)
-        fail_expr(l, a, fmt::format("lag {} is larger than the maximum of {}", a.int_value, kMaxLag));
+        fail_expr(l, a,
+                  fmt::format("lag {} is larger than the maximum of {}", a.int_value, kMaxLag));
       k = a.int_value;
     }
     e.ref = Ref::Lag;
@@ -519,9 +545,9 @@ class Frontend {
       std::vector<std::string> arrays;
       for (const auto& p : spec_.params)
         if (p.is_array) arrays.push_back(p.name);
-      std::string why = pi >= 0                              ? "a scalar param"
-                        : spec_.state_index(e.name) >= 0     ? "a state (states are scalars)"
-                                                             : "not an array param";
+      std::string why = pi >= 0                          ? "a scalar param"
+                        : spec_.state_index(e.name) >= 0 ? "a state (states are scalars)"
+                                                         : "not an array param";
       fail_in(*l.src, e.pos, fmt::format("cannot index '{}': it is {}", e.name, why),
               support::did_you_mean(e.name, arrays));
     }
@@ -529,7 +555,8 @@ class Frontend {
       fail_in(*l.src, e.pos, fmt::format("the param '{}' cannot be used {}", e.name, s.where));
     e.ref = Ref::Param;
     e.ref_index = pi;
-    const long long size = static_cast<long long>(spec_.params[static_cast<size_t>(pi)].values.size());
+    const long long size =
+        static_cast<long long>(spec_.params[static_cast<size_t>(pi)].values.size());
     Interval iv = integer_interval(*e.args[0], l, loops, "an index");
     if (iv.lo < 0 || iv.hi >= size)
       fail_expr(l, *e.args[0],
@@ -548,10 +575,12 @@ class Frontend {
       fail_in(*l.src, e.pos, fmt::format("invalid loop variable '{}'", var));
     for (const auto& lv : loops)
       if (lv.name == var)
-        fail_in(*l.src, e.pos, fmt::format("loop variable '{}' is already used by an enclosing loop", var));
+        fail_in(*l.src, e.pos,
+                fmt::format("loop variable '{}' is already used by an enclosing loop", var));
     if (defined_.count(var) || var == "t" || var == "pi" || var == "e")
-      fail_in(*l.src, e.pos,
-              fmt::format("loop variable '{}' shadows a name of the model; pick another name", var));
+      fail_in(
+          *l.src, e.pos,
+          fmt::format("loop variable '{}' shadows a name of the model; pick another name", var));
     const Interval start = integer_interval(*e.args[1], l, loops, "a range bound");
     const Interval stop = integer_interval(*e.args[2], l, loops, "a range bound");
     long long stride = 1;
@@ -589,12 +618,14 @@ class Frontend {
     };
     auto mul = [&](long long x, long long y) {
       long long r;
-      return __builtin_mul_overflow(x, y, &r) ? (((x < 0) != (y < 0)) ? -kLimit : kLimit) : clamp(r);
+      return __builtin_mul_overflow(x, y, &r) ? (((x < 0) != (y < 0)) ? -kLimit : kLimit)
+                                              : clamp(r);
     };
     auto bad = [&]() -> Interval {
-      fail_expr(l, e, fmt::format("{} must be an integer expression of integer literals, integer "
-                                  "constants and loop variables",
-                                  what));
+      fail_expr(l, e,
+                fmt::format("{} must be an integer expression of integer literals, integer "
+                            "constants and loop variables",
+                            what));
     };
     switch (e.kind) {
       // Leaves are clamped like every result, so the interval arithmetic here (and the loop
@@ -620,8 +651,10 @@ class Frontend {
         const Interval a = integer_interval(*e.args[0], l, loops, what);
         const Interval b = integer_interval(*e.args[1], l, loops, what);
         switch (e.op) {
-          case Op::Add: return {add(a.lo, b.lo), add(a.hi, b.hi)};
-          case Op::Sub: return {add(a.lo, -b.hi), add(a.hi, -b.lo)};
+          case Op::Add:
+            return {add(a.lo, b.lo), add(a.hi, b.hi)};
+          case Op::Sub:
+            return {add(a.lo, -b.hi), add(a.hi, -b.lo)};
           case Op::Mul: {
             const long long p[] = {mul(a.lo, b.lo), mul(a.lo, b.hi), mul(a.hi, b.lo),
                                    mul(a.hi, b.hi)};
@@ -644,10 +677,12 @@ class Frontend {
             // Python semantics: the result has the divisor's sign.
             return b.lo > 0 ? Interval{0, b.lo - 1} : Interval{b.lo + 1, 0};
           }
-          default: return bad();
+          default:
+            return bad();
         }
       }
-      default: return bad();
+      default:
+        return bad();
     }
   }
 
@@ -680,10 +715,13 @@ class Frontend {
     const toml::node* type = m->get("type");
     if (!type) fail_at(to_position(m->source().begin), "[model] needs a type: \"ode\" or \"map\"");
     const std::string tv = type->value_or(std::string{});
-    if (tv == "ode") spec_.kind = ModelKind::Ode;
-    else if (tv == "map") spec_.kind = ModelKind::Map;
+    if (tv == "ode")
+      spec_.kind = ModelKind::Ode;
+    else if (tv == "map")
+      spec_.kind = ModelKind::Map;
     else
-      fail_node(*type, fmt::format("model type must be \"ode\" or \"map\", not {}", describe(*type)),
+      fail_node(*type,
+                fmt::format("model type must be \"ode\" or \"map\", not {}", describe(*type)),
                 support::did_you_mean(tv, {"ode", "map"}));
     if (const toml::node* n = m->get("name")) {
       if (!n->is_string() || n->as_string()->get().empty())
@@ -696,12 +734,16 @@ class Frontend {
     }
     if (const toml::node* d = m->get("dtype")) {
       const std::string dv = d->value_or(std::string{});
-      if (dv == "float64") spec_.dtype = DType::Float64;
-      else if (dv == "float32") spec_.dtype = DType::Float32;
-      else if (dv == "int64") spec_.dtype = DType::Int64;
+      if (dv == "float64")
+        spec_.dtype = DType::Float64;
+      else if (dv == "float32")
+        spec_.dtype = DType::Float32;
+      else if (dv == "int64")
+        spec_.dtype = DType::Int64;
       else
-        fail_node(*d, fmt::format("bad dtype {}: expected \"float64\", \"float32\" or \"int64\"",
-                                  describe(*d)),
+        fail_node(*d,
+                  fmt::format("bad dtype {}: expected \"float64\", \"float32\" or \"int64\"",
+                              describe(*d)),
                   support::did_you_mean(dv, {"float64", "float32", "int64"}));
       if (spec_.dtype == DType::Int64 && spec_.kind != ModelKind::Map)
         fail_node(*d, "dtype int64 is only allowed for maps", "use float64 for an ODE");
@@ -711,12 +753,18 @@ class Frontend {
   static std::string describe(const toml::node& n) {
     if (const auto* s = n.as_string()) return fmt::format("\"{}\"", s->get());
     switch (n.type()) {
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a number";
-      case toml::node_type::boolean: return "a boolean";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::table: return "a table";
-      default: return "a date/time";
+      case toml::node_type::integer:
+        return "an integer";
+      case toml::node_type::floating_point:
+        return "a number";
+      case toml::node_type::boolean:
+        return "a boolean";
+      case toml::node_type::array:
+        return "an array";
+      case toml::node_type::table:
+        return "a table";
+      default:
+        return "a date/time";
     }
   }
 
@@ -804,8 +852,8 @@ class Frontend {
   void load_states() {
     const toml::table* t = sub_table(root_, "states", "[states]");
     if (!t || t->empty())
-      fail_at(t ? to_position(t->source().begin) : Position{1, 1},
-              "the model has no states", "add a [states] table, e.g. x = 1.0");
+      fail_at(t ? to_position(t->source().begin) : Position{1, 1}, "the model has no states",
+              "add a [states] table, e.g. x = 1.0");
     for (const auto& [k_ptr, v_ptr] : in_file_order(*t)) {
       const toml::key& k = *k_ptr;
       const toml::node& v = *v_ptr;
@@ -828,7 +876,8 @@ class Frontend {
       try {
         ConstValue cv = eval_const(*st.init.expr, spec_);
         if (integer_model() && !cv.is_integer)
-          fail_in(*st.init.src, 0, fmt::format("initial value of '{}' must be an integer", st.name));
+          fail_in(*st.init.src, 0,
+                  fmt::format("initial value of '{}' must be an integer", st.name));
         st.init_value = cv.value;
         st.init_int = cv.int_value;
       } catch (const ConstEvalError& err) {
@@ -902,8 +951,8 @@ class Frontend {
     const toml::table* t = sub_table(root_, "aux", "[aux]");
     if (t)
       for (const auto& [k_ptr, v_ptr] : in_file_order(*t)) {
-      const toml::key& k = *k_ptr;
-      const toml::node& v = *v_ptr;
+        const toml::key& k = *k_ptr;
+        const toml::node& v = *v_ptr;
         define(k, "aux variable");
         aux_names_.push_back(std::string(k.str()));
         AuxSpec a;
@@ -940,8 +989,7 @@ class Frontend {
       if (const toml::table* jac = sub_table(*eq, "jacobian", "[equations.jacobian]"))
         load_jacobian(*jac);
       if (const toml::table* inv = sub_table(*eq, "inverse", "[equations.inverse]")) {
-        if (ode)
-          fail_at(to_position(inv->source().begin), "[equations.inverse] is only for maps");
+        if (ode) fail_at(to_position(inv->source().begin), "[equations.inverse] is only for maps");
         // Same forms as the map itself: one key per state, and/or an `expr` block.
         std::vector<Located> inverse(spec_.states.size());
         std::vector<Position> at(spec_.states.size());
@@ -968,9 +1016,10 @@ class Frontend {
         Position first = defined_at[static_cast<size_t>(si)], second = at;
         if (second.line < first.line || (second.line == first.line && second.column < first.column))
           std::swap(first, second);
-        fail_at(second,
-                fmt::format("state '{}' is defined twice", spec_.states[static_cast<size_t>(si)].name),
-                fmt::format("first defined at line {}", first.line));
+        fail_at(
+            second,
+            fmt::format("state '{}' is defined twice", spec_.states[static_cast<size_t>(si)].name),
+            fmt::format("first defined at line {}", first.line));
       }
       out[static_cast<size_t>(si)] = std::move(l);
       defined_at[static_cast<size_t>(si)] = at;
@@ -980,8 +1029,8 @@ class Frontend {
     const toml::table* rhs = sub_table(tbl, "rhs", "[" + table_name + ".rhs]");
     if (rhs) {
       for (const auto& [k_ptr, v_ptr] : in_file_order(*rhs)) {
-      const toml::key& k = *k_ptr;
-      const toml::node& v = *v_ptr;
+        const toml::key& k = *k_ptr;
+        const toml::node& v = *v_ptr;
         const std::string name(k.str());
         const int si = spec_.state_index(name);
         if (si < 0) {
@@ -991,7 +1040,8 @@ class Frontend {
                                name.substr(1));
           fail_key(k, fmt::format("equation for unknown state '{}'", name), hint);
         }
-        store(si, expr_value(v, fmt::format("equation of '{}'", name)), to_position(k.source().begin));
+        store(si, expr_value(v, fmt::format("equation of '{}'", name)),
+              to_position(k.source().begin));
       }
     }
     if (const toml::node* block = tbl.get("expr")) {
@@ -1006,15 +1056,17 @@ class Frontend {
         std::string target = a.target;
         if (ode) {
           if (!a.derivative) {
-            const bool d_form = target.size() > 1 && target[0] == 'd' &&
-                                spec_.state_index(target.substr(1)) >= 0;
+            const bool d_form =
+                target.size() > 1 && target[0] == 'd' && spec_.state_index(target.substr(1)) >= 0;
             if (!d_form) {
               if (spec_.state_index(target) >= 0)
-                fail_at(at, fmt::format("ODE equations give derivatives: write d{} = ... or d({}) = ...",
-                                        target, target));
+                fail_at(at, fmt::format(
+                                "ODE equations give derivatives: write d{} = ... or d({}) = ...",
+                                target, target));
               std::vector<std::string> ds;
               for (const auto& s : spec_.states) ds.push_back("d" + s.name);
-              const std::string bare = target.size() > 1 && target[0] == 'd' ? target.substr(1) : target;
+              const std::string bare =
+                  target.size() > 1 && target[0] == 'd' ? target.substr(1) : target;
               fail_at(at, fmt::format("equation for unknown state '{}'", bare),
                       support::did_you_mean(target, ds));
             }
@@ -1026,9 +1078,9 @@ class Frontend {
                     support::did_you_mean(target, state_names()));
           store(si, Located{std::move(a.value), src}, at);
         } else {
-          const bool d_form = a.derivative || (spec_.state_index(target) < 0 && target.size() > 1 &&
-                                               target[0] == 'd' &&
-                                               spec_.state_index(target.substr(1)) >= 0);
+          const bool d_form =
+              a.derivative || (spec_.state_index(target) < 0 && target.size() > 1 &&
+                               target[0] == 'd' && spec_.state_index(target.substr(1)) >= 0);
           if (d_form) {
             const std::string s = a.derivative ? target : target.substr(1);
             fail_at(at, "derivative notation in a map",
@@ -1047,13 +1099,15 @@ class Frontend {
   void load_jacobian(const toml::table& jac) {
     check_keys(jac, {"expr"}, "in [equations.jacobian]");
     const toml::node* m = jac.get("expr");
-    if (!m) fail_at(to_position(jac.source().begin), "[equations.jacobian] needs expr = [[...], ...]");
+    if (!m)
+      fail_at(to_position(jac.source().begin), "[equations.jacobian] needs expr = [[...], ...]");
     const toml::array* rows = m->as_array();
     const size_t n = spec_.states.size();
     if (!rows) fail_node(*m, "the Jacobian must be an array of rows, e.g. [[\"a\", \"b\"], [...]]");
     if (rows->size() != n)
-      fail_node(*m, fmt::format("the Jacobian must be square ({}x{} for {} states); it has {} row{}",
-                                n, n, n, rows->size(), rows->size() == 1 ? "" : "s"));
+      fail_node(*m,
+                fmt::format("the Jacobian must be square ({}x{} for {} states); it has {} row{}", n,
+                            n, n, rows->size(), rows->size() == 1 ? "" : "s"));
     std::vector<std::vector<Located>> out;
     for (size_t i = 0; i < n; ++i) {
       const toml::array* row = rows->get(i)->as_array();
@@ -1085,7 +1139,8 @@ class Frontend {
                  "names start with a letter or '_' and contain only letters, digits and '_'");
       if (!v.is_table()) fail_node(v, fmt::format("[events.{}] must be a table", name));
       const toml::table& ev = *v.as_table();
-      check_keys(ev, {"cond", "action", "phase", "tags", "log"}, fmt::format("in [events.{}]", name));
+      check_keys(ev, {"cond", "action", "phase", "tags", "log"},
+                 fmt::format("in [events.{}]", name));
       EventSpec e;
       e.name = name;
       e.where = to_position(k.source().begin);
@@ -1097,12 +1152,17 @@ class Frontend {
       resolve_located(e.cond, cs);
       if (const toml::node* ph = ev.get("phase")) {
         const std::string p = ph->value_or(std::string{});
-        if (p == "start") e.phase = EventPhase::Start;
-        else if (p == "end") e.phase = EventPhase::End;
-        else if (p == "both") e.phase = EventPhase::Both;
+        if (p == "start")
+          e.phase = EventPhase::Start;
+        else if (p == "end")
+          e.phase = EventPhase::End;
+        else if (p == "both")
+          e.phase = EventPhase::Both;
         else
-          fail_node(*ph, fmt::format("phase must be \"start\", \"end\" or \"both\", not {}", describe(*ph)),
-                    support::did_you_mean(p, {"start", "end", "both"}));
+          fail_node(
+              *ph,
+              fmt::format("phase must be \"start\", \"end\" or \"both\", not {}", describe(*ph)),
+              support::did_you_mean(p, {"start", "end", "both"}));
       }
       if (const toml::node* a = ev.get("action")) load_actions(e, *a);
       if (const toml::node* tags = ev.get("tags")) {
@@ -1131,7 +1191,8 @@ class Frontend {
     }
   }
 
-  void add_action(EventSpec& e, const std::string& target, Position at, AssignOp op, Located value) {
+  void add_action(EventSpec& e, const std::string& target, Position at, AssignOp op,
+                  Located value) {
     ActionSpec a;
     a.target = target;
     a.op = op;
@@ -1150,12 +1211,11 @@ class Frontend {
       std::string what = std::find(aux_names_.begin(), aux_names_.end(), target) != aux_names_.end()
                              ? "an aux variable (aux values are derived, not assigned)"
                          : find_named(spec_.constants, target) >= 0 ? "a constant"
-                         : target == "t"                           ? "time"
-                                                                   : "not a state or param";
+                         : target == "t"                            ? "time"
+                                                                    : "not a state or param";
       fail_at(at, fmt::format("cannot assign to '{}' in an action: it is {}", target, what),
-              support::did_you_mean(target, names).empty()
-                  ? "actions may assign states and params"
-                  : support::did_you_mean(target, names));
+              support::did_you_mean(target, names).empty() ? "actions may assign states and params"
+                                                           : support::did_you_mean(target, names));
     }
     for (const auto& prev : e.actions)
       if (prev.target == target)
@@ -1181,7 +1241,9 @@ class Frontend {
                    expr_value(*v, fmt::format("action on '{}'", k->str())));
       return;
     }
-    fail_node(node, "action must be a string of assignments (\"v = c; u += d\") or a table (action.v = \"c\")");
+    fail_node(
+        node,
+        "action must be a string of assignments (\"v = c; u += d\") or a table (action.v = \"c\")");
   }
 
   double number_at(const toml::node& n, const std::string& what) {
@@ -1192,7 +1254,8 @@ class Frontend {
   }
 
   long long integer_at(const toml::node& n, const std::string& what, long long min) {
-    if (!n.is_integer()) fail_node(n, fmt::format("{} must be an integer, not {}", what, describe(n)));
+    if (!n.is_integer())
+      fail_node(n, fmt::format("{} must be an integer, not {}", what, describe(n)));
     const long long v = n.as_integer()->get();
     if (v < min) fail_node(n, fmt::format("{} must be at least {}", what, min));
     return v;
@@ -1201,10 +1264,11 @@ class Frontend {
   void load_sim() {
     const toml::table* t = sub_table(root_, "sim", "[sim]");
     if (!t) return;
-    check_keys(*t, {"t0", "t_end", "dt", "stepper", "record", "record_interval", "max_steps", "atol",
-                    "rtol", "dt_min", "dt_max", "safety", "min_factor", "max_factor",
-                    "max_rejects", "controller"},
-               "in [sim]");
+    check_keys(
+        *t,
+        {"t0", "t_end", "dt", "stepper", "record", "record_interval", "max_steps", "atol", "rtol",
+         "dt_min", "dt_max", "safety", "min_factor", "max_factor", "max_rejects", "controller"},
+        "in [sim]");
     SimDefaults& s = spec_.sim;
     auto positive = [&](const char* key) -> std::optional<double> {
       const toml::node* n = t->get(key);
@@ -1239,11 +1303,13 @@ class Frontend {
     s.safety = positive("safety");
     s.min_factor = positive("min_factor");
     s.max_factor = positive("max_factor");
-    if (const toml::node* n = t->get("max_rejects")) s.max_rejects = integer_at(*n, "max_rejects", 1);
+    if (const toml::node* n = t->get("max_rejects"))
+      s.max_rejects = integer_at(*n, "max_rejects", 1);
     if (const toml::node* n = t->get("controller")) {
       const std::string c = n->value_or(std::string{});
       if (c != "pi" && c != "standard")
-        fail_node(*n, fmt::format("controller must be \"pi\" or \"standard\", not {}", describe(*n)),
+        fail_node(*n,
+                  fmt::format("controller must be \"pi\" or \"standard\", not {}", describe(*n)),
                   support::did_you_mean(c, {"pi", "standard"}));
       s.controller = c;
     }
@@ -1272,8 +1338,8 @@ class Frontend {
       p.where = to_position(k.source().begin);
       if (const toml::table* params = sub_table(pt, "params", "preset params"))
         for (const auto& [pk_ptr, pv_ptr] : in_file_order(*params)) {
-      const toml::key& pk = *pk_ptr;
-      const toml::node& pv = *pv_ptr;
+          const toml::key& pk = *pk_ptr;
+          const toml::node& pv = *pv_ptr;
           const int pi = spec_.param_index(std::string(pk.str()));
           if (pi < 0) {
             std::vector<std::string> names;
@@ -1285,8 +1351,8 @@ class Frontend {
         }
       if (const toml::table* states = sub_table(pt, "states", "preset states"))
         for (const auto& [sk_ptr, sv_ptr] : in_file_order(*states)) {
-      const toml::key& sk = *sk_ptr;
-      const toml::node& sv = *sv_ptr;
+          const toml::key& sk = *sk_ptr;
+          const toml::node& sv = *sv_ptr;
           const int si = spec_.state_index(std::string(sk.str()));
           if (si < 0)
             fail_key(sk, fmt::format("preset '{}' sets unknown state '{}'", name, sk.str()),
@@ -1341,7 +1407,8 @@ class Frontend {
         if (color[static_cast<size_t>(callee)] == 1) {
           std::vector<std::string> cycle;
           auto it = std::find(stack.begin(), stack.end(), callee);
-          for (; it != stack.end(); ++it) cycle.push_back(spec_.functions[static_cast<size_t>(*it)].name);
+          for (; it != stack.end(); ++it)
+            cycle.push_back(spec_.functions[static_cast<size_t>(*it)].name);
           cycle.push_back(spec_.functions[static_cast<size_t>(callee)].name);
           fail_at(at, fmt::format("recursion is not allowed: {}", fmt::join(cycle, " -> ")));
         }
@@ -1414,10 +1481,18 @@ class Frontend {
 
 }  // namespace
 
-int ModelSpec::state_index(const std::string& n) const { return find_named(states, n); }
-int ModelSpec::param_index(const std::string& n) const { return find_named(params, n); }
-int ModelSpec::aux_index(const std::string& n) const { return find_named(aux, n); }
-int ModelSpec::event_index(const std::string& n) const { return find_named(events, n); }
+int ModelSpec::state_index(const std::string& n) const {
+  return find_named(states, n);
+}
+int ModelSpec::param_index(const std::string& n) const {
+  return find_named(params, n);
+}
+int ModelSpec::aux_index(const std::string& n) const {
+  return find_named(aux, n);
+}
+int ModelSpec::event_index(const std::string& n) const {
+  return find_named(events, n);
+}
 const PresetSpec* ModelSpec::preset(const std::string& n) const {
   const int i = find_named(presets, n);
   return i < 0 ? nullptr : &presets[static_cast<size_t>(i)];

@@ -28,9 +28,9 @@ struct Position {
 // an offset inside an expression becomes an exact file:line:col (escapes and multi-line strings
 // included).
 struct SourceText {
-  std::string file;            // display name used in diagnostics
-  std::string text;            // the decoded string value
-  std::vector<Position> where; // where[i] is the file position of text[i]; one extra for the end
+  std::string file;             // display name used in diagnostics
+  std::string text;             // the decoded string value
+  std::vector<Position> where;  // where[i] is the file position of text[i]; one extra for the end
   std::shared_ptr<const std::vector<std::string>> file_lines;  // for quoting the line
 
   Position at(int offset) const;
@@ -46,18 +46,18 @@ struct Located {
 
 struct StateSpec {
   std::string name;
-  Located init;              // the initial value as written (a number or an expression)
-  double init_value = 0.0;   // evaluated with the default params
-  long long init_int = 0;    // exact value for int64 models
-  int lag_depth = 0;         // largest k of lag_<name>(k) anywhere in the model (event macros: 1)
-  Position where;            // of the key in [states]
+  Located init;             // the initial value as written (a number or an expression)
+  double init_value = 0.0;  // evaluated with the default params
+  long long init_int = 0;   // exact value for int64 models
+  int lag_depth = 0;        // largest k of lag_<name>(k) anywhere in the model (event macros: 1)
+  Position where;           // of the key in [states]
 };
 
 struct ParamSpec {
   std::string name;
   bool is_array = false;
-  std::vector<double> values;        // one value for a scalar
-  std::vector<long long> int_values; // exact values for int64 models
+  std::vector<double> values;         // one value for a scalar
+  std::vector<long long> int_values;  // exact values for int64 models
   Position where;
 };
 
@@ -145,11 +145,12 @@ struct ModelSpec {
   std::vector<StateSpec> states;
   std::vector<ParamSpec> params;
   std::vector<ConstantSpec> constants;
-  std::vector<Located> equations;  // one per state, in state order (rhs for ODEs, next value for maps)
+  std::vector<Located>
+      equations;  // one per state, in state order (rhs for ODEs, next value for maps)
   std::optional<std::vector<std::vector<Located>>> jacobian;  // [row i][col j] = d f_i / d x_j
-  std::optional<std::vector<Located>> inverse;                 // maps only
-  std::vector<AuxSpec> aux;       // declaration order (the recording order)
-  std::vector<int> aux_order;     // evaluation order: indices into aux, dependencies first
+  std::optional<std::vector<Located>> inverse;                // maps only
+  std::vector<AuxSpec> aux;    // declaration order (the recording order)
+  std::vector<int> aux_order;  // evaluation order: indices into aux, dependencies first
   std::vector<FunctionSpec> functions;
   std::vector<EventSpec> events;
   SimDefaults sim;

@@ -1,17 +1,46 @@
 #include "dsl/parser.hpp"
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace dynlib::dsl {
 namespace {
 
 enum class Tok {
-  Number, Name, LParen, RParen, LBracket, RBracket, Comma, Semicolon, Newline, End,
-  Plus, Minus, Star, Slash, SlashSlash, Percent, StarStar,
-  Lt, Le, Gt, Ge, EqEq, Ne, Assign, PlusAssign, MinusAssign,
-  KwAnd, KwOr, KwNot, KwIf, KwElse, KwFor, KwIn,
+  Number,
+  Name,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Comma,
+  Semicolon,
+  Newline,
+  End,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  SlashSlash,
+  Percent,
+  StarStar,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  EqEq,
+  Ne,
+  Assign,
+  PlusAssign,
+  MinusAssign,
+  KwAnd,
+  KwOr,
+  KwNot,
+  KwIf,
+  KwElse,
+  KwFor,
+  KwIn,
 };
 
 struct Token {
@@ -20,50 +49,87 @@ struct Token {
   std::string_view text;
 };
 
-constexpr std::string_view kKeywords[] = {"and", "or", "not", "if", "else", "for", "in",
-                                          "lambda", "is", "True", "False", "None"};
+constexpr std::string_view kKeywords[] = {"and", "or",     "not", "if",   "else",  "for",
+                                          "in",  "lambda", "is",  "True", "False", "None"};
 
 const char* describe(Tok t) {
   switch (t) {
-    case Tok::Number: return "a number";
-    case Tok::Name: return "a name";
-    case Tok::LParen: return "'('";
-    case Tok::RParen: return "')'";
-    case Tok::LBracket: return "'['";
-    case Tok::RBracket: return "']'";
-    case Tok::Comma: return "','";
-    case Tok::Semicolon: return "';'";
-    case Tok::Newline: return "end of line";
-    case Tok::End: return "end of expression";
-    case Tok::Plus: return "'+'";
-    case Tok::Minus: return "'-'";
-    case Tok::Star: return "'*'";
-    case Tok::Slash: return "'/'";
-    case Tok::SlashSlash: return "'//'";
-    case Tok::Percent: return "'%'";
-    case Tok::StarStar: return "'**'";
-    case Tok::Lt: return "'<'";
-    case Tok::Le: return "'<='";
-    case Tok::Gt: return "'>'";
-    case Tok::Ge: return "'>='";
-    case Tok::EqEq: return "'=='";
-    case Tok::Ne: return "'!='";
-    case Tok::Assign: return "'='";
-    case Tok::PlusAssign: return "'+='";
-    case Tok::MinusAssign: return "'-='";
-    case Tok::KwAnd: return "'and'";
-    case Tok::KwOr: return "'or'";
-    case Tok::KwNot: return "'not'";
-    case Tok::KwIf: return "'if'";
-    case Tok::KwElse: return "'else'";
-    case Tok::KwFor: return "'for'";
-    case Tok::KwIn: return "'in'";
+    case Tok::Number:
+      return "a number";
+    case Tok::Name:
+      return "a name";
+    case Tok::LParen:
+      return "'('";
+    case Tok::RParen:
+      return "')'";
+    case Tok::LBracket:
+      return "'['";
+    case Tok::RBracket:
+      return "']'";
+    case Tok::Comma:
+      return "','";
+    case Tok::Semicolon:
+      return "';'";
+    case Tok::Newline:
+      return "end of line";
+    case Tok::End:
+      return "end of expression";
+    case Tok::Plus:
+      return "'+'";
+    case Tok::Minus:
+      return "'-'";
+    case Tok::Star:
+      return "'*'";
+    case Tok::Slash:
+      return "'/'";
+    case Tok::SlashSlash:
+      return "'//'";
+    case Tok::Percent:
+      return "'%'";
+    case Tok::StarStar:
+      return "'**'";
+    case Tok::Lt:
+      return "'<'";
+    case Tok::Le:
+      return "'<='";
+    case Tok::Gt:
+      return "'>'";
+    case Tok::Ge:
+      return "'>='";
+    case Tok::EqEq:
+      return "'=='";
+    case Tok::Ne:
+      return "'!='";
+    case Tok::Assign:
+      return "'='";
+    case Tok::PlusAssign:
+      return "'+='";
+    case Tok::MinusAssign:
+      return "'-='";
+    case Tok::KwAnd:
+      return "'and'";
+    case Tok::KwOr:
+      return "'or'";
+    case Tok::KwNot:
+      return "'not'";
+    case Tok::KwIf:
+      return "'if'";
+    case Tok::KwElse:
+      return "'else'";
+    case Tok::KwFor:
+      return "'for'";
+    case Tok::KwIn:
+      return "'in'";
   }
   return "?";
 }
 
-bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_name_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Splits the text into tokens. Newlines are tokens only outside brackets, so a statement may
 // continue over several lines inside parentheses as in Python.
@@ -86,8 +152,10 @@ std::vector<Token> tokenize(std::string_view s) {
     } else if (c == '#') {
       while (i < n && s[static_cast<size_t>(i)] != '\n') ++i;
     } else if (c == '\n') {
-      if (open_brackets.empty()) add(Tok::Newline, 1);
-      else ++i;
+      if (open_brackets.empty())
+        add(Tok::Newline, 1);
+      else
+        ++i;
     } else if (is_digit(c) || (c == '.' && is_digit(next))) {
       int j = i;
       while (j < n && is_digit(s[static_cast<size_t>(j)])) ++j;
@@ -116,37 +184,71 @@ std::vector<Token> tokenize(std::string_view s) {
       add(Tok::Number, j - i);
     } else if (is_name_start(c)) {
       int j = i + 1;
-      while (j < n && (is_name_start(s[static_cast<size_t>(j)]) || is_digit(s[static_cast<size_t>(j)])))
+      while (j < n &&
+             (is_name_start(s[static_cast<size_t>(j)]) || is_digit(s[static_cast<size_t>(j)])))
         ++j;
       const std::string_view word = s.substr(static_cast<size_t>(i), static_cast<size_t>(j - i));
       Tok k = Tok::Name;
-      if (word == "and") k = Tok::KwAnd;
-      else if (word == "or") k = Tok::KwOr;
-      else if (word == "not") k = Tok::KwNot;
-      else if (word == "if") k = Tok::KwIf;
-      else if (word == "else") k = Tok::KwElse;
-      else if (word == "for") k = Tok::KwFor;
-      else if (word == "in") k = Tok::KwIn;
+      if (word == "and")
+        k = Tok::KwAnd;
+      else if (word == "or")
+        k = Tok::KwOr;
+      else if (word == "not")
+        k = Tok::KwNot;
+      else if (word == "if")
+        k = Tok::KwIf;
+      else if (word == "else")
+        k = Tok::KwElse;
+      else if (word == "for")
+        k = Tok::KwFor;
+      else if (word == "in")
+        k = Tok::KwIn;
       add(k, j - i);
     } else {
       switch (c) {
-        case '(': open_brackets.push_back(i); add(Tok::LParen, 1); break;
-        case '[': open_brackets.push_back(i); add(Tok::LBracket, 1); break;
+        case '(':
+          open_brackets.push_back(i);
+          add(Tok::LParen, 1);
+          break;
+        case '[':
+          open_brackets.push_back(i);
+          add(Tok::LBracket, 1);
+          break;
         case ')':
         case ']':
           if (!open_brackets.empty()) open_brackets.pop_back();
           add(c == ')' ? Tok::RParen : Tok::RBracket, 1);
           break;
-        case ',': add(Tok::Comma, 1); break;
-        case ';': add(Tok::Semicolon, 1); break;
-        case '+': next == '=' ? add(Tok::PlusAssign, 2) : add(Tok::Plus, 1); break;
-        case '-': next == '=' ? add(Tok::MinusAssign, 2) : add(Tok::Minus, 1); break;
-        case '*': next == '*' ? add(Tok::StarStar, 2) : add(Tok::Star, 1); break;
-        case '/': next == '/' ? add(Tok::SlashSlash, 2) : add(Tok::Slash, 1); break;
-        case '%': add(Tok::Percent, 1); break;
-        case '<': next == '=' ? add(Tok::Le, 2) : add(Tok::Lt, 1); break;
-        case '>': next == '=' ? add(Tok::Ge, 2) : add(Tok::Gt, 1); break;
-        case '=': next == '=' ? add(Tok::EqEq, 2) : add(Tok::Assign, 1); break;
+        case ',':
+          add(Tok::Comma, 1);
+          break;
+        case ';':
+          add(Tok::Semicolon, 1);
+          break;
+        case '+':
+          next == '=' ? add(Tok::PlusAssign, 2) : add(Tok::Plus, 1);
+          break;
+        case '-':
+          next == '=' ? add(Tok::MinusAssign, 2) : add(Tok::Minus, 1);
+          break;
+        case '*':
+          next == '*' ? add(Tok::StarStar, 2) : add(Tok::Star, 1);
+          break;
+        case '/':
+          next == '/' ? add(Tok::SlashSlash, 2) : add(Tok::Slash, 1);
+          break;
+        case '%':
+          add(Tok::Percent, 1);
+          break;
+        case '<':
+          next == '=' ? add(Tok::Le, 2) : add(Tok::Lt, 1);
+          break;
+        case '>':
+          next == '=' ? add(Tok::Ge, 2) : add(Tok::Gt, 1);
+          break;
+        case '=':
+          next == '=' ? add(Tok::EqEq, 2) : add(Tok::Assign, 1);
+          break;
         case '!':
           if (next == '=') {
             add(Tok::Ne, 2);
@@ -220,15 +322,14 @@ class Parser {
 
   [[noreturn]] void unexpected(const std::string& expected) const {
     const Token& t = peek();
-    std::string found = t.kind == Tok::End || t.kind == Tok::Newline
-                            ? describe(t.kind)
-                            : fmt::format("'{}'", t.text);
+    std::string found = t.kind == Tok::End || t.kind == Tok::Newline ? describe(t.kind)
+                                                                     : fmt::format("'{}'", t.text);
     std::string hint;
     if (t.kind == Tok::Assign) hint = "use == to compare";
     // Two operands in a row: most often a forgotten operator, as in `2 x` or `a b`.
     const Tok prev = pos_ > 0 ? toks_[pos_ - 1].kind : Tok::End;
-    const bool operand_before = prev == Tok::Name || prev == Tok::Number || prev == Tok::RParen ||
-                                prev == Tok::RBracket;
+    const bool operand_before =
+        prev == Tok::Name || prev == Tok::Number || prev == Tok::RParen || prev == Tok::RBracket;
     if (operand_before && (t.kind == Tok::Name || t.kind == Tok::Number || t.kind == Tok::LParen))
       hint = "is an operator missing? write multiplication explicitly, e.g. a*b";
     throw ExprSyntaxError(fmt::format("expected {}, found {}", expected, found), t.pos,
@@ -368,13 +469,26 @@ class Parser {
 
   static bool compare_op(Tok k, Op& op) {
     switch (k) {
-      case Tok::Lt: op = Op::Lt; return true;
-      case Tok::Le: op = Op::Le; return true;
-      case Tok::Gt: op = Op::Gt; return true;
-      case Tok::Ge: op = Op::Ge; return true;
-      case Tok::EqEq: op = Op::Eq; return true;
-      case Tok::Ne: op = Op::Ne; return true;
-      default: return false;
+      case Tok::Lt:
+        op = Op::Lt;
+        return true;
+      case Tok::Le:
+        op = Op::Le;
+        return true;
+      case Tok::Gt:
+        op = Op::Gt;
+        return true;
+      case Tok::Ge:
+        op = Op::Ge;
+        return true;
+      case Tok::EqEq:
+        op = Op::Eq;
+        return true;
+      case Tok::Ne:
+        op = Op::Ne;
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -416,11 +530,20 @@ class Parser {
     for (;;) {
       Op op;
       switch (peek().kind) {
-        case Tok::Star: op = Op::Mul; break;
-        case Tok::Slash: op = Op::Div; break;
-        case Tok::SlashSlash: op = Op::FloorDiv; break;
-        case Tok::Percent: op = Op::Mod; break;
-        default: return lhs;
+        case Tok::Star:
+          op = Op::Mul;
+          break;
+        case Tok::Slash:
+          op = Op::Div;
+          break;
+        case Tok::SlashSlash:
+          op = Op::FloorDiv;
+          break;
+        case Tok::Percent:
+          op = Op::Mod;
+          break;
+        default:
+          return lhs;
       }
       advance();
       lhs = binary(op, std::move(lhs), factor());
@@ -453,7 +576,8 @@ class Parser {
   ExprPtr primary() {
     const Token& t = peek();
     switch (t.kind) {
-      case Tok::Number: return number(advance());
+      case Tok::Number:
+        return number(advance());
       case Tok::LParen: {
         advance();
         ExprPtr inner = expression();
@@ -488,7 +612,8 @@ class Parser {
     const char* first = t.text.data();
     const char* last = first + t.text.size();
     const auto r = std::from_chars(first, last, e->number);
-    if (r.ec == std::errc::result_out_of_range || (r.ec == std::errc{} && !std::isfinite(e->number)))
+    if (r.ec == std::errc::result_out_of_range ||
+        (r.ec == std::errc{} && !std::isfinite(e->number)))
       throw ExprSyntaxError(fmt::format("number {} is out of range for float64", t.text), t.pos,
                             t.end);
     if (r.ec != std::errc{} || r.ptr != last)
@@ -528,9 +653,10 @@ class Parser {
   ExprPtr generator(ExprPtr call_node, ExprPtr body) {
     if (call_node->name != "sum" && call_node->name != "prod")
       throw ExprSyntaxError(
-          fmt::format("a generator ('... for ... in range(...)') is only allowed in sum() or prod(), "
-                      "not in {}()",
-                      call_node->name),
+          fmt::format(
+              "a generator ('... for ... in range(...)') is only allowed in sum() or prod(), "
+              "not in {}()",
+              call_node->name),
           call_node->pos, call_node->name_end);
     auto e = node(ExprKind::Reduction, call_node->pos, call_node->end);
     e->name = call_node->name;
@@ -576,21 +702,36 @@ class Parser {
 
 const char* op_text(Op op) {
   switch (op) {
-    case Op::Add: return "+";
-    case Op::Sub: return "-";
-    case Op::Mul: return "*";
-    case Op::Div: return "/";
-    case Op::FloorDiv: return "//";
-    case Op::Mod: return "%";
-    case Op::Pow: return "**";
-    case Op::Neg: return "-";
-    case Op::Pos: return "+";
-    case Op::Lt: return "<";
-    case Op::Le: return "<=";
-    case Op::Gt: return ">";
-    case Op::Ge: return ">=";
-    case Op::Eq: return "==";
-    case Op::Ne: return "!=";
+    case Op::Add:
+      return "+";
+    case Op::Sub:
+      return "-";
+    case Op::Mul:
+      return "*";
+    case Op::Div:
+      return "/";
+    case Op::FloorDiv:
+      return "//";
+    case Op::Mod:
+      return "%";
+    case Op::Pow:
+      return "**";
+    case Op::Neg:
+      return "-";
+    case Op::Pos:
+      return "+";
+    case Op::Lt:
+      return "<";
+    case Op::Le:
+      return "<=";
+    case Op::Gt:
+      return ">";
+    case Op::Ge:
+      return ">=";
+    case Op::Eq:
+      return "==";
+    case Op::Ne:
+      return "!=";
   }
   return "?";
 }
@@ -624,7 +765,9 @@ bool is_keyword(std::string_view word) {
   return false;
 }
 
-ExprPtr parse_expression(std::string_view text) { return Parser(text).parse_single_expression(); }
+ExprPtr parse_expression(std::string_view text) {
+  return Parser(text).parse_single_expression();
+}
 
 std::vector<Assignment> parse_assignments(std::string_view text, StatementRules rules) {
   return Parser(text).parse_statements(rules);

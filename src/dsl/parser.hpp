@@ -1,4 +1,5 @@
-// Lexer and recursive-descent parser of the expression language (Python-like; see docs/modeling.md).
+// Lexer and recursive-descent parser of the expression language (Python-like; see
+// docs/modeling.md).
 #pragma once
 
 #include <stdexcept>
@@ -22,12 +23,12 @@ class ExprSyntaxError : public std::runtime_error {
 
 ExprPtr parse_expression(std::string_view text);
 
-// Statements separated by newlines or ';' (newlines inside brackets continue a statement; '#' starts
-// a comment). Each is `target = expr`, and where allowed `target += expr` / `target -= expr` and
-// `d(target) = expr`.
+// Statements separated by newlines or ';' (newlines inside brackets continue a statement; '#'
+// starts a comment). Each is `target = expr`, and where allowed `target += expr` / `target -= expr`
+// and `d(target) = expr`.
 struct StatementRules {
-  bool allow_augmented = false;   // += and -= (event actions)
-  bool allow_d_call = false;      // d(x) = ... (ODE equations)
+  bool allow_augmented = false;  // += and -= (event actions)
+  bool allow_d_call = false;     // d(x) = ... (ODE equations)
 };
 std::vector<Assignment> parse_assignments(std::string_view text, StatementRules rules);
 

@@ -28,7 +28,8 @@ SourceFile::SourceFile(std::string display_name, const std::string& text)
   for (;;) {
     line_starts_.push_back(start);
     const size_t nl = text_.find('\n', start);
-    std::string line = text_.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    std::string line =
+        text_.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     lines->push_back(std::move(line));
     if (nl == std::string::npos) break;

@@ -49,10 +49,12 @@ class InterpModel {
   int n_event() const { return static_cast<int>(cm_->events.size()); }
   int lag_depth(int s) const { return cm_->module->lag_depth[static_cast<size_t>(s)]; }
 
-  void rhs(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag, Real* out) const {
+  void rhs(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+           Real* out) const {
     run(cm_->rhs, {t, y, p, &lag, out, nullptr, nullptr});
   }
-  void aux(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag, Real* out) const {
+  void aux(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+           Real* out) const {
     run(cm_->aux, {t, y, p, &lag, out, nullptr, nullptr});
   }
   int event_phases(int e) const { return cm_->events[static_cast<size_t>(e)].phases; }

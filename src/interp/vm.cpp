@@ -13,11 +13,13 @@ constexpr int kHalt = static_cast<int>(Op::EndIf) + 1;
 
 // Float-only operations; int64 models never contain them (the front end rejects them), so the
 // integer instantiation only needs something that compiles.
-#define DYNLIB_FLOAT_ONLY(fn)                             \
-  template <class R>                                       \
-  inline R vm_##fn(R x) {                                  \
-    if constexpr (kernel::is_floating<R>) return ops::fn(x); \
-    else return x;                                         \
+#define DYNLIB_FLOAT_ONLY(fn)             \
+  template <class R>                      \
+  inline R vm_##fn(R x) {                 \
+    if constexpr (kernel::is_floating<R>) \
+      return ops::fn(x);                  \
+    else                                  \
+      return x;                           \
   }
 DYNLIB_FLOAT_ONLY(exp)
 DYNLIB_FLOAT_ONLY(expm1)
@@ -46,11 +48,13 @@ DYNLIB_FLOAT_ONLY(erf)
 DYNLIB_FLOAT_ONLY(erfc)
 #undef DYNLIB_FLOAT_ONLY
 
-#define DYNLIB_FLOAT_ONLY2(fn)                                  \
-  template <class R>                                             \
-  inline R vm_##fn(R x, R y) {                                   \
-    if constexpr (kernel::is_floating<R>) return ops::fn(x, y);  \
-    else return x + y * 0;                                       \
+#define DYNLIB_FLOAT_ONLY2(fn)            \
+  template <class R>                      \
+  inline R vm_##fn(R x, R y) {            \
+    if constexpr (kernel::is_floating<R>) \
+      return ops::fn(x, y);               \
+    else                                  \
+      return x + y * 0;                   \
   }
 DYNLIB_FLOAT_ONLY2(pow)
 DYNLIB_FLOAT_ONLY2(atan2)
@@ -60,8 +64,10 @@ DYNLIB_FLOAT_ONLY2(copysign)
 
 template <class R>
 inline R vm_div(R a, R b) {
-  if constexpr (kernel::is_floating<R>) return a / b;
-  else return b == 0 ? 0 : a / b;  // unreachable for int64 models; never trap
+  if constexpr (kernel::is_floating<R>)
+    return a / b;
+  else
+    return b == 0 ? 0 : a / b;  // unreachable for int64 models; never trap
 }
 
 }  // namespace
@@ -73,18 +79,32 @@ Program prepare(const ir::Function& f) {
   for (const ir::Input& in : f.inputs) {
     const Program::Move mv{in.slot, in.index, in.lag};
     switch (in.kind) {
-      case ir::InputKind::State: p.states_in.push_back(mv); break;
-      case ir::InputKind::Param: p.params_in.push_back(mv); break;
-      case ir::InputKind::Lag: p.lags_in.push_back(mv); break;
-      case ir::InputKind::Time: p.time_slot = in.slot; break;
+      case ir::InputKind::State:
+        p.states_in.push_back(mv);
+        break;
+      case ir::InputKind::Param:
+        p.params_in.push_back(mv);
+        break;
+      case ir::InputKind::Lag:
+        p.lags_in.push_back(mv);
+        break;
+      case ir::InputKind::Time:
+        p.time_slot = in.slot;
+        break;
     }
   }
   for (const ir::Output& o : f.outputs) {
     const Program::Move mv{o.slot, o.index, 0};
     switch (o.kind) {
-      case ir::OutputKind::Value: p.values_out.push_back(mv); break;
-      case ir::OutputKind::State: p.states_out.push_back(mv); break;
-      case ir::OutputKind::Param: p.params_out.push_back(mv); break;
+      case ir::OutputKind::Value:
+        p.values_out.push_back(mv);
+        break;
+      case ir::OutputKind::State:
+        p.states_out.push_back(mv);
+        break;
+      case ir::OutputKind::Param:
+        p.params_out.push_back(mv);
+        break;
     }
   }
   p.n_slots = f.n_slots;
@@ -103,14 +123,16 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
   if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
 
   static const void* const table[] = {
-      &&op_Copy, &&op_Neg, &&op_Add, &&op_Sub, &&op_Mul, &&op_Div, &&op_FloorDiv, &&op_Mod,
-      &&op_Pow, &&op_Lt, &&op_Le, &&op_Gt, &&op_Ge, &&op_Eq, &&op_Ne, &&op_Not, &&op_And,
-      &&op_Or, &&op_Min, &&op_Max, &&op_Abs, &&op_Sign, &&op_Exp, &&op_Expm1, &&op_Log,
-      &&op_Log10, &&op_Log2, &&op_Log1p, &&op_Sqrt, &&op_Sin, &&op_Cos, &&op_Tan, &&op_Asin,
-      &&op_Acos, &&op_Atan, &&op_Sinh, &&op_Cosh, &&op_Tanh, &&op_Asinh, &&op_Acosh, &&op_Atanh,
-      &&op_Floor, &&op_Ceil, &&op_Trunc, &&op_Round, &&op_Erf, &&op_Erfc, &&op_Atan2,
-      &&op_Hypot, &&op_Copysign, &&op_ParamAt, &&op_LoopBegin, &&op_LoopEnd, &&op_If, &&op_Else,
-      &&op_EndIf, &&op_Halt};
+      &&op_Copy,     &&op_Neg,      &&op_Add,     &&op_Sub,       &&op_Mul,     &&op_Div,
+      &&op_FloorDiv, &&op_Mod,      &&op_Pow,     &&op_Lt,        &&op_Le,      &&op_Gt,
+      &&op_Ge,       &&op_Eq,       &&op_Ne,      &&op_Not,       &&op_And,     &&op_Or,
+      &&op_Min,      &&op_Max,      &&op_Abs,     &&op_Sign,      &&op_Exp,     &&op_Expm1,
+      &&op_Log,      &&op_Log10,    &&op_Log2,    &&op_Log1p,     &&op_Sqrt,    &&op_Sin,
+      &&op_Cos,      &&op_Tan,      &&op_Asin,    &&op_Acos,      &&op_Atan,    &&op_Sinh,
+      &&op_Cosh,     &&op_Tanh,     &&op_Asinh,   &&op_Acosh,     &&op_Atanh,   &&op_Floor,
+      &&op_Ceil,     &&op_Trunc,    &&op_Round,   &&op_Erf,       &&op_Erfc,    &&op_Atan2,
+      &&op_Hypot,    &&op_Copysign, &&op_ParamAt, &&op_LoopBegin, &&op_LoopEnd, &&op_If,
+      &&op_Else,     &&op_EndIf,    &&op_Halt};
   static_assert(sizeof(table) / sizeof(table[0]) == kHalt + 1, "VM table out of step with ir::Op");
 
   const ir::Instr* const code = prog.code.data();
@@ -118,22 +140,22 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
   Real* const f = frame;
 
 #define DISPATCH() goto* table[static_cast<int>(pc->op)]
-#define NEXT() \
-  do {         \
-    ++pc;      \
+#define NEXT()  \
+  do {          \
+    ++pc;       \
     DISPATCH(); \
   } while (0)
-#define UNARY(name, expr)   \
-  op_##name : {             \
+#define UNARY(name, expr)    \
+  op_##name : {              \
     const Real x = f[pc->a]; \
-    f[pc->dst] = (expr);    \
-    NEXT();                 \
+    f[pc->dst] = (expr);     \
+    NEXT();                  \
   }
-#define BINARY(name, expr)                     \
-  op_##name : {                                \
-    const Real x = f[pc->a], y = f[pc->b];     \
-    f[pc->dst] = (expr);                       \
-    NEXT();                                    \
+#define BINARY(name, expr)                 \
+  op_##name : {                            \
+    const Real x = f[pc->a], y = f[pc->b]; \
+    f[pc->dst] = (expr);                   \
+    NEXT();                                \
   }
 
   DISPATCH();
@@ -190,7 +212,7 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
 op_ParamAt:
   f[pc->dst] = args.p[pc->a + static_cast<long long>(f[pc->b])];
   NEXT();
-op_LoopBegin: {
+op_LoopBegin : {
   const bool more = pc->c > 0 ? f[pc->a] < f[pc->b] : f[pc->a] > f[pc->b];
   if (!more) {
     pc = code + pc->dst;

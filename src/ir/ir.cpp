@@ -7,14 +7,17 @@ namespace dynlib::ir {
 const char* op_name(Op op) {
   switch (op) {
 #define NAME(x) \
-  case Op::x: return #x;
-    NAME(Copy) NAME(Neg) NAME(Add) NAME(Sub) NAME(Mul) NAME(Div) NAME(FloorDiv) NAME(Mod) NAME(Pow)
-    NAME(Lt) NAME(Le) NAME(Gt) NAME(Ge) NAME(Eq) NAME(Ne) NAME(Not) NAME(And) NAME(Or) NAME(Min)
-    NAME(Max) NAME(Abs) NAME(Sign) NAME(Exp) NAME(Expm1) NAME(Log) NAME(Log10) NAME(Log2)
-    NAME(Log1p) NAME(Sqrt) NAME(Sin) NAME(Cos) NAME(Tan) NAME(Asin) NAME(Acos) NAME(Atan)
-    NAME(Sinh) NAME(Cosh) NAME(Tanh) NAME(Asinh) NAME(Acosh) NAME(Atanh) NAME(Floor) NAME(Ceil)
-    NAME(Trunc) NAME(Round) NAME(Erf) NAME(Erfc) NAME(Atan2) NAME(Hypot) NAME(Copysign)
-    NAME(ParamAt) NAME(LoopBegin) NAME(LoopEnd) NAME(If) NAME(Else) NAME(EndIf)
+  case Op::x:   \
+    return #x;
+    NAME(Copy)
+    NAME(Neg) NAME(Add) NAME(Sub) NAME(Mul) NAME(Div) NAME(FloorDiv) NAME(Mod) NAME(Pow) NAME(Lt)
+        NAME(Le) NAME(Gt) NAME(Ge) NAME(Eq) NAME(Ne) NAME(Not) NAME(And) NAME(Or) NAME(Min)
+            NAME(Max) NAME(Abs) NAME(Sign) NAME(Exp) NAME(Expm1) NAME(Log) NAME(Log10) NAME(Log2)
+                NAME(Log1p) NAME(Sqrt) NAME(Sin) NAME(Cos) NAME(Tan) NAME(Asin) NAME(Acos)
+                    NAME(Atan) NAME(Sinh) NAME(Cosh) NAME(Tanh) NAME(Asinh) NAME(Acosh) NAME(Atanh)
+                        NAME(Floor) NAME(Ceil) NAME(Trunc) NAME(Round) NAME(Erf) NAME(Erfc)
+                            NAME(Atan2) NAME(Hypot) NAME(Copysign) NAME(ParamAt) NAME(LoopBegin)
+                                NAME(LoopEnd) NAME(If) NAME(Else) NAME(EndIf)
 #undef NAME
   }
   return "?";
@@ -52,11 +55,15 @@ int op_arity(Op op) {
     case Op::Round:
     case Op::Erf:
     case Op::Erfc:
-    case Op::If: return 1;
+    case Op::If:
+      return 1;
     case Op::Else:
-    case Op::EndIf: return 0;
-    case Op::ParamAt: return 3;
-    default: return 2;
+    case Op::EndIf:
+      return 0;
+    case Op::ParamAt:
+      return 3;
+    default:
+      return 2;
   }
 }
 
@@ -81,10 +88,18 @@ std::string dump(const Function& f, const Module& m) {
         line = fmt::format("loop while {} {} {} else -> {}", slot(ins.a), ins.c > 0 ? "<" : ">",
                            slot(ins.b), ins.dst);
         break;
-      case Op::LoopEnd: line = fmt::format("{} += {}; -> {}", slot(ins.a), slot(ins.b), ins.dst); break;
-      case Op::If: line = fmt::format("if not {} -> {}", slot(ins.a), ins.dst); break;
-      case Op::Else: line = fmt::format("else -> {}", ins.dst); break;
-      case Op::EndIf: line = "endif"; break;
+      case Op::LoopEnd:
+        line = fmt::format("{} += {}; -> {}", slot(ins.a), slot(ins.b), ins.dst);
+        break;
+      case Op::If:
+        line = fmt::format("if not {} -> {}", slot(ins.a), ins.dst);
+        break;
+      case Op::Else:
+        line = fmt::format("else -> {}", ins.dst);
+        break;
+      case Op::EndIf:
+        line = "endif";
+        break;
       case Op::ParamAt:
         line = fmt::format("%{} = param[{} + {}] (size {})", ins.dst, ins.a, slot(ins.b), ins.c);
         break;

@@ -28,17 +28,59 @@ namespace dynlib::ir {
 enum class Op : int32_t {
   // dst = f(a[, b[, c]])
   Copy,  // dst = a (the only way to update a loop-carried or conditional slot)
-  Neg, Add, Sub, Mul, Div, FloorDiv, Mod, Pow,
-  Lt, Le, Gt, Ge, Eq, Ne,
-  Not, And, Or,  // on truth values (nonzero is true)
-  Min, Max,      // binary, Python's semantics (kernel/ops.hpp)
-  Abs, Sign,
-  Exp, Expm1, Log, Log10, Log2, Log1p, Sqrt, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh,
-  Asinh, Acosh, Atanh, Floor, Ceil, Trunc, Round, Erf, Erfc,
-  Atan2, Hypot, Copysign,
+  Neg,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  FloorDiv,
+  Mod,
+  Pow,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Eq,
+  Ne,
+  Not,
+  And,
+  Or,  // on truth values (nonzero is true)
+  Min,
+  Max,  // binary, Python's semantics (kernel/ops.hpp)
+  Abs,
+  Sign,
+  Exp,
+  Expm1,
+  Log,
+  Log10,
+  Log2,
+  Log1p,
+  Sqrt,
+  Sin,
+  Cos,
+  Tan,
+  Asin,
+  Acos,
+  Atan,
+  Sinh,
+  Cosh,
+  Tanh,
+  Asinh,
+  Acosh,
+  Atanh,
+  Floor,
+  Ceil,
+  Trunc,
+  Round,
+  Erf,
+  Erfc,
+  Atan2,
+  Hypot,
+  Copysign,
   ParamAt,  // dst = p[a + index(slot b)]; c = array size (the front end proved the index in range)
   // structured control flow
-  LoopBegin,  // counter slot a, stop slot b, c = +1 counting up / -1 down; dst = index after LoopEnd
+  LoopBegin,  // counter slot a, stop slot b, c = +1 counting up / -1 down; dst = index after
+              // LoopEnd
   LoopEnd,    // counter slot a += step slot b; dst = index of its LoopBegin
   If,         // if slot a is false jump to dst (just after the matching Else, or EndIf)
   Else,       // end of the true branch: jump to dst (just after EndIf)
@@ -83,7 +125,7 @@ struct Function {
 
 struct EventIR {
   std::string name;
-  int phases = 0;  // bit 0 start, bit 1 end (kernel::EventPhase)
+  int phases = 0;   // bit 0 start, bit 1 end (kernel::EventPhase)
   Function cond;    // one Value output: nonzero fires
   Function action;  // State/Param outputs
   Function log;     // Value outputs, one per logged expression
@@ -96,9 +138,9 @@ struct Module {
   int n_state = 0;
   int n_param = 0;  // flattened: array params occupy consecutive entries
   int n_aux = 0;
-  std::vector<int> param_offset;   // per declared param
-  std::vector<int> lag_depth;      // per state
-  std::vector<int> lag_column;     // per state: its column in the lag ring, -1 if not lagged
+  std::vector<int> param_offset;  // per declared param
+  std::vector<int> lag_depth;     // per state
+  std::vector<int> lag_column;    // per state: its column in the lag ring, -1 if not lagged
 
   // Constants in slots [0, consts.size()). Floats are stored already rounded to the dtype; int64
   // models use int_consts instead.

@@ -3,12 +3,12 @@
 // value computed inside a loop or branch is never reused outside it); folds operations whose
 // operands are all constants, with the same scalar functions the backends use.
 
+#include <fmt/format.h>
 #include <cstring>
 #include <functional>
-#include <stdexcept>
-#include <fmt/format.h>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <tuple>
 
 #include "dsl/builtins.hpp"
@@ -27,8 +27,12 @@ using dsl::Ref;
 // A value during lowering: >= 0 a temporary, < 0 the constant -1 - index. Constants get their
 // final slots [0, n_consts) only once every function is lowered.
 using Value = int;
-constexpr bool is_const(Value v) { return v < 0; }
-constexpr int const_index(Value v) { return -1 - v; }
+constexpr bool is_const(Value v) {
+  return v < 0;
+}
+constexpr int const_index(Value v) {
+  return -1 - v;
+}
 
 struct Env {
   const std::vector<Value>* args = nullptr;  // user-function arguments, by position
@@ -62,13 +66,16 @@ class Lowerer {
   // ---- expressions ----
   Value lower(const Expr& e, Env& env) {
     switch (e.kind) {
-      case ExprKind::Number: return number(e);
-      case ExprKind::Name: return name(e, env);
+      case ExprKind::Number:
+        return number(e);
+      case ExprKind::Name:
+        return name(e, env);
       case ExprKind::Unary: {
         const Value a = lower(*e.args[0], env);
         return e.op == dsl::Op::Neg ? emit(Op::Neg, a) : a;
       }
-      case ExprKind::Binary: return binary(e, env);
+      case ExprKind::Binary:
+        return binary(e, env);
       case ExprKind::Compare: {
         // a < b <= c: each operand evaluated once, left to right; the links joined with and.
         Value lhs = lower(*e.args[0], env);
@@ -89,11 +96,16 @@ class Lowerer {
         const Value a = lower(*e.args[0], env);
         return emit(Op::Or, a, lower(*e.args[1], env));
       }
-      case ExprKind::Not: return emit(Op::Not, lower(*e.args[0], env));
-      case ExprKind::Conditional: return conditional(e, env);
-      case ExprKind::Call: return call(e, env);
-      case ExprKind::Index: return index(e, env);
-      case ExprKind::Reduction: return reduction(e, env);
+      case ExprKind::Not:
+        return emit(Op::Not, lower(*e.args[0], env));
+      case ExprKind::Conditional:
+        return conditional(e, env);
+      case ExprKind::Call:
+        return call(e, env);
+      case ExprKind::Index:
+        return index(e, env);
+      case ExprKind::Reduction:
+        return reduction(e, env);
     }
     return kNone;
   }
@@ -105,14 +117,22 @@ class Lowerer {
 
   Value name(const Expr& e, Env& env) {
     switch (e.ref) {
-      case Ref::State: return input(InputKind::State, e.ref_index, 0);
-      case Ref::Param: return input(InputKind::Param, m_.param_offset[static_cast<size_t>(e.ref_index)], 0);
-      case Ref::Time: return input(InputKind::Time, 0, 0);
-      case Ref::Constant: return integer() ? int_const(e.int_value) : float_const(e.number);
-      case Ref::Aux: return aux_value(e.ref_index);
-      case Ref::LoopVar: return env.loops[static_cast<size_t>(e.ref_index)];
-      case Ref::FuncArg: return (*env.args)[static_cast<size_t>(e.ref_index)];
-      default: break;
+      case Ref::State:
+        return input(InputKind::State, e.ref_index, 0);
+      case Ref::Param:
+        return input(InputKind::Param, m_.param_offset[static_cast<size_t>(e.ref_index)], 0);
+      case Ref::Time:
+        return input(InputKind::Time, 0, 0);
+      case Ref::Constant:
+        return integer() ? int_const(e.int_value) : float_const(e.number);
+      case Ref::Aux:
+        return aux_value(e.ref_index);
+      case Ref::LoopVar:
+        return env.loops[static_cast<size_t>(e.ref_index)];
+      case Ref::FuncArg:
+        return (*env.args)[static_cast<size_t>(e.ref_index)];
+      default:
+        break;
     }
     throw std::logic_error(fmt::format("lowering: unresolved name '{}'", e.name));
   }
@@ -130,26 +150,40 @@ class Lowerer {
     }
     const Value b = lower(*e.args[1], env);
     switch (e.op) {
-      case dsl::Op::Add: return emit(Op::Add, a, b);
-      case dsl::Op::Sub: return emit(Op::Sub, a, b);
-      case dsl::Op::Mul: return emit(Op::Mul, a, b);
-      case dsl::Op::Div: return emit(Op::Div, a, b);
-      case dsl::Op::FloorDiv: return emit(Op::FloorDiv, a, b);
-      case dsl::Op::Mod: return emit(Op::Mod, a, b);
-      case dsl::Op::Pow: return emit(Op::Pow, a, b);
-      default: break;
+      case dsl::Op::Add:
+        return emit(Op::Add, a, b);
+      case dsl::Op::Sub:
+        return emit(Op::Sub, a, b);
+      case dsl::Op::Mul:
+        return emit(Op::Mul, a, b);
+      case dsl::Op::Div:
+        return emit(Op::Div, a, b);
+      case dsl::Op::FloorDiv:
+        return emit(Op::FloorDiv, a, b);
+      case dsl::Op::Mod:
+        return emit(Op::Mod, a, b);
+      case dsl::Op::Pow:
+        return emit(Op::Pow, a, b);
+      default:
+        break;
     }
     throw std::logic_error("lowering: bad binary operator");
   }
 
   static Op compare_op(dsl::Op op) {
     switch (op) {
-      case dsl::Op::Lt: return Op::Lt;
-      case dsl::Op::Le: return Op::Le;
-      case dsl::Op::Gt: return Op::Gt;
-      case dsl::Op::Ge: return Op::Ge;
-      case dsl::Op::Eq: return Op::Eq;
-      default: return Op::Ne;
+      case dsl::Op::Lt:
+        return Op::Lt;
+      case dsl::Op::Le:
+        return Op::Le;
+      case dsl::Op::Gt:
+        return Op::Gt;
+      case dsl::Op::Ge:
+        return Op::Ge;
+      case dsl::Op::Eq:
+        return Op::Eq;
+      default:
+        return Op::Ne;
     }
   }
 
@@ -195,51 +229,89 @@ class Lowerer {
       case BuiltinId::Max: {
         // Python's n-ary min/max scan left to right.
         Value r = a[0];
-        for (size_t i = 1; i < a.size(); ++i) r = emit(id == BuiltinId::Min ? Op::Min : Op::Max, r, a[i]);
+        for (size_t i = 1; i < a.size(); ++i)
+          r = emit(id == BuiltinId::Min ? Op::Min : Op::Max, r, a[i]);
         return r;
       }
-      case BuiltinId::Abs: return emit(Op::Abs, a[0]);
-      case BuiltinId::Sign: return emit(Op::Sign, a[0]);
-      case BuiltinId::Heaviside: return emit(Op::Ge, a[0], zero);
-      case BuiltinId::Relu: return emit(Op::Max, a[0], zero);
-      case BuiltinId::Clip: return emit(Op::Min, emit(Op::Max, a[0], a[1]), a[2]);
-      case BuiltinId::Approx: return emit(Op::Le, emit(Op::Abs, emit(Op::Sub, a[0], a[1])), a[2]);
-      case BuiltinId::Pow: return emit(Op::Pow, a[0], a[1]);
-      case BuiltinId::Atan2: return emit(Op::Atan2, a[0], a[1]);
-      case BuiltinId::Hypot: return emit(Op::Hypot, a[0], a[1]);
-      case BuiltinId::Copysign: return emit(Op::Copysign, a[0], a[1]);
-      default: return emit(unary_math(id), a[0]);
+      case BuiltinId::Abs:
+        return emit(Op::Abs, a[0]);
+      case BuiltinId::Sign:
+        return emit(Op::Sign, a[0]);
+      case BuiltinId::Heaviside:
+        return emit(Op::Ge, a[0], zero);
+      case BuiltinId::Relu:
+        return emit(Op::Max, a[0], zero);
+      case BuiltinId::Clip:
+        return emit(Op::Min, emit(Op::Max, a[0], a[1]), a[2]);
+      case BuiltinId::Approx:
+        return emit(Op::Le, emit(Op::Abs, emit(Op::Sub, a[0], a[1])), a[2]);
+      case BuiltinId::Pow:
+        return emit(Op::Pow, a[0], a[1]);
+      case BuiltinId::Atan2:
+        return emit(Op::Atan2, a[0], a[1]);
+      case BuiltinId::Hypot:
+        return emit(Op::Hypot, a[0], a[1]);
+      case BuiltinId::Copysign:
+        return emit(Op::Copysign, a[0], a[1]);
+      default:
+        return emit(unary_math(id), a[0]);
     }
   }
 
   static Op unary_math(BuiltinId id) {
     switch (id) {
-      case BuiltinId::Round: return Op::Round;
-      case BuiltinId::Exp: return Op::Exp;
-      case BuiltinId::Expm1: return Op::Expm1;
-      case BuiltinId::Log: return Op::Log;
-      case BuiltinId::Log10: return Op::Log10;
-      case BuiltinId::Log2: return Op::Log2;
-      case BuiltinId::Log1p: return Op::Log1p;
-      case BuiltinId::Sqrt: return Op::Sqrt;
-      case BuiltinId::Sin: return Op::Sin;
-      case BuiltinId::Cos: return Op::Cos;
-      case BuiltinId::Tan: return Op::Tan;
-      case BuiltinId::Asin: return Op::Asin;
-      case BuiltinId::Acos: return Op::Acos;
-      case BuiltinId::Atan: return Op::Atan;
-      case BuiltinId::Sinh: return Op::Sinh;
-      case BuiltinId::Cosh: return Op::Cosh;
-      case BuiltinId::Tanh: return Op::Tanh;
-      case BuiltinId::Asinh: return Op::Asinh;
-      case BuiltinId::Acosh: return Op::Acosh;
-      case BuiltinId::Atanh: return Op::Atanh;
-      case BuiltinId::Floor: return Op::Floor;
-      case BuiltinId::Ceil: return Op::Ceil;
-      case BuiltinId::Trunc: return Op::Trunc;
-      case BuiltinId::Erf: return Op::Erf;
-      case BuiltinId::Erfc: return Op::Erfc;
-      default: break;
+      case BuiltinId::Round:
+        return Op::Round;
+      case BuiltinId::Exp:
+        return Op::Exp;
+      case BuiltinId::Expm1:
+        return Op::Expm1;
+      case BuiltinId::Log:
+        return Op::Log;
+      case BuiltinId::Log10:
+        return Op::Log10;
+      case BuiltinId::Log2:
+        return Op::Log2;
+      case BuiltinId::Log1p:
+        return Op::Log1p;
+      case BuiltinId::Sqrt:
+        return Op::Sqrt;
+      case BuiltinId::Sin:
+        return Op::Sin;
+      case BuiltinId::Cos:
+        return Op::Cos;
+      case BuiltinId::Tan:
+        return Op::Tan;
+      case BuiltinId::Asin:
+        return Op::Asin;
+      case BuiltinId::Acos:
+        return Op::Acos;
+      case BuiltinId::Atan:
+        return Op::Atan;
+      case BuiltinId::Sinh:
+        return Op::Sinh;
+      case BuiltinId::Cosh:
+        return Op::Cosh;
+      case BuiltinId::Tanh:
+        return Op::Tanh;
+      case BuiltinId::Asinh:
+        return Op::Asinh;
+      case BuiltinId::Acosh:
+        return Op::Acosh;
+      case BuiltinId::Atanh:
+        return Op::Atanh;
+      case BuiltinId::Floor:
+        return Op::Floor;
+      case BuiltinId::Ceil:
+        return Op::Ceil;
+      case BuiltinId::Trunc:
+        return Op::Trunc;
+      case BuiltinId::Erf:
+        return Op::Erf;
+      case BuiltinId::Erfc:
+        return Op::Erfc;
+      default:
+        break;
     }
     throw std::logic_error("lowering: not a unary math builtin");
   }
@@ -251,22 +323,33 @@ class Lowerer {
     const Value before = input(InputKind::Lag, m_.lag_column[static_cast<size_t>(state)], 1);
     std::vector<Value> a;
     for (size_t i = 1; i < e.args.size(); ++i) a.push_back(lower(*e.args[i], env));
-    auto inside = [&](Value x) { return emit(Op::And, emit(Op::Le, a[0], x), emit(Op::Le, x, a[1])); };
+    auto inside = [&](Value x) {
+      return emit(Op::And, emit(Op::Le, a[0], x), emit(Op::Le, x, a[1]));
+    };
     switch (static_cast<BuiltinId>(e.ref_index)) {
-      case BuiltinId::CrossUp: return emit(Op::And, emit(Op::Lt, before, a[0]), emit(Op::Ge, now, a[0]));
-      case BuiltinId::CrossDown: return emit(Op::And, emit(Op::Gt, before, a[0]), emit(Op::Le, now, a[0]));
+      case BuiltinId::CrossUp:
+        return emit(Op::And, emit(Op::Lt, before, a[0]), emit(Op::Ge, now, a[0]));
+      case BuiltinId::CrossDown:
+        return emit(Op::And, emit(Op::Gt, before, a[0]), emit(Op::Le, now, a[0]));
       case BuiltinId::CrossEither: {
         const Value up = emit(Op::And, emit(Op::Lt, before, a[0]), emit(Op::Ge, now, a[0]));
         const Value down = emit(Op::And, emit(Op::Gt, before, a[0]), emit(Op::Le, now, a[0]));
         return emit(Op::Or, up, down);
       }
-      case BuiltinId::Changed: return emit(Op::Ne, now, before);
-      case BuiltinId::InInterval: return inside(now);
-      case BuiltinId::EntersInterval: return emit(Op::And, emit(Op::Not, inside(before)), inside(now));
-      case BuiltinId::LeavesInterval: return emit(Op::And, inside(before), emit(Op::Not, inside(now)));
-      case BuiltinId::Increasing: return emit(Op::Gt, now, before);
-      case BuiltinId::Decreasing: return emit(Op::Lt, now, before);
-      default: break;
+      case BuiltinId::Changed:
+        return emit(Op::Ne, now, before);
+      case BuiltinId::InInterval:
+        return inside(now);
+      case BuiltinId::EntersInterval:
+        return emit(Op::And, emit(Op::Not, inside(before)), inside(now));
+      case BuiltinId::LeavesInterval:
+        return emit(Op::And, inside(before), emit(Op::Not, inside(now)));
+      case BuiltinId::Increasing:
+        return emit(Op::Gt, now, before);
+      case BuiltinId::Decreasing:
+        return emit(Op::Lt, now, before);
+      default:
+        break;
     }
     throw std::logic_error("lowering: unknown event macro");
   }
@@ -284,7 +367,8 @@ class Lowerer {
     const bool is_sum = e.name == "sum";
     const Value start = lower(*e.args[1], env);
     const Value stop = lower(*e.args[2], env);
-    const Value step = e.has_step ? lower(*e.args[3], env) : (integer() ? int_const(1) : float_const(1.0));
+    const Value step =
+        e.has_step ? lower(*e.args[3], env) : (integer() ? int_const(1) : float_const(1.0));
     const long long step_value = const_as_int(step);  // the front end requires a constant step
     const Value acc = new_temp();
     raw_emit({Op::Copy, acc, is_sum ? unit(0) : unit(1)});
@@ -335,12 +419,24 @@ class Lowerer {
     for (auto& out : f.outputs) out.slot = slot(out.slot);
     for (auto& ins : f.code) {
       switch (ins.op) {
-        case Op::LoopBegin: ins.a = slot(ins.a); ins.b = slot(ins.b); break;
-        case Op::LoopEnd: ins.a = slot(ins.a); ins.b = slot(ins.b); break;
-        case Op::If: ins.a = slot(ins.a); break;
+        case Op::LoopBegin:
+          ins.a = slot(ins.a);
+          ins.b = slot(ins.b);
+          break;
+        case Op::LoopEnd:
+          ins.a = slot(ins.a);
+          ins.b = slot(ins.b);
+          break;
+        case Op::If:
+          ins.a = slot(ins.a);
+          break;
         case Op::Else:
-        case Op::EndIf: break;
-        case Op::ParamAt: ins.dst = slot(ins.dst); ins.b = slot(ins.b); break;  // a, c: immediates
+        case Op::EndIf:
+          break;
+        case Op::ParamAt:
+          ins.dst = slot(ins.dst);
+          ins.b = slot(ins.b);
+          break;  // a, c: immediates
         default:
           ins.dst = slot(ins.dst);
           ins.a = slot(ins.a);
@@ -433,72 +529,132 @@ class Lowerer {
     namespace ops = kernel::ops;
     if constexpr (!kernel::is_floating<R>) {
       switch (op) {
-        case Op::Neg: return ops::neg(a);
-        case Op::Add: return ops::add(a, b);
-        case Op::Sub: return ops::sub(a, b);
-        case Op::Mul: return ops::mul(a, b);
-        case Op::FloorDiv: return ops::py_floordiv(a, b);
-        case Op::Mod: return ops::py_mod(a, b);
-        case Op::Abs: return ops::abs(a);
-        case Op::Sign: return ops::sign(a);
-        default: break;
+        case Op::Neg:
+          return ops::neg(a);
+        case Op::Add:
+          return ops::add(a, b);
+        case Op::Sub:
+          return ops::sub(a, b);
+        case Op::Mul:
+          return ops::mul(a, b);
+        case Op::FloorDiv:
+          return ops::py_floordiv(a, b);
+        case Op::Mod:
+          return ops::py_mod(a, b);
+        case Op::Abs:
+          return ops::abs(a);
+        case Op::Sign:
+          return ops::sign(a);
+        default:
+          break;
       }
     } else {
       switch (op) {
-        case Op::Neg: return -a;
-        case Op::Add: return a + b;
-        case Op::Sub: return a - b;
-        case Op::Mul: return a * b;
-        case Op::Div: return a / b;
-        case Op::FloorDiv: return ops::py_floordiv(a, b);
-        case Op::Mod: return ops::py_mod(a, b);
-        case Op::Pow: return ops::pow(a, b);
-        case Op::Abs: return ops::abs(a);
-        case Op::Sign: return ops::sign(a);
-        case Op::Exp: return ops::exp(a);
-        case Op::Expm1: return ops::expm1(a);
-        case Op::Log: return ops::log(a);
-        case Op::Log10: return ops::log10(a);
-        case Op::Log2: return ops::log2(a);
-        case Op::Log1p: return ops::log1p(a);
-        case Op::Sqrt: return ops::sqrt(a);
-        case Op::Sin: return ops::sin(a);
-        case Op::Cos: return ops::cos(a);
-        case Op::Tan: return ops::tan(a);
-        case Op::Asin: return ops::asin(a);
-        case Op::Acos: return ops::acos(a);
-        case Op::Atan: return ops::atan(a);
-        case Op::Sinh: return ops::sinh(a);
-        case Op::Cosh: return ops::cosh(a);
-        case Op::Tanh: return ops::tanh(a);
-        case Op::Asinh: return ops::asinh(a);
-        case Op::Acosh: return ops::acosh(a);
-        case Op::Atanh: return ops::atanh(a);
-        case Op::Floor: return ops::floor(a);
-        case Op::Ceil: return ops::ceil(a);
-        case Op::Trunc: return ops::trunc(a);
-        case Op::Round: return ops::nearbyint(a);
-        case Op::Erf: return ops::erf(a);
-        case Op::Erfc: return ops::erfc(a);
-        case Op::Atan2: return ops::atan2(a, b);
-        case Op::Hypot: return ops::hypot(a, b);
-        case Op::Copysign: return ops::copysign(a, b);
-        default: break;
+        case Op::Neg:
+          return -a;
+        case Op::Add:
+          return a + b;
+        case Op::Sub:
+          return a - b;
+        case Op::Mul:
+          return a * b;
+        case Op::Div:
+          return a / b;
+        case Op::FloorDiv:
+          return ops::py_floordiv(a, b);
+        case Op::Mod:
+          return ops::py_mod(a, b);
+        case Op::Pow:
+          return ops::pow(a, b);
+        case Op::Abs:
+          return ops::abs(a);
+        case Op::Sign:
+          return ops::sign(a);
+        case Op::Exp:
+          return ops::exp(a);
+        case Op::Expm1:
+          return ops::expm1(a);
+        case Op::Log:
+          return ops::log(a);
+        case Op::Log10:
+          return ops::log10(a);
+        case Op::Log2:
+          return ops::log2(a);
+        case Op::Log1p:
+          return ops::log1p(a);
+        case Op::Sqrt:
+          return ops::sqrt(a);
+        case Op::Sin:
+          return ops::sin(a);
+        case Op::Cos:
+          return ops::cos(a);
+        case Op::Tan:
+          return ops::tan(a);
+        case Op::Asin:
+          return ops::asin(a);
+        case Op::Acos:
+          return ops::acos(a);
+        case Op::Atan:
+          return ops::atan(a);
+        case Op::Sinh:
+          return ops::sinh(a);
+        case Op::Cosh:
+          return ops::cosh(a);
+        case Op::Tanh:
+          return ops::tanh(a);
+        case Op::Asinh:
+          return ops::asinh(a);
+        case Op::Acosh:
+          return ops::acosh(a);
+        case Op::Atanh:
+          return ops::atanh(a);
+        case Op::Floor:
+          return ops::floor(a);
+        case Op::Ceil:
+          return ops::ceil(a);
+        case Op::Trunc:
+          return ops::trunc(a);
+        case Op::Round:
+          return ops::nearbyint(a);
+        case Op::Erf:
+          return ops::erf(a);
+        case Op::Erfc:
+          return ops::erfc(a);
+        case Op::Atan2:
+          return ops::atan2(a, b);
+        case Op::Hypot:
+          return ops::hypot(a, b);
+        case Op::Copysign:
+          return ops::copysign(a, b);
+        default:
+          break;
       }
     }
     switch (op) {
-      case Op::Lt: return ops::truth<R>(a < b);
-      case Op::Le: return ops::truth<R>(a <= b);
-      case Op::Gt: return ops::truth<R>(a > b);
-      case Op::Ge: return ops::truth<R>(a >= b);
-      case Op::Eq: return ops::truth<R>(a == b);
-      case Op::Ne: return ops::truth<R>(a != b);
-      case Op::Not: return ops::truth<R>(a == 0);
-      case Op::And: return ops::truth<R>(a != 0 && b != 0);
-      case Op::Or: return ops::truth<R>(a != 0 || b != 0);
-      case Op::Min: return ops::min2(a, b);
-      case Op::Max: return ops::max2(a, b);
-      default: break;
+      case Op::Lt:
+        return ops::truth<R>(a < b);
+      case Op::Le:
+        return ops::truth<R>(a <= b);
+      case Op::Gt:
+        return ops::truth<R>(a > b);
+      case Op::Ge:
+        return ops::truth<R>(a >= b);
+      case Op::Eq:
+        return ops::truth<R>(a == b);
+      case Op::Ne:
+        return ops::truth<R>(a != b);
+      case Op::Not:
+        return ops::truth<R>(a == 0);
+      case Op::And:
+        return ops::truth<R>(a != 0 && b != 0);
+      case Op::Or:
+        return ops::truth<R>(a != 0 || b != 0);
+      case Op::Min:
+        return ops::min2(a, b);
+      case Op::Max:
+        return ops::max2(a, b);
+      default:
+        break;
     }
     throw std::logic_error(fmt::format("lowering: cannot fold {}", op_name(op)));
   }
@@ -506,13 +662,15 @@ class Lowerer {
   Value fold(Op op, Value a, Value b) {
     if (integer()) {
       const long long x = m_.int_consts[static_cast<size_t>(const_index(a))];
-      const long long y = op_arity(op) >= 2 ? m_.int_consts[static_cast<size_t>(const_index(b))] : 0;
+      const long long y =
+          op_arity(op) >= 2 ? m_.int_consts[static_cast<size_t>(const_index(b))] : 0;
       return int_const(apply<long long>(op, x, y));
     }
     const double x = m_.consts[static_cast<size_t>(const_index(a))];
     const double y = op_arity(op) >= 2 ? m_.consts[static_cast<size_t>(const_index(b))] : 0.0;
     if (single())
-      return float_const(static_cast<double>(apply<float>(op, static_cast<float>(x), static_cast<float>(y))));
+      return float_const(
+          static_cast<double>(apply<float>(op, static_cast<float>(x), static_cast<float>(y))));
     return float_const(apply<double>(op, x, y));
   }
 
@@ -565,7 +723,8 @@ Module lower(const dsl::ModelSpec& spec) {
   m.rhs = low.lower_function("rhs", exprs_of(spec.equations), [&] {
     for (int i = 0; i < m.n_state; ++i) {
       Env env;
-      low.output(OutputKind::Value, i, low.lower(*spec.equations[static_cast<size_t>(i)].expr, env));
+      low.output(OutputKind::Value, i,
+                 low.lower(*spec.equations[static_cast<size_t>(i)].expr, env));
     }
   });
 
@@ -593,7 +752,8 @@ Module lower(const dsl::ModelSpec& spec) {
         Env env;
         Value v = low.lower(*a.value.expr, env);
         const bool is_state = a.target_kind == Ref::State;
-        const int index = is_state ? a.target_index : m.param_offset[static_cast<size_t>(a.target_index)];
+        const int index =
+            is_state ? a.target_index : m.param_offset[static_cast<size_t>(a.target_index)];
         if (a.op != dsl::AssignOp::Set) {
           dsl::Expr target;
           target.kind = ExprKind::Name;
@@ -632,7 +792,8 @@ Module lower(const dsl::ModelSpec& spec) {
     m.inverse = low.lower_function("inverse", exprs_of(*spec.inverse), [&] {
       for (int i = 0; i < m.n_state; ++i) {
         Env env;
-        low.output(OutputKind::Value, i, low.lower(*(*spec.inverse)[static_cast<size_t>(i)].expr, env));
+        low.output(OutputKind::Value, i,
+                   low.lower(*(*spec.inverse)[static_cast<size_t>(i)].expr, env));
       }
     });
   }

@@ -9,12 +9,20 @@
 namespace dynlib::kernel::ops {
 
 // ---- libm, by precision ----
-#define DYNLIB_UNARY_LIBM(name)                                \
-  inline double name(double x) { return __builtin_##name(x); } \
-  inline float name(float x) { return __builtin_##name##f(x); }
-#define DYNLIB_BINARY_LIBM(name)                                         \
-  inline double name(double x, double y) { return __builtin_##name(x, y); } \
-  inline float name(float x, float y) { return __builtin_##name##f(x, y); }
+#define DYNLIB_UNARY_LIBM(name)    \
+  inline double name(double x) {   \
+    return __builtin_##name(x);    \
+  }                                \
+  inline float name(float x) {     \
+    return __builtin_##name##f(x); \
+  }
+#define DYNLIB_BINARY_LIBM(name)           \
+  inline double name(double x, double y) { \
+    return __builtin_##name(x, y);         \
+  }                                        \
+  inline float name(float x, float y) {    \
+    return __builtin_##name##f(x, y);      \
+  }
 
 DYNLIB_UNARY_LIBM(exp)
 DYNLIB_UNARY_LIBM(expm1)
@@ -56,23 +64,31 @@ DYNLIB_BINARY_LIBM(fmod)
 // for floats these are the plain IEEE operations.
 template <class R>
 inline R add(R a, R b) {
-  if constexpr (is_floating<R>) return a + b;
-  else return static_cast<R>(static_cast<unsigned long long>(a) + static_cast<unsigned long long>(b));
+  if constexpr (is_floating<R>)
+    return a + b;
+  else
+    return static_cast<R>(static_cast<unsigned long long>(a) + static_cast<unsigned long long>(b));
 }
 template <class R>
 inline R sub(R a, R b) {
-  if constexpr (is_floating<R>) return a - b;
-  else return static_cast<R>(static_cast<unsigned long long>(a) - static_cast<unsigned long long>(b));
+  if constexpr (is_floating<R>)
+    return a - b;
+  else
+    return static_cast<R>(static_cast<unsigned long long>(a) - static_cast<unsigned long long>(b));
 }
 template <class R>
 inline R mul(R a, R b) {
-  if constexpr (is_floating<R>) return a * b;
-  else return static_cast<R>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(b));
+  if constexpr (is_floating<R>)
+    return a * b;
+  else
+    return static_cast<R>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(b));
 }
 template <class R>
 inline R neg(R a) {
-  if constexpr (is_floating<R>) return -a;
-  else return static_cast<R>(0ULL - static_cast<unsigned long long>(a));
+  if constexpr (is_floating<R>)
+    return -a;
+  else
+    return static_cast<R>(0ULL - static_cast<unsigned long long>(a));
 }
 
 // a // b and a % b as CPython computes them for floats (float_divmod): the remainder has the
@@ -110,7 +126,7 @@ inline R py_floordiv(R a, R b) {
     }
     return copysign(R(0), a / b);
   } else {
-    if (b == 0) return 0;  // integer maps must never trap: x // 0 is 0 (documented)
+    if (b == 0) return 0;        // integer maps must never trap: x // 0 is 0 (documented)
     if (b == -1) return neg(a);  // the one quotient that can overflow: wraps like neg
     R q = a / b;
     if (a % b != 0 && ((a < 0) != (b < 0))) --q;
@@ -131,8 +147,10 @@ inline R max2(R a, R b) {
 
 template <class R>
 inline R abs(R x) {
-  if constexpr (is_floating<R>) return fabs(x);
-  else return x < 0 ? neg(x) : x;
+  if constexpr (is_floating<R>)
+    return fabs(x);
+  else
+    return x < 0 ? neg(x) : x;
 }
 
 template <class R>

@@ -270,7 +270,8 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
       return finish(YIELD, EXIT_BUDGET);
     }
     // An atomic load: the flag is set from other threads and signal handlers (lock-free on int).
-    if (interrupt && __atomic_load_n(interrupt, __ATOMIC_RELAXED)) return finish(USER_BREAK, EXIT_INTERRUPT);
+    if (interrupt && __atomic_load_n(interrupt, __ATOMIC_RELAXED))
+      return finish(USER_BREAK, EXIT_INTERRUPT);
 
     // 2. capacity (t_record_start is ignored here: being conservative costs at most one growth)
     if (rec_on && step + 1 == next_rec && rec_count >= rec_cap)

@@ -12,20 +12,28 @@ namespace dynlib {
 
 const char* dtype_name(DType d) {
   switch (d) {
-    case DType::Float64: return "float64";
-    case DType::Float32: return "float32";
-    case DType::Int64: return "int64";
+    case DType::Float64:
+      return "float64";
+    case DType::Float32:
+      return "float32";
+    case DType::Int64:
+      return "int64";
   }
   return "?";
 }
 
 const char* status_name(Status s) {
   switch (s) {
-    case Status::Done: return "done";
-    case Status::EarlyExit: return "early_exit";
-    case Status::StepFail: return "stepfail";
-    case Status::NanDetected: return "nan_detected";
-    case Status::UserBreak: return "user_break";
+    case Status::Done:
+      return "done";
+    case Status::EarlyExit:
+      return "early_exit";
+    case Status::StepFail:
+      return "stepfail";
+    case Status::NanDetected:
+      return "nan_detected";
+    case Status::UserBreak:
+      return "user_break";
   }
   return "?";
 }
@@ -63,18 +71,24 @@ std::vector<std::string> stepper_names(int kind) {
 
 DType to_public(dsl::DType d) {
   switch (d) {
-    case dsl::DType::Float64: return DType::Float64;
-    case dsl::DType::Float32: return DType::Float32;
-    case dsl::DType::Int64: return DType::Int64;
+    case dsl::DType::Float64:
+      return DType::Float64;
+    case dsl::DType::Float32:
+      return DType::Float32;
+    case dsl::DType::Int64:
+      return DType::Int64;
   }
   return DType::Float64;
 }
 
 dsl::DType to_dsl(DType d) {
   switch (d) {
-    case DType::Float64: return dsl::DType::Float64;
-    case DType::Float32: return dsl::DType::Float32;
-    case DType::Int64: return dsl::DType::Int64;
+    case DType::Float64:
+      return dsl::DType::Float64;
+    case DType::Float32:
+      return dsl::DType::Float32;
+    case DType::Int64:
+      return dsl::DType::Int64;
   }
   return dsl::DType::Float64;
 }
@@ -187,8 +201,8 @@ FullModel build(const std::string& model, const BuildOptions& options) {
     dtype = want;
   }
   if (dtype == DType::Int64 && !(si.caps & kernel::CAP_INTEGER))
-    stepper_error(spec, from_model,
-                  fmt::format("stepper '{}' cannot step int64 states", name), "use 'map'");
+    stepper_error(spec, from_model, fmt::format("stepper '{}' cannot step int64 states", name),
+                  "use 'map'");
 
   // ---- jit ----
   if (options.jit)
@@ -215,21 +229,45 @@ FullModel build(const std::string& model, const BuildOptions& options) {
 }
 
 // ---- FullModel ----
-const ModelInfo& FullModel::spec() const { return impl_->info; }
-const std::string& FullModel::stepper_name() const { return impl_->stepper_name; }
-DType FullModel::dtype() const { return impl_->dtype; }
-bool FullModel::is_jitted() const { return false; }
+const ModelInfo& FullModel::spec() const {
+  return impl_->info;
+}
+const std::string& FullModel::stepper_name() const {
+  return impl_->stepper_name;
+}
+DType FullModel::dtype() const {
+  return impl_->dtype;
+}
+bool FullModel::is_jitted() const {
+  return false;
+}
 
 namespace {
-ModelPart part(const char* name) { return ModelPart{name, false, {}}; }
+ModelPart part(const char* name) {
+  return ModelPart{name, false, {}};
+}
 }  // namespace
-ModelPart FullModel::rhs() const { return part("rhs"); }
-ModelPart FullModel::events_pre() const { return part("events_pre"); }
-ModelPart FullModel::events_post() const { return part("events_post"); }
-ModelPart FullModel::update_aux() const { return part("update_aux"); }
-ModelPart FullModel::stepper() const { return part("stepper"); }
-ModelPart FullModel::runner() const { return part("runner"); }
-ModelPart FullModel::guards() const { return part("guards"); }
+ModelPart FullModel::rhs() const {
+  return part("rhs");
+}
+ModelPart FullModel::events_pre() const {
+  return part("events_pre");
+}
+ModelPart FullModel::events_post() const {
+  return part("events_post");
+}
+ModelPart FullModel::update_aux() const {
+  return part("update_aux");
+}
+ModelPart FullModel::stepper() const {
+  return part("stepper");
+}
+ModelPart FullModel::runner() const {
+  return part("runner");
+}
+ModelPart FullModel::guards() const {
+  return part("guards");
+}
 
 std::vector<StepperDescription> steppers() {
   std::vector<StepperDescription> out;

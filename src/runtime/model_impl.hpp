@@ -31,7 +31,6 @@ struct ModelImpl {
 
 // "did you mean 'x'?" appended to `msg` when something is close; else the list of valid names.
 std::string with_suggestion(std::string msg, const std::string& name,
-                            const std::vector<std::string>& candidates,
-                            const char* what_plural);
+                            const std::vector<std::string>& candidates, const char* what_plural);
 
 }  // namespace dynlib::detail

@@ -15,23 +15,57 @@ Results::Results(std::shared_ptr<const ResultsData> data) : data_(std::move(data
   if (!data_) data_ = std::make_shared<const ResultsData>();
 }
 
-DType Results::dtype() const { return data_->dtype; }
-size_t Results::size() const { return data_->rows; }
-const std::vector<double>& Results::t() const { return data_->t; }
-const std::vector<long long>& Results::step() const { return data_->step; }
-const std::vector<std::string>& Results::names() const { return data_->names; }
-const std::vector<std::string>& Results::state_names() const { return data_->state_names; }
-const std::vector<std::string>& Results::aux_names() const { return data_->aux_names; }
-size_t Results::width() const { return data_->width; }
-const std::vector<EventLog>& Results::events() const { return data_->events; }
-Status Results::status() const { return data_->status; }
-const std::string& Results::message() const { return data_->message; }
-std::vector<double> Results::final_state() const { return data_->final_state; }
-double Results::final_time() const { return data_->final_time; }
-long long Results::steps() const { return data_->steps; }
-long long Results::accepted_steps() const { return data_->accepted; }
-long long Results::rejected_steps() const { return data_->rejected; }
-double Results::wall_seconds() const { return data_->wall; }
+DType Results::dtype() const {
+  return data_->dtype;
+}
+size_t Results::size() const {
+  return data_->rows;
+}
+const std::vector<double>& Results::t() const {
+  return data_->t;
+}
+const std::vector<long long>& Results::step() const {
+  return data_->step;
+}
+const std::vector<std::string>& Results::names() const {
+  return data_->names;
+}
+const std::vector<std::string>& Results::state_names() const {
+  return data_->state_names;
+}
+const std::vector<std::string>& Results::aux_names() const {
+  return data_->aux_names;
+}
+size_t Results::width() const {
+  return data_->width;
+}
+const std::vector<EventLog>& Results::events() const {
+  return data_->events;
+}
+Status Results::status() const {
+  return data_->status;
+}
+const std::string& Results::message() const {
+  return data_->message;
+}
+std::vector<double> Results::final_state() const {
+  return data_->final_state;
+}
+double Results::final_time() const {
+  return data_->final_time;
+}
+long long Results::steps() const {
+  return data_->steps;
+}
+long long Results::accepted_steps() const {
+  return data_->accepted;
+}
+long long Results::rejected_steps() const {
+  return data_->rejected;
+}
+double Results::wall_seconds() const {
+  return data_->wall;
+}
 
 namespace {
 
@@ -53,27 +87,26 @@ int column_or_throw(const ResultsData& d, const std::string& name) {
   const int c = find_column(d, name);
   if (c >= 0) return c;
   const std::string bare = name.rfind("aux.", 0) == 0 ? name.substr(4) : name;
-  const bool is_state = std::find(d.model_states.begin(), d.model_states.end(), name) !=
-                        d.model_states.end();
-  const bool is_aux =
-      std::find(d.model_aux.begin(), d.model_aux.end(), bare) != d.model_aux.end();
+  const bool is_state =
+      std::find(d.model_states.begin(), d.model_states.end(), name) != d.model_states.end();
+  const bool is_aux = std::find(d.model_aux.begin(), d.model_aux.end(), bare) != d.model_aux.end();
   if (is_state || is_aux)
     throw DynlibError(fmt::format(
         "'{}' was not recorded (recorded: {}); add it to record_vars", name,
         d.names.empty() ? std::string("only time") : fmt::format("{}", fmt::join(d.names, ", "))));
   std::vector<std::string> all = d.model_states;
   for (const auto& a : d.model_aux) all.push_back(a);
-  throw DynlibError(detail::with_suggestion(fmt::format("no variable named '{}' in the results", name),
-                                            name, all, "variables"));
+  throw DynlibError(detail::with_suggestion(
+      fmt::format("no variable named '{}' in the results", name), name, all, "variables"));
 }
 
 [[noreturn]] void dtype_mismatch(const ResultsData& d, const char* want, const char* call) {
-  throw DynlibError(fmt::format(
-      "{}() reads {} results, but these are {}; use {} or column_as_double()", call, want,
-      dtype_name(d.dtype),
-      d.dtype == DType::Float64   ? "column()"
-      : d.dtype == DType::Float32 ? "column_f32()"
-                                  : "column_i64()"));
+  throw DynlibError(
+      fmt::format("{}() reads {} results, but these are {}; use {} or column_as_double()", call,
+                  want, dtype_name(d.dtype),
+                  d.dtype == DType::Float64   ? "column()"
+                  : d.dtype == DType::Float32 ? "column_f32()"
+                                              : "column_i64()"));
 }
 
 template <class T>
@@ -87,7 +120,9 @@ ColumnView<T> view(const ResultsData& d, const std::vector<T>& buf, int col) {
 
 }  // namespace
 
-bool Results::has(const std::string& name) const { return find_column(*data_, name) >= 0; }
+bool Results::has(const std::string& name) const {
+  return find_column(*data_, name) >= 0;
+}
 
 ColumnView<double> Results::column(const std::string& name) const {
   const int c = column_or_throw(*data_, name);
@@ -114,9 +149,15 @@ std::vector<double> Results::column_as_double(const std::string& name) const {
   for (size_t i = 0; i < data_->rows; ++i) {
     const size_t k = i * w + static_cast<size_t>(c);
     switch (data_->dtype) {
-      case DType::Float64: out[i] = data_->f64[k]; break;
-      case DType::Float32: out[i] = static_cast<double>(data_->f32[k]); break;
-      case DType::Int64: out[i] = static_cast<double>(data_->i64[k]); break;
+      case DType::Float64:
+        out[i] = data_->f64[k];
+        break;
+      case DType::Float32:
+        out[i] = static_cast<double>(data_->f32[k]);
+        break;
+      case DType::Int64:
+        out[i] = static_cast<double>(data_->i64[k]);
+        break;
     }
   }
   return out;

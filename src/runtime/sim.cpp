@@ -41,10 +41,10 @@ double seconds_since(Clock::time_point t0) {
 // A run's options after merging the three levels and checking names; dtype-independent.
 struct Plan {
   bool resume = false;
-  double t0 = 0.0;                 // fresh runs
-  std::optional<double> T;         // absolute end time
-  std::optional<long long> N;      // steps (from the start of this run)
-  std::optional<double> dt;        // options > config > [sim] (fresh); options only (resume)
+  double t0 = 0.0;             // fresh runs
+  std::optional<double> T;     // absolute end time
+  std::optional<long long> N;  // steps (from the start of this run)
+  std::optional<double> dt;    // options > config > [sim] (fresh); options only (resume)
   bool record = true;
   long long record_interval = 1;
   std::vector<int> rec_state, rec_aux;  // selection (model indices)
@@ -75,7 +75,9 @@ struct ResultsSlot {
   Results results{nullptr};
 };
 
-std::string fmt_num(double v) { return fmt::format("{}", v); }
+std::string fmt_num(double v) {
+  return fmt::format("{}", v);
+}
 
 }  // namespace
 
@@ -203,8 +205,8 @@ class Engine final : public EngineBase {
   }
 
   int call_kernel() {
-    return kernel::dispatch_stepper(
-        mi_->stepper_id, [&]<class S>() { return kernel::run<S>(model_, a_); });
+    return kernel::dispatch_stepper(mi_->stepper_id,
+                                    [&]<class S>() { return kernel::run<S>(model_, a_); });
   }
 
   void finish(int status, long long n_limit, const Plan& plan, ResultsSlot& slot, double wall);
@@ -245,7 +247,8 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   double dt_next = resume ? static_cast<double>(a_.dt) : 0.0;  // adaptive proposal (0: guess)
   if (!adaptive) {
     if (plan.dt) {
-      if (resume && *plan.dt != grid_dt_) grid_t0 = t_start - static_cast<double>(step_start) * *plan.dt;
+      if (resume && *plan.dt != grid_dt_)
+        grid_t0 = t_start - static_cast<double>(step_start) * *plan.dt;
       grid_dt = *plan.dt;
     } else if (!resume) {
       throw DynlibError(fmt::format(
@@ -256,9 +259,9 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     dt_next = *plan.dt;
   }
   if (plan.T && *plan.T < t_start)
-    throw DynlibError(fmt::format(
-        "T = {} is before the {} t = {}: T is an absolute end time", fmt_num(*plan.T),
-        resume ? "current time of the resumed run," : "start time", fmt_num(t_start)));
+    throw DynlibError(
+        fmt::format("T = {} is before the {} t = {}: T is an absolute end time", fmt_num(*plan.T),
+                    resume ? "current time of the resumed run," : "start time", fmt_num(t_start)));
   long long step_end = LLONG_MAX;  // fixed steppers
   long long n_limit = 0;           // adaptive steppers with N (0: none)
   if (!adaptive) {
@@ -290,13 +293,15 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     y_ = y0_;
     for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = static_cast<Real>(v);
     p_ = p0_;
-    work_.assign(static_cast<size_t>(kernel::stepper_work_size(kernel::kSteppers[mi.stepper_id], n)),
-                 Real(0));
+    work_.assign(
+        static_cast<size_t>(kernel::stepper_work_size(kernel::kSteppers[mi.stepper_id], n)),
+        Real(0));
     scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n, np, na)), Real(0));
     fired_.assign(static_cast<size_t>(model_.n_event() + 1), 0);
     lag_state_.assign(static_cast<size_t>(n), 0);
     a_.lag_width = kernel::lag_layout(model_, lag_state_.data(), a_.lag_depth);
-    lag_ring_.assign(static_cast<size_t>(a_.lag_width) * static_cast<size_t>(a_.lag_depth), Real(0));
+    lag_ring_.assign(static_cast<size_t>(a_.lag_width) * static_cast<size_t>(a_.lag_depth),
+                     Real(0));
     a_.lag_head = 0;
     a_.t0 = a_.t = static_cast<Time>(plan.t0);
     a_.step = 0;
@@ -318,15 +323,22 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     if (last) {
       const bool mine = last.use_count() == 1;
       auto take = [&](auto& dst, auto& src) {
-        if (mine) dst = std::move(src);
-        else dst.assign(src.begin(), src.end());
+        if (mine)
+          dst = std::move(src);
+        else
+          dst.assign(src.begin(), src.end());
       };
-      if constexpr (std::is_same_v<Real, double>) take(rec_data_, last->f64);
-      else if constexpr (std::is_same_v<Real, float>) take(rec_data_, last->f32);
-      else take(rec_data_, last->i64);
+      if constexpr (std::is_same_v<Real, double>)
+        take(rec_data_, last->f64);
+      else if constexpr (std::is_same_v<Real, float>)
+        take(rec_data_, last->f32);
+      else
+        take(rec_data_, last->i64);
       take(rec_step_, last->step);
-      if constexpr (std::is_same_v<Time, double>) take(rec_t_, last->t);
-      else rec_t_.assign(last->t.begin(), last->t.end());  // float times, exact round trip
+      if constexpr (std::is_same_v<Time, double>)
+        take(rec_t_, last->t);
+      else
+        rec_t_.assign(last->t.begin(), last->t.end());  // float times, exact round trip
     }
   }
   grid_t0_ = grid_t0;
@@ -413,8 +425,8 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
         if (!fixed_budget) {  // aim at ~50 ms per call
           const double s = seconds_since(t_call);
           const double scale = s > 0 ? std::clamp(0.05 / s, 0.25, 4.0) : 4.0;
-          budget = std::clamp(static_cast<long long>(static_cast<double>(budget) * scale), 1LL << 10,
-                              1LL << 24);
+          budget = std::clamp(static_cast<long long>(static_cast<double>(budget) * scale),
+                              1LL << 10, 1LL << 24);
         }
         if (hooks.progress && *hooks.progress &&
             std::chrono::duration<double>(Clock::now() - last_report).count() >=
@@ -454,8 +466,9 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
       fmt::format("t = {}, step {}", fmt_num(static_cast<double>(a_.t)), a_.step);
   switch (status) {
     case kernel::DONE:
-      return fmt::format("done: reached t = {} after {} steps{}", fmt_num(static_cast<double>(a_.t)),
-                         a_.step, mi.adaptive ? fmt::format(" ({} rejected)", a_.n_rejected) : "");
+      return fmt::format("done: reached t = {} after {} steps{}",
+                         fmt_num(static_cast<double>(a_.t)), a_.step,
+                         mi.adaptive ? fmt::format(" ({} rejected)", a_.n_rejected) : "");
     case kernel::EARLY_EXIT:
       if (n_limit > 0 && a_.step >= n_limit)
         return fmt::format("done: N = {} steps taken, now at {}", *plan.N, where);
@@ -469,8 +482,9 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
             "step failure at t = {} (step {}): the error control shrank the step to dt = {}, {}; "
             "the solution may be singular or the problem stiff there",
             fmt_num(static_cast<double>(a_.t)), a_.step, fmt_num(static_cast<double>(a_.dt)),
-            a_.dt_min > 0 ? fmt::format("below dt_min = {}", fmt_num(static_cast<double>(a_.dt_min)))
-                          : std::string("too small to advance t"));
+            a_.dt_min > 0
+                ? fmt::format("below dt_min = {}", fmt_num(static_cast<double>(a_.dt_min)))
+                : std::string("too small to advance t"));
       return fmt::format(
           "step failure at t = {}: {} consecutive rejected steps (max_rejects), last dt = {} "
           "(step {})",
@@ -482,7 +496,9 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
           i >= 0 && i < static_cast<int>(mi.state_names.size()) ? mi.state_names[i] : "?";
       std::string bad = "a non-finite value";
       if constexpr (!kInt) {
-        if (i >= 0) bad = fmt::format("{}", static_cast<double>(scratch_[static_cast<size_t>(mi.module->n_aux + i)]));
+        if (i >= 0)
+          bad = fmt::format(
+              "{}", static_cast<double>(scratch_[static_cast<size_t>(mi.module->n_aux + i)]));
       }
       return fmt::format(
           "state '{}' became {} in the step from t = {} (step {} -> {}, dt = {}); the results "
@@ -504,13 +520,21 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   auto d = std::make_shared<ResultsData>();
   d->dtype = mi.dtype;
   switch (status) {
-    case kernel::DONE: d->status = Status::Done; break;
+    case kernel::DONE:
+      d->status = Status::Done;
+      break;
     case kernel::EARLY_EXIT:
       d->status = n_limit > 0 && a_.step >= n_limit ? Status::Done : Status::EarlyExit;
       break;
-    case kernel::STEPFAIL: d->status = Status::StepFail; break;
-    case kernel::NAN_DETECTED: d->status = Status::NanDetected; break;
-    default: d->status = Status::UserBreak; break;
+    case kernel::STEPFAIL:
+      d->status = Status::StepFail;
+      break;
+    case kernel::NAN_DETECTED:
+      d->status = Status::NanDetected;
+      break;
+    default:
+      d->status = Status::UserBreak;
+      break;
   }
   d->message = describe_end(status, n_limit, plan);
 
@@ -522,12 +546,17 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   rec_data_.resize(rows * width);
   rec_step_.resize(rows);
   rec_t_.resize(rows);
-  if constexpr (std::is_same_v<Real, double>) d->f64 = std::move(rec_data_);
-  else if constexpr (std::is_same_v<Real, float>) d->f32 = std::move(rec_data_);
-  else d->i64 = std::move(rec_data_);
+  if constexpr (std::is_same_v<Real, double>)
+    d->f64 = std::move(rec_data_);
+  else if constexpr (std::is_same_v<Real, float>)
+    d->f32 = std::move(rec_data_);
+  else
+    d->i64 = std::move(rec_data_);
   d->step = std::move(rec_step_);
-  if constexpr (std::is_same_v<Time, double>) d->t = std::move(rec_t_);
-  else d->t.assign(rec_t_.begin(), rec_t_.end());
+  if constexpr (std::is_same_v<Time, double>)
+    d->t = std::move(rec_t_);
+  else
+    d->t.assign(rec_t_.begin(), rec_t_.end());
   rec_data_.clear();
   rec_step_.clear();
   rec_t_.clear();
@@ -579,9 +608,15 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
 struct SimImpl {
   explicit SimImpl(FullModel m) : model(std::move(m)), mi(*model.impl()) {
     switch (mi.dtype) {
-      case DType::Float64: engine = std::make_unique<Engine<double>>(model.impl()); break;
-      case DType::Float32: engine = std::make_unique<Engine<float>>(model.impl()); break;
-      case DType::Int64: engine = std::make_unique<Engine<long long>>(model.impl()); break;
+      case DType::Float64:
+        engine = std::make_unique<Engine<double>>(model.impl());
+        break;
+      case DType::Float32:
+        engine = std::make_unique<Engine<float>>(model.impl());
+        break;
+      case DType::Int64:
+        engine = std::make_unique<Engine<long long>>(model.impl());
+        break;
     }
   }
 
@@ -608,9 +643,8 @@ struct SimImpl {
   double checked_number(const std::string& what, double v) const {
     if (mi.dtype == DType::Int64) {
       if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.2e18)
-        throw DynlibError(fmt::format(
-            "{} = {}: model '{}' is int64 and takes whole numbers only", what, fmt_num(v),
-            mi.info.name));
+        throw DynlibError(fmt::format("{} = {}: model '{}' is int64 and takes whole numbers only",
+                                      what, fmt_num(v), mi.info.name));
     }
     return v;
   }
@@ -626,7 +660,8 @@ struct SimImpl {
     const int k = param_index(name);
     if (k < 0) {
       std::string msg = fmt::format("unknown param '{}'", name);
-      if (state_index(name) >= 0) msg += fmt::format(" ('{}' is a state: set it with ic or assign)", name);
+      if (state_index(name) >= 0)
+        msg += fmt::format(" ('{}' is a state: set it with ic or assign)", name);
       throw DynlibError(with_suggestion(msg, name, mi.param_names, "params"));
     }
     const int off = mi.param_offset[static_cast<size_t>(k)];
@@ -639,11 +674,12 @@ struct SimImpl {
     }
     const auto* arr = std::get_if<std::vector<double>>(&v);
     if (!arr || static_cast<int>(arr->size()) != size)
-      throw DynlibError(fmt::format("param '{}' is an array of {} values; give a list of {} values{}",
-                                    name, size, size,
-                                    arr ? fmt::format(", not {}", arr->size()) : ", not a number"));
+      throw DynlibError(
+          fmt::format("param '{}' is an array of {} values; give a list of {} values{}", name, size,
+                      size, arr ? fmt::format(", not {}", arr->size()) : ", not a number"));
     for (int i = 0; i < size; ++i)
-      out.emplace_back(off + i, checked_number(fmt::format("{}[{}]", name, i), (*arr)[static_cast<size_t>(i)]));
+      out.emplace_back(
+          off + i, checked_number(fmt::format("{}[{}]", name, i), (*arr)[static_cast<size_t>(i)]));
     return out;
   }
 
@@ -651,7 +687,8 @@ struct SimImpl {
     const int i = state_index(name);
     if (i < 0) {
       std::string msg = fmt::format("unknown state '{}'", name);
-      if (param_index(name) >= 0) msg += fmt::format(" ('{}' is a param: set it with params or assign)", name);
+      if (param_index(name) >= 0)
+        msg += fmt::format(" ('{}' is a param: set it with params or assign)", name);
       throw DynlibError(with_suggestion(msg, name, mi.state_names, "states"));
     }
     return {i, scalar_of(fmt::format("state '{}'", name), v)};
@@ -676,7 +713,8 @@ struct SimImpl {
       auto it = std::find(mi.aux_names.begin(), mi.aux_names.end(), bare);
       if (it == mi.aux_names.end()) {
         std::string msg = fmt::format("record_vars: unknown variable '{}'", v);
-        if (param_index(bare) >= 0) msg += " (params are constant during a run and are not recorded)";
+        if (param_index(bare) >= 0)
+          msg += " (params are constant during a run and are not recorded)";
         throw DynlibError(with_suggestion(msg, v, all, "states and aux"));
       }
       const int j = static_cast<int>(it - mi.aux_names.begin());
@@ -698,7 +736,8 @@ struct SimImpl {
           "resume=true, but there is no run to continue: run once without resume first (reset() "
           "also forgets the previous run)");
     if (p.resume && o.t0)
-      throw DynlibError("t0 applies to fresh runs only; a resumed run continues from its current time");
+      throw DynlibError(
+          "t0 applies to fresh runs only; a resumed run continues from its current time");
     if (p.resume && !o.ic.empty())
       throw DynlibError(
           "ic applies to fresh runs only; use assign() to change the state a resumed run continues "
@@ -724,8 +763,10 @@ struct SimImpl {
     if (p.T && !std::isfinite(*p.T)) throw DynlibError("T must be a finite number");
     if (p.N && *p.N < 0) throw DynlibError(fmt::format("N = {} is negative", *p.N));
 
-    if (o.dt) p.dt = o.dt;
-    else if (!p.resume) p.dt = pick(c.dt, s.dt);
+    if (o.dt)
+      p.dt = o.dt;
+    else if (!p.resume)
+      p.dt = pick(c.dt, s.dt);
     if (!p.dt && !p.resume && mi.spec->kind == dsl::ModelKind::Map) p.dt = 1.0;
     if (p.dt && !(*p.dt > 0 && std::isfinite(*p.dt)))
       throw DynlibError(fmt::format("dt = {} must be positive and finite", fmt_num(*p.dt)));
@@ -771,8 +812,10 @@ struct SimImpl {
     p.max_rejects = pick(pick(o.max_rejects, c.max_rejects), s.max_rejects);
     const auto ctl = pick(pick(o.controller, c.controller), s.controller);
     if (ctl) {
-      if (*ctl == "pi") p.controller = kernel::CONTROLLER_PI;
-      else if (*ctl == "standard") p.controller = kernel::CONTROLLER_STANDARD;
+      if (*ctl == "pi")
+        p.controller = kernel::CONTROLLER_PI;
+      else if (*ctl == "standard")
+        p.controller = kernel::CONTROLLER_STANDARD;
       else
         throw DynlibError(with_suggestion(fmt::format("unknown controller '{}'", *ctl), *ctl,
                                           {"pi", "standard"}, "controllers"));
@@ -824,7 +867,9 @@ Sim::Sim(Sim&&) noexcept = default;
 Sim& Sim::operator=(Sim&&) noexcept = default;
 Sim::~Sim() = default;
 
-const FullModel& Sim::model() const { return impl_->model; }
+const FullModel& Sim::model() const {
+  return impl_->model;
+}
 
 const Results& Sim::run(const RunOptions& options) {
   detail::SimImpl& s = *impl_;
@@ -841,7 +886,9 @@ const Results& Sim::run(const RunOptions& options) {
   return s.slot.results;
 }
 
-const Results& Sim::results() const { return impl_->slot.results; }
+const Results& Sim::results() const {
+  return impl_->slot.results;
+}
 
 void Sim::config(const RunOptions& defaults) {
   detail::SimImpl& s = *impl_;
@@ -851,7 +898,8 @@ void Sim::config(const RunOptions& defaults) {
   s.config.resume = false;
   try {
     RunOptions probe;
-    if (!defaults.T && !defaults.N && !s.mi.spec->sim.t_end) probe.N = 0;  // an end is not required here
+    if (!defaults.T && !defaults.N && !s.mi.spec->sim.t_end)
+      probe.N = 0;  // an end is not required here
     (void)s.resolve(probe);
   } catch (...) {
     s.config = std::move(saved);
@@ -859,13 +907,17 @@ void Sim::config(const RunOptions& defaults) {
   }
 }
 
-void Sim::assign(const std::string& name, const Value& value) { impl_->assign_one(name, value); }
+void Sim::assign(const std::string& name, const Value& value) {
+  impl_->assign_one(name, value);
+}
 
 void Sim::assign(const std::map<std::string, Value>& values) {
   // All or nothing: check every name first.
   for (const auto& [k, v] : values) {
-    if (impl_->state_index(k) >= 0) (void)impl_->state_value(k, v);
-    else (void)impl_->param_values(k, v);
+    if (impl_->state_index(k) >= 0)
+      (void)impl_->state_value(k, v);
+    else
+      (void)impl_->param_values(k, v);
   }
   for (const auto& [k, v] : values) impl_->assign_one(k, v);
 }
@@ -879,13 +931,13 @@ void Sim::apply_preset(const std::string& name) {
   const bool is_int = s.mi.dtype == DType::Int64;
   for (const auto& v : p->values) {
     std::vector<double> vals = v.values;
-    if (is_int && !v.int_values.empty())
-      vals.assign(v.int_values.begin(), v.int_values.end());
+    if (is_int && !v.int_values.empty()) vals.assign(v.int_values.begin(), v.int_values.end());
     if (v.kind == dsl::Ref::State) {
       s.engine->set_state(v.index, vals.at(0));
     } else {
       const int off = s.mi.param_offset[static_cast<size_t>(v.index)];
-      for (size_t k = 0; k < vals.size(); ++k) s.engine->set_param(off + static_cast<int>(k), vals[k]);
+      for (size_t k = 0; k < vals.size(); ++k)
+        s.engine->set_param(off + static_cast<int>(k), vals[k]);
     }
   }
 }
@@ -895,7 +947,9 @@ void Sim::reset() {
   impl_->slot = detail::ResultsSlot{};
 }
 
-std::vector<double> Sim::state() const { return impl_->engine->state(); }
+std::vector<double> Sim::state() const {
+  return impl_->engine->state();
+}
 
 std::vector<double> Sim::param(const std::string& name) const {
   const int k = impl_->param_index(name);
@@ -915,7 +969,9 @@ void Sim::set_progress(ProgressFn fn, double min_interval_seconds) {
 }
 
 // A lock-free atomic store: safe from another thread and from a signal handler.
-void Sim::request_stop() { __atomic_store_n(&impl_->stop, 1, __ATOMIC_RELAXED); }
+void Sim::request_stop() {
+  __atomic_store_n(&impl_->stop, 1, __ATOMIC_RELAXED);
+}
 
 Sim setup(const std::string& model, const BuildOptions& options) {
   return Sim(build(model, options));

@@ -81,7 +81,8 @@ std::string expand_user_path(std::string_view path) {
       var = std::string(path.substr(j + 1, close - j - 1));
       j = close + 1;
     } else {
-      while (j < path.size() && (std::isalnum(static_cast<unsigned char>(path[j])) || path[j] == '_'))
+      while (j < path.size() &&
+             (std::isalnum(static_cast<unsigned char>(path[j])) || path[j] == '_'))
         var += path[j++];
     }
     if (var.empty()) {

@@ -74,7 +74,8 @@ TEST_F(Cli, VersionAndHelp) {
   EXPECT_NE(v.out.find("dynlib "), std::string::npos);
   Output h = dynlib_cli("--help", dir.path().string());
   EXPECT_EQ(h.code, 0);
-  for (const char* sub : {"model", "run", "steppers"}) EXPECT_NE(h.out.find(sub), std::string::npos) << sub;
+  for (const char* sub : {"model", "run", "steppers"})
+    EXPECT_NE(h.out.find(sub), std::string::npos) << sub;
 }
 
 TEST_F(Cli, ValidateOkAndError) {
@@ -83,7 +84,8 @@ TEST_F(Cli, ValidateOkAndError) {
   EXPECT_NE(ok.out.find("Model OK"), std::string::npos);
   EXPECT_NE(ok.out.find("states: 3"), std::string::npos);
 
-  dir.write("bad.toml", "[model]\ntype = \"ode\"\n[states]\nx = 1\n[equations.rhs]\nx = \"-k*x\"\n");
+  dir.write("bad.toml",
+            "[model]\ntype = \"ode\"\n[states]\nx = 1\n[equations.rhs]\nx = \"-k*x\"\n");
   Output bad = dynlib_cli("model validate " + path("bad.toml"), dir.path().string());
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("bad.toml:6:7: error: unknown name 'k'"), std::string::npos) << bad.err;
@@ -93,8 +95,9 @@ TEST_F(Cli, ValidateOkAndError) {
 TEST_F(Cli, ListAndShow) {
   Output l = dynlib_cli("model list", dir.path().string());
   EXPECT_EQ(l.code, 0);
-  for (const char* m : {"builtin://ode/lorenz", "builtin://ode/izhikevich", "builtin://map/logistic",
-                        "builtin://map/collatz", "builtin://ode/hodgkin-huxley"})
+  for (const char* m :
+       {"builtin://ode/lorenz", "builtin://ode/izhikevich", "builtin://map/logistic",
+        "builtin://map/collatz", "builtin://ode/hodgkin-huxley"})
     EXPECT_NE(l.out.find(m), std::string::npos) << m;
   Output s = dynlib_cli("model show builtin://map/henon", dir.path().string());
   EXPECT_EQ(s.code, 0);
@@ -113,7 +116,8 @@ TEST_F(Cli, SteppersList) {
 }
 
 TEST_F(Cli, RunSummary) {
-  Output r = dynlib_cli("run builtin://ode/lorenz -T 1 --dt 0.01 --stepper rk4", dir.path().string());
+  Output r =
+      dynlib_cli("run builtin://ode/lorenz -T 1 --dt 0.01 --stepper rk4", dir.path().string());
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("steps: 100"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("x = "), std::string::npos);
@@ -121,9 +125,11 @@ TEST_F(Cli, RunSummary) {
 
 // The CSV is written at round-trip precision: reading it back gives the API's values exactly.
 TEST_F(Cli, CsvRoundTripEqualsApiResults) {
-  Output r = dynlib_cli("run builtin://ode/vanderpol --stepper rk45 -T 5 --rtol 1e-8 --atol 1e-10 "
-                        "--set mu=2 --set x=1.5 --record-interval 3 --out " + path("vdp.csv"),
-                        dir.path().string());
+  Output r = dynlib_cli(
+      "run builtin://ode/vanderpol --stepper rk45 -T 5 --rtol 1e-8 --atol 1e-10 "
+      "--set mu=2 --set x=1.5 --record-interval 3 --out " +
+          path("vdp.csv"),
+      dir.path().string());
   ASSERT_EQ(r.code, 0) << r.err;
   auto rows = read_csv(path("vdp.csv"));
 
@@ -148,8 +154,9 @@ TEST_F(Cli, CsvRoundTripEqualsApiResults) {
 }
 
 TEST_F(Cli, EventsCsvAndRecordVars) {
-  Output r = dynlib_cli("run builtin://ode/izhikevich -T 200 --record-vars v --out " + path("izh.csv"),
-                        dir.path().string());
+  Output r =
+      dynlib_cli("run builtin://ode/izhikevich -T 200 --record-vars v --out " + path("izh.csv"),
+                 dir.path().string());
   ASSERT_EQ(r.code, 0) << r.err;
   auto rows = read_csv(path("izh.csv"));
   ASSERT_GT(rows.size(), 2u);
@@ -184,9 +191,9 @@ TEST_F(Cli, BadStepperAndBadSet) {
 // Ctrl+C stops the run cleanly: exit status 130 and what was computed is still written.
 TEST_F(Cli, InterruptWritesPartialResults) {
   const std::string out = path("long.csv");
-  std::vector<std::string> argv_s = {DYNLIB_CLI_PATH, "run", "builtin://ode/lorenz", "--stepper",
-                                     "rk4", "-T", "1e7", "--dt", "0.001", "--record-interval",
-                                     "100000", "--quiet", "--out", out};
+  std::vector<std::string> argv_s = {
+      DYNLIB_CLI_PATH, "run",   "builtin://ode/lorenz", "--stepper", "rk4",     "-T",    "1e7",
+      "--dt",          "0.001", "--record-interval",    "100000",    "--quiet", "--out", out};
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);

@@ -32,21 +32,30 @@ inline std::string sexpr(const dsl::Expr& e) {
       std::string s = std::to_string(e.number);
       return s + "f";
     }
-    case ExprKind::Name: return e.name;
-    case ExprKind::Unary: return std::string("(") + (e.op == dsl::Op::Neg ? "neg" : "pos") + args(0, 1) + ")";
-    case ExprKind::Binary: return std::string("(") + dsl::op_text(e.op) + args(0, 2) + ")";
+    case ExprKind::Name:
+      return e.name;
+    case ExprKind::Unary:
+      return std::string("(") + (e.op == dsl::Op::Neg ? "neg" : "pos") + args(0, 1) + ")";
+    case ExprKind::Binary:
+      return std::string("(") + dsl::op_text(e.op) + args(0, 2) + ")";
     case ExprKind::Compare: {
       std::string s = "(cmp " + sexpr(*e.args[0]);
       for (size_t i = 0; i < e.compare_ops.size(); ++i)
         s += std::string(" ") + dsl::op_text(e.compare_ops[i]) + " " + sexpr(*e.args[i + 1]);
       return s + ")";
     }
-    case ExprKind::And: return "(and" + args(0, 2) + ")";
-    case ExprKind::Or: return "(or" + args(0, 2) + ")";
-    case ExprKind::Not: return "(not" + args(0, 1) + ")";
-    case ExprKind::Conditional: return "(if" + args(0, 3) + ")";
-    case ExprKind::Call: return "(call " + e.name + args(0, e.args.size()) + ")";
-    case ExprKind::Index: return "(index " + e.name + args(0, 1) + ")";
+    case ExprKind::And:
+      return "(and" + args(0, 2) + ")";
+    case ExprKind::Or:
+      return "(or" + args(0, 2) + ")";
+    case ExprKind::Not:
+      return "(not" + args(0, 1) + ")";
+    case ExprKind::Conditional:
+      return "(if" + args(0, 3) + ")";
+    case ExprKind::Call:
+      return "(call " + e.name + args(0, e.args.size()) + ")";
+    case ExprKind::Index:
+      return "(index " + e.name + args(0, 1) + ")";
     case ExprKind::Reduction: {
       std::string s = "(" + e.name + " " + e.loop_var + args(0, e.args.size());
       if (e.has_step) s += " :step";
@@ -57,7 +66,9 @@ inline std::string sexpr(const dsl::Expr& e) {
   return "?";
 }
 
-inline std::string shape(const std::string& text) { return sexpr(*dsl::parse_expression(text)); }
+inline std::string shape(const std::string& text) {
+  return sexpr(*dsl::parse_expression(text));
+}
 
 // The error load_model_text throws for `text` (as file "m.toml"); fails the test if none.
 inline ModelError model_error(const std::string& text) {

@@ -774,15 +774,17 @@ x = "x +"
 
 TEST(Diagnostics, SyntaxErrorWithMultiByteCharacters) {
   // Columns count characters, not bytes: "é" is two bytes but one column.
-  expect_error("[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations]\n"
-               "expr = \"\"\"\ndx = x + 1 # é é\n     + é\n\"\"\"\n",
-               8, 8, "unexpected character");
+  expect_error(
+      "[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations]\n"
+      "expr = \"\"\"\ndx = x + 1 # é é\n     + é\n\"\"\"\n",
+      8, 8, "unexpected character");
 }
 
 TEST(Diagnostics, SyntaxErrorInFileWithCrlfLineEndings) {
-  expect_error("[model]\r\ntype = \"ode\"\r\n[states]\r\nx = 1.0\r\n[equations]\r\n"
-               "expr = \"\"\"\r\ndx = (1 +\r\n  x) $\r\n\"\"\"\r\n",
-               8, 6, "unexpected character '$'");
+  expect_error(
+      "[model]\r\ntype = \"ode\"\r\n[states]\r\nx = 1.0\r\n[equations]\r\n"
+      "expr = \"\"\"\r\ndx = (1 +\r\n  x) $\r\n\"\"\"\r\n",
+      8, 6, "unexpected character '$'");
   const ModelError e = model_error(
       "[model]\r\ntype = \"ode\"\r\n[states]\r\nx = 1.0\r\n[equations.rhs]\r\nx = \"-y\"\r\n");
   EXPECT_EQ(e.where().line, 6);
@@ -825,8 +827,7 @@ volt = "-volt"
 [events.spike]
 cond = "increasing(vlt)"
 )toml",
-               8, 20, "the first argument of increasing() must be a state",
-               "did you mean 'volt'?");
+               8, 20, "the first argument of increasing() must be a state", "did you mean 'volt'?");
   expect_error(R"toml([model]
 type = "ode"
 [states]
@@ -869,7 +870,8 @@ TEST(Diagnostics, Int64FloatLiteral) {
 }
 
 TEST(Diagnostics, Int64FloatFunction) {
-  expect_error(int_map("x + sin(x)"), 7, 10, "sin() works on floats; not allowed in an int64 model");
+  expect_error(int_map("x + sin(x)"), 7, 10,
+               "sin() works on floats; not allowed in an int64 model");
 }
 
 TEST(Diagnostics, Int64Time) {
@@ -881,7 +883,8 @@ TEST(Diagnostics, Int64Pi) {
 }
 
 TEST(Diagnostics, Int64NegativeExponent) {
-  expect_error(int_map("x ** -1"), 7, 11, "int64 powers need a non-negative integer literal exponent");
+  expect_error(int_map("x ** -1"), 7, 11,
+               "int64 powers need a non-negative integer literal exponent");
 }
 
 TEST(Diagnostics, Int64OverflowInConstant) {
@@ -889,11 +892,11 @@ TEST(Diagnostics, Int64OverflowInConstant) {
     const char* expr;
     int column;
   };
-  for (const Case& c : {Case{"9223372036854775807 + 1", 6}, Case{"-(-9223372036854775807 - 1)", 6},
-                        Case{"2 ** 63", 6}, Case{"(-9223372036854775807 - 1) // -1", 7},
-                        Case{"abs(-9223372036854775807 - 1)", 6},
-                        Case{"prod(i for i in range(1, 30))", 6},
-                        Case{"3037000500 * 3037000500", 6}}) {
+  for (const Case& c :
+       {Case{"9223372036854775807 + 1", 6}, Case{"-(-9223372036854775807 - 1)", 6},
+        Case{"2 ** 63", 6}, Case{"(-9223372036854775807 - 1) // -1", 7},
+        Case{"abs(-9223372036854775807 - 1)", 6}, Case{"prod(i for i in range(1, 30))", 6},
+        Case{"3037000500 * 3037000500", 6}}) {
     SCOPED_TRACE(c.expr);
     expect_error(std::string("[model]\ntype = \"map\"\ndtype = \"int64\"\n[constants]\nc = \"") +
                      c.expr + "\"\n[states]\nx = 1\n[equations.rhs]\nx = \"x\"\n",
@@ -1123,7 +1126,8 @@ y = 2
 // One-letter names are no typos of each other: 'y' is not offered for 'x' (nor 'C' for 'x').
 TEST(Diagnostics, NoDidYouMeanBetweenOneLetterNames) {
   try {
-    load_model_text("[model]\ntype = \"ode\"\n[states]\nx = 1\n[equations.rhs]\nx = \"-y\"\n", "m.toml");
+    load_model_text("[model]\ntype = \"ode\"\n[states]\nx = 1\n[equations.rhs]\nx = \"-y\"\n",
+                    "m.toml");
     FAIL() << "no error";
   } catch (const dynlib::ModelError& e) {
     EXPECT_EQ(e.hint(), "");
@@ -1133,7 +1137,8 @@ TEST(Diagnostics, NoDidYouMeanBetweenOneLetterNames) {
 // ---------- order of constants and params ----------
 
 TEST(Diagnostics, ConstantUsingLaterConstant) {
-  expect_error(R"toml([model]
+  expect_error(
+      R"toml([model]
 type = "ode"
 [constants]
 a = "2 * b"
@@ -1143,8 +1148,7 @@ x = 1
 [equations.rhs]
 x = "-x"
 )toml",
-               4, 10,
-               "constant 'b' is defined later; constants may only use constants defined before them");
+      4, 10, "constant 'b' is defined later; constants may only use constants defined before them");
 }
 
 TEST(Diagnostics, ParamUsingLaterParam) {

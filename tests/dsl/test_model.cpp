@@ -676,14 +676,15 @@ dt = 0.01
 stepper = "rk4"
 )toml";
 
-std::string hash_of(const std::string& text) { return load(text).hash; }
+std::string hash_of(const std::string& text) {
+  return load(text).hash;
+}
 
 TEST(ModelHash, IsHexSha256) {
   const std::string h = hash_of(kHashBase);
   ASSERT_EQ(h.size(), 64u);
-  EXPECT_TRUE(std::all_of(h.begin(), h.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  }));
+  EXPECT_TRUE(std::all_of(h.begin(), h.end(),
+                          [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }));
   EXPECT_EQ(h, model_hash(load(kHashBase)));
 }
 
@@ -748,19 +749,19 @@ TEST(ModelHash, ChangesWithEverySemanticChange) {
     return s;
   };
   const std::vector<std::pair<std::string, std::string>> changes = {
-      {"x = \"v\"", "x = \"v + 0\""},                 // an equation
-      {"- damp*v", "- damp*x"},                       // another equation
-      {"omega = 2.0", "omega = 2.5"},                 // a param value
-      {"damp = 0.1", "damp = 0.1000000000000001"},    // a param value, last digit
-      {"x = 1.0\n", "x = 1.5\n"},                     // a state initial value
-      {"cond = \"x < -1\"", "cond = \"x <= -1\""},    // an event condition
-      {"action = \"v = -v\"", "action = \"v = v\""},  // an event action
-      {"phase = \"end\"", "phase = \"both\""},        // an event phase
-      {"tags = [\"wall\"]", "tags = [\"floor\"]"},    // an event tag
+      {"x = \"v\"", "x = \"v + 0\""},                             // an equation
+      {"- damp*v", "- damp*x"},                                   // another equation
+      {"omega = 2.0", "omega = 2.5"},                             // a param value
+      {"damp = 0.1", "damp = 0.1000000000000001"},                // a param value, last digit
+      {"x = 1.0\n", "x = 1.5\n"},                                 // a state initial value
+      {"cond = \"x < -1\"", "cond = \"x <= -1\""},                // an event condition
+      {"action = \"v = -v\"", "action = \"v = v\""},              // an event action
+      {"phase = \"end\"", "phase = \"both\""},                    // an event phase
+      {"tags = [\"wall\"]", "tags = [\"floor\"]"},                // an event tag
       {"type = \"ode\"", "type = \"ode\"\ndtype = \"float32\""},  // dtype
-      {"stepper = \"rk4\"", "stepper = \"rk45\""},    // stepper
-      {"dt = 0.01", "dt = 0.02"},                     // sim default
-      {"energy = \"0.5*", "energy = \"0.25*"},        // an aux
+      {"stepper = \"rk4\"", "stepper = \"rk45\""},                // stepper
+      {"dt = 0.01", "dt = 0.02"},                                 // sim default
+      {"energy = \"0.5*", "energy = \"0.25*"},                    // an aux
       // The state order is the state vector's order.
       {"x = 1.0\nv = 0.0\n", "v = 0.0\nx = 1.0\n"},
   };

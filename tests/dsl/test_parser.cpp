@@ -18,14 +18,15 @@ using dynlib::testing::sexpr;
 using dynlib::testing::shape;
 using dynlib::testing::syntax_error;
 
-std::string printed(const std::string& text) { return to_source(*parse_expression(text)); }
+std::string printed(const std::string& text) {
+  return to_source(*parse_expression(text));
+}
 
 // Value of an expression folded as a constant by the front end.
 double const_value(const std::string& expr) {
-  const ModelSpec m = load_model_text(
-      "[model]\ntype = \"map\"\n[constants]\nc = \"" + expr +
-          "\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"x\"\n",
-      "m.toml");
+  const ModelSpec m = load_model_text("[model]\ntype = \"map\"\n[constants]\nc = \"" + expr +
+                                          "\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"x\"\n",
+                                      "m.toml");
   return m.constants.at(0).value;
 }
 
@@ -63,8 +64,7 @@ TEST(ParserPrecedence, AndBindsTighterThanOr) {
 }
 
 TEST(ParserPrecedence, ConditionalIsLowest) {
-  EXPECT_EQ(shape("a + 1 if x > 0 or y else b * 2"),
-            "(if (+ a 1) (or (cmp x > 0) y) (* b 2))");
+  EXPECT_EQ(shape("a + 1 if x > 0 or y else b * 2"), "(if (+ a 1) (or (cmp x > 0) y) (* b 2))");
   EXPECT_EQ(shape("a or b if c and d else e or f"), "(if (or a b) (and c d) (or e f))");
 }
 
@@ -204,10 +204,10 @@ TEST(ParserNumbers, IntegerAndFloatLiterals) {
     double value;
     bool integer;
   };
-  const Case cases[] = {{"1", 1.0, true},         {"0", 0.0, true},       {"42", 42.0, true},
-                        {"2.5", 2.5, false},      {".5", 0.5, false},     {"5.", 5.0, false},
-                        {"1e-3", 1e-3, false},    {"1E+3", 1000.0, false}, {"6.02E23", 6.02e23, false},
-                        {"1.0", 1.0, false},      {"1e3", 1000.0, false}};
+  const Case cases[] = {{"1", 1.0, true},      {"0", 0.0, true},        {"42", 42.0, true},
+                        {"2.5", 2.5, false},   {".5", 0.5, false},      {"5.", 5.0, false},
+                        {"1e-3", 1e-3, false}, {"1E+3", 1000.0, false}, {"6.02E23", 6.02e23, false},
+                        {"1.0", 1.0, false},   {"1e3", 1000.0, false}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
     const ExprPtr e = parse_expression(c.text);
@@ -285,7 +285,8 @@ TEST(ParserStatements, ContinuationInsideBracketsAndAfterBackslash) {
 }
 
 TEST(ParserStatements, Comments) {
-  const auto s = parse_assignments("# heading\nx = 1 # trailing\n  # indented\ny = (2 # inside\n + 3)", {});
+  const auto s =
+      parse_assignments("# heading\nx = 1 # trailing\n  # indented\ny = (2 # inside\n + 3)", {});
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(sexpr(*s[1].value), "(+ 2 3)");
   EXPECT_EQ(sexpr(*parse_expression("a + b # the rest is ignored")), "(+ a b)");
@@ -508,8 +509,8 @@ TEST(ParserErrors, EmptyInput) {
 }
 
 TEST(ParserKeywords, ReservedWords) {
-  for (const char* w : {"and", "or", "not", "if", "else", "for", "in", "lambda", "is", "True",
-                        "False", "None"})
+  for (const char* w :
+       {"and", "or", "not", "if", "else", "for", "in", "lambda", "is", "True", "False", "None"})
     EXPECT_TRUE(is_keyword(w)) << w;
   for (const char* w : {"x", "sum", "t", "range", "AND", "true"}) EXPECT_FALSE(is_keyword(w)) << w;
 }

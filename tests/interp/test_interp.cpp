@@ -17,13 +17,15 @@ using namespace dynlib;
 
 template <class Real>
 interp::InterpModel<Real> interp_model(const std::string& uri_or_text, bool inline_text = false) {
-  dsl::ModelSpec spec = inline_text ? dsl::load_model_text(uri_or_text, "test.toml")
-                                    : dsl::load_model(uri_or_text);
+  dsl::ModelSpec spec =
+      inline_text ? dsl::load_model_text(uri_or_text, "test.toml") : dsl::load_model(uri_or_text);
   auto module = std::make_shared<const ir::Module>(ir::lower(spec));
   return interp::InterpModel<Real>(interp::compile(module));
 }
 
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 // Lorenz written by hand in the order the model file writes it.
 struct HandLorenz {
@@ -33,7 +35,8 @@ struct HandLorenz {
   int n_aux() const { return 0; }
   int n_event() const { return 0; }
   int lag_depth(int) const { return 0; }
-  void rhs(double, const double* y, const double* p, const kernel::LagView<double>&, double* o) const {
+  void rhs(double, const double* y, const double* p, const kernel::LagView<double>&,
+           double* o) const {
     o[0] = p[0] * (y[1] - y[0]);
     o[1] = y[0] * (p[1] - y[2]) - y[1];
     o[2] = y[0] * y[1] - p[2] * y[2];
@@ -61,7 +64,8 @@ TEST(Interp, LorenzRk4MatchesHandWrittenBitForBit) {
   ASSERT_EQ(vm.rows(), 2001);
   ASSERT_EQ(hand.rows(), 2001);
   for (long long r = 0; r < vm.rows(); ++r)
-    for (int c = 0; c < 3; ++c) ASSERT_TRUE(same_bits(vm.rec(r, c), hand.rec(r, c))) << r << "," << c;
+    for (int c = 0; c < 3; ++c)
+      ASSERT_TRUE(same_bits(vm.rec(r, c), hand.rec(r, c))) << r << "," << c;
 }
 
 TEST(Interp, LogisticMapSameBitsAsDirectIteration) {
@@ -120,15 +124,16 @@ q5 = "sum(i for i in range(0, 10) if i % 2 == 0)"
 q6 = "prod(i + 1 for i in range(4))"
 q7 = "2**-1 + -m**2"
 )toml";
-  kernel::testing::Sim vm(interp_model<double>(text, true), "map", std::vector<double>(7, 0.0), {-7.0});
+  kernel::testing::Sim vm(interp_model<double>(text, true), "map", std::vector<double>(7, 0.0),
+                          {-7.0});
   vm.fixed(0.0, 1.0, 1);
   ASSERT_EQ(vm.run_all(), kernel::DONE);
-  EXPECT_EQ(vm.rec(1, 0), 2.0);    // -7 % 3
-  EXPECT_EQ(vm.rec(1, 1), -4.0);   // -7 // 2
-  EXPECT_EQ(vm.rec(1, 2), -0.5);   // 7.5 % -2
+  EXPECT_EQ(vm.rec(1, 0), 2.0);   // -7 % 3
+  EXPECT_EQ(vm.rec(1, 1), -4.0);  // -7 // 2
+  EXPECT_EQ(vm.rec(1, 2), -0.5);  // 7.5 % -2
   EXPECT_EQ(vm.rec(1, 3), 1.0);
-  EXPECT_EQ(vm.rec(1, 4), 20.0);   // 0+2+4+6+8
-  EXPECT_EQ(vm.rec(1, 5), 24.0);   // 1*2*3*4
+  EXPECT_EQ(vm.rec(1, 4), 20.0);  // 0+2+4+6+8
+  EXPECT_EQ(vm.rec(1, 5), 24.0);  // 1*2*3*4
   EXPECT_EQ(vm.rec(1, 6), 0.5 - 49.0);
 }
 

@@ -12,9 +12,13 @@
 
 namespace rt_test {
 
-inline std::string inline_model(const std::string& toml) { return "inline:" + toml; }
+inline std::string inline_model(const std::string& toml) {
+  return "inline:" + toml;
+}
 
-inline bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+inline bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 // Forces tiny buffers and a tiny step budget for the lifetime of the object, so that a run goes
 // through many GROW_REC / GROW_EVT / YIELD re-entries.
@@ -43,7 +47,8 @@ inline void expect_same_results(const dynlib::Results& a, const dynlib::Results&
   }
   for (const auto& n : a.names()) {
     const auto ca = a.column_as_double(n), cb = b.column_as_double(n);
-    for (size_t i = 0; i < ca.size(); ++i) ASSERT_TRUE(same_bits(ca[i], cb[i])) << n << " row " << i;
+    for (size_t i = 0; i < ca.size(); ++i)
+      ASSERT_TRUE(same_bits(ca[i], cb[i])) << n << " row " << i;
   }
   ASSERT_EQ(a.events().size(), b.events().size());
   for (size_t e = 0; e < a.events().size(); ++e) {
@@ -57,7 +62,8 @@ inline void expect_same_results(const dynlib::Results& a, const dynlib::Results&
   }
   const auto fa = a.final_state(), fb = b.final_state();
   ASSERT_EQ(fa.size(), fb.size());
-  for (size_t i = 0; i < fa.size(); ++i) EXPECT_TRUE(same_bits(fa[i], fb[i])) << "final state " << i;
+  for (size_t i = 0; i < fa.size(); ++i)
+    EXPECT_TRUE(same_bits(fa[i], fb[i])) << "final state " << i;
   EXPECT_TRUE(same_bits(a.final_time(), b.final_time()));
   EXPECT_EQ(a.steps(), b.steps());
 }

@@ -45,7 +45,9 @@ TEST(Build, InfoFromTheSpec) {
   EXPECT_FALSE(m.rhs().native);
   EXPECT_TRUE(m.runner().signatures.empty());
   // Defaults without [sim] stepper: rk45 for ODEs, map for maps; aliases resolve to the name.
-  EXPECT_EQ(build(inline_model("[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n")).stepper_name(),
+  EXPECT_EQ(build(inline_model(
+                      "[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n"))
+                .stepper_name(),
             "rk45");
   EXPECT_EQ(build("builtin://ode/lorenz", {.stepper = "dopri5"}).stepper_name(), "rk45");
   EXPECT_EQ(build("builtin://map/henon", {.stepper = "discrete"}).stepper_name(), "map");
@@ -84,8 +86,8 @@ stepper = "rk5"
 TEST(Build, WrongKindStepper) {
   EXPECT_TRUE(contains(error_of([] { build("builtin://map/logistic", {.stepper = "rk4"}); }),
                        "is for ODEs"));
-  EXPECT_TRUE(contains(error_of([] { build("builtin://ode/lorenz", {.stepper = "map"}); }),
-                       "is for maps"));
+  EXPECT_TRUE(
+      contains(error_of([] { build("builtin://ode/lorenz", {.stepper = "map"}); }), "is for maps"));
   // From [sim]: a ModelError.
   EXPECT_THROW(build(inline_model("[model]\ntype = \"map\"\n[states]\nx = 1.0\n[equations.rhs]\n"
                                   "x = \"x\"\n[sim]\nstepper = \"rk4\"\n")),
@@ -128,19 +130,28 @@ TEST(Build, StepperListing) {
 
 TEST(RunErrors, NamesAndValues) {
   Sim sim = setup("builtin://ode/izhikevich");
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .ic = {{"vv", 1.0}}}); }),
+  EXPECT_TRUE(contains(error_of([&] {
+                         sim.run({.N = 1, .ic = {{"vv", 1.0}}});
+                       }),
                        "did you mean 'v'"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .ic = {{"a", 1.0}}}); }), "is a param"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .params = {{"II", 1.0}}}); }),
+  EXPECT_TRUE(contains(error_of([&] {
+                         sim.run({.N = 1, .params = {{"II", 1.0}}});
+                       }),
                        "did you mean 'I'"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .params = {{"a", std::vector<double>{1, 2}}}}); }),
+  EXPECT_TRUE(contains(error_of([&] {
+                         sim.run({.N = 1, .params = {{"a", std::vector<double>{1, 2}}}});
+                       }),
                        "scalar"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.T = -1.0}); }), "before the start"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .dt = -0.1}); }), "dt"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .record_interval = 0}); }), "record_interval"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .controller = "pii"}); }), "did you mean 'pi'"));
+  EXPECT_TRUE(
+      contains(error_of([&] { sim.run({.N = 1, .record_interval = 0}); }), "record_interval"));
+  EXPECT_TRUE(
+      contains(error_of([&] { sim.run({.N = 1, .controller = "pii"}); }), "did you mean 'pi'"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .resume = true}); }), "no run to continue"));
-  EXPECT_TRUE(contains(error_of([&] { sim.apply_preset("chatering"); }), "did you mean 'chattering'"));
+  EXPECT_TRUE(
+      contains(error_of([&] { sim.apply_preset("chatering"); }), "did you mean 'chattering'"));
   EXPECT_TRUE(contains(error_of([&] { sim.assign("w", 1.0); }), "no state or param"));
   EXPECT_TRUE(contains(error_of([&] { (void)sim.param("dd"); }), "did you mean 'd'"));
   // Nothing ran: results stay empty.
@@ -158,7 +169,9 @@ w = [1, 2, 3]
 x = "w[0] + w[1] * w[2]"
 )toml"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .params = {{"w", 2.0}}}); }), "array of 3"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.N = 1, .params = {{"w", std::vector<double>{1, 2}}}}); }),
+  EXPECT_TRUE(contains(error_of([&] {
+                         sim.run({.N = 1, .params = {{"w", std::vector<double>{1, 2}}}});
+                       }),
                        "array of 3"));
   const Results& r = sim.run({.N = 1, .params = {{"w", std::vector<double>{2, 3, 4}}}});
   EXPECT_EQ(r.column("x")[1], 14.0);
@@ -166,7 +179,8 @@ x = "w[0] + w[1] * w[2]"
 }
 
 TEST(RunErrors, NoEndAndNoDt) {
-  const std::string model = inline_model("[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n");
+  const std::string model =
+      inline_model("[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n");
   Sim sim = setup(model, {.stepper = "rk4"});
   EXPECT_TRUE(contains(error_of([&] { sim.run(); }), "no end for the run"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.T = 1.0}); }), "needs a step size"));
@@ -202,8 +216,9 @@ TEST(Precedence, RunOptionsOverConfigOverSim) {
   EXPECT_EQ(sim.run({.T = 1.0, .N = 3}).steps(), 3);
   EXPECT_EQ(sim.run({.T = 0.5, .N = 300}).steps(), 5);
   // config() checks names at once and keeps the old defaults when it throws.
-  EXPECT_TRUE(contains(error_of([&] { sim.config({.record_vars = std::vector<std::string>{"y"}}); }),
-                       "unknown variable"));
+  EXPECT_TRUE(
+      contains(error_of([&] { sim.config({.record_vars = std::vector<std::string>{"y"}}); }),
+               "unknown variable"));
   EXPECT_EQ(sim.run().steps(), 20);
 }
 
@@ -340,12 +355,15 @@ TEST(Resume, OptionsThatCannotChange) {
   Sim sim = setup("builtin://ode/harmonic");
   sim.run({.T = 1.0, .record_vars = std::vector<std::string>{"x"}});
   EXPECT_TRUE(contains(error_of([&] { sim.run({.T = 2.0, .t0 = 1.0, .resume = true}); }), "t0"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.T = 2.0, .ic = {{"x", 1.0}}, .resume = true}); }),
-                       "assign"));
   EXPECT_TRUE(contains(error_of([&] {
-                         sim.run({.T = 2.0, .record_vars = std::vector<std::string>{"v"}, .resume = true});
+                         sim.run({.T = 2.0, .ic = {{"x", 1.0}}, .resume = true});
                        }),
-                       "record_vars"));
+                       "assign"));
+  EXPECT_TRUE(
+      contains(error_of([&] {
+                 sim.run({.T = 2.0, .record_vars = std::vector<std::string>{"v"}, .resume = true});
+               }),
+               "record_vars"));
   EXPECT_TRUE(contains(error_of([&] { sim.run({.T = 0.5, .resume = true}); }), "before"));
   // The failed attempts left the run resumable.
   const Results& r = sim.run({.T = 2.0, .resume = true});

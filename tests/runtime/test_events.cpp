@@ -10,7 +10,8 @@ using namespace dynlib;
 using rt_test::inline_model;
 
 TEST(Events, LeakyIfSpikesAtAnalyticInterspikeInterval) {
-  // tau v' = -(v - v_rest) + R I, reset to v_rest at v_th: ISI = tau ln(RI / (RI - (v_th - v_rest))).
+  // tau v' = -(v - v_rest) + R I, reset to v_rest at v_th: ISI = tau ln(RI / (RI - (v_th -
+  // v_rest))).
   const double tau = 10, RI = 20, gap = 15, dt = 0.1;
   const double isi = tau * std::log(RI / (RI - gap));  // 13.86...
   Sim sim = setup("builtin://ode/leaky-if");
@@ -227,7 +228,8 @@ c = "-s"
 [events.up]
 cond = "cross_up(s, 0.5)"
 log = ["s", "lag_s(1)"]
-)toml"), {.stepper = "rk4"});
+)toml"),
+                  {.stepper = "rk4"});
   const double two_pi = 2 * std::acos(-1.0);
   const Results& r = sim.run({.T = 10 * two_pi, .dt = 0.01});
   ASSERT_TRUE(r.ok()) << r.message();

@@ -41,7 +41,8 @@ TEST_P(ConvergenceOrder, ExpDecayAndCosineMatchNominalOrder) {
   const OrderCase c = GetParam();
   // x' = -k x, x(0) = 1, k = 1: x(2) = exp(-2).
   {
-    const double e1 = fixed_error("builtin://ode/expdecay", c.stepper, 2.0, c.n_coarse, std::exp(-2.0));
+    const double e1 =
+        fixed_error("builtin://ode/expdecay", c.stepper, 2.0, c.n_coarse, std::exp(-2.0));
     const double e2 =
         fixed_error("builtin://ode/expdecay", c.stepper, 2.0, 2 * c.n_coarse, std::exp(-2.0));
     const double observed = std::log2(e1 / e2);

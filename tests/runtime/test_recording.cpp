@@ -34,7 +34,8 @@ TEST(Recording, IntervalKeepsEveryKthStepIncludingStepZero) {
 
 TEST(Recording, SelectedVariables) {
   Sim sim = setup("builtin://ode/harmonic");
-  const Results& r = sim.run({.N = 10, .dt = 0.1, .record_vars = std::vector<std::string>{"aux.energy", "v"}});
+  const Results& r =
+      sim.run({.N = 10, .dt = 0.1, .record_vars = std::vector<std::string>{"aux.energy", "v"}});
   // States first, then aux, each in the order given.
   EXPECT_EQ(r.names(), (std::vector<std::string>{"v", "energy"}));
   EXPECT_TRUE(r.has("aux.energy"));
@@ -54,7 +55,8 @@ TEST(Recording, SelectedVariables) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'energy'"), std::string::npos) << e.what();
   }
 
-  const Results& bare = sim.run({.N = 10, .dt = 0.1, .record_vars = std::vector<std::string>{"energy"}});
+  const Results& bare =
+      sim.run({.N = 10, .dt = 0.1, .record_vars = std::vector<std::string>{"energy"}});
   EXPECT_EQ(bare.names(), std::vector<std::string>{"energy"});
 
   const Results& none = sim.run({.N = 10, .dt = 0.1, .record_vars = std::vector<std::string>{}});
