@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "dynlib/dtype.hpp"
 #include "dynlib/errors.hpp"
 
 namespace dynlib {
@@ -30,8 +31,6 @@ struct SimImpl;
 struct ResultsData;
 }  // namespace detail
 
-enum class DType { Float64, Float32, Int64 };
-const char* dtype_name(DType d);
 
 // ---------------------------------------------------------------------------------------------
 // Building a model

@@ -24,17 +24,6 @@ namespace dynlib::dsl {
 const char* kind_name(ModelKind k) {
   return k == ModelKind::Ode ? "ode" : "map";
 }
-const char* dtype_name(DType d) {
-  switch (d) {
-    case DType::Float64:
-      return "float64";
-    case DType::Float32:
-      return "float32";
-    case DType::Int64:
-      return "int64";
-  }
-  return "?";
-}
 const char* phase_name(EventPhase p) {
   switch (p) {
     case EventPhase::Start:

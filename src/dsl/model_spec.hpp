@@ -10,14 +10,15 @@
 #include <vector>
 
 #include "dsl/ast.hpp"
+#include "dynlib/dtype.hpp"
 
 namespace dynlib::dsl {
 
 enum class ModelKind { Ode, Map };
-enum class DType { Float64, Float32, Int64 };
+using DType = dynlib::DType;
+using dynlib::dtype_name;
 
 const char* kind_name(ModelKind k);
-const char* dtype_name(DType d);
 
 struct Position {
   int line = 0;    // 1-based

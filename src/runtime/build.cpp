@@ -10,18 +10,6 @@
 
 namespace dynlib {
 
-const char* dtype_name(DType d) {
-  switch (d) {
-    case DType::Float64:
-      return "float64";
-    case DType::Float32:
-      return "float32";
-    case DType::Int64:
-      return "int64";
-  }
-  return "?";
-}
-
 const char* status_name(Status s) {
   switch (s) {
     case Status::Done:
@@ -69,30 +57,6 @@ std::vector<std::string> stepper_names(int kind) {
   return out;
 }
 
-DType to_public(dsl::DType d) {
-  switch (d) {
-    case dsl::DType::Float64:
-      return DType::Float64;
-    case dsl::DType::Float32:
-      return DType::Float32;
-    case dsl::DType::Int64:
-      return DType::Int64;
-  }
-  return DType::Float64;
-}
-
-dsl::DType to_dsl(DType d) {
-  switch (d) {
-    case DType::Float64:
-      return dsl::DType::Float64;
-    case DType::Float32:
-      return dsl::DType::Float32;
-    case DType::Int64:
-      return dsl::DType::Int64;
-  }
-  return dsl::DType::Float64;
-}
-
 // The source line of a position, from any expression's text (they all share the file's lines).
 std::string line_of(const dsl::ModelSpec& spec, int line) {
   for (const auto& e : spec.equations)
@@ -116,7 +80,7 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
   ModelInfo info;
   info.name = spec.name;
   info.kind = dsl::kind_name(spec.kind);
-  info.dtype = to_public(spec.dtype);
+  info.dtype = spec.dtype;
   info.hash = spec.hash;
   for (const auto& s : spec.states) {
     info.state_names.push_back(s.name);
@@ -175,7 +139,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   }
 
   // ---- dtype ----
-  DType dtype = to_public(spec.dtype);
+  DType dtype = spec.dtype;
   if (options.dtype) {
     const std::string& d = *options.dtype;
     DType want;
@@ -210,7 +174,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
         "the native JIT backend is not built yet; use jit=false (the interpreter)");
 
   // ---- lower and compile for the interpreter ----
-  if (to_dsl(dtype) != spec.dtype) spec.dtype = to_dsl(dtype);  // float64 <-> float32 rebuild
+  if (dtype != spec.dtype) spec.dtype = dtype;  // float64 <-> float32 rebuild
   impl->module = std::make_shared<const ir::Module>(ir::lower(spec));
   impl->compiled = interp::compile(impl->module);
   impl->dtype = dtype;
