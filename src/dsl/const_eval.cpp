@@ -44,6 +44,28 @@ class Evaluator {
     return p.values[static_cast<size_t>(index)];
   }
 
+  // a < b <= c: each operand evaluated once, left to right; 1 when every link holds, else 0.
+  template <class T, class Eval>
+  static T compare_chain(const Expr& e, Eval eval) {
+    T lhs = eval(*e.args[0]);
+    for (size_t i = 0; i < e.compare_ops.size(); ++i) {
+      const T rhs = eval(*e.args[i + 1]);
+      bool ok = false;
+      switch (e.compare_ops[i]) {
+        case Op::Lt: ok = lhs < rhs; break;
+        case Op::Le: ok = lhs <= rhs; break;
+        case Op::Gt: ok = lhs > rhs; break;
+        case Op::Ge: ok = lhs >= rhs; break;
+        case Op::Eq: ok = lhs == rhs; break;
+        case Op::Ne: ok = lhs != rhs; break;
+        default: break;
+      }
+      if (!ok) return T(0);
+      lhs = rhs;
+    }
+    return T(1);
+  }
+
   double feval(const Expr& e) {
     switch (e.kind) {
       case ExprKind::Number:
@@ -107,38 +129,8 @@ class Evaluator {
         }
         break;
       }
-      case ExprKind::Compare: {
-        double lhs = feval(*e.args[0]);
-        for (size_t i = 0; i < e.compare_ops.size(); ++i) {
-          const double rhs = feval(*e.args[i + 1]);
-          bool ok = false;
-          switch (e.compare_ops[i]) {
-            case Op::Lt:
-              ok = lhs < rhs;
-              break;
-            case Op::Le:
-              ok = lhs <= rhs;
-              break;
-            case Op::Gt:
-              ok = lhs > rhs;
-              break;
-            case Op::Ge:
-              ok = lhs >= rhs;
-              break;
-            case Op::Eq:
-              ok = lhs == rhs;
-              break;
-            case Op::Ne:
-              ok = lhs != rhs;
-              break;
-            default:
-              break;
-          }
-          if (!ok) return 0.0;
-          lhs = rhs;
-        }
-        return 1.0;
-      }
+      case ExprKind::Compare:
+        return compare_chain<double>(e, [&](const Expr& x) { return feval(x); });
       case ExprKind::And:
         return (feval(*e.args[0]) != 0 && feval(*e.args[1]) != 0) ? 1.0 : 0.0;
       case ExprKind::Or:
@@ -318,38 +310,8 @@ class Evaluator {
             not_constant(e, "this operation");
         }
       }
-      case ExprKind::Compare: {
-        long long lhs = ieval(*e.args[0]);
-        for (size_t i = 0; i < e.compare_ops.size(); ++i) {
-          const long long rhs = ieval(*e.args[i + 1]);
-          bool ok = false;
-          switch (e.compare_ops[i]) {
-            case Op::Lt:
-              ok = lhs < rhs;
-              break;
-            case Op::Le:
-              ok = lhs <= rhs;
-              break;
-            case Op::Gt:
-              ok = lhs > rhs;
-              break;
-            case Op::Ge:
-              ok = lhs >= rhs;
-              break;
-            case Op::Eq:
-              ok = lhs == rhs;
-              break;
-            case Op::Ne:
-              ok = lhs != rhs;
-              break;
-            default:
-              break;
-          }
-          if (!ok) return 0;
-          lhs = rhs;
-        }
-        return 1;
-      }
+      case ExprKind::Compare:
+        return compare_chain<long long>(e, [&](const Expr& x) { return ieval(x); });
       case ExprKind::And:
         return (ieval(*e.args[0]) != 0 && ieval(*e.args[1]) != 0) ? 1 : 0;
       case ExprKind::Or:
