@@ -1,16 +1,13 @@
 // The builtin models (models/{ode,map}/*.toml), embedded into the library at build time.
 #pragma once
 
-#include <string_view>
 #include <vector>
+
+#include "support/embedded.hpp"
 
 namespace dynlib::dsl {
 
-struct EmbeddedModel {
-  std::string_view path;  // below models/, e.g. "ode/lorenz.toml"
-  std::string_view text;
-};
-
-const std::vector<EmbeddedModel>& embedded_models();
+// Paths are below models/, e.g. "ode/lorenz.toml".
+const std::vector<EmbeddedFile>& embedded_models();
 
 }  // namespace dynlib::dsl

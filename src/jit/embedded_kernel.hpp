@@ -3,16 +3,13 @@
 // prefix, and the cache key can digest exactly the headers a kernel was compiled with.
 #pragma once
 
-#include <string_view>
 #include <vector>
+
+#include "support/embedded.hpp"
 
 namespace dynlib {
 
-struct EmbeddedFile {
-  std::string_view path;  // relative to src/, e.g. "kernel/runner.hpp"
-  std::string_view text;
-};
-
+// Paths are relative to src/, e.g. "kernel/runner.hpp".
 const std::vector<EmbeddedFile>& embedded_kernel_headers();
 
 }  // namespace dynlib
