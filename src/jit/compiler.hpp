@@ -1,0 +1,63 @@
+// The system C++ compiler the JIT drives: discovery, the fixed flag set, and running it.
+//
+// Discovery. $DYNLIB_CXX, when set and non-empty, is the only candidate (an explicit choice never
+// falls back to another compiler). Its value is either the path of an existing file (spaces
+// allowed), or whitespace-separated words: the first is the compiler (a path, or a name looked up
+// on $PATH), the rest are extra arguments placed before dynlib's own flags, e.g.
+// DYNLIB_CXX="clang++ -stdlib=libc++". No shell quoting is interpreted. Without DYNLIB_CXX the
+// candidates are c++, g++, clang++ on $PATH, in that order; the first one that works wins.
+//
+// A candidate works when it compiles a tiny freestanding translation unit into a shared object with
+// the JIT's flags (nothing is run). The result of probing is remembered per process for each
+// (DYNLIB_CXX, PATH) pair, so changing either re-probes; reset_compiler_probe() forgets everything.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dynlib::jit {
+
+struct CompilerInfo {
+  std::string path;            // absolute path that is executed (PATH-resolved, not canonical)
+  std::string canonical_path;  // symlinks resolved (identity for the cache key)
+  std::vector<std::string> extra_args;  // words after the compiler in DYNLIB_CXX
+  std::string version;                  // first line of `<compiler> --version`
+  double probe_seconds = 0;             // time the probe compile took
+};
+
+// The compiler to use. Probes at most once per (DYNLIB_CXX, PATH) value; thread-safe. Throws
+// JITUnavailableError listing every candidate tried and why it failed, and how to fix it.
+const CompilerInfo& system_compiler();
+
+// Forgets every probe result (tests change DYNLIB_CXX / PATH between cases).
+void reset_compiler_probe();
+
+struct CompileOptions {
+  bool march_native = false;  // add -march=native (and the host CPU identity to the key)
+};
+
+// The flags every kernel is compiled with (DESIGN rule 2: -ffp-contract=off, no fast-math):
+//   -std=c++20 -O2 -fPIC -shared -ffp-contract=off -fno-fast-math -Wl,-Bsymbolic [-march=native]
+// No -fvisibility=hidden: every extern "C" function of the source is exported without annotation.
+// -Wl,-Bsymbolic makes the kernel bind its own inline/template definitions instead of the host
+// process's copies of the same kernel headers (which may be built with other flags).
+std::vector<std::string> compile_flags(const CompileOptions& options);
+
+// Result of running a program: exit status (or -1 if it did not exit normally) and its stdout and
+// stderr merged.
+struct ProcessResult {
+  int exit_status = -1;
+  std::string output;
+};
+
+// Runs argv[0] (an absolute path; no PATH search, no shell) with argv, LC_ALL=C, and captures
+// stdout+stderr. Throws DynlibError if the process cannot be started.
+ProcessResult run_process(const std::vector<std::string>& argv);
+
+// $TMPDIR if set and non-empty, else /tmp.
+std::string temp_root();
+
+// A fresh private (0700) directory temp_root()/<prefix>XXXXXX (mkdtemp). Throws DynlibError.
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace dynlib::jit

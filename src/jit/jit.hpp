@@ -1,0 +1,102 @@
+// Compile a C++ source string into a shared object, load it, and cache it in memory by a content
+// key (DESIGN rules 5 and 7). The JIT layer knows nothing of models: it compiles text.
+//
+//   CompileRequest req;
+//   req.source = generated_cpp;                // #include "kernel/..." resolves to the embedded
+//   headers req.key_inputs = {{"dtype", "float64"}}; auto k = jit::compile_and_load(req);       //
+//   JITUnavailableError / CompileError auto run = reinterpret_cast<int
+//   (*)(void*)>(k->symbol("dynlib_run"));
+//
+// Every kernel exports `extern "C" int dynlib_abi_version()`; it must return
+// CompileRequest::abi_version or the kernel is rejected (CompileError) without running anything
+// else of it.
+//
+// Pipeline (each step timed): key -> memory cache -> [later: disk cache, same key] -> write source
+// and kernel headers into a private temp dir -> run the compiler -> dlopen -> check ABI -> delete
+// the .so and the temp dir (the mapping stays valid). With no disk cache nothing is left on disk.
+// A failed compile keeps only the source, at $TMPDIR/dynlib-failed-<key prefix>/kernel.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jit/compiler.hpp"
+#include "kernel/run_args.hpp"
+#include "support/embedded.hpp"
+
+namespace dynlib::jit {
+
+struct CompileRequest {
+  std::string source;  // the translation unit
+  // Anything else the binary depends on that is not in the source (dtype, ...); digested in order.
+  std::vector<std::pair<std::string, std::string>> key_inputs;
+  CompileOptions options;
+  int abi_version = kernel::kRunArgsAbi;  // what dynlib_abi_version() must return
+  // The headers written next to the source; null = embedded_kernel_headers(). Tests inject others.
+  const std::vector<EmbeddedFile>* headers = nullptr;
+};
+
+// sha256 hex over everything that determines the binary: the source, every header's path and
+// content, the compiler's path, canonical path, extra args and version line, the flags (and, with
+// -march=native, the host CPU's identity), the ABI version and the key inputs. Probes the compiler
+// (may throw JITUnavailableError).
+std::string kernel_key(const CompileRequest& request);
+
+struct CompileTimings {  // seconds; all zero for a memory-cache hit
+  double key = 0;        // digesting the request
+  double write = 0;      // temp dir, source and headers
+  double compile = 0;    // the compiler process
+  double load = 0;       // dlopen, ABI check, removing the files
+};
+
+// The dlopen handle of one loaded shared object; dlclose when the last owner lets go.
+class LoadedLibrary;
+
+// What compile_and_load returns: a view on a loaded kernel. Requests for the same key share the
+// same LoadedLibrary (same symbol addresses); each request gets its own LoadedKernel saying whether
+// it was served from the memory cache.
+class LoadedKernel {
+ public:
+  LoadedKernel(std::shared_ptr<const LoadedLibrary> library, std::string key, CompilerInfo compiler,
+               CompileTimings timings, bool from_memory_cache);
+
+  // The address of an exported symbol, or nullptr if there is none.
+  void* symbol(const std::string& name) const;
+  // Like symbol(), but throws DynlibError naming the missing symbol.
+  void* require_symbol(const std::string& name) const;
+
+  const std::string& key() const noexcept { return key_; }
+  const CompilerInfo& compiler() const noexcept { return compiler_; }
+  // How this kernel was built (the original compile's timings, also on a memory hit).
+  const CompileTimings& timings() const noexcept { return timings_; }
+  bool from_memory_cache() const noexcept { return from_memory_cache_; }
+  const std::shared_ptr<const LoadedLibrary>& library() const noexcept { return library_; }
+
+ private:
+  std::shared_ptr<const LoadedLibrary> library_;
+  std::string key_;
+  CompilerInfo compiler_;
+  CompileTimings timings_;
+  bool from_memory_cache_;
+};
+
+// Compiles (or finds in the memory cache) and loads. Thread-safe: concurrent requests for the same
+// key compile once (the others wait and share the result, or its error); different keys compile in
+// parallel. Failures are not cached. Throws JITUnavailableError, CompileError, DynlibError.
+std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& request);
+
+struct JitCounters {
+  long long compiles = 0;  // compiler invocations (successful or not)
+  long long compile_failures = 0;
+  long long memory_hits =
+      0;  // requests served from the memory cache (incl. waiting on another thread)
+  long long memory_entries = 0;  // kernels held by the memory cache now
+};
+JitCounters jit_counters();
+
+// Drops the memory cache's references (kernels still held elsewhere stay loaded until released).
+void clear_memory_cache();
+
+}  // namespace dynlib::jit

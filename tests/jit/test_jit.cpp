@@ -1,0 +1,348 @@
+#include "jit/jit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "dsl/temp_dir.hpp"
+#include "dynlib/errors.hpp"
+#include "jit/embedded_kernel.hpp"
+
+namespace fs = std::filesystem;
+using dynlib::testing::ScopedEnv;
+using dynlib::testing::TempDir;
+namespace jit = dynlib::jit;
+
+namespace {
+
+// Every test gets its own TMPDIR so it can check what the JIT leaves behind, and a unique salt so
+// it never hits a kernel another test put into the memory cache.
+class JitTest : public ::testing::Test {
+ protected:
+  JitTest() : env_("TMPDIR", tmp_.str()) {}
+
+  std::string salt() const {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    return std::string(info->test_suite_name()) + "." + info->name() + "." +
+           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
+
+  jit::CompileRequest request(const std::string& source) const {
+    jit::CompileRequest r;
+    r.source = source;
+    r.key_inputs = {{"salt", salt_}};
+    return r;
+  }
+
+  // Entries of TMPDIR whose name starts with `prefix`.
+  std::vector<std::string> leftovers(const std::string& prefix = "dynlib-") const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(tmp_.path())) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(prefix, 0) == 0) out.push_back(name);
+    }
+    return out;
+  }
+
+  TempDir tmp_;
+  ScopedEnv env_;
+  std::string salt_ = salt();
+};
+
+std::string twice_source(int abi = dynlib::kernel::kRunArgsAbi, const std::string& extra = "") {
+  return "extern \"C\" int dynlib_abi_version() { return " + std::to_string(abi) +
+         "; }\n"
+         "extern \"C\" double twice(double x) { return 2.0 * x; }\n" +
+         extra;
+}
+
+double call_twice(const jit::LoadedKernel& k, double x) {
+  auto fn = reinterpret_cast<double (*)(double)>(k.require_symbol("twice"));
+  return fn(x);
+}
+
+}  // namespace
+
+TEST_F(JitTest, CompilesLoadsAndRunsAFreestandingUnit) {
+  const auto before = jit::jit_counters();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto k = jit::compile_and_load(request(twice_source()));
+  const double cold = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(call_twice(*k, 21.0), 42.0);
+  EXPECT_FALSE(k->from_memory_cache());
+  EXPECT_EQ(k->key().size(), 64u);
+  EXPECT_FALSE(k->compiler().version.empty());
+  EXPECT_EQ(k->symbol("no_such_symbol"), nullptr);
+  EXPECT_THROW(k->require_symbol("no_such_symbol"), dynlib::DynlibError);
+  EXPECT_EQ(jit::jit_counters().compiles, before.compiles + 1);
+  const auto& t = k->timings();
+  std::printf(
+      "[ timing ] cold compile+load of a small TU: %.3f s (write %.4f, compile %.3f, load "
+      "%.4f; compiler %s, %s; probe %.3f s)\n",
+      cold, t.write, t.compile, t.load, k->compiler().path.c_str(), k->compiler().version.c_str(),
+      k->compiler().probe_seconds);
+  EXPECT_GT(t.compile, 0.0);
+}
+
+TEST_F(JitTest, NothingIsLeftOnDiskAfterASuccessfulLoad) {
+  auto k = jit::compile_and_load(request(twice_source()));
+  EXPECT_EQ(call_twice(*k, 1.5), 3.0);
+  EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+}
+
+TEST_F(JitTest, SecondRequestHitsTheMemoryCache) {
+  auto a = jit::compile_and_load(request(twice_source()));
+  const auto mid = jit::jit_counters();
+  auto b = jit::compile_and_load(request(twice_source()));
+  const auto after = jit::jit_counters();
+  EXPECT_EQ(after.compiles, mid.compiles);
+  EXPECT_EQ(after.memory_hits, mid.memory_hits + 1);
+  EXPECT_TRUE(b->from_memory_cache());
+  EXPECT_EQ(a->key(), b->key());
+  EXPECT_EQ(a->library(), b->library());
+  EXPECT_EQ(a->symbol("twice"), b->symbol("twice"));
+  EXPECT_EQ(call_twice(*b, 4.0), 8.0);
+}
+
+TEST_F(JitTest, KeyDependsOnSourceInputsFlagsAbiAndHeaders) {
+  const auto base = request(twice_source());
+  const std::string k0 = jit::kernel_key(base);
+  EXPECT_EQ(k0, jit::kernel_key(base));  // deterministic
+
+  auto src = base;
+  src.source += "\n";
+  EXPECT_NE(jit::kernel_key(src), k0);
+
+  auto input = base;
+  input.key_inputs.push_back({"dtype", "float32"});
+  EXPECT_NE(jit::kernel_key(input), k0);
+
+  auto native = base;
+  native.options.march_native = true;
+  EXPECT_NE(jit::kernel_key(native), k0);
+
+  auto abi = base;
+  abi.abi_version += 1;
+  EXPECT_NE(jit::kernel_key(abi), k0);
+
+  // The default header set is the embedded one; a changed header content or path changes the key.
+  std::vector<dynlib::EmbeddedFile> headers(dynlib::embedded_kernel_headers().begin(),
+                                            dynlib::embedded_kernel_headers().end());
+  ASSERT_FALSE(headers.empty());
+  auto same = base;
+  same.headers = &headers;
+  EXPECT_EQ(jit::kernel_key(same), k0);
+  const std::string changed = std::string(headers[0].text) + "// changed\n";
+  headers[0].text = changed;
+  EXPECT_NE(jit::kernel_key(same), k0);
+  headers[0].text = dynlib::embedded_kernel_headers()[0].text;
+  headers[0].path = "kernel/renamed.hpp";
+  EXPECT_NE(jit::kernel_key(same), k0);
+}
+
+TEST_F(JitTest, IncludesTheEmbeddedKernelHeaders) {
+  // The generated source includes kernel headers by "kernel/..." paths; they must resolve.
+  auto r = request(
+      std::string("#include \"kernel/run_args.hpp\"\n") +
+      "extern \"C\" int dynlib_abi_version() { return dynlib::kernel::kRunArgsAbi; }\n"
+      "extern \"C\" double twice(double x) { return 2.0 * x; }\n"
+      "extern \"C\" int args_size() { return (int)sizeof(dynlib::kernel::RunArgs<double>); }\n");
+  auto k = jit::compile_and_load(r);
+  auto size = reinterpret_cast<int (*)()>(k->require_symbol("args_size"));
+  EXPECT_EQ(size(), static_cast<int>(sizeof(dynlib::kernel::RunArgs<double>)));
+}
+
+TEST_F(JitTest, InjectedHeadersAreWrittenAndUsed) {
+  std::vector<dynlib::EmbeddedFile> headers{
+      {"kernel/answer.hpp", "inline int answer() { return 7; }\n"}};
+  auto r = request(twice_source(
+      dynlib::kernel::kRunArgsAbi,
+      "#include \"kernel/answer.hpp\"\nextern \"C\" int get() { return answer(); }\n"));
+  r.headers = &headers;
+  auto k = jit::compile_and_load(r);
+  EXPECT_EQ(reinterpret_cast<int (*)()>(k->require_symbol("get"))(), 7);
+}
+
+TEST_F(JitTest, EightThreadsAskingForTheSameNewSourceCompileOnce) {
+  const auto before = jit::jit_counters();
+  const auto r = request(twice_source());
+  std::vector<std::shared_ptr<const jit::LoadedKernel>> got(8);
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      got[i] = jit::compile_and_load(r);
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  const auto after = jit::jit_counters();
+  EXPECT_EQ(after.compiles, before.compiles + 1);
+  EXPECT_EQ(after.memory_hits, before.memory_hits + 7);
+  int fresh = 0;
+  for (const auto& k : got) {
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->library(), got[0]->library());
+    EXPECT_EQ(call_twice(*k, 3.0), 6.0);
+    fresh += k->from_memory_cache() ? 0 : 1;
+  }
+  EXPECT_EQ(fresh, 1);
+}
+
+TEST_F(JitTest, DifferentSourcesCompileInParallel) {
+  const auto before = jit::jit_counters();
+  constexpr int kN = 4;
+  std::vector<std::shared_ptr<const jit::LoadedKernel>> got(kN);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kN; ++i)
+    threads.emplace_back([&, i] {
+      got[i] = jit::compile_and_load(
+          request(twice_source(dynlib::kernel::kRunArgsAbi, "extern \"C\" int which() { return " +
+                                                                std::to_string(i) + "; }\n")));
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(jit::jit_counters().compiles, before.compiles + kN);
+  for (int i = 0; i < kN; ++i) {
+    EXPECT_EQ(reinterpret_cast<int (*)()>(got[i]->require_symbol("which"))(), i);
+    EXPECT_EQ(call_twice(*got[i], 0.5), 1.0);
+  }
+  EXPECT_TRUE(leftovers().empty());
+}
+
+TEST_F(JitTest, SyntaxErrorGivesCompileErrorWithDiagnosticsAndKeptSource) {
+  const std::string bad = twice_source() + "extern \"C\" int broken( { return 1 }\n";
+  try {
+    jit::compile_and_load(request(bad));
+    FAIL() << "expected CompileError";
+  } catch (const dynlib::CompileError& e) {
+    EXPECT_NE(e.diagnostics().find("error"), std::string::npos) << e.diagnostics();
+    // Diagnostics name the kept source, not the removed temp dir.
+    EXPECT_NE(e.diagnostics().find(e.source_path()), std::string::npos) << e.diagnostics();
+    ASSERT_TRUE(fs::exists(e.source_path())) << e.source_path();
+    std::ifstream in(e.source_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str(), bad);
+    EXPECT_NE(std::string(e.what()).find(e.source_path()), std::string::npos);
+  }
+  // Only the kept source remains.
+  const auto left = leftovers();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].rfind("dynlib-failed-", 0), 0u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp_.path() / left[0]), fs::directory_iterator()),
+            1);
+}
+
+TEST_F(JitTest, FailuresAreNotCached) {
+  const auto r = request("this is not C++\n");
+  const auto before = jit::jit_counters();
+  EXPECT_THROW(jit::compile_and_load(r), dynlib::CompileError);
+  EXPECT_THROW(jit::compile_and_load(r), dynlib::CompileError);
+  const auto after = jit::jit_counters();
+  EXPECT_EQ(after.compiles, before.compiles + 2);
+  EXPECT_EQ(after.compile_failures, before.compile_failures + 2);
+}
+
+TEST_F(JitTest, WrongAbiVersionIsRejected) {
+  try {
+    jit::compile_and_load(request(twice_source(dynlib::kernel::kRunArgsAbi + 41)));
+    FAIL() << "expected CompileError";
+  } catch (const dynlib::CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("ABI version " +
+                                         std::to_string(dynlib::kernel::kRunArgsAbi + 41)),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(leftovers("dynlib-jit-").empty());
+}
+
+TEST_F(JitTest, MissingAbiSymbolIsRejected) {
+  EXPECT_THROW(
+      jit::compile_and_load(request("extern \"C\" double twice(double x) { return x; }\n")),
+      dynlib::CompileError);
+}
+
+TEST_F(JitTest, ClearingTheCacheKeepsHeldKernelsAlive) {
+  auto k = jit::compile_and_load(request(twice_source()));
+  jit::clear_memory_cache();
+  EXPECT_EQ(call_twice(*k, 2.0), 4.0);
+  const auto before = jit::jit_counters();
+  auto again = jit::compile_and_load(request(twice_source()));
+  EXPECT_EQ(jit::jit_counters().compiles, before.compiles + 1);
+  EXPECT_FALSE(again->from_memory_cache());
+}
+
+class CompilerDiscoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { jit::reset_compiler_probe(); }
+  void TearDown() override { jit::reset_compiler_probe(); }
+};
+
+TEST_F(CompilerDiscoveryTest, NonexistentCompilerWithEmptyPathIsUnavailable) {
+  ScopedEnv env;
+  env.set("DYNLIB_CXX", "/nonexistent").set("PATH", "");
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("DYNLIB_CXX=/nonexistent"), std::string::npos) << what;
+    EXPECT_NE(what.find("no such file"), std::string::npos) << what;
+    EXPECT_NE(what.find("apt-get install g++"), std::string::npos) << what;
+  }
+  // compile_and_load never falls back to anything.
+  jit::CompileRequest r;
+  r.source = twice_source();
+  EXPECT_THROW(jit::compile_and_load(r), dynlib::JITUnavailableError);
+}
+
+TEST_F(CompilerDiscoveryTest, EmptyPathListsEveryDefaultCandidate) {
+  ScopedEnv env;
+  env.unset("DYNLIB_CXX").set("PATH", "");
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    for (const char* name : {"c++:", "g++:", "clang++:"})
+      EXPECT_NE(what.find(name), std::string::npos) << what;
+    EXPECT_NE(what.find("PATH is empty"), std::string::npos) << what;
+  }
+}
+
+TEST_F(CompilerDiscoveryTest, NotACompilerIsReported) {
+  ScopedEnv env("DYNLIB_CXX", "/bin/false");
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    EXPECT_NE(std::string(e.what()).find("--version"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CompilerDiscoveryTest, DynlibCxxNameWithExtraWords) {
+  ScopedEnv env("DYNLIB_CXX", "g++ -Wno-unused");
+  const auto& cc = jit::system_compiler();
+  EXPECT_EQ(fs::path(cc.path).filename(), "g++");
+  ASSERT_EQ(cc.extra_args.size(), 1u);
+  EXPECT_EQ(cc.extra_args[0], "-Wno-unused");
+}
+
+TEST_F(CompilerDiscoveryTest, DefaultFindsAWorkingCompilerAndChangesTheKey) {
+  ScopedEnv env;
+  env.unset("DYNLIB_CXX");
+  const auto& cc = jit::system_compiler();
+  EXPECT_TRUE(fs::path(cc.path).is_absolute());
+  EXPECT_FALSE(cc.version.empty());
+  jit::CompileRequest r;
+  r.source = twice_source();
+  const std::string k_default = jit::kernel_key(r);
+  env.set("DYNLIB_CXX", "g++ -Wno-unused");
+  EXPECT_NE(jit::kernel_key(r), k_default);  // a different compiler command is a different binary
+}
