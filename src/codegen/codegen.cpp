@@ -1,0 +1,468 @@
+#include "codegen/codegen.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+
+#include "kernel/registry.hpp"
+
+namespace dynlib::codegen {
+namespace {
+
+using ir::Op;
+
+const char* const kHex = "0123456789abcdef";
+
+// mantissa: the fraction bits, left-aligned in `digits` hex digits; trailing zeros trimmed.
+std::string hex_float(bool negative, bool subnormal, uint64_t fraction, int digits, int exponent) {
+  std::string s = negative ? "(-0x" : "0x";
+  s += subnormal ? '0' : '1';
+  std::string frac;
+  for (int d = digits - 1; d >= 0; --d) frac += kHex[(fraction >> (4 * d)) & 0xf];
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  if (!frac.empty()) s += "." + frac;
+  s += "p" + std::string(exponent < 0 ? "-" : "+") + std::to_string(exponent < 0 ? -exponent : exponent);
+  return s;
+}
+
+}  // namespace
+
+std::string double_literal(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const bool neg = bits >> 63;
+  const int e = static_cast<int>((bits >> 52) & 0x7ff);
+  const uint64_t frac = bits & ((uint64_t{1} << 52) - 1);
+  if (e == 0x7ff) {
+    if (frac != 0) return "__builtin_nan(\"\")";
+    return neg ? "(-__builtin_inf())" : "__builtin_inf()";
+  }
+  std::string s;
+  if (e == 0 && frac == 0)
+    s = neg ? "(-0x0p+0" : "0x0p+0";
+  else
+    s = hex_float(neg, e == 0, frac, 13, e == 0 ? -1022 : e - 1023);
+  return neg ? s + ")" : s;
+}
+
+std::string float_literal(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const bool neg = bits >> 31;
+  const int e = static_cast<int>((bits >> 23) & 0xff);
+  const uint64_t frac = bits & ((1u << 23) - 1);
+  if (e == 0xff) {
+    if (frac != 0) return "__builtin_nanf(\"\")";
+    return neg ? "(-__builtin_inff())" : "__builtin_inff()";
+  }
+  std::string s;
+  if (e == 0 && frac == 0)
+    s = neg ? "(-0x0p+0f" : "0x0p+0f";
+  else  // 23 fraction bits, left-aligned in 6 hex digits
+    s = hex_float(neg, e == 0, frac << 1, 6, e == 0 ? -126 : e - 127) + "f";
+  return neg ? s + ")" : s;
+}
+
+std::string int64_literal(long long v) {
+  if (v == INT64_MIN) return "(-9223372036854775807LL - 1)";
+  if (v < 0) return "(-" + std::to_string(-v) + "LL)";
+  return std::to_string(v) + "LL";
+}
+
+namespace {
+
+std::string slot(int32_t s) {
+  return "v" + std::to_string(s);
+}
+
+struct Emitter {
+  const ir::Module& m;
+  DType dtype;
+  bool integer() const { return dtype == DType::Int64; }
+
+  // One IR instruction's value expression (Copy..ParamAt), exactly as vm.cpp computes it.
+  std::string expr(const ir::Instr& in) const {
+    const std::string x = slot(in.a), y = in.b >= 0 ? slot(in.b) : "";
+    auto call1 = [&](const char* fn) {
+      // Float-only operations: the VM's integer instantiation returns x (unreachable for int64).
+      if (integer()) return x;
+      return std::string("ops::") + fn + "(" + x + ")";
+    };
+    auto call2 = [&](const char* fn) {
+      if (integer()) return "(" + x + " + " + y + " * 0)";
+      return std::string("ops::") + fn + "(" + x + ", " + y + ")";
+    };
+    auto truth = [&](const std::string& e) { return "ops::truth<Real>(" + e + ")"; };
+    switch (in.op) {
+      case Op::Copy: return x;
+      case Op::Neg: return "ops::neg(" + x + ")";
+      case Op::Add: return "ops::add(" + x + ", " + y + ")";
+      case Op::Sub: return "ops::sub(" + x + ", " + y + ")";
+      case Op::Mul: return "ops::mul(" + x + ", " + y + ")";
+      case Op::Div:
+        if (integer()) return "(" + y + " == 0 ? 0 : " + x + " / " + y + ")";
+        return x + " / " + y;
+      case Op::FloorDiv: return "ops::py_floordiv(" + x + ", " + y + ")";
+      case Op::Mod: return "ops::py_mod(" + x + ", " + y + ")";
+      case Op::Pow: return call2("pow");
+      case Op::Lt: return truth(x + " < " + y);
+      case Op::Le: return truth(x + " <= " + y);
+      case Op::Gt: return truth(x + " > " + y);
+      case Op::Ge: return truth(x + " >= " + y);
+      case Op::Eq: return truth(x + " == " + y);
+      case Op::Ne: return truth(x + " != " + y);
+      case Op::Not: return truth(x + " == 0");
+      case Op::And: return truth(x + " != 0 && " + y + " != 0");
+      case Op::Or: return truth(x + " != 0 || " + y + " != 0");
+      case Op::Min: return "ops::min2(" + x + ", " + y + ")";
+      case Op::Max: return "ops::max2(" + x + ", " + y + ")";
+      case Op::Abs: return "ops::abs(" + x + ")";
+      case Op::Sign: return "ops::sign(" + x + ")";
+      case Op::Exp: return call1("exp");
+      case Op::Expm1: return call1("expm1");
+      case Op::Log: return call1("log");
+      case Op::Log10: return call1("log10");
+      case Op::Log2: return call1("log2");
+      case Op::Log1p: return call1("log1p");
+      case Op::Sqrt: return call1("sqrt");
+      case Op::Sin: return call1("sin");
+      case Op::Cos: return call1("cos");
+      case Op::Tan: return call1("tan");
+      case Op::Asin: return call1("asin");
+      case Op::Acos: return call1("acos");
+      case Op::Atan: return call1("atan");
+      case Op::Sinh: return call1("sinh");
+      case Op::Cosh: return call1("cosh");
+      case Op::Tanh: return call1("tanh");
+      case Op::Asinh: return call1("asinh");
+      case Op::Acosh: return call1("acosh");
+      case Op::Atanh: return call1("atanh");
+      case Op::Floor: return call1("floor");
+      case Op::Ceil: return call1("ceil");
+      case Op::Trunc: return call1("trunc");
+      case Op::Round: return call1("nearbyint");
+      case Op::Erf: return call1("erf");
+      case Op::Erfc: return call1("erfc");
+      case Op::Atan2: return call2("atan2");
+      case Op::Hypot: return call2("hypot");
+      case Op::Copysign: return call2("copysign");
+      case Op::ParamAt:  // a is an immediate (flattened base), b the index slot
+        return "p[" + std::to_string(in.a) + " + static_cast<long long>(" + y + ")]";
+      default: break;
+    }
+    throw std::logic_error("codegen: not a value instruction");
+  }
+
+  // The body of one IR Function as a force-inlined free function named `name`.
+  std::string function(const ir::Function& f, const std::string& name) const {
+    const int n_consts = static_cast<int>(m.n_consts());
+    std::vector<char> is_input(static_cast<size_t>(f.n_slots), 0);
+    for (const auto& in : f.inputs) is_input[static_cast<size_t>(in.slot)] = 1;
+    // Slots written by Copy/LoopEnd or inside a block become mutable locals declared up front.
+    std::vector<char> is_mutable(static_cast<size_t>(f.n_slots), 0);
+    int depth = 0;
+    for (const auto& in : f.code) {
+      switch (in.op) {
+        case Op::LoopBegin:
+        case Op::If: ++depth; break;
+        case Op::Else: break;
+        case Op::EndIf:
+          --depth;
+          break;
+        case Op::LoopEnd:
+          --depth;
+          is_mutable[static_cast<size_t>(in.a)] = 1;
+          break;
+        default:
+          if (in.op == Op::Copy || depth > 0) is_mutable[static_cast<size_t>(in.dst)] = 1;
+      }
+    }
+    std::string s = "DYNLIB_KERNEL_INLINE void " + name +
+                    "([[maybe_unused]] Time t, [[maybe_unused]] const Real* y, "
+                    "[[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
+                    "[[maybe_unused]] Real* out, [[maybe_unused]] Real* y_out, "
+                    "[[maybe_unused]] Real* p_out) {\n";
+    for (const auto& in : f.inputs) {
+      s += "  const Real " + slot(in.slot) + " = ";
+      switch (in.kind) {
+        case ir::InputKind::State: s += "y[" + std::to_string(in.index) + "]"; break;
+        case ir::InputKind::Param: s += "p[" + std::to_string(in.index) + "]"; break;
+        case ir::InputKind::Lag:
+          s += "lag(" + std::to_string(in.index) + ", " + std::to_string(in.lag) + ")";
+          break;
+        case ir::InputKind::Time: s += "static_cast<Real>(t)"; break;
+      }
+      s += ";\n";
+    }
+    for (int i = n_consts; i < f.n_slots; ++i)
+      if (is_mutable[static_cast<size_t>(i)] && !is_input[static_cast<size_t>(i)])
+        s += "  Real " + slot(i) + " = 0;\n";
+    std::string indent = "  ";
+    for (const auto& in : f.code) {
+      switch (in.op) {
+        case Op::LoopBegin:
+          s += indent + "while (" + slot(in.a) + (in.c > 0 ? " < " : " > ") + slot(in.b) + ") {\n";
+          indent += "  ";
+          break;
+        case Op::LoopEnd:
+          s += indent + slot(in.a) + " = ops::add(" + slot(in.a) + ", " + slot(in.b) + ");\n";
+          indent.resize(indent.size() - 2);
+          s += indent + "}\n";
+          break;
+        case Op::If:
+          s += indent + "if (" + slot(in.a) + " != 0) {\n";
+          indent += "  ";
+          break;
+        case Op::Else:
+          s += indent.substr(2) + "} else {\n";
+          break;
+        case Op::EndIf:
+          indent.resize(indent.size() - 2);
+          s += indent + "}\n";
+          break;
+        default:
+          if (is_mutable[static_cast<size_t>(in.dst)])
+            s += indent + slot(in.dst) + " = " + expr(in) + ";\n";
+          else
+            s += indent + "const Real " + slot(in.dst) + " = " + expr(in) + ";\n";
+      }
+    }
+    // Outputs in the VM's order: values, then states, then params.
+    for (auto kind : {ir::OutputKind::Value, ir::OutputKind::State, ir::OutputKind::Param})
+      for (const auto& o : f.outputs) {
+        if (o.kind != kind) continue;
+        const char* dst = kind == ir::OutputKind::Value ? "out"
+                          : kind == ir::OutputKind::State ? "y_out"
+                                                          : "p_out";
+        s += "  " + std::string(dst) + "[" + std::to_string(o.index) + "] = " + slot(o.slot) + ";\n";
+      }
+    s += "}\n";
+    return s;
+  }
+
+  std::string constant(size_t i) const {
+    switch (dtype) {
+      case DType::Int64: return int64_literal(m.int_consts[i]);
+      case DType::Float32: return float_literal(static_cast<float>(m.consts[i]));
+      default: return double_literal(m.consts[i]);
+    }
+  }
+};
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string hex64(uint64_t v) {
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = kHex[v & 0xf];
+  return s;
+}
+
+// The kernel type of each registry id.
+const char* stepper_type(int id) {
+  switch (id) {
+    case kernel::STEPPER_MAP: return "MapStepper";
+    case kernel::STEPPER_EULER: return "Euler";
+    case kernel::STEPPER_RK2: return "RK2";
+    case kernel::STEPPER_RK4: return "RK4";
+    case kernel::STEPPER_RK45: return "RK45";
+    case kernel::STEPPER_AB2: return "AB2";
+    case kernel::STEPPER_AB3: return "AB3";
+    default: return nullptr;
+  }
+}
+
+std::string switch_int(const std::string& sig, const std::vector<int>& values) {
+  std::string s = "  " + sig + " {\n    switch (e) {\n";
+  for (size_t i = 0; i < values.size(); ++i)
+    s += "      case " + std::to_string(i) + ": return " + std::to_string(values[i]) + ";\n";
+  s += "    }\n    return 0;\n  }\n";
+  return s;
+}
+
+}  // namespace
+
+GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
+                         std::optional<DType> dtype) {
+  if (dtype && *dtype != m.dtype)
+    throw std::invalid_argument("codegen: dtype differs from the module's (lower it with that dtype)");
+  const Emitter em{m, m.dtype};
+  const char* real = m.dtype == DType::Int64 ? "long long" : m.dtype == DType::Float32 ? "float" : "double";
+  const char* time = m.dtype == DType::Float32 ? "float" : "double";
+  const int n_event = static_cast<int>(m.events.size());
+
+  // Stepper ids (validated before anything is generated).
+  std::vector<int> ids;
+  for (const auto& name : steppers) {
+    const int id = kernel::find_stepper(name.c_str());
+    if (id < 0 || !stepper_type(id)) throw std::invalid_argument("codegen: unknown stepper");
+    bool dup = false;
+    for (int j : ids) dup |= j == id;
+    if (!dup) ids.push_back(id);
+  }
+
+  GeneratedSource g;
+  // ---- the namespace body ----
+  std::string consts;
+  for (size_t i = 0; i < m.n_consts(); ++i)
+    consts += "inline constexpr Real " + slot(static_cast<int32_t>(i)) + " = " + em.constant(i) + ";\n";
+  g.rhs = em.function(m.rhs, "f_rhs");
+  if (m.has_jacobian) g.rhs += em.function(m.jacobian, "f_jacobian");
+  g.aux = em.function(m.aux, "f_aux");
+  std::string inverse = m.has_inverse ? em.function(m.inverse, "f_inverse") : "";
+  for (int e = 0; e < n_event; ++e) {
+    const auto& ev = m.events[static_cast<size_t>(e)];
+    const std::string k = std::to_string(e);
+    g.events += "// event " + k + "\n";
+    g.events += em.function(ev.cond, "f_event" + k + "_cond");
+    g.events += em.function(ev.action, "f_event" + k + "_action");
+    g.events += em.function(ev.log, "f_event" + k + "_log");
+  }
+
+  std::vector<int> phases, log_sizes;
+  for (const auto& ev : m.events) {
+    phases.push_back(ev.phases);
+    log_sizes.push_back(static_cast<int>(ev.log.outputs.size()));
+  }
+  std::string model_struct = "struct Model {\n  using real_t = Real;\n";
+  auto size = [&](const char* what, int v) {
+    model_struct += "  static constexpr int " + std::string(what) + "_v = " + std::to_string(v) +
+                    ";\n  constexpr int " + what + "() const { return " + std::to_string(v) + "; }\n";
+  };
+  size("n_state", m.n_state);
+  size("n_param", m.n_param);
+  size("n_aux", m.n_aux);
+  size("n_event", n_event);
+  model_struct += "  constexpr int lag_depth([[maybe_unused]] int s) const {\n";
+  for (int s = 0; s < m.n_state; ++s)
+    if (m.lag_depth[static_cast<size_t>(s)] > 0)
+      model_struct += "    if (s == " + std::to_string(s) + ") return " +
+                      std::to_string(m.lag_depth[static_cast<size_t>(s)]) + ";\n";
+  model_struct += "    return 0;\n  }\n";
+  const std::string args = "Time t, const Real* y, const Real* p, const Lag& lag";
+  model_struct += "  DYNLIB_KERNEL_INLINE void rhs(" + args +
+                  ", Real* out) const { f_rhs(t, y, p, lag, out, nullptr, nullptr); }\n";
+  model_struct += "  DYNLIB_KERNEL_INLINE void aux(" + args +
+                  ", Real* out) const { f_aux(t, y, p, lag, out, nullptr, nullptr); }\n";
+  model_struct += std::string("  constexpr bool has_jacobian() const { return ") +
+                  (m.has_jacobian ? "true" : "false") + "; }\n";
+  if (m.has_jacobian)
+    model_struct += "  DYNLIB_KERNEL_INLINE void jacobian(" + args +
+                    ", Real* out) const { f_jacobian(t, y, p, lag, out, nullptr, nullptr); }\n";
+  if (m.has_inverse)
+    model_struct += "  DYNLIB_KERNEL_INLINE void inverse(" + args +
+                    ", Real* out) const { f_inverse(t, y, p, lag, out, nullptr, nullptr); }\n";
+  model_struct += switch_int("constexpr int event_phases([[maybe_unused]] int e) const", phases);
+  model_struct += switch_int("constexpr int event_log_size([[maybe_unused]] int e) const", log_sizes);
+  auto dispatch = [&](const std::string& sig, const std::string& part, const std::string& call,
+                      const std::string& ret, const std::string& fallback) {
+    model_struct += "  DYNLIB_KERNEL_INLINE " + sig + " const {\n";
+    if (n_event > 0) {
+      model_struct += "    switch (e) {\n";
+      for (int e = 0; e < n_event; ++e)
+        model_struct += "      case " + std::to_string(e) + ": " + (ret.empty() ? "" : "{ ") +
+                        (ret.empty() ? "" : ret) + "f_event" + std::to_string(e) + "_" + part +
+                        call + (ret.empty() ? " return;\n" : " }\n");
+      model_struct += "    }\n";
+    }
+    model_struct += fallback;
+    model_struct += "  }\n";
+  };
+  dispatch("bool event_cond([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
+           "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag)",
+           "cond", "(t, y, p, lag, &fired, nullptr, nullptr); return fired != 0;",
+           "Real fired = 0; ", "    return false;\n");
+  dispatch("void event_action([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
+           "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
+           "[[maybe_unused]] Real* y_out, [[maybe_unused]] Real* p_out)",
+           "action", "(t, y, p, lag, nullptr, y_out, p_out);", "", "");
+  dispatch("void event_log([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
+           "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
+           "[[maybe_unused]] Real* out)",
+           "log", "(t, y, p, lag, out, nullptr, nullptr);", "", "");
+  model_struct += "};\n";
+
+  const std::string body = consts + "\n" + g.rhs + "\n" + g.aux + "\n" + inverse + "\n" +
+                           g.events + "\n" + model_struct;
+  g.ns = "dynlib_gen_" + hex64(fnv1a(std::string(real) + "\n" + body));
+
+  g.model =
+      "// Generated by dynlib codegen from the model's IR. Do not edit.\n"
+      "#include \"kernel/lag.hpp\"\n"
+      "#include \"kernel/model.hpp\"\n"
+      "#include \"kernel/ops.hpp\"\n"
+      "#include \"kernel/types.hpp\"\n\n"
+      "namespace " + g.ns + " {\n\n"
+      "namespace ops = ::dynlib::kernel::ops;\n"
+      "using Real = " + real + ";\n"
+      "using Time = " + time + ";\n"
+      "using Lag = ::dynlib::kernel::LagView<Real>;\n\n" +
+      body + "\n}  // namespace " + g.ns + "\n";
+
+  // ---- the entry ----
+  const std::string& ns = g.ns;
+  g.stepper = "namespace " + ns + " {\n";
+  g.runner.clear();
+  for (int id : ids) {
+    const std::string name = kernel::kSteppers[id].name;
+    g.stepper += "using Stepper_" + name + " = ::dynlib::kernel::" + stepper_type(id) + ";\n";
+    g.runner += "extern \"C\" DYNLIB_EXPORT int dynlib_run_" + name + "(void* args) {\n  const " + ns +
+                "::Model model{};\n  return ::dynlib::kernel::run<" + ns + "::Stepper_" + name +
+                ">(model, *static_cast<::dynlib::kernel::RunArgs<" + ns + "::Real>*>(args));\n}\n";
+  }
+  g.stepper += "}  // namespace " + ns + "\n";
+
+  const std::string R = ns + "::Real", T = ns + "::Time";
+  const std::string lag_arg = "const void* lag";
+  const std::string in_args = T + " t, const " + R + "* y, const " + R + "* p, " + lag_arg;
+  std::string inspect =
+      "namespace " + ns + " {\n"
+      "inline const Lag& lag_of(const void* lag) {\n"
+      "  static constexpr Lag kNone{};\n"
+      "  return lag ? *static_cast<const Lag*>(lag) : kNone;\n"
+      "}\n"
+      "}  // namespace " + ns + "\n"
+      "extern \"C\" DYNLIB_EXPORT int dynlib_abi_version() { return ::dynlib::kernel::kRunArgsAbi; }\n"
+      "extern \"C\" DYNLIB_EXPORT int dynlib_dtype() { return " +
+      std::to_string(m.dtype == DType::Float64 ? 0 : m.dtype == DType::Float32 ? 1 : 2) + "; }\n"
+      "extern \"C\" DYNLIB_EXPORT void dynlib_model_sizes(int* sizes) {\n"
+      "  sizes[0] = " + std::to_string(m.n_state) + ";\n  sizes[1] = " + std::to_string(m.n_param) +
+      ";\n  sizes[2] = " + std::to_string(m.n_aux) + ";\n  sizes[3] = " + std::to_string(n_event) +
+      ";\n}\n";
+  auto value_fn = [&](const char* name, const char* method) {
+    inspect += "extern \"C\" DYNLIB_EXPORT void " + std::string(name) + "(" + in_args + ", " + R +
+               "* out) {\n  " + ns + "::Model{}." + method + "(t, y, p, " + ns +
+               "::lag_of(lag), out);\n}\n";
+  };
+  value_fn("dynlib_rhs", "rhs");
+  value_fn("dynlib_aux", "aux");
+  if (m.has_jacobian) value_fn("dynlib_jacobian", "jacobian");
+  if (m.has_inverse) value_fn("dynlib_inverse", "inverse");
+  inspect += "extern \"C\" DYNLIB_EXPORT int dynlib_event_cond(int e, " + in_args + ") {\n  return " +
+             ns + "::Model{}.event_cond(e, t, y, p, " + ns + "::lag_of(lag)) ? 1 : 0;\n}\n";
+  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_action(int e, " + in_args + ", " + R +
+             "* y_out, " + R + "* p_out) {\n  " + ns + "::Model{}.event_action(e, t, y, p, " + ns +
+             "::lag_of(lag), y_out, p_out);\n}\n";
+  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_log(int e, " + in_args + ", " + R +
+             "* out) {\n  " + ns + "::Model{}.event_log(e, t, y, p, " + ns +
+             "::lag_of(lag), out);\n}\n";
+
+  g.entry =
+      "// Entry points: the kernel's runner instantiated with the model above.\n"
+      "#include \"kernel/registry.hpp\"\n"
+      "#include \"kernel/run_args.hpp\"\n"
+      "#include \"kernel/runner.hpp\"\n\n"
+      "#ifndef DYNLIB_EXPORT\n"
+      "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
+      "#endif\n\n" +
+      g.stepper + "\n" + g.runner + "\n" + inspect;
+  return g;
+}
+
+}  // namespace dynlib::codegen
