@@ -181,7 +181,7 @@ ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) 
   std::vector<std::pair<std::string, std::vector<std::string>>> candidates;  // label, words
   if (!cxx_env.empty()) {
     std::error_code ec;
-    if (fs::is_regular_file(cxx_env, ec))
+    if (cxx_env.find('/') != std::string::npos && fs::is_regular_file(cxx_env, ec))
       candidates.push_back({"DYNLIB_CXX=" + cxx_env, {cxx_env}});
     else
       candidates.push_back({"DYNLIB_CXX=" + cxx_env, split_words(cxx_env)});

@@ -1,9 +1,9 @@
 // The system C++ compiler the JIT drives: discovery, the fixed flag set, and running it.
 //
 // Discovery. $DYNLIB_CXX, when set and non-empty, is the only candidate (an explicit choice never
-// falls back to another compiler). Its value is either the path of an existing file (spaces
-// allowed), or whitespace-separated words: the first is the compiler (a path, or a name looked up
-// on $PATH), the rest are extra arguments placed before dynlib's own flags, e.g.
+// falls back to another compiler). Its value is either a path (containing "/") of an existing file
+// (spaces allowed), or whitespace-separated words: the first is the compiler (a path, or a name
+// looked up on $PATH), the rest are extra arguments placed before dynlib's own flags, e.g.
 // DYNLIB_CXX="clang++ -stdlib=libc++". No shell quoting is interpreted. Without DYNLIB_CXX the
 // candidates are c++, g++, clang++ on $PATH, in that order; the first one that works wins.
 //

@@ -179,8 +179,13 @@ Built build(const CompileRequest& request, const std::string& key, const Compile
 }
 
 struct Cache {
+  struct Entry {
+    std::shared_future<Built> future;
+    unsigned long long id;  // tells an entry from a later one for the same key (after a clear)
+  };
   std::mutex mutex;
-  std::map<std::string, std::shared_future<Built>> entries;
+  std::map<std::string, Entry> entries;
+  unsigned long long next_id = 0;
 };
 Cache& cache() {
   // Never destroyed: kernels stay mapped until exit (no dlclose racing static destructors).
@@ -246,14 +251,16 @@ std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& reque
   std::promise<Built> promise;
   std::shared_future<Built> future;
   bool owner = false;
+  unsigned long long id = 0;
   {
     std::lock_guard lock(c.mutex);
     auto it = c.entries.find(key);
     if (it != c.entries.end()) {
-      future = it->second;
+      future = it->second.future;
     } else {
       future = promise.get_future().share();
-      c.entries.emplace(key, future);
+      id = ++c.next_id;
+      c.entries.emplace(key, Cache::Entry{future, id});
       owner = true;
     }
   }
@@ -270,7 +277,7 @@ std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& reque
     {
       std::lock_guard lock(c.mutex);  // failures are not cached: the next request tries again
       auto it = c.entries.find(key);
-      if (it != c.entries.end()) c.entries.erase(it);
+      if (it != c.entries.end() && it->second.id == id) c.entries.erase(it);
     }
     promise.set_exception(std::current_exception());
     throw;

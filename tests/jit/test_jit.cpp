@@ -158,6 +158,15 @@ TEST_F(JitTest, IncludesTheEmbeddedKernelHeaders) {
   EXPECT_EQ(size(), static_cast<int>(sizeof(dynlib::kernel::RunArgs<double>)));
 }
 
+TEST_F(JitTest, WholeKernelHeaderCompiles) {
+  // kernel/kernel.hpp is what generated sources include: it must compile from the written headers.
+  auto k = jit::compile_and_load(request("#include \"kernel/kernel.hpp\"\n" + twice_source()));
+  EXPECT_EQ(call_twice(*k, 5.0), 10.0);
+  std::printf(
+      "[ timing ] TU including kernel/kernel.hpp: write %.4f s, compile %.3f s, load %.4f s\n",
+      k->timings().write, k->timings().compile, k->timings().load);
+}
+
 TEST_F(JitTest, InjectedHeadersAreWrittenAndUsed) {
   std::vector<dynlib::EmbeddedFile> headers{
       {"kernel/answer.hpp", "inline int answer() { return 7; }\n"}};
@@ -332,6 +341,18 @@ TEST_F(CompilerDiscoveryTest, DynlibCxxNameWithExtraWords) {
   EXPECT_EQ(fs::path(cc.path).filename(), "g++");
   ASSERT_EQ(cc.extra_args.size(), 1u);
   EXPECT_EQ(cc.extra_args[0], "-Wno-unused");
+}
+
+TEST_F(CompilerDiscoveryTest, DynlibCxxPathWithSpaces) {
+  if (!fs::exists("/usr/bin/g++")) GTEST_SKIP() << "needs /usr/bin/g++";
+  TempDir dir;
+  const fs::path link = dir.path() / "my compiler" / "g++";
+  fs::create_directories(link.parent_path());
+  fs::create_symlink(fs::canonical("/usr/bin/g++"), link);
+  ScopedEnv env("DYNLIB_CXX", link.string());
+  const auto& cc = jit::system_compiler();
+  EXPECT_EQ(cc.path, link.string());
+  EXPECT_TRUE(cc.extra_args.empty());
 }
 
 TEST_F(CompilerDiscoveryTest, DefaultFindsAWorkingCompilerAndChangesTheKey) {
