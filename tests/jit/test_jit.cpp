@@ -367,3 +367,28 @@ TEST_F(CompilerDiscoveryTest, DefaultFindsAWorkingCompilerAndChangesTheKey) {
   env.set("DYNLIB_CXX", "g++ -Wno-unused");
   EXPECT_NE(jit::kernel_key(r), k_default);  // a different compiler command is a different binary
 }
+
+TEST_F(CompilerDiscoveryTest, ClangWorksToo) {
+  ScopedEnv env("DYNLIB_CXX", "clang++");
+  try {
+    jit::system_compiler();
+  } catch (const dynlib::JITUnavailableError& e) {
+    GTEST_SKIP() << "no working clang++: " << e.what();
+  }
+  TempDir tmp;
+  env.set("TMPDIR", tmp.str());
+  jit::CompileRequest r;
+  r.source = twice_source();
+  r.key_inputs = {{"salt", "clang"}};
+  auto k = jit::compile_and_load(r);
+  EXPECT_NE(k->compiler().version.find("clang"), std::string::npos) << k->compiler().version;
+  EXPECT_EQ(call_twice(*k, 2.5), 5.0);
+  try {
+    r.source += "int broken(\n";
+    jit::compile_and_load(r);
+    FAIL() << "expected CompileError";
+  } catch (const dynlib::CompileError& e) {
+    EXPECT_NE(e.diagnostics().find("error"), std::string::npos) << e.diagnostics();
+    EXPECT_TRUE(fs::exists(e.source_path()));
+  }
+}
