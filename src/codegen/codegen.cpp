@@ -279,10 +279,14 @@ const char* stepper_type(int id) {
 }
 
 std::string switch_int(const std::string& sig, const std::vector<int>& values) {
-  std::string s = "  " + sig + " {\n    switch (e) {\n";
-  for (size_t i = 0; i < values.size(); ++i)
-    s += "      case " + std::to_string(i) + ": return " + std::to_string(values[i]) + ";\n";
-  s += "    }\n    return 0;\n  }\n";
+  std::string s = "  " + sig + " {\n";
+  if (!values.empty()) {
+    s += "    switch (e) {\n";
+    for (size_t i = 0; i < values.size(); ++i)
+      s += "      case " + std::to_string(i) + ": return " + std::to_string(values[i]) + ";\n";
+    s += "    }\n";
+  }
+  s += "    return 0;\n  }\n";
   return s;
 }
 
@@ -406,28 +410,24 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       body + "\n}  // namespace " + g.ns + "\n";
 
   // ---- the entry ----
+  // extern "C" functions declared inside the private namespace keep their plain C symbol names.
   const std::string& ns = g.ns;
-  g.stepper = "namespace " + ns + " {\n";
+  g.stepper.clear();
   g.runner.clear();
   for (int id : ids) {
     const std::string name = kernel::kSteppers[id].name;
     g.stepper += "using Stepper_" + name + " = ::dynlib::kernel::" + stepper_type(id) + ";\n";
-    g.runner += "extern \"C\" DYNLIB_EXPORT int dynlib_run_" + name + "(void* args) {\n  const " + ns +
-                "::Model model{};\n  return ::dynlib::kernel::run<" + ns + "::Stepper_" + name +
-                ">(model, *static_cast<::dynlib::kernel::RunArgs<" + ns + "::Real>*>(args));\n}\n";
+    g.runner += "extern \"C\" DYNLIB_EXPORT int dynlib_run_" + name +
+                "(void* args) {\n  return ::dynlib::kernel::run<Stepper_" + name +
+                ">(Model{}, *static_cast<::dynlib::kernel::RunArgs<Real>*>(args));\n}\n";
   }
-  g.stepper += "}  // namespace " + ns + "\n";
 
-  const std::string R = ns + "::Real", T = ns + "::Time";
-  const std::string lag_arg = "const void* lag";
-  const std::string in_args = T + " t, const " + R + "* y, const " + R + "* p, " + lag_arg;
+  const std::string in_args = "Time t, const Real* y, const Real* p, const void* lag";
   std::string inspect =
-      "namespace " + ns + " {\n"
       "inline const Lag& lag_of(const void* lag) {\n"
       "  static constexpr Lag kNone{};\n"
       "  return lag ? *static_cast<const Lag*>(lag) : kNone;\n"
       "}\n"
-      "}  // namespace " + ns + "\n"
       "extern \"C\" DYNLIB_EXPORT int dynlib_abi_version() { return ::dynlib::kernel::kRunArgsAbi; }\n"
       "extern \"C\" DYNLIB_EXPORT int dynlib_dtype() { return " +
       std::to_string(m.dtype == DType::Float64 ? 0 : m.dtype == DType::Float32 ? 1 : 2) + "; }\n"
@@ -436,22 +436,20 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       ";\n  sizes[2] = " + std::to_string(m.n_aux) + ";\n  sizes[3] = " + std::to_string(n_event) +
       ";\n}\n";
   auto value_fn = [&](const char* name, const char* method) {
-    inspect += "extern \"C\" DYNLIB_EXPORT void " + std::string(name) + "(" + in_args + ", " + R +
-               "* out) {\n  " + ns + "::Model{}." + method + "(t, y, p, " + ns +
-               "::lag_of(lag), out);\n}\n";
+    inspect += "extern \"C\" DYNLIB_EXPORT void " + std::string(name) + "(" + in_args +
+               ", Real* out) {\n  Model{}." + method + "(t, y, p, lag_of(lag), out);\n}\n";
   };
   value_fn("dynlib_rhs", "rhs");
   value_fn("dynlib_aux", "aux");
   if (m.has_jacobian) value_fn("dynlib_jacobian", "jacobian");
   if (m.has_inverse) value_fn("dynlib_inverse", "inverse");
-  inspect += "extern \"C\" DYNLIB_EXPORT int dynlib_event_cond(int e, " + in_args + ") {\n  return " +
-             ns + "::Model{}.event_cond(e, t, y, p, " + ns + "::lag_of(lag)) ? 1 : 0;\n}\n";
-  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_action(int e, " + in_args + ", " + R +
-             "* y_out, " + R + "* p_out) {\n  " + ns + "::Model{}.event_action(e, t, y, p, " + ns +
-             "::lag_of(lag), y_out, p_out);\n}\n";
-  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_log(int e, " + in_args + ", " + R +
-             "* out) {\n  " + ns + "::Model{}.event_log(e, t, y, p, " + ns +
-             "::lag_of(lag), out);\n}\n";
+  inspect += "extern \"C\" DYNLIB_EXPORT int dynlib_event_cond(int e, " + in_args +
+             ") {\n  return Model{}.event_cond(e, t, y, p, lag_of(lag)) ? 1 : 0;\n}\n";
+  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_action(int e, " + in_args +
+             ", Real* y_out, Real* p_out) {\n  Model{}.event_action(e, t, y, p, lag_of(lag), y_out, "
+             "p_out);\n}\n";
+  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_log(int e, " + in_args +
+             ", Real* out) {\n  Model{}.event_log(e, t, y, p, lag_of(lag), out);\n}\n";
 
   g.entry =
       "// Entry points: the kernel's runner instantiated with the model above.\n"
@@ -460,8 +458,9 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       "#include \"kernel/runner.hpp\"\n\n"
       "#ifndef DYNLIB_EXPORT\n"
       "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
-      "#endif\n\n" +
-      g.stepper + "\n" + g.runner + "\n" + inspect;
+      "#endif\n\n"
+      "namespace " + ns + " {\n\n" +
+      g.stepper + "\n" + g.runner + "\n" + inspect + "\n}  // namespace " + ns + "\n";
   return g;
 }
 
