@@ -37,11 +37,45 @@ struct ResultsData;
 // ---------------------------------------------------------------------------------------------
 // Every member has a default member initializer, so designated initializers such as
 // {.stepper = "rk4"} compile without -Wmissing-field-initializers warnings.
+// How a model runs: Off = the interpreter; On = a native kernel compiled by the system compiler
+// (errors if there is none: never a silent fallback); Auto = start interpreted, compile in the
+// background when the run is long enough, switch to native mid-run (see docs/jit.md).
+enum class JitMode { Off, On, Auto };
+const char* jit_mode_name(JitMode mode);
+// "on"/"true"/"1", "off"/"false"/"0", "auto" (case-insensitive). Throws DynlibError otherwise.
+JitMode parse_jit_mode(const std::string& text);
+
+// BuildOptions::jit accepts a bool (`{.jit = true}`) or a JitMode (`{.jit = JitMode::Auto}`).
+struct Jit {
+  JitMode mode = JitMode::Off;
+  Jit() = default;
+  Jit(bool on) : mode(on ? JitMode::On : JitMode::Off) {}  // NOLINT: implicit by design
+  Jit(JitMode m) : mode(m) {}                              // NOLINT: implicit by design
+  bool operator==(const Jit&) const = default;
+  explicit operator bool() const { return mode != JitMode::Off; }
+};
+
 struct BuildOptions {
   std::optional<std::string> stepper{};  // name or alias; default: [sim] stepper, else rk45 / map
-  bool jit = false;                      // native kernel (see docs/jit.md); false = interpreter
+  Jit jit{};                             // native kernel (see docs/jit.md); off = interpreter
   bool disk_cache = false;               // keep native kernels across processes
   std::optional<std::string> dtype{};    // "float64" | "float32"; default: the model's dtype
+  bool march_native = false;             // compile with -march=native (part of the cache key)
+  // jit=Auto: compile when the estimated remaining work of a run exceeds this many seconds of
+  // interpretation; default: the config file's [jit] auto_threshold, else 0.5 (docs/jit.md).
+  std::optional<double> auto_threshold{};
+};
+
+// Where the time of build() went, in seconds (a memory/disk cache hit skips codegen's compile).
+struct BuildStats {
+  double resolve_parse = 0;  // URI -> validated ModelSpec
+  double lower = 0;          // IR + interpreter tape
+  double codegen = 0;        // IR -> C++ source
+  double compile = 0;        // key digest, writing files, the compiler (0 on a cache hit)
+  double load = 0;           // dlopen + ABI check (or reading the disk cache)
+  // Where the native kernel came from: "" (interpreted), "compiled", "memory", "disk".
+  std::string kernel_source;
+  std::string kernel_digest;  // content digest (DESIGN rule 5); "" when interpreted
 };
 
 // A read-only description of a model (the validated [model], [states], [params], [aux], [sim]).
@@ -87,6 +121,21 @@ class FullModel {
   ModelPart stepper() const;
   ModelPart runner() const;
   ModelPart guards() const;
+
+  // The generated C++ for this model (available whether or not it was compiled): its parts and
+  // the whole translation unit (model + entry). Sections of translation_unit_source(), verbatim.
+  const std::string& rhs_source() const;
+  const std::string& events_source() const;
+  const std::string& aux_source() const;
+  const std::string& stepper_source() const;
+  const std::string& runner_source() const;
+  const std::string& translation_unit_source() const;
+  // Writes rhs.cpp, events.cpp, aux.cpp, stepper.cpp, runner.cpp (views), model.hpp and entry.cpp
+  // (the translation unit, split), kernel/*.hpp (the headers it includes) and build.sh (the exact
+  // compile command) into `dir` (created if needed). Returns the paths written.
+  std::vector<std::string> export_sources(const std::string& dir) const;
+
+  const BuildStats& build_stats() const;
 
   std::shared_ptr<const detail::ModelImpl> impl() const { return impl_; }
   explicit FullModel(std::shared_ptr<const detail::ModelImpl> impl) : impl_(std::move(impl)) {}

@@ -36,6 +36,12 @@ struct CompileRequest {
   int abi_version = kernel::kRunArgsAbi;  // what dynlib_abi_version() must return
   // The headers written next to the source; null = embedded_kernel_headers(). Tests inject others.
   const std::vector<EmbeddedFile>* headers = nullptr;
+  // Also look the key up in, and publish to, the persistent on-disk cache (DESIGN rule 5).
+  bool disk_cache = false;
+  // Descriptive fields written into the disk cache's manifest (not part of the key): by
+  // convention "model_name", "model_hash", "stepper", "dtype".
+  std::vector<std::pair<std::string, std::string>> manifest;
+  std::string component_kind = "kernel";  // the <component kind> level of the cache layout
 };
 
 // sha256 hex over everything that determines the binary: the source, every header's path and
