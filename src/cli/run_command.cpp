@@ -32,6 +32,11 @@ struct RunArgsCli {
   std::optional<long long> max_steps;
   std::optional<std::string> out;
   bool quiet = false;
+  std::string jit = "off";  // --jit (= on), --jit=on|off|auto
+  bool disk_cache = false;
+  bool march_native = false;
+  std::optional<std::string> dtype;
+  bool stats = false;
 };
 
 // Ctrl+C asks the running simulation to stop; it then returns what it computed.
@@ -157,10 +162,39 @@ int exit_code(Status s) {
   }
 }
 
-int run(const RunArgsCli& a) {
+BuildOptions build_options(const RunArgsCli& a) {
   BuildOptions bo;
   bo.stepper = a.stepper;
-  Sim sim = setup(a.uri, bo);
+  bo.jit = parse_jit_mode(a.jit);
+  bo.disk_cache = a.disk_cache;
+  bo.march_native = a.march_native;
+  bo.dtype = a.dtype;
+  return bo;
+}
+
+// --stats: where the time went, phase by phase, and where the kernel came from.
+void print_stats(const FullModel& m, const Results& r) {
+  const BuildStats& s = m.build_stats();
+  auto ms = [](double seconds) { return fmt::format("{:9.3f} ms", seconds * 1e3); };
+  fmt::print("timings:\n");
+  fmt::print("  resolve+parse {}\n", ms(s.resolve_parse));
+  fmt::print("  lower         {}\n", ms(s.lower));
+  fmt::print("  codegen       {}\n", ms(s.codegen));
+  fmt::print("  compile       {}\n", ms(s.compile));
+  fmt::print("  load          {}\n", ms(s.load));
+  fmt::print("  run           {}\n", ms(r.wall_seconds()));
+  const long long steps = r.steps();
+  if (steps > 0) fmt::print("  per step      {:9.1f} ns\n", r.wall_seconds() * 1e9 / double(steps));
+  if (s.kernel_source.empty())
+    fmt::print("backend: interpreter\n");
+  else
+    fmt::print(
+        "backend: native (kernel {}, {})\n", s.kernel_digest.substr(0, 16),
+        s.kernel_source == "compiled" ? "compiled now" : "from the " + s.kernel_source + " cache");
+}
+
+int run(const RunArgsCli& a) {
+  Sim sim = setup(a.uri, build_options(a));
   if (a.preset) sim.apply_preset(*a.preset);
   RunOptions ro;
   ro.T = a.T;
@@ -221,6 +255,7 @@ int run(const RunArgsCli& a) {
   } else if (!a.quiet) {
     print_summary(sim, r, wall);
   }
+  if (a.stats) print_stats(sim.model(), r);
   return exit_code(r.status());
 }
 
@@ -245,6 +280,14 @@ int list_steppers(const std::string& kind) {
     fmt::print("{}\n", line);
   }
   return 0;
+}
+
+void add_build_flags(CLI::App& cmd, RunArgsCli& a) {
+  cmd.add_flag("--jit{on}", a.jit,
+               "Native kernel: --jit (= on), --jit=off, --jit=auto (see docs/jit.md)");
+  cmd.add_flag("--disk-cache", a.disk_cache, "Keep compiled kernels on disk across processes");
+  cmd.add_flag("--march-native", a.march_native, "Compile native kernels with -march=native");
+  cmd.add_option("--dtype", a.dtype, "float64 | float32 (default: the model's dtype)");
 }
 
 }  // namespace
@@ -276,7 +319,32 @@ void add_run_commands(CLI::App& app) {
   run_cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
   run_cmd->add_option("--out", a->out, "Write samples to FILE.csv (events to FILE.events.csv)");
   run_cmd->add_flag("-q,--quiet", a->quiet, "Print nothing but errors and warnings");
+  add_build_flags(*run_cmd, *a);
+  run_cmd->add_flag("--stats", a->stats,
+                    "Print the time of each phase (parse, lower, codegen, compile, load, run)");
   run_cmd->callback([a] { set_action([a] { return run(*a); }); });
+
+  auto e = std::make_shared<RunArgsCli>();
+  auto dir = std::make_shared<std::string>();
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Write the generated C++ of a model and a build.sh that compiles it by hand");
+  export_cmd->add_option("uri", e->uri, "Model URI or path")->required();
+  export_cmd->add_option("dir", *dir, "Directory to write into (created if needed)")->required();
+  export_cmd->add_option("--stepper", e->stepper, "Stepper name or alias");
+  export_cmd->add_option("--dtype", e->dtype, "float64 | float32 (default: the model's)");
+  export_cmd->add_flag("--march-native", e->march_native, "build.sh compiles with -march=native");
+  export_cmd->callback([e, dir] {
+    set_action([e, dir] {
+      BuildOptions bo = build_options(*e);
+      bo.jit = false;  // the sources exist without compiling anything
+      const FullModel m = build(e->uri, bo);
+      const auto files = m.export_sources(*dir);
+      fmt::print("wrote {} files for model {} (stepper {}, {}) to {}\n", files.size(),
+                 m.spec().name, m.stepper_name(), dtype_name(m.dtype()), *dir);
+      fmt::print("rebuild the kernel by hand with: sh {}/build.sh\n", *dir);
+      return 0;
+    });
+  });
 
   auto kind = std::make_shared<std::string>();
   CLI::App* steppers_cmd = app.add_subcommand("steppers", "The stepper registry");

@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "jit/embedded_kernel.hpp"
 
 #include "kernel/registry.hpp"
 #include "runtime/model_impl.hpp"
@@ -107,11 +112,64 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
   return info;
 }
 
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// What each part of a native kernel is, as a C-like signature (the reference dynlib lists the
+// types a part was compiled for). Every part is inlined into the one run entry point.
+std::vector<std::string> part_signatures(const std::string& part, const std::string& stepper,
+                                         DType dtype) {
+  const std::string real = dtype == DType::Float32 ? "float"
+                           : dtype == DType::Int64 ? "int64_t"
+                                                   : "double";
+  const std::string time = dtype == DType::Float32 ? "float" : "double";
+  const std::string entry = "dynlib_run_" + stepper;
+  const std::string args =
+      fmt::format("({} t, const {}* y, const {}* p, const LagView* lag", time, real, real);
+  std::string sig;
+  if (part == "rhs")
+    sig = fmt::format("void rhs{}, {}* dy)", args, real);
+  else if (part == "update_aux")
+    sig = fmt::format("void aux{}, {}* aux)", args, real);
+  else if (part == "events_pre" || part == "events_post")
+    sig = fmt::format("void {}{}, {}* y_out, {}* p_out, EventLog* log)", part, args, real, real);
+  else if (part == "guards")
+    sig = fmt::format("int guards(const {}* y, int n_state)", real);
+  else if (part == "stepper")
+    sig = fmt::format("int {}::step(Model&, RunArgs<{}>&, {}* y_new)", stepper, real, real);
+  else
+    return {fmt::format("int {}(RunArgs<{}>* args)", entry, real)};
+  return {sig + " [inlined into " + entry + "]"};
+}
+
+void load_native(detail::ModelImpl& impl) {
+  const auto k = jit::compile_and_load(impl.request);
+  const std::string entry = "dynlib_run_" + impl.stepper_name;
+  using DtypeFn = int (*)();
+  const auto dtype_fn = reinterpret_cast<DtypeFn>(k->require_symbol("dynlib_dtype"));
+  if (dtype_fn() != static_cast<int>(impl.dtype))
+    throw CompileError(fmt::format("the compiled kernel {} computes in another dtype than {}",
+                                   k->key().substr(0, 16), dtype_name(impl.dtype)),
+                       "dynlib_dtype() mismatch", "");
+  impl.native_run = reinterpret_cast<detail::ModelImpl::NativeRunFn>(k->require_symbol(entry));
+  const jit::CompileTimings& tm = k->timings();
+  impl.stats.compile = k->from_memory_cache() ? 0.0 : tm.key + tm.write + tm.compile;
+  impl.stats.load = k->from_memory_cache() ? 0.0 : tm.load;
+  impl.stats.kernel_source = k->from_memory_cache() ? "memory" : "compiled";
+  impl.stats.kernel_digest = k->key();
+  impl.kernel = k;
+}
+
 }  // namespace
 
 FullModel build(const std::string& model, const BuildOptions& options) {
+  auto t_phase = Clock::now();
   dsl::ModelSpec spec = dsl::load_model(model);
   auto impl = std::make_shared<detail::ModelImpl>();
+  impl->options = options;
+  impl->stats.resolve_parse = seconds_since(t_phase);
   impl->info = make_info(spec);
   const int kind = spec.kind == dsl::ModelKind::Map ? kernel::KIND_MAP : kernel::KIND_ODE;
   const char* kind_word = kind == kernel::KIND_MAP ? "a map" : "an ODE";
@@ -168,15 +226,29 @@ FullModel build(const std::string& model, const BuildOptions& options) {
     stepper_error(spec, from_model, fmt::format("stepper '{}' cannot step int64 states", name),
                   "use 'map'");
 
-  // ---- jit ----
-  if (options.jit)
-    throw JITUnavailableError(
-        "the native JIT backend is not built yet; use jit=false (the interpreter)");
-
   // ---- lower and compile for the interpreter ----
+  t_phase = Clock::now();
   if (dtype != spec.dtype) spec.dtype = dtype;  // float64 <-> float32 rebuild
   impl->module = std::make_shared<const ir::Module>(ir::lower(spec));
   impl->compiled = interp::compile(impl->module);
+  impl->stats.lower = seconds_since(t_phase);
+
+  // ---- generate C++ (always: the sources are inspectable in both modes) ----
+  t_phase = Clock::now();
+  impl->source = codegen::generate(*impl->module, {si.name}, dtype);
+  jit::CompileRequest& req = impl->request;
+  req.source = impl->source.whole();
+  // The source already names the stepper and dtype; they are repeated as key inputs so a key
+  // never depends on how the generator happens to spell them.
+  req.key_inputs = {{"stepper", si.name}, {"dtype", dtype_name(dtype)}};
+  req.options.march_native = options.march_native;
+  req.disk_cache = options.disk_cache;
+  req.component_kind = "runner";
+  req.manifest = {{"model_name", spec.name},
+                  {"model_hash", spec.hash},
+                  {"stepper", si.name},
+                  {"dtype", dtype_name(dtype)}};
+  impl->stats.codegen = seconds_since(t_phase);
   impl->dtype = dtype;
   impl->stepper_id = id;
   impl->stepper_name = si.name;
@@ -189,6 +261,15 @@ FullModel build(const std::string& model, const BuildOptions& options) {
     impl->param_size.push_back(static_cast<int>(spec.params[i].values.size()));
   }
   impl->spec = std::make_shared<const dsl::ModelSpec>(std::move(spec));
+
+  // ---- jit: compile (or find in a cache) and load the one fused kernel ----
+  if (options.jit.mode == JitMode::On) {
+    load_native(*impl);
+    for (const char* p :
+         {"rhs", "events_pre", "events_post", "update_aux", "stepper", "runner", "guards"})
+      for (auto& sig : part_signatures(p, impl->stepper_name, dtype))
+        impl->signatures.push_back(sig);
+  }
   return FullModel(std::move(impl));
 }
 
@@ -203,34 +284,161 @@ DType FullModel::dtype() const {
   return impl_->dtype;
 }
 bool FullModel::is_jitted() const {
-  return false;
+  return impl_->native_run != nullptr;
 }
 
 namespace {
-ModelPart part(const char* name) {
-  return ModelPart{name, false, {}};
+ModelPart part(const detail::ModelImpl& mi, const char* name) {
+  ModelPart p{name, mi.native_run != nullptr, {}};
+  if (p.native) p.signatures = part_signatures(name, mi.stepper_name, mi.dtype);
+  return p;
 }
 }  // namespace
 ModelPart FullModel::rhs() const {
-  return part("rhs");
+  return part(*impl_, "rhs");
 }
 ModelPart FullModel::events_pre() const {
-  return part("events_pre");
+  return part(*impl_, "events_pre");
 }
 ModelPart FullModel::events_post() const {
-  return part("events_post");
+  return part(*impl_, "events_post");
 }
 ModelPart FullModel::update_aux() const {
-  return part("update_aux");
+  return part(*impl_, "update_aux");
 }
 ModelPart FullModel::stepper() const {
-  return part("stepper");
+  return part(*impl_, "stepper");
 }
 ModelPart FullModel::runner() const {
-  return part("runner");
+  return part(*impl_, "runner");
 }
 ModelPart FullModel::guards() const {
-  return part("guards");
+  return part(*impl_, "guards");
+}
+
+const std::string& FullModel::rhs_source() const {
+  return impl_->source.rhs;
+}
+const std::string& FullModel::events_source() const {
+  return impl_->source.events;
+}
+const std::string& FullModel::aux_source() const {
+  return impl_->source.aux;
+}
+const std::string& FullModel::stepper_source() const {
+  return impl_->source.stepper;
+}
+const std::string& FullModel::runner_source() const {
+  return impl_->source.runner;
+}
+const std::string& FullModel::translation_unit_source() const {
+  return impl_->request.source;
+}
+const BuildStats& FullModel::build_stats() const {
+  return impl_->stats;
+}
+
+namespace {
+
+// POSIX single-quoting, for build.sh (paths may contain spaces).
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+void write_text(const std::filesystem::path& path, std::string_view text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) throw DynlibError("cannot write " + path.string());
+}
+
+}  // namespace
+
+std::vector<std::string> FullModel::export_sources(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  const detail::ModelImpl& mi = *impl_;
+  const fs::path root(dir);
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw DynlibError(fmt::format("cannot create directory {}: {}", dir, ec.message()));
+  std::vector<std::string> written;
+  auto put = [&](const fs::path& rel, std::string_view text) {
+    write_text(root / rel, text);
+    written.push_back((root / rel).string());
+  };
+  const std::string banner =
+      fmt::format("// dynlib {} of model '{}' (hash {}), stepper {}, dtype {}.\n", "{}",
+                  mi.info.name, mi.info.hash, mi.stepper_name, dtype_name(mi.dtype));
+  auto view = [&](const char* what, const std::string& text) {
+    return fmt::format(fmt::runtime(banner), std::string(what) +
+                                                 " (a view of kernel.cpp; kernel.cpp is what is "
+                                                 "compiled)") +
+           text;
+  };
+  put("rhs.cpp", view("rhs", mi.source.rhs));
+  put("events.cpp", view("events", mi.source.events));
+  put("aux.cpp", view("aux", mi.source.aux));
+  put("stepper.cpp", view("stepper", mi.source.stepper));
+  put("runner.cpp", view("runner", mi.source.runner));
+  // The entry unit exactly as the JIT compiles it (the same bytes are part of the cache key).
+  put("kernel.cpp", mi.request.source);
+  for (const auto& h : embedded_kernel_headers())
+    put(fs::path("include") / std::string(h.path), h.text);
+
+  // build.sh: the JIT's own compile command (compiler, extra DYNLIB_CXX args, flags), so a hand
+  // build gives the same binary behaviour. Uses the compiler found now, or $CXX / c++ without one.
+  std::string compiler = "\"${CXX:-c++}\"";
+  try {
+    const jit::CompilerInfo& cc = jit::system_compiler();
+    compiler = shell_quote(cc.path);
+    for (const auto& a : cc.extra_args) compiler += " " + shell_quote(a);
+  } catch (const JITUnavailableError&) {
+  }
+  std::string flags;
+  for (const auto& f : jit::compile_flags(mi.request.options)) flags += " " + shell_quote(f);
+  const std::string script = fmt::format(
+      "#!/bin/sh\n"
+      "# Rebuilds the native kernel of model '{}' (stepper {}, dtype {}) exactly as dynlib's JIT\n"
+      "# does. Output: kernel.so, exporting dynlib_abi_version() and dynlib_run_{}(RunArgs*).\n"
+      "set -e\n"
+      "cd \"$(dirname \"$0\")\"\n"
+      "{}{} -I include -o kernel.so kernel.cpp\n",
+      mi.info.name, mi.stepper_name, dtype_name(mi.dtype), mi.stepper_name, compiler, flags);
+  put("build.sh", script);
+  fs::permissions(root / "build.sh",
+                  fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::add, ec);
+  return written;
+}
+
+const char* jit_mode_name(JitMode mode) {
+  switch (mode) {
+    case JitMode::Off:
+      return "off";
+    case JitMode::On:
+      return "on";
+    case JitMode::Auto:
+      return "auto";
+  }
+  return "?";
+}
+
+JitMode parse_jit_mode(const std::string& text) {
+  std::string t = text;
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "on" || t == "true" || t == "1" || t == "yes") return JitMode::On;
+  if (t == "off" || t == "false" || t == "0" || t == "no") return JitMode::Off;
+  if (t == "auto") return JitMode::Auto;
+  throw DynlibError(detail::with_suggestion(fmt::format("unknown jit mode '{}'", text), t,
+                                            {"on", "off", "auto"}, "jit modes"));
 }
 
 std::vector<StepperDescription> steppers() {

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "codegen/codegen.hpp"
 #include "dsl/model_spec.hpp"
 #include "dynlib/dynlib.hpp"
 #include "interp/interp_model.hpp"
 #include "ir/ir.hpp"
+#include "jit/jit.hpp"
 
 namespace dynlib::detail {
 
@@ -23,6 +25,17 @@ struct ModelImpl {
   bool adaptive = false;
   std::shared_ptr<const ir::Module> module;
   std::shared_ptr<const interp::CompiledModule> compiled;
+
+  // The generated C++ (always available, for inspection and export) and, with jit on, the loaded
+  // native kernel and its run entry point (kernel::run<Stepper> over the generated model).
+  codegen::GeneratedSource source;
+  jit::CompileRequest request;  // what the native kernel is (or would be) compiled from
+  using NativeRunFn = int (*)(void*);
+  std::shared_ptr<const jit::LoadedKernel> kernel;
+  NativeRunFn native_run = nullptr;
+  std::vector<std::string> signatures;  // of the compiled entry points; empty when interpreted
+  BuildOptions options;                 // as given to build()
+  BuildStats stats;
 
   // Every name a run option may use for a state or aux (for lookups and did-you-mean lists).
   std::vector<std::string> state_names, aux_names, param_names;

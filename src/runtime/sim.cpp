@@ -205,6 +205,9 @@ class Engine final : public EngineBase {
   }
 
   int call_kernel() {
+    // Native: the generated kernel is kernel::run<Stepper> over the generated model, with the
+    // same RunArgs layout (the interpreter model still serves sizes and the lag layout).
+    if (mi_->native_run) return mi_->native_run(&a_);
     return kernel::dispatch_stepper(mi_->stepper_id,
                                     [&]<class S>() { return kernel::run<S>(model_, a_); });
   }

@@ -106,12 +106,6 @@ TEST(Build, DTypes) {
                        "did you mean 'float32'"));
 }
 
-TEST(Build, JitIsNotSilentlyReplaced) {
-  const std::string msg =
-      error_of<JITUnavailableError>([] { build("builtin://ode/lorenz", {.jit = true}); });
-  EXPECT_TRUE(contains(msg, "jit=false")) << msg;
-}
-
 TEST(Build, StepperListing) {
   const auto list = steppers();
   ASSERT_EQ(list.size(), 7u);
