@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <toml++/toml.h>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -19,6 +21,7 @@
 #include <utility>
 
 #include "dynlib/errors.hpp"
+#include "support/digest.hpp"
 
 extern char** environ;
 
@@ -161,9 +164,27 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env, C
   return true;
 }
 
+// A candidate's identity without running it: what its first word resolves to, and the size,
+// modification time and inode of the file behind every symlink. Empty resolution is recorded too
+// (a compiler that appears later must invalidate a memo that skipped it).
+std::string candidate_stamp(const std::vector<std::string>& words, const std::string& path_env) {
+  std::string why;
+  const std::string path =
+      words.empty() ? std::string() : resolve_program(words[0], path_env, &why);
+  if (path.empty()) return "unresolved " + (words.empty() ? std::string() : words[0]);
+  std::error_code ec;
+  const std::string canonical = fs::canonical(path, ec).string();
+  struct stat st {};
+  if (ec || ::stat(canonical.c_str(), &st) != 0) return "unstatable " + path;
+  return "path=" + path + " canonical=" + canonical + " size=" + std::to_string(st.st_size) +
+         " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
+         " ino=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 struct ProbeOutcome {
   std::unique_ptr<CompilerInfo> info;  // null when no compiler works
   std::string error;
+  std::vector<std::string> stamps;  // candidate_stamp() of each candidate tried, winner last
 };
 
 std::mutex& probe_mutex() {
@@ -177,8 +198,16 @@ std::map<std::string, ProbeOutcome>& probe_results() {
   return *results;
 }
 
-ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> candidates;  // label, words
+// Remembered (memo-file) compilers, keyed by memo dir, DYNLIB_CXX and PATH; same lifetime rule.
+std::map<std::string, std::unique_ptr<CompilerInfo>>& memo_results() {
+  static auto* results = new std::map<std::string, std::unique_ptr<CompilerInfo>>();
+  return *results;
+}
+
+// The candidates in the order they are tried: label, words.
+std::vector<std::pair<std::string, std::vector<std::string>>> candidates_for(
+    const std::string& cxx_env) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> candidates;
   if (!cxx_env.empty()) {
     std::error_code ec;
     if (cxx_env.find('/') != std::string::npos && fs::is_regular_file(cxx_env, ec))
@@ -189,9 +218,14 @@ ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) 
   } else {
     for (const char* name : {"c++", "g++", "clang++"}) candidates.push_back({name, {name}});
   }
+  return candidates;
+}
+
+ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) {
   ProbeOutcome out;
   std::string tried;
-  for (const auto& [label, words] : candidates) {
+  for (const auto& [label, words] : candidates_for(cxx_env)) {
+    out.stamps.push_back(candidate_stamp(words, path_env));
     auto info = std::make_unique<CompilerInfo>();
     std::string why;
     if (probe(words, path_env, info.get(), &why)) {
@@ -207,18 +241,118 @@ ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) 
   return out;
 }
 
+// Probes (once per process for this environment) with probe_mutex() held.
+const ProbeOutcome& probe_outcome_locked(const std::string& cxx_env, const std::string& path_env) {
+  auto& results = probe_results();
+  const std::string key = cxx_env + '\0' + path_env;
+  auto it = results.find(key);
+  if (it == results.end()) it = results.emplace(key, probe_all(cxx_env, path_env)).first;
+  return it->second;
+}
+
+// The memo file for one environment: the environment is hashed into the name and repeated inside,
+// so two environments never share a memo.
+std::string memo_file(const std::string& memo_dir, const std::string& cxx_env,
+                      const std::string& path_env) {
+  return memo_dir + "/" + support::sha256_hex(cxx_env + '\0' + path_env).substr(0, 32) + ".toml";
+}
+
+std::unique_ptr<CompilerInfo> read_memo(const std::string& file, const std::string& cxx_env,
+                                        const std::string& path_env) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return nullptr;
+  std::stringstream text;
+  text << in.rdbuf();
+  toml::table t;
+  try {
+    t = toml::parse(text.str(), file);
+  } catch (const toml::parse_error&) {
+    return nullptr;  // a damaged memo only costs a probe
+  }
+  if (t["format"].value_or<int64_t>(0) != 1 || t["dynlib_cxx"].value<std::string>() != cxx_env ||
+      t["path"].value<std::string>() != path_env)
+    return nullptr;
+  const auto* stamps = t["stamps"].as_array();
+  if (!stamps || stamps->empty()) return nullptr;
+  const auto candidates = candidates_for(cxx_env);
+  if (stamps->size() > candidates.size()) return nullptr;
+  for (std::size_t i = 0; i < stamps->size(); ++i) {
+    const auto s = (*stamps)[i].value<std::string>();
+    if (!s || *s != candidate_stamp(candidates[i].second, path_env)) return nullptr;
+  }
+  auto info = std::make_unique<CompilerInfo>();
+  const auto path = t["compiler"].value<std::string>();
+  const auto canonical = t["canonical"].value<std::string>();
+  const auto version = t["version"].value<std::string>();
+  if (!path || !canonical || !version) return nullptr;
+  info->path = *path;
+  info->canonical_path = *canonical;
+  info->version = *version;
+  if (const auto* args = t["extra_args"].as_array())
+    for (const auto& a : *args)
+      if (const auto v = a.value<std::string>()) info->extra_args.push_back(*v);
+  info->remembered = true;
+  return info;
+}
+
+// Best effort, atomic (a temp file renamed into place): readers see the old memo or the new one.
+void write_memo(const std::string& memo_dir, const std::string& file, const std::string& cxx_env,
+                const std::string& path_env, const ProbeOutcome& outcome) {
+  toml::array stamps, args;
+  for (const auto& s : outcome.stamps) stamps.push_back(s);
+  for (const auto& a : outcome.info->extra_args) args.push_back(a);
+  toml::table t{{"format", 1},
+                {"dynlib_cxx", cxx_env},
+                {"path", path_env},
+                {"stamps", std::move(stamps)},
+                {"compiler", outcome.info->path},
+                {"canonical", outcome.info->canonical_path},
+                {"extra_args", std::move(args)},
+                {"version", outcome.info->version}};
+  std::ostringstream text;
+  text << t << "\n";
+  std::error_code ec;
+  fs::create_directories(memo_dir, ec);
+  std::string tmp = memo_dir + "/.memo-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return;
+  const std::string data = text.str();
+  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) ::unlink(tmp.c_str());
+}
+
+std::atomic<long long> g_processes{0};
+
 }  // namespace
 
 const CompilerInfo& system_compiler() {
   const std::string cxx_env = env_or_empty("DYNLIB_CXX");
   const std::string path_env = env_or_empty("PATH");
-  const std::string key = cxx_env + '\0' + path_env;
   std::lock_guard lock(probe_mutex());
-  auto& results = probe_results();
-  auto it = results.find(key);
-  if (it == results.end()) it = results.emplace(key, probe_all(cxx_env, path_env)).first;
-  if (!it->second.info) throw JITUnavailableError(it->second.error);
-  return *it->second.info;
+  const ProbeOutcome& outcome = probe_outcome_locked(cxx_env, path_env);
+  if (!outcome.info) throw JITUnavailableError(outcome.error);
+  return *outcome.info;
+}
+
+const CompilerInfo& system_compiler_memoized(const std::string& memo_dir) {
+  const std::string cxx_env = env_or_empty("DYNLIB_CXX");
+  const std::string path_env = env_or_empty("PATH");
+  std::lock_guard lock(probe_mutex());
+  auto& memos = memo_results();
+  const std::string key = memo_dir + '\0' + cxx_env + '\0' + path_env;
+  if (auto it = memos.find(key); it != memos.end()) return *it->second;
+  // A compiler already probed in this process is not looked up again: the probe is authoritative.
+  const bool probed = probe_results().count(cxx_env + '\0' + path_env) != 0;
+  const std::string file = memo_file(memo_dir, cxx_env, path_env);
+  if (!probed) {
+    if (auto info = read_memo(file, cxx_env, path_env))
+      return *memos.emplace(key, std::move(info)).first->second;
+  }
+  const ProbeOutcome& outcome = probe_outcome_locked(cxx_env, path_env);
+  if (!outcome.info) throw JITUnavailableError(outcome.error);
+  write_memo(memo_dir, file, cxx_env, path_env, outcome);
+  return *memos.emplace(key, std::make_unique<CompilerInfo>(*outcome.info)).first->second;
 }
 
 void reset_compiler_probe() {
@@ -226,8 +360,15 @@ void reset_compiler_probe() {
   // CompilerInfo references handed out before the reset would dangle; keep them alive (a reset is
   // a test-only operation, the leak is a few strings).
   static auto* graveyard = new std::vector<ProbeOutcome>();
+  static auto* memo_graveyard = new std::vector<std::unique_ptr<CompilerInfo>>();
   for (auto& [k, v] : probe_results()) graveyard->push_back(std::move(v));
   probe_results().clear();
+  for (auto& [k, v] : memo_results()) memo_graveyard->push_back(std::move(v));
+  memo_results().clear();
+}
+
+long long processes_started() {
+  return g_processes.load();
 }
 
 std::vector<std::string> compile_flags(const CompileOptions& options) {
@@ -263,6 +404,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
   pid_t pid = 0;
+  g_processes++;
   const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);

@@ -10,6 +10,12 @@
 // A candidate works when it compiles a tiny freestanding translation unit into a shared object with
 // the JIT's flags (nothing is run). The result of probing is remembered per process for each
 // (DYNLIB_CXX, PATH) pair, so changing either re-probes; reset_compiler_probe() forgets everything.
+//
+// Across processes, system_compiler_memoized() remembers a successful probe in a small file (the
+// disk cache keeps it under <root>/jit/compilers/), so a warm cache hit identifies the compiler
+// without starting any process: each candidate tried is fingerprinted by its resolved path,
+// canonical path, size, modification time and inode, and the memo is trusted only while every
+// fingerprint still matches.
 #pragma once
 
 #include <string>
@@ -23,14 +29,25 @@ struct CompilerInfo {
   std::vector<std::string> extra_args;  // words after the compiler in DYNLIB_CXX
   std::string version;                  // first line of `<compiler> --version`
   double probe_seconds = 0;             // time the probe compile took
+  bool remembered = false;              // identified from a memo file, without running the compiler
 };
 
 // The compiler to use. Probes at most once per (DYNLIB_CXX, PATH) value; thread-safe. Throws
 // JITUnavailableError listing every candidate tried and why it failed, and how to fix it.
 const CompilerInfo& system_compiler();
 
-// Forgets every probe result (tests change DYNLIB_CXX / PATH between cases).
+// Like system_compiler(), but answers from the memo file in `memo_dir` when the fingerprints of the
+// candidates still match (no process is started), and writes that file after a real probe. The
+// memo is an optimisation only: a missing, unreadable or stale memo means a normal probe, and
+// failing to write it is ignored. Remembered per process like system_compiler(). Thread-safe.
+const CompilerInfo& system_compiler_memoized(const std::string& memo_dir);
+
+// Forgets every probe result, in memory (tests change DYNLIB_CXX / PATH between cases).
 void reset_compiler_probe();
+
+// How many processes run_process() has started in this process (compiler probes and compiles):
+// lets tests prove that a warm disk-cache hit starts none.
+long long processes_started();
 
 struct CompileOptions {
   bool march_native = false;  // add -march=native (and the host CPU identity to the key)

@@ -1,18 +1,27 @@
 #include "jit/jit.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "dynlib/errors.hpp"
+#include "jit/disk_cache.hpp"
 #include "jit/embedded_kernel.hpp"
 #include "support/digest.hpp"
 
@@ -105,6 +114,7 @@ std::string keep_failed_source(const std::string& key, const std::string& source
 
 struct Counters {
   std::atomic<long long> compiles{0}, failures{0}, hits{0};
+  std::atomic<long long> disk_hits{0}, disk_publishes{0}, disk_repairs{0};
 };
 Counters& counters() {
   static Counters c;
@@ -114,27 +124,128 @@ Counters& counters() {
 struct Built {
   std::shared_ptr<const LoadedLibrary> library;
   CompileTimings timings;
+  bool from_disk = false;
 };
 
-// Compiles `request` (key already computed) and loads the result. The disk cache, when it comes,
-// stores the .so produced here under the same key and skips to load_shared_object().
-Built build(const CompileRequest& request, const std::string& key, const CompilerInfo& cc,
-            CompileTimings timings) {
+// What opening a shared object as a kernel gave: the library, or why not (a one-line message and
+// a detail for CompileError::diagnostics()).
+struct Opened {
+  std::shared_ptr<const LoadedLibrary> library;
+  std::string message, detail;
+};
+
+// dlopen + the kernel checks: the ABI version, and with `key` non-empty the embedded key.
+Opened open_kernel(const std::string& path, int abi_version, const std::string& key) {
+  Opened out;
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* err = ::dlerror();
+    out.message = "cannot load the compiled kernel";
+    out.detail = err ? err : "dlopen failed";
+    return out;
+  }
+  auto library = std::make_shared<const LoadedLibrary>(handle);
+  using AbiFn = int (*)();
+  auto abi = reinterpret_cast<AbiFn>(library->symbol("dynlib_abi_version"));
+  if (!abi) {
+    out.message = "the compiled kernel does not export extern \"C\" int dynlib_abi_version()";
+    out.detail = "missing symbol dynlib_abi_version";
+    return out;
+  }
+  const int got = abi();
+  if (got != abi_version) {
+    out.message = "the compiled kernel has ABI version " + std::to_string(got) +
+                  ", this dynlib expects " + std::to_string(abi_version);
+    out.detail = "dynlib_abi_version() returned " + std::to_string(got);
+    return out;
+  }
+  if (!key.empty()) {
+    const auto* embedded = static_cast<const char*>(library->symbol("dynlib_kernel_key"));
+    if (!embedded || std::strncmp(embedded, key.c_str(), key.size() + 1) != 0) {
+      out.message = "the shared object is not the kernel of this key";
+      out.detail = embedded ? "dynlib_kernel_key differs" : "missing symbol dynlib_kernel_key";
+      return out;
+    }
+  }
+  out.library = std::move(library);
+  return out;
+}
+
+bool write_all(int fd, std::string_view bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool read_bytes(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return false;
+  *out = buf.str();
+  return true;
+}
+
+// Loads a shared object from a private copy of `bytes`: what was verified is exactly what runs,
+// a file in the cache is never mapped (so nobody can change or truncate it under a running
+// kernel), and each load is a new inode, so dlopen cannot hand back an older library that was
+// loaded from the same path. On Linux the copy is a memfd; elsewhere (or if that fails) a temp
+// file removed right after dlopen.
+Opened open_kernel_copy(std::string_view bytes, int abi_version, const std::string& key) {
+#ifdef __linux__
+  static const bool have_proc = ::access("/proc/self/fd", X_OK) == 0;
+  if (have_proc) {
+    const int fd = ::memfd_create("dynlib-kernel", MFD_CLOEXEC);
+    if (fd >= 0) {
+      Opened o;
+      if (write_all(fd, bytes))
+        o = open_kernel("/proc/self/fd/" + std::to_string(fd), abi_version, key);
+      ::close(fd);  // the mapping keeps the memory alive
+      if (o.library) return o;
+    }
+  }
+#endif
+  std::string dir;
+  try {
+    dir = make_temp_dir("dynlib-load-");
+  } catch (const DynlibError& e) {
+    return Opened{nullptr, "cannot load the compiled kernel", e.what()};
+  }
+  DirGuard guard{dir};
+  const std::string path = dir + "/" + kSharedObjectFile;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+  const bool written = fd >= 0 && write_all(fd, bytes);
+  if (fd >= 0) ::close(fd);
+  if (!written)
+    return Opened{nullptr, "cannot load the compiled kernel", "cannot write a copy to " + path};
+  return open_kernel(path, abi_version, key);
+}
+
+// Writes `source` (as kernel.cpp) and the headers into `dir`, compiles dir/kernel.so and loads it:
+// from the built file, or with `private_copy` through open_kernel_copy() checking `key`. A failure
+// keeps the request's source and throws CompileError.
+Built compile_into(const fs::path& dir, const CompileRequest& request, const std::string& source,
+                   const std::string& key, const CompilerInfo& cc, CompileTimings timings,
+                   bool private_copy) {
   auto t0 = Clock::now();
-  DirGuard dir{make_temp_dir("dynlib-jit-")};
-  const fs::path root(dir.path);
-  const std::string src = (root / "kernel.cpp").string();
-  const std::string so = (root / "kernel.so").string();
-  write_file(src, request.source);
+  const std::string src = (dir / kSourceFile).string();
+  const std::string so = (dir / kSharedObjectFile).string();
+  write_file(src, source);
   for (const auto& h : headers_of(request))
-    write_file(root / "include" / std::string(h.path), h.text);
+    write_file(dir / "include" / std::string(h.path), h.text);
   timings.write = seconds_since(t0);
 
   t0 = Clock::now();
   std::vector<std::string> argv{cc.path};
   argv.insert(argv.end(), cc.extra_args.begin(), cc.extra_args.end());
   for (auto& f : compile_flags(request.options)) argv.push_back(std::move(f));
-  argv.insert(argv.end(), {"-I", (root / "include").string(), "-o", so, src});
+  argv.insert(argv.end(), {"-I", (dir / "include").string(), "-o", so, src});
   counters().compiles++;
   ProcessResult r = run_process(argv);
   timings.compile = seconds_since(t0);
@@ -149,33 +260,202 @@ Built build(const CompileRequest& request, const std::string& key, const Compile
   }
 
   t0 = Clock::now();
-  void* handle = ::dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    counters().failures++;
-    const char* err = ::dlerror();
-    const std::string kept = keep_failed_source(key, request.source);
-    throw CompileError("cannot load the compiled kernel", err ? err : "dlopen failed", kept);
+  Opened opened;
+  if (private_copy) {
+    std::string bytes;
+    if (read_bytes(so, &bytes))
+      opened = open_kernel_copy(bytes, request.abi_version, key);
+    else
+      opened = Opened{nullptr, "cannot load the compiled kernel", "cannot read " + so};
+  } else {
+    opened = open_kernel(so, request.abi_version, {});
   }
-  auto library = std::make_shared<const LoadedLibrary>(handle);
-  using AbiFn = int (*)();
-  auto abi = reinterpret_cast<AbiFn>(library->symbol("dynlib_abi_version"));
-  if (!abi) {
-    counters().failures++;
-    const std::string kept = keep_failed_source(key, request.source);
-    throw CompileError("the compiled kernel does not export extern \"C\" int dynlib_abi_version()",
-                       "missing symbol dynlib_abi_version", kept);
-  }
-  const int got = abi();
-  if (got != request.abi_version) {
+  if (!opened.library) {
     counters().failures++;
     const std::string kept = keep_failed_source(key, request.source);
-    throw CompileError("the compiled kernel has ABI version " + std::to_string(got) +
-                           ", this dynlib expects " + std::to_string(request.abi_version),
-                       "dynlib_abi_version() returned " + std::to_string(got), kept);
+    throw CompileError(opened.message, opened.detail, kept);
   }
-  fs::remove(so, ec);  // the mapping stays valid; the DirGuard removes the rest
   timings.load = seconds_since(t0);
-  return {std::move(library), timings};
+  return {std::move(opened.library), timings, false};
+}
+
+// The memory-only path: compiles in a private temp dir that is removed afterwards (the mapping of
+// the loaded .so stays valid), so nothing is left on disk.
+Built build_in_memory(const CompileRequest& request, const std::string& key, const CompilerInfo& cc,
+                      CompileTimings timings) {
+  DirGuard dir{make_temp_dir("dynlib-jit-")};
+  return compile_into(dir.path, request, request.source, key, cc, timings, false);
+}
+
+// Appended to the source of a disk-cached kernel so a load can tell that the entry holds the kernel
+// of its key (and not another valid kernel): no computation changes.
+std::string key_definition(const std::string& key) {
+  return "\n// dynlib disk cache: every load from the cache checks this against the entry's key\n"
+         "extern \"C\" const char dynlib_kernel_key[] = \"" +
+         key + "\";\n";
+}
+
+// Verifies and loads a complete entry (its lock held). Returns null with `problem` set when the
+// entry is damaged; `manifest` is filled whenever the manifest could be read.
+std::shared_ptr<const LoadedLibrary> load_entry(const CacheEntryPaths& paths,
+                                                const CompileRequest& request,
+                                                const std::string& key,
+                                                std::optional<Manifest>* manifest,
+                                                std::string* problem) {
+  const fs::path dir(paths.dir);
+  try {
+    *manifest = read_manifest((dir / kManifestFile).string());
+  } catch (const CacheError& e) {
+    *problem = std::string("manifest: ") + e.what();
+    return nullptr;
+  }
+  const Manifest& m = **manifest;
+  if (m.key != key) {
+    *problem = "the manifest is for key " + m.key.substr(0, 16);
+    return nullptr;
+  }
+  std::string so;
+  if (!read_bytes((dir / kSharedObjectFile).string(), &so)) {
+    *problem = std::string("missing or unreadable ") + kSharedObjectFile;
+    return nullptr;
+  }
+  if (static_cast<long long>(so.size()) != m.so_bytes) {
+    *problem = fmt::format("{} has {} bytes, the manifest says {} (truncated or overwritten)",
+                           kSharedObjectFile, so.size(), m.so_bytes);
+    return nullptr;
+  }
+  if (support::sha256_hex(so) != m.so_sha256) {
+    *problem = fmt::format("{} does not match its sha256 checksum", kSharedObjectFile);
+    return nullptr;
+  }
+  struct stat st {};
+  if (::stat((dir / kSourceFile).c_str(), &st) != 0) {
+    *problem = std::string("missing ") + kSourceFile;
+    return nullptr;
+  }
+  if (static_cast<long long>(st.st_size) != m.source_bytes) {
+    *problem = fmt::format("{} has {} bytes, the manifest says {}", kSourceFile, st.st_size,
+                           m.source_bytes);
+    return nullptr;
+  }
+  Opened opened = open_kernel_copy(so, request.abi_version, key);
+  if (!opened.library) {
+    *problem = opened.message + " (" + opened.detail + ")";
+    return nullptr;
+  }
+  return opened.library;
+}
+
+// Compiles into <root>/jit/tmp/ and renames the finished entry into place (lock held). A cache
+// that cannot be written only costs persistence: the kernel is still returned.
+Built build_and_publish(const CompileRequest& request, const std::string& key,
+                        const CompilerInfo& cc, const CacheLocation& loc,
+                        const CacheEntryPaths& paths, CompileTimings timings,
+                        const std::optional<Manifest>& previous) {
+  const fs::path tmp_parent = fs::path(loc.root) / "jit" / "tmp";
+  std::error_code ec;
+  fs::create_directories(tmp_parent, ec);
+  std::string tmp = (tmp_parent / (key.substr(0, 16) + "-XXXXXX")).string();
+  if (ec || !::mkdtemp(tmp.data())) {
+    cache_warning_once(fmt::format(
+        "cannot write to the JIT cache at '{}' ({}); compiled kernels stay in memory only",
+        loc.root, ec ? ec.message() : std::string(std::strerror(errno))));
+    return build_in_memory(request, key, cc, timings);
+  }
+  DirGuard guard{tmp};
+  Built b =
+      compile_into(tmp, request, request.source + key_definition(key), key, cc, timings, true);
+  try {
+    const fs::path dir(tmp);
+    fs::remove_all(dir / "include");  // the headers are in the key; the entry need not keep them
+    std::string so;
+    if (!read_bytes((dir / kSharedObjectFile).string(), &so))
+      throw CacheError("cannot read the compiled kernel back");
+    Manifest m;
+    m.key = key;
+    m.component_kind = request.component_kind;
+    m.so_bytes = static_cast<long long>(so.size());
+    m.so_sha256 = support::sha256_hex(so);
+    m.source_bytes = static_cast<long long>(fs::file_size(dir / kSourceFile));
+    m.compiler = cc.path;
+    m.compiler_canonical = cc.canonical_path;
+    m.compiler_args = cc.extra_args;
+    m.compiler_version = cc.version;
+    m.flags = compile_flags(request.options);
+    m.abi = request.abi_version;
+    m.key_inputs = request.key_inputs;
+    m.info = request.manifest;
+    m.created_ms = m.last_used_ms = unix_time_ms();
+    m.hits = previous ? previous->hits : 0;  // a rebuilt entry keeps its history
+    m.misses = 1 + (previous ? previous->misses : 0);
+    m.compile_seconds = b.timings.compile;
+    write_manifest((dir / kManifestFile).string(), m);
+    ::chmod(tmp.c_str(), 0755);  // mkdtemp made it 0700; a configured root may be shared
+    fs::create_directories(fs::path(paths.dir).parent_path());
+    fs::rename(dir, paths.dir);  // atomic: readers see no entry or a complete one
+    guard.path.clear();
+    counters().disk_publishes++;
+  } catch (const std::exception& e) {
+    cache_warning_once(fmt::format(
+        "cannot publish to the JIT cache at '{}' ({}); this kernel stays in memory only", loc.root,
+        e.what()));
+  }
+  return b;
+}
+
+// The disk-cache path for one key: load the entry, or repair it, or compile and publish it, all
+// under the entry's lock so concurrent processes compile once.
+Built disk_get(const CompileRequest& request, const std::string& key, const CompilerInfo& cc,
+               const CacheLocation& loc, CompileTimings timings) {
+  const auto t0 = Clock::now();
+  const CacheEntryPaths paths = cache_entry_paths(loc.root, request.component_kind, key);
+  EntryLock lock;
+  try {
+    lock = EntryLock::acquire(paths.lock);
+  } catch (const CacheError& e) {
+    cache_warning_once(
+        fmt::format("cannot use the JIT cache at '{}' ({}); compiled kernels stay in memory only",
+                    loc.root, e.what()));
+    return build_in_memory(request, key, cc, timings);
+  }
+  std::optional<Manifest> previous;
+  std::error_code ec;
+  if (fs::symlink_status(paths.dir, ec).type() != fs::file_type::not_found) {
+    std::string problem;
+    if (auto library = load_entry(paths, request, key, &previous, &problem)) {
+      Manifest m = *previous;
+      m.last_used_ms = unix_time_ms();
+      m.hits += 1;
+      try {
+        write_manifest((fs::path(paths.dir) / kManifestFile).string(), m);
+      } catch (const CacheError&) {
+        // Only the statistics are lost; the verified kernel is good.
+      }
+      counters().disk_hits++;
+      timings.write = timings.compile = 0;
+      timings.load = seconds_since(t0);
+      return {std::move(library), timings, true};
+    }
+    cache_warning(fmt::format("JIT cache entry {} is damaged: {}; removing it and recompiling",
+                              paths.dir, problem));
+    counters().disk_repairs++;
+    fs::remove_all(paths.dir, ec);
+    if (ec) {
+      cache_warning(fmt::format("cannot remove the damaged JIT cache entry {} ({})", paths.dir,
+                                ec.message()));
+      return build_in_memory(request, key, cc, timings);
+    }
+  }
+  Built b = build_and_publish(request, key, cc, loc, paths, timings, previous);
+  lock.release();
+  if (loc.max_size) {
+    try {
+      evict_to_size(loc.root, *loc.max_size, key);
+    } catch (const std::exception& e) {
+      cache_warning_once(fmt::format("JIT cache eviction failed: {}", e.what()));
+    }
+  }
+  return b;
 }
 
 struct Cache {
@@ -193,28 +473,7 @@ Cache& cache() {
   return *c;
 }
 
-}  // namespace
-
-LoadedKernel::LoadedKernel(std::shared_ptr<const LoadedLibrary> library, std::string key,
-                           CompilerInfo compiler, CompileTimings timings, bool from_memory_cache)
-    : library_(std::move(library)),
-      key_(std::move(key)),
-      compiler_(std::move(compiler)),
-      timings_(timings),
-      from_memory_cache_(from_memory_cache) {}
-
-void* LoadedKernel::symbol(const std::string& name) const {
-  return library_->symbol(name);
-}
-
-void* LoadedKernel::require_symbol(const std::string& name) const {
-  void* p = symbol(name);
-  if (!p) throw DynlibError("compiled kernel " + key_.substr(0, 16) + " has no symbol " + name);
-  return p;
-}
-
-std::string kernel_key(const CompileRequest& request) {
-  const CompilerInfo& cc = system_compiler();
+std::string key_with(const CompileRequest& request, const CompilerInfo& cc) {
   std::string s;
   add_field(s, "dynlib-jit-key", "1");
   add_field(s, "source", request.source);
@@ -240,13 +499,49 @@ std::string kernel_key(const CompileRequest& request) {
   return support::sha256_hex(s);
 }
 
+}  // namespace
+
+LoadedKernel::LoadedKernel(std::shared_ptr<const LoadedLibrary> library, std::string key,
+                           CompilerInfo compiler, CompileTimings timings, bool from_memory_cache,
+                           bool from_disk_cache)
+    : library_(std::move(library)),
+      key_(std::move(key)),
+      compiler_(std::move(compiler)),
+      timings_(timings),
+      from_memory_cache_(from_memory_cache),
+      from_disk_cache_(from_disk_cache) {}
+
+void* LoadedKernel::symbol(const std::string& name) const {
+  return library_->symbol(name);
+}
+
+void* LoadedKernel::require_symbol(const std::string& name) const {
+  void* p = symbol(name);
+  if (!p) throw DynlibError("compiled kernel " + key_.substr(0, 16) + " has no symbol " + name);
+  return p;
+}
+
+std::string kernel_key(const CompileRequest& request) {
+  return key_with(request, system_compiler());
+}
+
 std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& request) {
   const auto t0 = Clock::now();
-  const CompilerInfo& cc = system_compiler();
-  const std::string key = kernel_key(request);
+  std::optional<CacheLocation> location;
+  if (request.disk_cache) {
+    check_component_kind(request.component_kind);
+    CacheLocation loc = cache_location();
+    if (!loc.memory_only()) location = std::move(loc);
+  }
+  // With a disk cache the compiler is identified from its memo: a warm hit starts no process.
+  const CompilerInfo& cc =
+      location ? system_compiler_memoized(location->root + "/jit/compilers") : system_compiler();
+  const std::string key = key_with(request, cc);
   CompileTimings timings;
   timings.key = seconds_since(t0);
 
+  // A disk-cached kernel differs from a memory-only one (it embeds its key) and belongs to a root.
+  const std::string slot = location ? "disk:" + location->root + std::string(1, '\0') + key : key;
   Cache& c = cache();
   std::promise<Built> promise;
   std::shared_future<Built> future;
@@ -254,29 +549,31 @@ std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& reque
   unsigned long long id = 0;
   {
     std::lock_guard lock(c.mutex);
-    auto it = c.entries.find(key);
+    auto it = c.entries.find(slot);
     if (it != c.entries.end()) {
       future = it->second.future;
     } else {
       future = promise.get_future().share();
       id = ++c.next_id;
-      c.entries.emplace(key, Cache::Entry{future, id});
+      c.entries.emplace(slot, Cache::Entry{future, id});
       owner = true;
     }
   }
   if (!owner) {
     const Built& b = future.get();  // rethrows the owner's error
     counters().hits++;
-    return std::make_shared<const LoadedKernel>(b.library, key, cc, b.timings, true);
+    return std::make_shared<const LoadedKernel>(b.library, key, cc, b.timings, true, false);
   }
   try {
-    Built b = build(request, key, cc, timings);
+    Built b = location ? disk_get(request, key, cc, *location, timings)
+                       : build_in_memory(request, key, cc, timings);
     promise.set_value(b);
-    return std::make_shared<const LoadedKernel>(std::move(b.library), key, cc, b.timings, false);
+    return std::make_shared<const LoadedKernel>(std::move(b.library), key, cc, b.timings, false,
+                                                b.from_disk);
   } catch (...) {
     {
       std::lock_guard lock(c.mutex);  // failures are not cached: the next request tries again
-      auto it = c.entries.find(key);
+      auto it = c.entries.find(slot);
       if (it != c.entries.end() && it->second.id == id) c.entries.erase(it);
     }
     promise.set_exception(std::current_exception());
@@ -289,6 +586,10 @@ JitCounters jit_counters() {
   out.compiles = counters().compiles.load();
   out.compile_failures = counters().failures.load();
   out.memory_hits = counters().hits.load();
+  out.disk_hits = counters().disk_hits.load();
+  out.disk_publishes = counters().disk_publishes.load();
+  out.disk_repairs = counters().disk_repairs.load();
+  out.processes = processes_started();
   std::lock_guard lock(cache().mutex);
   out.memory_entries = static_cast<long long>(cache().entries.size());
   return out;

@@ -11,10 +11,18 @@
 // CompileRequest::abi_version or the kernel is rejected (CompileError) without running anything
 // else of it.
 //
-// Pipeline (each step timed): key -> memory cache -> [later: disk cache, same key] -> write source
-// and kernel headers into a private temp dir -> run the compiler -> dlopen -> check ABI -> delete
-// the .so and the temp dir (the mapping stays valid). With no disk cache nothing is left on disk.
-// A failed compile keeps only the source, at $TMPDIR/dynlib-failed-<key prefix>/kernel.cpp.
+// Pipeline (each step timed): key -> memory cache -> [disk_cache: the entry of the same key on
+// disk, see jit/disk_cache.hpp] -> write source and kernel headers into a private temp dir -> run
+// the compiler -> dlopen -> check ABI -> delete the .so and the temp dir (the mapping stays valid).
+// With no disk cache nothing is left on disk. A failed compile keeps only the source, at
+// $TMPDIR/dynlib-failed-<key prefix>/kernel.cpp.
+//
+// With disk_cache, under the entry's flock: a complete entry is verified (manifest, sizes, sha256
+// of the .so), loaded from a private in-memory copy (so a repaired entry is really reloaded and
+// nobody can change a mapped file under us), and must export the ABI version and its own key; a
+// damaged entry is reported on stderr, deleted and rebuilt. A miss compiles in <root>/jit/tmp/
+// and renames the finished entry into place. A warm hit starts no process: the compiler is
+// identified through system_compiler_memoized().
 #pragma once
 
 #include <memory>
@@ -36,7 +44,10 @@ struct CompileRequest {
   int abi_version = kernel::kRunArgsAbi;  // what dynlib_abi_version() must return
   // The headers written next to the source; null = embedded_kernel_headers(). Tests inject others.
   const std::vector<EmbeddedFile>* headers = nullptr;
-  // Also look the key up in, and publish to, the persistent on-disk cache (DESIGN rule 5).
+  // Also look the key up in, and publish to, the persistent on-disk cache (DESIGN rule 5). The root
+  // comes from jit::cache_location() (config, default, fallback or memory only). The compiled
+  // source then also defines `extern "C" const char dynlib_kernel_key[]` (the key), which every
+  // load from disk checks.
   bool disk_cache = false;
   // Descriptive fields written into the disk cache's manifest (not part of the key): by
   // convention "model_name", "model_hash", "stepper", "dtype".
@@ -50,11 +61,12 @@ struct CompileRequest {
 // (may throw JITUnavailableError).
 std::string kernel_key(const CompileRequest& request);
 
-struct CompileTimings {  // seconds; all zero for a memory-cache hit
-  double key = 0;        // digesting the request
-  double write = 0;      // temp dir, source and headers
-  double compile = 0;    // the compiler process
-  double load = 0;       // dlopen, ABI check, removing the files
+struct CompileTimings {  // seconds
+  double key = 0;        // finding the cache root and compiler, digesting the request
+  double write = 0;      // temp dir, source and headers (0 for a disk hit)
+  double compile = 0;    // the compiler process (0 for a disk hit)
+  double load = 0;       // dlopen, ABI check, removing the files; for a disk hit: lock, verify,
+                         // dlopen, manifest update
 };
 
 // The dlopen handle of one loaded shared object; dlclose when the last owner lets go.
@@ -62,11 +74,11 @@ class LoadedLibrary;
 
 // What compile_and_load returns: a view on a loaded kernel. Requests for the same key share the
 // same LoadedLibrary (same symbol addresses); each request gets its own LoadedKernel saying whether
-// it was served from the memory cache.
+// it was served from the memory cache or loaded from the disk cache (neither: it was compiled).
 class LoadedKernel {
  public:
   LoadedKernel(std::shared_ptr<const LoadedLibrary> library, std::string key, CompilerInfo compiler,
-               CompileTimings timings, bool from_memory_cache);
+               CompileTimings timings, bool from_memory_cache, bool from_disk_cache = false);
 
   // The address of an exported symbol, or nullptr if there is none.
   void* symbol(const std::string& name) const;
@@ -78,6 +90,8 @@ class LoadedKernel {
   // How this kernel was built (the original compile's timings, also on a memory hit).
   const CompileTimings& timings() const noexcept { return timings_; }
   bool from_memory_cache() const noexcept { return from_memory_cache_; }
+  // This request loaded the kernel from a disk cache entry (false for a memory hit of it).
+  bool from_disk_cache() const noexcept { return from_disk_cache_; }
   const std::shared_ptr<const LoadedLibrary>& library() const noexcept { return library_; }
 
  private:
@@ -86,6 +100,7 @@ class LoadedKernel {
   CompilerInfo compiler_;
   CompileTimings timings_;
   bool from_memory_cache_;
+  bool from_disk_cache_;
 };
 
 // Compiles (or finds in the memory cache) and loads. Thread-safe: concurrent requests for the same
@@ -99,6 +114,10 @@ struct JitCounters {
   long long memory_hits =
       0;  // requests served from the memory cache (incl. waiting on another thread)
   long long memory_entries = 0;  // kernels held by the memory cache now
+  long long disk_hits = 0;       // kernels loaded from a disk cache entry
+  long long disk_publishes = 0;  // entries compiled and published to the disk cache
+  long long disk_repairs = 0;    // damaged entries deleted (and rebuilt)
+  long long processes = 0;       // processes started (compiler probes and compiles)
 };
 JitCounters jit_counters();
 

@@ -1,0 +1,188 @@
+// The persistent on-disk kernel cache (DESIGN rule 5): where it lives, its entries and manifests,
+// per-entry locks, and the maintenance operations behind `dynlib cache` (list, stats, clear, LRU
+// eviction). jit.cpp looks kernels up and publishes them through these pieces; nothing here
+// compiles or loads code.
+//
+// Layout under the effective root:
+//   <root>/jit/<component kind>/<first two hex>/<digest>/      one entry:
+//       kernel.so        the shared object
+//       kernel.cpp       the source it was built from
+//       manifest.toml    key inputs, descriptive fields, compiler, sizes, sha256 of kernel.so,
+//                        created / last-used times, hit and miss counts
+//   <root>/jit/<component kind>/<first two hex>/<digest>.lock  the entry's flock lock
+//   <root>/jit/tmp/       entries being built (renamed into place when complete)
+//   <root>/jit/compilers/ compiler memo files (see system_compiler_memoized)
+//
+// Root: the config's `cache_root` / `[cache] root`, else the platform default
+// ($XDG_CACHE_HOME/dynlib or ~/.cache/dynlib on Linux, ~/Library/Caches/dynlib on macOS,
+// %LOCALAPPDATA%/dynlib/Cache on Windows). A root that cannot be written falls back to
+// $DYNLIB_CACHE_FALLBACK (default /tmp/dynlib-cache; it must be owned by the current user and
+// not writable by others), and if that fails too the cache is memory only. Each fallback is
+// reported once per process on stderr.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dynlib::jit {
+
+// ---- where the cache lives ----
+
+enum class CacheRootKind { Config, Default, Fallback, MemoryOnly };
+const char* cache_root_kind_name(CacheRootKind kind);  // "config", "default", "fallback", ...
+
+struct CacheLocation {
+  std::string root;  // the effective root; empty when the cache is memory only
+  CacheRootKind kind = CacheRootKind::MemoryOnly;
+  std::string requested;              // the configured or default root, whether usable or not
+  std::string why;                    // e.g. "cache_root in /home/u/.config/dynlib/config.toml"
+  std::optional<long long> max_size;  // bytes, from the config
+  bool memory_only() const noexcept { return root.empty(); }
+};
+
+// The platform default root ("" when there is no home directory); `why` says how it was derived.
+std::string default_cache_root(std::string* why = nullptr);
+// $DYNLIB_CACHE_FALLBACK when set and non-empty, else /tmp/dynlib-cache.
+std::string fallback_cache_root();
+
+// The effective root: decided (and its jit/ directory created) once per process for each
+// combination of config file and environment; warns once on stderr when falling back. Throws
+// DynlibError for an invalid config file.
+CacheLocation cache_location();
+
+// ---- entries ----
+
+// Paths of one entry. The component kind must be a simple name ([A-Za-z0-9_-]+, not "tmp" or
+// "compilers"); otherwise CacheError.
+struct CacheEntryPaths {
+  std::string dir;   // <root>/jit/<kind>/<xx>/<digest>
+  std::string lock;  // <dir>.lock
+};
+CacheEntryPaths cache_entry_paths(const std::string& root, const std::string& component_kind,
+                                  const std::string& digest);
+void check_component_kind(const std::string& kind);
+
+inline constexpr const char* kSharedObjectFile = "kernel.so";
+inline constexpr const char* kSourceFile = "kernel.cpp";
+inline constexpr const char* kManifestFile = "manifest.toml";
+
+struct Manifest {
+  std::string key;  // the digest (also the entry's directory name)
+  std::string component_kind;
+  long long so_bytes = 0;
+  std::string so_sha256;
+  long long source_bytes = 0;
+  std::string compiler;  // path that was run
+  std::string compiler_canonical;
+  std::vector<std::string> compiler_args;
+  std::string compiler_version;
+  std::vector<std::string> flags;
+  int abi = 0;
+  std::vector<std::pair<std::string, std::string>> key_inputs;
+  std::vector<std::pair<std::string, std::string>> info;  // model_name, model_hash, stepper, ...
+  long long created_ms = 0;                               // Unix time, milliseconds
+  long long last_used_ms = 0;
+  long long hits = 0;    // loads served from this entry
+  long long misses = 0;  // compiles that produced this entry (more than 1 after repairs)
+  double compile_seconds = 0;
+
+  // The value of an info field, or "" when absent.
+  std::string info_value(std::string_view name) const;
+};
+
+std::string manifest_to_toml(const Manifest& m);
+// Throws CacheError naming what is wrong (syntax, a missing or mistyped field).
+Manifest parse_manifest(const std::string& text, const std::string& path);
+Manifest read_manifest(const std::string& path);
+// Writes through a temporary file renamed over `path`: readers see the old or the new manifest.
+void write_manifest(const std::string& path, const Manifest& m);
+
+long long unix_time_ms();
+
+// An exclusive flock on an entry's lock file. The kernel releases it when the holder dies, so a
+// killed process never blocks anyone. A lock file may be deleted by its holder (remove_file());
+// a waiter that then gets the lock notices the file is gone and retries on a fresh one.
+class EntryLock {
+ public:
+  EntryLock() = default;
+  ~EntryLock();
+  EntryLock(EntryLock&& other) noexcept;
+  EntryLock& operator=(EntryLock&& other) noexcept;
+  EntryLock(const EntryLock&) = delete;
+  EntryLock& operator=(const EntryLock&) = delete;
+
+  // Waits for the lock; creates the file and its directory if needed. Throws CacheError.
+  static EntryLock acquire(const std::string& path);
+  // Like acquire(), but returns an unheld lock at once when another holder has it.
+  static EntryLock try_acquire(const std::string& path);
+
+  bool held() const noexcept { return fd_ >= 0; }
+  // Deletes the lock file (while still holding it), then releases.
+  void remove_file_and_release();
+  void release();
+
+ private:
+  static EntryLock lock(const std::string& path, bool wait);
+  int fd_ = -1;
+  std::string path_;
+};
+
+// One entry as found on disk. `problem` is set (and the manifest fields are empty) when the
+// manifest cannot be read.
+struct CacheEntryInfo {
+  std::string component_kind;
+  std::string digest;
+  std::string dir;
+  long long bytes = 0;  // all files of the entry
+  std::string problem;
+  Manifest manifest;
+  // The manifest's last_used_ms, or the directory's modification time for a damaged entry.
+  long long last_used_ms = 0;
+};
+
+// Every entry under `root`, most recently used first. An empty or missing root has none.
+std::vector<CacheEntryInfo> list_cache_entries(const std::string& root);
+
+struct CacheStats {
+  long long entries = 0;
+  long long damaged = 0;  // entries whose manifest cannot be read
+  long long bytes = 0;    // all files under <root>/jit (entries, locks, temp dirs, memos)
+  long long entry_bytes = 0;
+  long long hits = 0;    // summed over manifests
+  long long misses = 0;  // summed over manifests
+};
+CacheStats cache_stats(const std::string& root);
+
+struct ClearRequest {
+  enum class What { All, DigestPrefix, OlderThan } what = What::All;
+  std::string digest_prefix;    // lowercase hex, for DigestPrefix
+  long long older_than_ms = 0;  // for OlderThan: last used more than this long ago
+};
+struct ClearResult {
+  std::vector<CacheEntryInfo> removed;
+  std::vector<std::string> failed;  // "dir: why"
+  long long stale_temp_dirs = 0;    // abandoned builds removed (All only)
+};
+// Removes the matching entries, each under its lock (so a process compiling or loading it is
+// waited for, and a process that has loaded it keeps running: kernels are loaded from private
+// copies). Throws CacheError for an invalid prefix.
+ClearResult clear_cache(const std::string& root, const ClearRequest& request);
+
+// Removes least-recently-used entries (skipping `keep_digest` and entries another process holds)
+// until the entries total at most `max_bytes`; returns what was removed.
+std::vector<CacheEntryInfo> evict_to_size(const std::string& root, long long max_bytes,
+                                          const std::string& keep_digest = {});
+
+// "90s", "15m", "12h", "7d", "2w" (a bare number is seconds) -> milliseconds.
+std::optional<long long> parse_duration_ms(std::string_view text);
+
+// ---- warnings ----
+// One line on stderr: "dynlib: warning: <message>".
+void cache_warning(const std::string& message);
+// The same, but each distinct message at most once per process.
+void cache_warning_once(const std::string& message);
+
+}  // namespace dynlib::jit
