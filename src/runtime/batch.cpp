@@ -1,0 +1,479 @@
+// run_batch: n independent trajectories of one FullModel on k threads (docs/ensembles.md).
+//
+// Everything goes through the public Sim API, so both backends work alike. Each worker owns one
+// Sim over the shared, immutable FullModel and runs its trajectories as fresh runs with per-row
+// param/ic overrides; a fresh run depends only on the Sim's base values and the run options, so
+// trajectory i is the same bits whichever worker runs it. Trajectories are handed out one at a
+// time (dynamic: sweeps mix fast and slow rows) and each result goes to its own slot; packing
+// into [n, time, var] happens after every worker has joined.
+#include "dynlib/ensemble.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "support/text.hpp"
+
+namespace dynlib {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+static_assert(std::atomic<bool>::is_always_lock_free,
+              "BatchOptions::stop may be set from a signal handler");
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out;
+}
+
+// "msg (did you mean 'x'?)" when a name is close, else "msg; the model's states: a, b".
+std::string suggest(const std::string& msg, const std::string& name,
+                    const std::vector<std::string>& candidates, const char* plural) {
+  const std::string hint = support::did_you_mean(name, candidates);
+  if (!hint.empty()) return fmt::format("{} ({})", msg, hint);
+  if (candidates.empty()) return fmt::format("{}; the model has no {}", msg, plural);
+  return fmt::format("{}; the model's {}: {}", msg, plural, join(candidates));
+}
+
+// One column of the per-trajectory inputs: the value of row i is values[i * stride].
+struct Column {
+  std::string label;  // as the user wrote it, for messages
+  bool is_param = false;
+  int index = -1;   // state index, or param index in ModelInfo
+  int element = 0;  // element of the param's value vector (0 for scalars)
+  const double* values = nullptr;
+  size_t stride = 1;
+};
+
+// The values every trajectory starts from before its row is applied.
+struct Base {
+  FullModel model;
+  std::map<std::string, Value> assign;      // applied to each worker's Sim; empty: the defaults
+  std::vector<std::vector<double>> params;  // current value of every param, ModelInfo order
+};
+
+class InputCheck {
+ public:
+  InputCheck(const ModelInfo& info, DType dtype) : info_(info), dtype_(dtype) {}
+
+  std::vector<Column> columns;
+  std::optional<size_t> n;
+
+  void table(const char* what, const std::vector<std::string>& names,
+             const std::vector<double>& values, bool is_param) {
+    if (names.empty() && values.empty()) return;
+    if (names.empty())
+      throw DynlibError(
+          fmt::format("run_batch: {}_values is given but {}_names is empty", what, what));
+    if (values.size() % names.size() != 0)
+      throw DynlibError(fmt::format(
+          "run_batch: {}_values has {} values, not a whole number of rows of {} ({}_names: {})",
+          what, values.size(), names.size(), what, join(names)));
+    rows(fmt::format("{}_values", what), values.size() / names.size());
+    for (size_t j = 0; j < names.size(); ++j)
+      add(names[j], is_param, values.data() + j, names.size(), values.size() / names.size());
+  }
+
+  void by_name(const char* what, const std::map<std::string, std::vector<double>>& m,
+               bool is_param) {
+    for (const auto& [name, values] : m) {
+      rows(fmt::format("{}[\"{}\"]", what, name), values.size());
+      add(name, is_param, values.data(), 1, values.size());
+    }
+  }
+
+ private:
+  void rows(const std::string& what, size_t count) {
+    if (!n) {
+      n = count;
+      first_ = what;
+    } else if (*n != count) {
+      throw DynlibError(fmt::format(
+          "run_batch: {} has {} rows but {} has {}: every per-trajectory input needs the same "
+          "number of rows (n)",
+          what, count, first_, *n));
+    }
+  }
+
+  int find(const std::vector<std::string>& names, const std::string& name) const {
+    auto it = std::find(names.begin(), names.end(), name);
+    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+  }
+
+  void add(const std::string& label, bool is_param, const double* values, size_t stride,
+           size_t count) {
+    Column c;
+    c.label = label;
+    c.is_param = is_param;
+    c.values = values;
+    c.stride = stride;
+    std::string name = label;
+    int element = -1;
+    // "w[2]": an element of an array param.
+    if (is_param && !label.empty() && label.back() == ']') {
+      const auto open = label.find('[');
+      const std::string digits =
+          open == std::string::npos ? "" : label.substr(open + 1, label.size() - open - 2);
+      if (open == std::string::npos || open == 0 || digits.empty() || digits.size() > 9 ||
+          !std::all_of(digits.begin(), digits.end(),
+                       [](char ch) { return ch >= '0' && ch <= '9'; }))
+        throw DynlibError(fmt::format(
+            "run_batch: params: '{}' is not a param name or an array element such as 'w[0]'",
+            label));
+      name = label.substr(0, open);
+      element = std::stoi(digits);
+    }
+    if (is_param) {
+      c.index = find(info_.param_names, name);
+      if (c.index < 0) {
+        std::string msg = fmt::format("run_batch: params: unknown param '{}'", name);
+        if (find(info_.state_names, name) >= 0)
+          msg += fmt::format(" ('{}' is a state: vary it with ic)", name);
+        throw DynlibError(suggest(msg, name, info_.param_names, "params"));
+      }
+      const size_t size = info_.param_values[static_cast<size_t>(c.index)].size();
+      if (element < 0 && size != 1)
+        throw DynlibError(fmt::format(
+            "run_batch: params: '{}' is an array of {} values; vary its elements by name, as "
+            "'{}[0]' ... '{}[{}]'",
+            name, size, name, name, size - 1));
+      if (element >= 0 && static_cast<size_t>(element) >= size)
+        throw DynlibError(fmt::format(
+            "run_batch: params: '{}' is out of range: '{}' has {} value{} (indices 0..{})", label,
+            name, size, size == 1 ? "" : "s", size - 1));
+      c.element = std::max(element, 0);
+    } else {
+      c.index = find(info_.state_names, name);
+      if (c.index < 0) {
+        std::string msg = fmt::format("run_batch: ic: unknown state '{}'", name);
+        if (find(info_.param_names, name) >= 0)
+          msg += fmt::format(" ('{}' is a param: vary it with params)", name);
+        throw DynlibError(suggest(msg, name, info_.state_names, "states"));
+      }
+    }
+    if (!seen_.insert({is_param, c.index, c.element}).second)
+      throw DynlibError(
+          fmt::format("run_batch: {} '{}' is given twice", is_param ? "param" : "state", label));
+    if (dtype_ == DType::Int64) {
+      for (size_t i = 0; i < count; ++i) {
+        const double v = values[i * stride];
+        if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.2e18)
+          throw DynlibError(fmt::format(
+              "run_batch: {} '{}' row {} = {}: model '{}' is int64 and takes whole numbers only",
+              is_param ? "param" : "state", label, i, v, info_.name));
+      }
+    }
+    columns.push_back(c);
+  }
+
+  const ModelInfo& info_;
+  DType dtype_;
+  std::string first_;
+  std::set<std::tuple<bool, int, int>> seen_;
+};
+
+RunOptions shared_options(const BatchOptions& o) {
+  RunOptions r;
+  r.T = o.T;
+  r.N = o.N;
+  r.dt = o.dt;
+  r.t0 = o.t0;
+  r.record = o.final_only ? std::optional<bool>(false) : o.record;
+  r.record_interval = o.record_interval;
+  r.record_vars = o.record_vars;
+  r.transient = o.transient;
+  r.max_steps = o.max_steps;
+  r.atol = o.atol;
+  r.rtol = o.rtol;
+  r.dt_min = o.dt_min;
+  r.dt_max = o.dt_max;
+  r.safety = o.safety;
+  r.min_factor = o.min_factor;
+  r.max_factor = o.max_factor;
+  r.max_rejects = o.max_rejects;
+  r.controller = o.controller;
+  return r;
+}
+
+// What a finished trajectory keeps until packing: its rows compacted and widened to double.
+struct Trajectory {
+  bool ran = false;
+  std::vector<double> t, data;
+  size_t width = 0;
+  std::vector<double> final_state;
+  double final_time = kNaN;
+  long long steps = 0;
+  Status status = Status::UserBreak;
+  std::string message = "not run: the batch was stopped before this trajectory started";
+  std::vector<EventLog> events;
+};
+
+template <class T>
+void widen(const Results& r, std::vector<double>& out) {
+  const T* p = r.raw_data<T>();
+  out.assign(p, p + r.size() * r.width());
+}
+
+void keep(const Results& r, bool final_only, Trajectory& out) {
+  out.ran = true;
+  if (!final_only && r.size() > 0) {
+    out.t = r.t();
+    switch (r.dtype()) {
+      case DType::Float64:
+        widen<double>(r, out.data);
+        break;
+      case DType::Float32:
+        widen<float>(r, out.data);
+        break;
+      case DType::Int64:
+        widen<long long>(r, out.data);
+        break;
+    }
+  }
+  out.width = r.width();
+  out.final_state = r.final_state();
+  out.final_time = r.final_time();
+  out.steps = r.steps();
+  out.status = r.status();
+  out.message = r.message();
+  if (!final_only) out.events = r.events();
+}
+
+// A worker's workspace: one Sim (its buffers are reused run after run) and the run options it
+// rewrites in place for each row.
+struct Worker {
+  explicit Worker(const Base& base) : sim(base.model) {
+    if (!base.assign.empty()) sim.assign(base.assign);
+  }
+  Sim sim;
+  RunOptions options;
+  std::vector<std::pair<const Column*, double*>> targets;  // where row values go in `options`
+
+  void bind(const RunOptions& shared, const std::vector<Column>& columns, const Base& base) {
+    options = shared;
+    const ModelInfo& info = base.model.spec();
+    for (const Column& c : columns) {
+      if (c.is_param) {
+        const std::string& name = info.param_names[static_cast<size_t>(c.index)];
+        // The whole value vector: the base values with the varied elements replaced per row.
+        options.params.try_emplace(name, base.params[static_cast<size_t>(c.index)]);
+      } else {
+        options.ic[info.state_names[static_cast<size_t>(c.index)]] = 0.0;
+      }
+    }
+    // Map nodes are stable: point at the values now that every entry exists.
+    for (const Column& c : columns) {
+      double* slot;
+      if (c.is_param) {
+        auto& v = std::get<std::vector<double>>(
+            options.params.at(info.param_names[static_cast<size_t>(c.index)]));
+        slot = &v[static_cast<size_t>(c.element)];
+      } else {
+        slot = &std::get<double>(options.ic.at(info.state_names[static_cast<size_t>(c.index)]));
+      }
+      targets.emplace_back(&c, slot);
+    }
+  }
+
+  const Results& run_row(size_t i) {
+    for (auto& [c, slot] : targets) *slot = c->values[i * c->stride];
+    return sim.run(options);
+  }
+};
+
+BatchResults run(const Base& base, const BatchOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const ModelInfo& info = base.model.spec();
+
+  // ---- 1. every check, before any work ----
+  InputCheck in(info, base.model.dtype());
+  in.table("param", o.param_names, o.param_values, true);
+  in.by_name("params", o.params, true);
+  const std::vector<std::string>& ic_names = o.ic_names.empty() ? info.state_names : o.ic_names;
+  if (!o.ic_values.empty() || !o.ic_names.empty()) in.table("ic", ic_names, o.ic_values, false);
+  in.by_name("ic", o.ic, false);
+  if (!in.n)
+    throw DynlibError(
+        "run_batch: nothing varies: give per-trajectory params (param_names/param_values or "
+        "params) or initial states (ic_values or ic), n rows each");
+  const size_t n = *in.n;
+  if (o.threads < 0)
+    throw DynlibError(
+        fmt::format("run_batch: threads = {} must be >= 0 (0: all cores)", o.threads));
+  if (o.final_only && o.record == std::optional<bool>(true))
+    throw DynlibError("run_batch: final_only records nothing; it cannot be combined with record");
+  int k = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+  k = std::clamp(k, 1, static_cast<int>(std::max<size_t>(std::min<size_t>(n, 1 << 16), 1)));
+
+  const RunOptions shared = shared_options(o);
+  std::vector<Worker> workers;
+  workers.reserve(static_cast<size_t>(k));
+  for (int w = 0; w < k; ++w) workers.emplace_back(base);
+  // The shared options are checked by the real run path: one step of a probe run, which throws
+  // for whatever every trajectory would throw for (no end, T before t0, record_vars, dt, ...).
+  std::vector<std::string> names;
+  {
+    RunOptions probe = shared;
+    probe.max_steps = 1;
+    const Results& r = workers[0].sim.run(probe);
+    if (shared.record != std::optional<bool>(false)) names = r.names();
+  }
+  for (Worker& w : workers) w.bind(shared, in.columns, base);
+
+  // ---- 2. the workers ----
+  std::vector<Trajectory> slots(n);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> abort{false};
+  std::mutex mutex;  // guards errors, done and the progress callback
+  size_t done = 0;
+  std::vector<std::pair<size_t, std::exception_ptr>> errors;
+  auto stopping = [&] {
+    return abort.load(std::memory_order_relaxed) || (o.stop && o.stop->load());
+  };
+  // Called at every YIELD of a run (~50 ms): ends a long trajectory when the batch stops.
+  for (Worker& w : workers) {
+    Sim* sim = &w.sim;
+    sim->set_progress(
+        [sim, &stopping](double, long long) {
+          if (stopping()) sim->request_stop();
+        },
+        0.0);
+  }
+  auto work = [&](Worker& w) {
+    for (;;) {
+      if (stopping()) return;
+      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) return;
+      try {
+        keep(w.run_row(i), o.final_only, slots[i]);
+        if (o.progress) {
+          std::lock_guard<std::mutex> lock(mutex);
+          o.progress(++done, n);
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        errors.emplace_back(i, std::current_exception());
+        abort.store(true);
+        return;
+      }
+    }
+  };
+  {
+    std::vector<std::thread> threads;
+    try {
+      for (size_t w = 1; w < workers.size(); ++w)
+        threads.emplace_back([&work, &workers, w] { work(workers[w]); });
+    } catch (...) {
+      abort.store(true);  // could not start a thread: stop those that did
+      for (auto& th : threads) th.join();
+      throw;
+    }
+    work(workers[0]);  // the calling thread is worker 0
+    for (auto& th : threads) th.join();
+  }
+  if (!errors.empty()) {
+    auto first = std::min_element(errors.begin(), errors.end(),
+                                  [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::rethrow_exception(first->second);
+  }
+
+  // ---- 3. pack [n, time, var] ----
+  BatchResults b;
+  b.n = n;
+  b.names = std::move(names);
+  b.n_var = b.names.size();
+  b.state_names = info.state_names;
+  b.threads = k;
+  const size_t s = info.state_names.size();
+  for (const Trajectory& tr : slots) {
+    b.n_time = std::max(b.n_time, tr.t.size());
+    if (tr.ran && !tr.t.empty() && tr.width != b.n_var)
+      throw DynlibError("run_batch: internal error: trajectories recorded different columns");
+  }
+  b.data.assign(n * b.n_time * b.n_var, kNaN);
+  b.t.assign(n * b.n_time, kNaN);
+  b.counts.assign(n, 0);
+  b.final_state.assign(n * s, kNaN);
+  b.final_time.assign(n, kNaN);
+  b.steps.assign(n, 0);
+  b.status.assign(n, Status::UserBreak);
+  b.message.assign(n, {});
+  if (!o.final_only) b.events.resize(n);
+  size_t longest = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Trajectory& tr = slots[i];
+    const size_t rows = tr.t.size();
+    b.counts[i] = rows;
+    if (rows > b.counts[longest]) longest = i;
+    std::copy(tr.t.begin(), tr.t.end(), b.t.begin() + static_cast<std::ptrdiff_t>(i * b.n_time));
+    std::copy(tr.data.begin(), tr.data.end(),
+              b.data.begin() + static_cast<std::ptrdiff_t>(i * b.n_time * b.n_var));
+    if (tr.ran)
+      std::copy(tr.final_state.begin(), tr.final_state.end(),
+                b.final_state.begin() + static_cast<std::ptrdiff_t>(i * s));
+    b.final_time[i] = tr.final_time;
+    b.steps[i] = tr.steps;
+    b.status[i] = tr.status;
+    b.message[i] = std::move(tr.message);
+    if (!o.final_only) b.events[i] = std::move(tr.events);
+    tr = Trajectory{};  // release as we go: the packed copy is the one that stays
+  }
+  // A common time axis when every trajectory's times are a prefix of the longest one's.
+  if (b.n_time > 0) {
+    const double* ref = b.t.data() + longest * b.n_time;
+    bool common = true;
+    for (size_t i = 0; i < n && common; ++i)
+      common = std::memcmp(b.t.data() + i * b.n_time, ref, b.counts[i] * sizeof(double)) == 0;
+    if (common) b.time.assign(ref, ref + b.n_time);
+  }
+  b.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return b;
+}
+
+}  // namespace
+
+size_t BatchResults::var_index(const std::string& name) const {
+  const std::string bare = name.rfind("aux.", 0) == 0 ? name.substr(4) : name;
+  for (const std::string& key : {name, bare}) {
+    auto it = std::find(names.begin(), names.end(), key);
+    if (it != names.end()) return static_cast<size_t>(it - names.begin());
+  }
+  if (names.empty())
+    throw DynlibError(fmt::format("'{}' was not recorded: this batch recorded no variables", name));
+  throw DynlibError(suggest(fmt::format("'{}' is not a recorded variable", name), name, names,
+                            "recorded variables"));
+}
+
+bool BatchResults::all_ok() const {
+  return std::all_of(status.begin(), status.end(), [](Status s) { return s == Status::Done; });
+}
+
+BatchResults run_batch(const FullModel& model, const BatchOptions& options) {
+  Base base{model, {}, model.spec().param_values};
+  return run(base, options);
+}
+
+BatchResults run_batch(const Sim& sim, const BatchOptions& options) {
+  Base base{sim.model(), {}, {}};
+  const ModelInfo& info = base.model.spec();
+  const std::vector<double> state = sim.state();
+  for (size_t i = 0; i < info.state_names.size(); ++i) base.assign[info.state_names[i]] = state[i];
+  for (const std::string& p : info.param_names) {
+    base.params.push_back(sim.param(p));
+    base.assign[p] = base.params.back();
+  }
+  return run(base, options);
+}
+
+}  // namespace dynlib
