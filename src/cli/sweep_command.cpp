@@ -1,0 +1,338 @@
+// dynlib sweep URI --param NAME=A:B:K ...: one run per grid point on all cores (run_batch), one
+// CSV with the grid values, time and recorded variables: the bifurcation-diagram workload.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "cli/csv.hpp"
+#include "dynlib/dynlib.hpp"
+#include "dynlib/ensemble.hpp"
+
+namespace dynlib::cli {
+namespace {
+
+struct SweepArgs {
+  std::string uri;
+  std::vector<std::string> grids;  // --param NAME=A:B:K | NAME=v1,v2,...
+  std::optional<std::string> stepper, dtype, preset, record_vars, out;
+  std::string jit = "off";
+  bool disk_cache = false;
+  std::optional<double> T, dt, t0, transient, atol, rtol;
+  std::optional<long long> N, record_interval, max_steps;
+  std::vector<std::string> sets;
+  int threads = 0;
+  bool final_only = false;
+  bool quiet = false;
+};
+
+// Ctrl+C stops the batch; the trajectories computed so far are still written.
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint_sweep(int) {
+  g_stop.store(true);
+}
+
+double parse_number(const std::string& what, const std::string& text) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  while (used < text.size() && text[used] == ' ') ++used;
+  if (used == 0 || used != text.size())
+    throw DynlibError(fmt::format("{}: '{}' is not a number", what, text));
+  return v;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t at = s.find(sep, start);
+    std::string item = s.substr(start, at == std::string::npos ? std::string::npos : at - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    out.push_back(item);
+    if (at == std::string::npos) return out;
+    start = at + 1;
+  }
+}
+
+struct Grid {
+  std::string name;
+  std::vector<double> values;
+  // CSV header: the name, or "ic.NAME" for a state (the column NAME is its recorded value).
+  std::string column;
+};
+
+// "r=2.5:4.0:1000": 1000 points from 2.5 to 4.0, both included, spaced as numpy.linspace does
+// (A + k * (B - A) / (K - 1), the last point exactly B). "r=3.2,3.5,3.9": those values.
+Grid parse_grid(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw DynlibError(fmt::format("--param expects NAME=A:B:K or NAME=V1,V2,..., got '{}'", text));
+  Grid g{text.substr(0, eq), {}, {}};
+  const std::string spec = text.substr(eq + 1);
+  const std::string what = fmt::format("--param {}", g.name);
+  if (spec.find(':') != std::string::npos) {
+    const auto parts = split(spec, ':');
+    if (parts.size() != 3)
+      throw DynlibError(fmt::format("{}: expected A:B:K (from, to, points), got '{}'", what, spec));
+    const double a = parse_number(what, parts[0]), b = parse_number(what, parts[1]);
+    const double k = parse_number(what, parts[2]);
+    if (!(k >= 1) || k != std::floor(k) || k > 1e9)
+      throw DynlibError(fmt::format("{}: the number of points K = {} must be a whole number >= 1",
+                                    what, parts[2]));
+    const size_t n = static_cast<size_t>(k);
+    if (n == 1) {
+      g.values.push_back(a);
+    } else {
+      const double step = (b - a) / static_cast<double>(n - 1);
+      for (size_t i = 0; i + 1 < n; ++i) g.values.push_back(static_cast<double>(i) * step + a);
+      g.values.push_back(b);
+    }
+  } else {
+    for (const auto& item : split(spec, ',')) g.values.push_back(parse_number(what, item));
+  }
+  return g;
+}
+
+// "x=1.5" or "w=[1, 2, 3]"
+std::pair<std::string, Value> parse_set(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw DynlibError(fmt::format("--set expects NAME=VALUE, got '{}'", text));
+  const std::string name = text.substr(0, eq), value = text.substr(eq + 1);
+  const std::string what = fmt::format("--set {}", name);
+  if (!value.empty() && value.front() == '[') {
+    if (value.back() != ']') throw DynlibError(fmt::format("{}: missing ']'", what));
+    std::vector<double> values;
+    for (const auto& item : split(value.substr(1, value.size() - 2), ','))
+      if (!item.empty()) values.push_back(parse_number(what, item));
+    return {name, values};
+  }
+  return {name, parse_number(what, value)};
+}
+
+struct Output {
+  explicit Output(const std::optional<std::string>& path) : path(path ? *path : "<stdout>") {
+    f = path ? std::fopen(path->c_str(), "w") : stdout;
+    if (!f)
+      throw DynlibError(fmt::format("cannot write '{}': {}", this->path, std::strerror(errno)));
+  }
+  ~Output() {
+    if (f && f != stdout) std::fclose(f);
+  }
+  void write(const fmt::memory_buffer& buf) { std::fwrite(buf.data(), 1, buf.size(), f); }
+  void close() {
+    const bool bad = std::ferror(f) != 0;
+    const int rc = f == stdout ? std::fflush(f) : std::fclose(f);
+    f = nullptr;
+    if (bad || rc != 0)
+      throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
+  }
+  std::string path;
+  FILE* f = nullptr;
+};
+
+// Header: the grid columns, t, then the recorded variables (with --final-only: every state); one
+// row per sample (per trajectory), at round-trip precision.
+size_t write_sweep_csv(Output& out, const std::vector<Grid>& grids,
+                       const std::vector<std::vector<double>>& rows_of_grid, const BatchResults& b,
+                       DType d, bool final_only) {
+  fmt::memory_buffer buf;
+  for (const auto& g : grids) fmt::format_to(std::back_inserter(buf), "{},", g.column);
+  fmt::format_to(std::back_inserter(buf), "t");
+  for (const auto& v : final_only ? b.state_names : b.names)
+    fmt::format_to(std::back_inserter(buf), ",{}", v);
+  buf.push_back('\n');
+  auto time = [&](double t) {
+    return d == DType::Float32 ? fmt::format("{:.9g}", t) : fmt::format("{:.17g}", t);
+  };
+  size_t rows = 0;
+  const size_t s = b.state_names.size();
+  for (size_t i = 0; i < b.n; ++i) {
+    std::string prefix;
+    for (size_t j = 0; j < grids.size(); ++j) prefix += format_number(d, rows_of_grid[i][j]) + ",";
+    if (final_only) {
+      if (b.counts[i] == 0 && std::isnan(b.final_time[i])) continue;  // never started
+      fmt::format_to(std::back_inserter(buf), "{}{}", prefix, time(b.final_time[i]));
+      for (size_t v = 0; v < s; ++v)
+        fmt::format_to(std::back_inserter(buf), ",{}", format_number(d, b.final_state[i * s + v]));
+      buf.push_back('\n');
+      ++rows;
+    }
+    for (size_t k = 0; k < b.counts[i] && !final_only; ++k) {
+      fmt::format_to(std::back_inserter(buf), "{}{}", prefix, time(b.t[i * b.n_time + k]));
+      for (size_t v = 0; v < b.n_var; ++v)
+        fmt::format_to(std::back_inserter(buf), ",{}", format_number(d, b.at(i, k, v)));
+      buf.push_back('\n');
+      ++rows;
+    }
+    if (buf.size() > (1 << 20)) {
+      out.write(buf);
+      buf.clear();
+    }
+  }
+  out.write(buf);
+  return rows;
+}
+
+int sweep(const SweepArgs& a) {
+  BuildOptions bo;
+  bo.stepper = a.stepper;
+  bo.jit = parse_jit_mode(a.jit);
+  bo.disk_cache = a.disk_cache;
+  bo.dtype = a.dtype;
+  Sim base = setup(a.uri, bo);
+  if (a.preset) base.apply_preset(*a.preset);
+  for (const auto& s : a.sets) {
+    auto [name, value] = parse_set(s);
+    base.assign(name, value);
+  }
+  const ModelInfo& info = base.model().spec();
+
+  // The grid: the cartesian product of every --param, the last one varying fastest.
+  std::vector<Grid> grids;
+  for (const auto& text : a.grids) grids.push_back(parse_grid(text));
+  size_t n = 1;
+  for (const auto& g : grids) {
+    if (n > 100000000 / std::max<size_t>(g.values.size(), 1))
+      throw DynlibError("dynlib sweep: the grid has more than 1e8 points");
+    n *= g.values.size();
+  }
+  std::vector<std::vector<double>> point(n, std::vector<double>(grids.size()));
+  for (size_t i = 0; i < n; ++i) {
+    size_t rest = i;
+    for (size_t j = grids.size(); j-- > 0;) {
+      point[i][j] = grids[j].values[rest % grids[j].values.size()];
+      rest /= grids[j].values.size();
+    }
+  }
+
+  BatchOptions o;
+  for (size_t j = 0; j < grids.size(); ++j) {
+    std::vector<double> column(n);
+    for (size_t i = 0; i < n; ++i) column[i] = point[i][j];
+    const bool is_state = std::find(info.state_names.begin(), info.state_names.end(),
+                                    grids[j].name) != info.state_names.end();
+    grids[j].column = is_state ? "ic." + grids[j].name : grids[j].name;
+    auto& target = is_state ? o.ic : o.params;
+    if (!target.emplace(grids[j].name, std::move(column)).second)
+      throw DynlibError(fmt::format("--param {} is given twice", grids[j].name));
+  }
+  o.T = a.T;
+  o.N = a.N;
+  o.dt = a.dt;
+  o.t0 = a.t0;
+  o.record_interval = a.record_interval;
+  if (a.record_vars) {
+    std::vector<std::string> names;
+    for (const auto& v : split(*a.record_vars, ','))
+      if (!v.empty()) names.push_back(v);
+    o.record_vars = names;
+  }
+  o.transient = a.transient;
+  o.max_steps = a.max_steps;
+  o.atol = a.atol;
+  o.rtol = a.rtol;
+  o.threads = a.threads;
+  o.final_only = a.final_only;
+  o.stop = &g_stop;
+
+  Output out(a.out);  // before the work: an unwritable path fails fast
+  g_stop.store(false);
+  auto previous = std::signal(SIGINT, on_sigint_sweep);
+  BatchResults b;
+  try {
+    b = run_batch(base, o);
+  } catch (...) {
+    std::signal(SIGINT, previous);
+    throw;
+  }
+  std::signal(SIGINT, previous);
+
+  const size_t rows = write_sweep_csv(out, grids, point, b, base.model().dtype(), a.final_only);
+  out.close();
+
+  int code = 0;
+  size_t failed = 0, first = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (b.status[i] == Status::Done) continue;
+    ++failed;
+    if (first == n) first = i;
+    if (b.status[i] == Status::UserBreak)
+      code = 130;
+    else if (b.status[i] != Status::EarlyExit && code == 0)
+      code = 3;
+  }
+  if (failed > 0) {
+    std::string where;
+    for (size_t j = 0; j < grids.size(); ++j)
+      where += fmt::format("{}{}={}", j ? ", " : "", grids[j].name, point[first][j]);
+    fmt::print(stderr,
+               "dynlib: warning: {} of {} trajectories did not finish; the first ({}): {}\n",
+               failed, n, where, b.message[first]);
+  }
+  if (a.out && !a.quiet)
+    fmt::print("wrote {} row{} ({} trajectories, {} thread{}) to {}\n", rows, rows == 1 ? "" : "s",
+               n, b.threads, b.threads == 1 ? "" : "s", *a.out);
+  return code;
+}
+
+}  // namespace
+
+void add_sweep_commands(CLI::App& app) {
+  auto a = std::make_shared<SweepArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Run a model over a grid of params/initial states on all cores; write CSV");
+  cmd->add_option("uri", a->uri, "Model URI or path")->required();
+  cmd->add_option("--param", a->grids,
+                  "NAME=A:B:K (K points from A to B) or NAME=V1,V2,...; a param or a state; "
+                  "repeat for a grid (the last varies fastest)")
+      ->required();
+  auto* T = cmd->add_option("-T,--T", a->T, "End time");
+  auto* N = cmd->add_option("-N,--N", a->N, "Number of steps (maps: iterations)");
+  T->excludes(N);
+  cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
+  cmd->add_option("--t0", a->t0, "Start time");
+  cmd->add_option("--stepper", a->stepper, "Stepper name or alias (see: dynlib steppers list)");
+  cmd->add_flag("--jit{on}", a->jit,
+                "Native kernel: --jit (= on), --jit=off, --jit=auto (see docs/jit.md)");
+  cmd->add_flag("--disk-cache", a->disk_cache, "Keep compiled kernels on disk across processes");
+  cmd->add_option("--dtype", a->dtype, "float64 | float32 (default: the model's dtype)");
+  cmd->add_option("--set", a->sets,
+                  "NAME=VALUE for every trajectory (a state's initial value or a param); "
+                  "arrays as NAME=[1,2,3]; repeatable");
+  cmd->add_option("--preset", a->preset, "Apply a named preset first");
+  cmd->add_option("--record-vars", a->record_vars,
+                  "Comma-separated states/aux to record (default: all; empty: time only)");
+  cmd->add_option("--record-interval", a->record_interval, "Record every K-th step")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--transient", a->transient,
+                  "Discard samples before t0 + X (maps: the first X iterations with dt = 1)");
+  cmd->add_option("--max-steps", a->max_steps, "Stop each trajectory after K steps")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
+  cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
+  cmd->add_option("--threads", a->threads, "Worker threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--final-only", a->final_only,
+                "One row per grid point: the final time and every state");
+  cmd->add_option("--out", a->out, "Write the CSV to FILE (default: standard output)");
+  cmd->add_flag("-q,--quiet", a->quiet, "Print nothing but errors and warnings");
+  cmd->callback([a] { set_action([a] { return sweep(*a); }); });
+}
+
+}  // namespace dynlib::cli
