@@ -1,0 +1,48 @@
+"""dynlib: simulate dynamical systems (ODEs and maps) written as TOML models.
+
+    from dynlib import setup
+    sim = setup("builtin://ode/lorenz", stepper="rk4")
+    res = sim.run(T=50.0, dt=0.01)
+    x = res["x"]            # a read-only numpy view of the recorded buffer
+
+See docs/python.md for the whole API.
+"""
+from ._dynlib import (
+    CacheError,
+    CompileError,
+    DynlibError,
+    EventLog,
+    FullModel,
+    JITUnavailableError,
+    ModelError,
+    ModelInfo,
+    ModelNotFoundError,
+    ModelPart,
+    Results,
+    Sim,
+    __version__,
+    build,
+    parse_jit_mode,
+    setup,
+    steppers,
+)
+
+__all__ = [
+    "setup",
+    "build",
+    "Sim",
+    "FullModel",
+    "ModelInfo",
+    "ModelPart",
+    "Results",
+    "EventLog",
+    "steppers",
+    "parse_jit_mode",
+    "DynlibError",
+    "ModelError",
+    "ModelNotFoundError",
+    "JITUnavailableError",
+    "CompileError",
+    "CacheError",
+    "__version__",
+]

@@ -1,0 +1,51 @@
+// Shared pieces of the `_dynlib` extension: conversions between Python objects and the public C++
+// API's option/value types, and the registration functions of each part of the module.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dynlib/dynlib.hpp"
+
+namespace dynlib::python {
+
+namespace py = pybind11;
+
+void bind_errors(py::module_& m);
+void bind_model(py::module_& m);
+void bind_results(py::module_& m);
+void bind_sim(py::module_& m);
+
+// A number for option `what` (int, float, numpy scalar; never a str, which PyNumber_Float would
+// parse). Raises TypeError naming `what`.
+double to_double(py::handle h, const std::string& what);
+// A whole number (int, numpy integer, or a float with no fractional part such as 1e6).
+long long to_int(py::handle h, const std::string& what);
+// A state or param value: a number, or a sequence of numbers for an array param.
+Value to_value(py::handle h, const std::string& what);
+// {name: value} from any mapping (dict, or anything with .items()).
+std::map<std::string, Value> to_value_map(py::handle mapping, const std::string& what);
+// A path-like or str argument, as a str (os.fspath semantics).
+std::string to_path(py::handle h, const std::string& what);
+
+// Sets one RunOptions field from its Python keyword name. Unknown names raise TypeError with a
+// did-you-mean; `allow_resume` is false for config(), where `resume` has no meaning.
+void set_run_option(RunOptions& options, const std::string& name, py::handle value,
+                    bool allow_resume);
+
+// build()'s arguments as the C++ API's: model is a str URI or a path-like; jit is a bool, None,
+// or "on"/"off"/"auto" (any spelling parse_jit_mode accepts); dtype a str or a numpy dtype.
+// Releases the GIL while building (a JIT compile can take seconds).
+FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
+                      py::handle dtype, bool march_native, py::handle auto_threshold);
+
+// A param or state value back to Python: a float for a single value, else a list.
+py::object values_to_python(const std::vector<double>& values);
+
+}  // namespace dynlib::python

@@ -1,0 +1,93 @@
+// The C++ error hierarchy (dynlib/errors.hpp) as Python exception classes under one base:
+//
+//   DynlibError(Exception)
+//   ├── ModelError          .message .file .line .column .source_line .hint
+//   ├── ModelNotFoundError  .uri .candidates
+//   ├── JITUnavailableError
+//   ├── CompileError        .diagnostics .source_path
+//   └── CacheError
+//
+// str(e) is the C++ what(): the full diagnostic with file:line:col, caret and did-you-mean.
+
+#include "common.hpp"
+
+namespace dynlib::python {
+
+namespace {
+
+struct ErrorTypes {
+  PyObject* base = nullptr;
+  PyObject* model = nullptr;
+  PyObject* not_found = nullptr;
+  PyObject* jit = nullptr;
+  PyObject* compile = nullptr;
+  PyObject* cache = nullptr;
+};
+
+// New references that are never released: the classes must outlive the module object, since a
+// translation can happen while the interpreter tears modules down.
+ErrorTypes g_types;
+
+PyObject* new_type(py::module_& m, const char* name, PyObject* base, const char* doc) {
+  const std::string qualified = std::string("dynlib.") + name;
+  PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, base, nullptr);
+  if (!type) throw py::error_already_set();
+  m.add_object(name, py::reinterpret_borrow<py::object>(type));
+  return type;
+}
+
+// Raises `type(what)` with extra attributes set on the instance.
+void raise(PyObject* type, const char* what, const py::dict& attributes) {
+  py::object exc = py::reinterpret_borrow<py::object>(type)(py::str(what));
+  for (auto [key, value] : attributes) exc.attr(key) = value;
+  PyErr_SetObject(type, exc.ptr());
+}
+
+}  // namespace
+
+void bind_errors(py::module_& m) {
+  g_types.base = new_type(m, "DynlibError", PyExc_Exception,
+                          "Base class of every error dynlib raises for something a user can get "
+                          "wrong (bad options, unknown names, ...).");
+  g_types.model = new_type(m, "ModelError", g_types.base,
+                           "A model that cannot be accepted. str(e) is the full diagnostic "
+                           "(file:line:col, the line, a caret, a hint); attributes message, file, "
+                           "line, column (1-based, 0 = unknown), source_line, hint.");
+  g_types.not_found = new_type(m, "ModelNotFoundError", g_types.base,
+                               "A model URI that resolved to no readable file; attributes uri "
+                               "and candidates (every path that was tried).");
+  g_types.jit = new_type(m, "JITUnavailableError", g_types.base,
+                         "jit=True was asked for but no working C++ compiler was found (there is "
+                         "never a silent fallback to the interpreter).");
+  g_types.compile = new_type(m, "CompileError", g_types.base,
+                             "The system compiler rejected generated code; attributes "
+                             "diagnostics (the compiler's output) and source_path.");
+  g_types.cache = new_type(m, "CacheError", g_types.base,
+                           "The on-disk kernel cache could not be used as asked.");
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ModelError& e) {
+      raise(g_types.model, e.what(),
+            py::dict(py::arg("message") = e.message(), py::arg("file") = e.where().file,
+                     py::arg("line") = e.where().line, py::arg("column") = e.where().column,
+                     py::arg("source_line") = e.source_line(), py::arg("hint") = e.hint()));
+    } catch (const ModelNotFoundError& e) {
+      raise(g_types.not_found, e.what(),
+            py::dict(py::arg("uri") = e.uri(), py::arg("candidates") = e.candidates()));
+    } catch (const JITUnavailableError& e) {
+      raise(g_types.jit, e.what(), py::dict());
+    } catch (const CompileError& e) {
+      raise(g_types.compile, e.what(),
+            py::dict(py::arg("diagnostics") = e.diagnostics(),
+                     py::arg("source_path") = e.source_path()));
+    } catch (const CacheError& e) {
+      raise(g_types.cache, e.what(), py::dict());
+    } catch (const DynlibError& e) {
+      raise(g_types.base, e.what(), py::dict());
+    }
+  });
+}
+
+}  // namespace dynlib::python

@@ -1,0 +1,273 @@
+// Sim: runs with the GIL released, Ctrl+C, config/assign/presets/reset, and setup().
+//
+// Ctrl+C: the C++ runner returns to its wrapper about every 50 ms; there our progress hook takes
+// the GIL for a moment and calls PyErr_CheckSignals(). When a Python signal handler raised (the
+// default SIGINT handler raises KeyboardInterrupt), the hook keeps that exception and asks the
+// run to stop. The run ends with status 'user_break', its partial results become sim.results(),
+// it can be resumed, and then the kept exception is raised. Python runs signal handlers only on
+// the main thread, so only runs on the main thread are interrupted this way; other threads can
+// call Sim.request_stop().
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+
+#include "common.hpp"
+
+namespace dynlib::python {
+
+namespace {
+
+struct PySim {
+  explicit PySim(FullModel model) : sim(std::move(model)) {}
+  dynlib::Sim sim;
+  // A Sim is used by one thread at a time (docs/simulation.md §9); with the GIL released during
+  // runs, Python threads could otherwise enter it together.
+  std::atomic<bool> busy{false};
+  py::dict defaults;  // what config() stored, as keywords
+  py::object progress = py::none();
+  double progress_interval = 0.2;
+};
+
+class Busy {
+ public:
+  explicit Busy(PySim& s) : s_(s) {
+    if (s_.busy.exchange(true))
+      throw std::runtime_error(
+          "this Sim is in use by another thread (a Sim runs on one thread at a time; use one "
+          "Sim per thread, they may share a FullModel)");
+  }
+  ~Busy() { s_.busy.store(false); }
+  Busy(const Busy&) = delete;
+  Busy& operator=(const Busy&) = delete;
+
+ private:
+  PySim& s_;
+};
+
+// Clears the C++ progress hook when a run ends, however it ends: the hook refers to locals of
+// run_sim().
+class ProgressScope {
+ public:
+  ProgressScope(dynlib::Sim& sim, ProgressFn fn, double interval) : sim_(sim) {
+    sim_.set_progress(std::move(fn), interval);
+  }
+  ~ProgressScope() { sim_.set_progress(nullptr); }
+  ProgressScope(const ProgressScope&) = delete;
+  ProgressScope& operator=(const ProgressScope&) = delete;
+
+ private:
+  dynlib::Sim& sim_;
+};
+
+// How often a run looks for Ctrl+C: the wrapper calls the hook at most this often.
+constexpr double kSignalCheckSeconds = 0.05;
+
+Results run_sim(PySim& s, const RunOptions& options, const std::optional<std::string>& preset) {
+  Busy busy(s);
+  if (preset) s.sim.apply_preset(*preset);
+  std::optional<py::error_already_set> pending;
+  const py::object user_progress = s.progress;
+  const double user_interval = s.progress_interval;
+  auto last_user_call = std::chrono::steady_clock::now();
+  bool first_user_call = true;
+  ProgressFn hook = [&](double fraction, long long steps) {
+    py::gil_scoped_acquire gil;
+    if (pending) return;
+    if (PyErr_CheckSignals() != 0) {
+      pending.emplace();  // takes the raised exception (KeyboardInterrupt) off the error state
+      s.sim.request_stop();
+      return;
+    }
+    if (user_progress.is_none()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!first_user_call &&
+        std::chrono::duration<double>(now - last_user_call).count() < user_interval)
+      return;
+    first_user_call = false;
+    last_user_call = now;
+    try {
+      user_progress(fraction, steps);
+    } catch (py::error_already_set& e) {
+      // Stopping (instead of throwing through the C++ run) keeps the partial results.
+      pending.emplace(std::move(e));
+      s.sim.request_stop();
+    }
+  };
+  {
+    ProgressScope scope(s.sim, std::move(hook), std::min(kSignalCheckSeconds, user_interval));
+    py::gil_scoped_release release;
+    s.sim.run(options);
+  }
+  if (pending) throw std::move(*pending);
+  return s.sim.results();
+}
+
+RunOptions options_from(const py::dict& kwargs, bool allow_resume) {
+  RunOptions o;
+  for (auto [key, value] : kwargs) set_run_option(o, key.cast<std::string>(), value, allow_resume);
+  return o;
+}
+
+}  // namespace
+
+void bind_sim(py::module_& m) {
+  py::class_<PySim>(m, "Sim",
+                    "A simulation of one model: state, params, buffers and the results of the "
+                    "last run. Sim(model) takes a FullModel or a model URI. Use from one thread "
+                    "at a time; runs release the GIL.")
+      .def(py::init([](const FullModel& model) { return std::make_unique<PySim>(model); }),
+           py::arg("model"))
+      .def(py::init([](py::handle uri) {
+             return std::make_unique<PySim>(build_model(uri, py::none(), py::bool_(false), false,
+                                                        py::none(), false, py::none()));
+           }),
+           py::arg("model"))
+      .def_property_readonly("model", [](const PySim& s) { return s.sim.model(); })
+      .def(
+          "run",
+          [](PySim& s, py::object T, py::object N, py::object dt, py::object t0, py::object record,
+             py::object record_interval, py::object record_vars, py::object transient,
+             py::object max_steps, py::object ic, py::object params, bool resume,
+             std::optional<std::string> preset, py::kwargs adaptive) {
+            RunOptions o;
+            const std::pair<const char*, py::object*> named[] = {
+                {"T", &T},
+                {"N", &N},
+                {"dt", &dt},
+                {"t0", &t0},
+                {"record", &record},
+                {"record_interval", &record_interval},
+                {"record_vars", &record_vars},
+                {"transient", &transient},
+                {"max_steps", &max_steps},
+                {"ic", &ic},
+                {"params", &params}};
+            for (const auto& [name, value] : named)
+              if (!value->is_none()) set_run_option(o, name, *value, true);
+            o.resume = resume;
+            for (auto [key, value] : adaptive)  // atol, rtol, ... (unknown: did-you-mean)
+              set_run_option(o, key.cast<std::string>(), value, false);
+            return run_sim(s, o, preset);
+          },
+          py::arg("T") = py::none(), py::arg("N") = py::none(), py::arg("dt") = py::none(),
+          py::arg("t0") = py::none(), py::arg("record") = py::none(),
+          py::arg("record_interval") = py::none(), py::arg("record_vars") = py::none(),
+          py::arg("transient") = py::none(), py::arg("max_steps") = py::none(),
+          py::arg("ic") = py::none(), py::arg("params") = py::none(), py::arg("resume") = false,
+          py::kw_only(), py::arg("preset") = py::none(),
+          "Runs the simulation and returns its Results (also kept: results()). Options not "
+          "given come from config(), then the model's [sim] table. Adaptive-stepper keywords: "
+          "atol, rtol, dt_min, dt_max, safety, min_factor, max_factor, max_rejects, controller. "
+          "preset= applies a preset first (a lasting change, as apply_preset). Ctrl+C stops the "
+          "run: its partial results stay in results() and KeyboardInterrupt is raised.")
+      .def(
+          "results",
+          [](PySim& s) {
+            Busy busy(s);
+            return s.sim.results();
+          },
+          "The Results of the last run (an empty Results with status 'done' before any run).")
+      .def(
+          "config",
+          [](PySim& s, py::kwargs kwargs) {
+            Busy busy(s);
+            // Merged into what earlier calls stored; a keyword set to None removes a default.
+            py::dict merged;
+            for (auto [k, v] : s.defaults) merged[k] = v;
+            for (auto [k, v] : kwargs) {
+              if (v.is_none()) {
+                RunOptions name_check;  // an unknown name is an error even when removing it
+                set_run_option(name_check, k.cast<std::string>(), v, false);
+                if (merged.contains(k)) PyDict_DelItem(merged.ptr(), k.ptr());
+              } else {
+                merged[k] = v;
+              }
+            }
+            s.sim.config(options_from(merged, false));  // checks names and values now
+            s.defaults = merged;
+            return py::dict(s.defaults);
+          },
+          "Stores run defaults (any Sim.run keyword except resume/preset), merged with earlier "
+          "ones; a keyword set to None removes that default. Checked at once. Returns the "
+          "defaults now in force.")
+      .def(
+          "assign",
+          [](PySim& s, py::object mapping, py::kwargs values) {
+            Busy busy(s);
+            std::map<std::string, Value> all;
+            if (!mapping.is_none()) all = to_value_map(mapping, "assign()");
+            for (auto& [k, v] : to_value_map(values, "assign()")) all[k] = v;
+            s.sim.assign(all);  // all or nothing
+          },
+          py::arg("mapping") = py::none(),
+          "Sets states (initial state of later runs and the state a resume continues from) "
+          "and params, by name: assign({'x': 1.0}) or assign(x=1.0, rho=20). All or nothing.")
+      .def(
+          "apply_preset",
+          [](PySim& s, const std::string& name) {
+            Busy busy(s);
+            s.sim.apply_preset(name);
+          },
+          py::arg("name"), "Assigns every value the model's [presets.NAME] table lists.")
+      .def_property_readonly("presets",
+                             [](const PySim& s) { return s.sim.model().spec().preset_names; })
+      .def(
+          "reset",
+          [](PySim& s) {
+            Busy busy(s);
+            s.sim.reset();
+          },
+          "Restores the model's initial state and params, clears results and the resumable "
+          "run; keeps config() defaults and the progress callback.")
+      .def(
+          "state",
+          [](PySim& s) {
+            Busy busy(s);
+            std::vector<double> v = s.sim.state();
+            return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+          },
+          "The current state (what a resume continues from; the initial state before any run), "
+          "in the model's state order, as a float64 copy.")
+      .def(
+          "param",
+          [](PySim& s, const std::string& name) {
+            Busy busy(s);
+            return values_to_python(s.sim.param(name));
+          },
+          py::arg("name"), "A param's current value (a float, or a list for an array param).")
+      .def(
+          "set_progress",
+          [](PySim& s, py::object fn, double min_interval) {
+            if (!fn.is_none() && !PyCallable_Check(fn.ptr()))
+              throw py::type_error("set_progress() needs a callable fn(fraction, steps) or None");
+            s.progress = std::move(fn);
+            s.progress_interval = min_interval;
+          },
+          py::arg("fn"), py::arg("min_interval") = 0.2,
+          "Calls fn(fraction, steps) during long runs, at most every min_interval seconds "
+          "(fraction in [0, 1], or -1 when unknown). An exception from fn stops the run "
+          "(partial results kept) and is raised from run(). None removes it.")
+      .def(
+          "request_stop", [](PySim& s) { s.sim.request_stop(); },
+          "Asks a run in progress (e.g. in another thread) to stop; it ends with status "
+          "'user_break' and keeps its results. Safe from any thread.")
+      .def("__repr__", [](const PySim& s) {
+        return "<dynlib.Sim " + s.sim.model().spec().name + " (stepper " +
+               s.sim.model().stepper_name() + ")>";
+      });
+
+  m.def(
+      "setup",
+      [](py::handle model, py::handle stepper, py::handle jit, bool disk_cache, py::handle dtype,
+         bool march_native, py::handle auto_threshold) {
+        return std::make_unique<PySim>(
+            build_model(model, stepper, jit, disk_cache, dtype, march_native, auto_threshold));
+      },
+      py::arg("model"), py::arg("stepper") = py::none(), py::arg("jit") = false,
+      py::arg("disk_cache") = false, py::arg("dtype") = py::none(), py::kw_only(),
+      py::arg("march_native") = false, py::arg("auto_threshold") = py::none(),
+      "Sim(build(model, ...)): builds the model and returns a Sim ready to run.");
+}
+
+}  // namespace dynlib::python
