@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 CMAKE_GEN := -G Ninja
 RUN_MODEL ?= builtin://ode/lorenz
 
-.PHONY: all setup build run test test-unit test-asan fuzz fuzz-smoke bench format lint clean install
+.PHONY: all setup build run test test-unit test-python test-asan fuzz fuzz-smoke bench format lint clean install
 
 all: build
 
@@ -28,6 +28,17 @@ run: build
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The Python module, built for the system interpreter (/usr/bin/python3: Debian's numpy and
+# pybind11; the first python3 on PATH may be another one), tested with pytest from the build tree.
+# DYNLIB_PYTHON=ON is passed explicitly so a build directory configured before pybind11 was
+# installed turns the module on.
+PYTHON := /usr/bin/python3
+test-python: build
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DDYNLIB_PYTHON=ON > /dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target dynlib_python_package
+	PYTHONPATH=$(CURDIR)/$(BUILD)/python DYNLIB_CLI=$(CURDIR)/$(BUILD)/dynlib \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
+
 $(BUILD_SAN)/build.ninja: | setup
 	cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DDYNLIB_SANITIZE=ON
 
@@ -44,7 +55,7 @@ fuzz: setup $(BUILD_FUZZ)/build.ninja
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	bash scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
-test: test-unit test-asan fuzz
+test: test-unit test-python test-asan fuzz
 
 $(BUILD_BENCH)/build.ninja: | setup
 	cmake -S . -B $(BUILD_BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DDYNLIB_BENCH=ON -DDYNLIB_TESTS=OFF

@@ -65,6 +65,25 @@ void bind_errors(py::module_& m) {
   g_types.cache = new_type(m, "CacheError", g_types.base,
                            "The on-disk kernel cache could not be used as asked.");
 
+  // Throws each C++ error type with known fields, so tests can check the translation of every
+  // class, including CacheError, which no public call raises directly (cache problems there are
+  // warnings that fall back to recompiling).
+  m.def(
+      "_raise_cpp_error",
+      [](const std::string& kind) {
+        if (kind == "model")
+          throw ModelError("unknown name 'sigm'", {"lorenz.toml", 17, 6}, "dx = sigm * (y - x)",
+                           "did you mean 'sigma'?");
+        if (kind == "not_found")
+          throw ModelNotFoundError("builtin://ode/nope", {"a.toml", "b.toml"});
+        if (kind == "jit") throw JITUnavailableError("no compiler");
+        if (kind == "compile") throw CompileError("compile failed", "x.cpp:1: error", "/tmp/x.cpp");
+        if (kind == "cache") throw CacheError("cannot lock the cache");
+        if (kind == "base") throw DynlibError("plain");
+        throw std::invalid_argument("unknown kind '" + kind + "'");
+      },
+      py::arg("kind"));
+
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
