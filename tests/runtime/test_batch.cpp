@@ -406,6 +406,21 @@ TEST(Batch, EventFiringModelMatchesSimRunsAndLogs) {
   expect_same_batch(b, run_batch(m, o));
 }
 
+// ---- backends ----
+
+TEST(Batch, NativeKernelGivesTheInterpretersBits) {
+  // One compiled kernel shared by every worker; DESIGN rule 2 makes it the interpreter's bits.
+  BatchOptions o{.params = {{"I", {0.0, 8.0, 15.0, 30.0}}},
+                 .ic = {{"v", {-70.0, -65.0, -60.0, 0.0}}},
+                 .T = 100.0,
+                 .record_interval = 5,
+                 .threads = 2};
+  const BatchResults interp = run_batch(build("builtin://ode/izhikevich"), o);
+  const FullModel native = build("builtin://ode/izhikevich", {.jit = true});
+  ASSERT_TRUE(native.is_jitted());
+  expect_same_batch(interp, run_batch(native, o));
+}
+
 // ---- a Sim as the base ----
 
 TEST(Batch, SimOverloadStartsFromItsCurrentValues) {
