@@ -581,6 +581,45 @@ std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& reque
   }
 }
 
+std::shared_ptr<const LoadedKernel> find_cached(const CompileRequest& request) {
+  try {
+    std::optional<CacheLocation> location;
+    if (request.disk_cache) {
+      check_component_kind(request.component_kind);
+      CacheLocation loc = cache_location();
+      if (!loc.memory_only()) location = std::move(loc);
+    }
+    const CompilerInfo& cc =
+        location ? system_compiler_memoized(location->root + "/jit/compilers") : system_compiler();
+    const std::string key = key_with(request, cc);
+    const std::string slot = location ? "disk:" + location->root + std::string(1, '\0') + key : key;
+    {
+      Cache& c = cache();
+      std::lock_guard lock(c.mutex);
+      auto it = c.entries.find(slot);
+      if (it != c.entries.end()) {
+        const auto& future = it->second.future;
+        if (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return nullptr;
+        try {
+          const Built& b = future.get();
+          counters().hits++;
+          return std::make_shared<const LoadedKernel>(b.library, key, cc, b.timings, true, false);
+        } catch (...) {
+          return nullptr;
+        }
+      }
+    }
+    if (!location) return nullptr;
+    std::error_code ec;
+    const CacheEntryPaths paths = cache_entry_paths(location->root, request.component_kind, key);
+    if (!fs::exists(fs::path(paths.dir) / kManifestFile, ec)) return nullptr;
+    // A complete entry: load it the usual way (a damaged one is repaired there, by compiling).
+    return compile_and_load(request);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
 JitCounters jit_counters() {
   JitCounters out;
   out.compiles = counters().compiles.load();

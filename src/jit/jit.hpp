@@ -121,6 +121,12 @@ struct JitCounters {
 };
 JitCounters jit_counters();
 
+// The kernel of `request` if it is ready without compiling: loaded in this process already, or
+// (with request.disk_cache) complete in the disk cache. Null otherwise, also when no compiler is
+// found or another thread is still compiling it. Never throws and never runs the compiler for a
+// kernel it has not found (jit="auto" uses it to start native at once on a warm cache).
+std::shared_ptr<const LoadedKernel> find_cached(const CompileRequest& request);
+
 // Drops the memory cache's references (kernels still held elsewhere stay loaded until released).
 void clear_memory_cache();
 
