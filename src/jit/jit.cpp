@@ -589,6 +589,10 @@ std::shared_ptr<const LoadedKernel> find_cached(const CompileRequest& request) {
       CacheLocation loc = cache_location();
       if (!loc.memory_only()) location = std::move(loc);
     }
+    if (!location) {  // nothing compiled in this process yet: no need to probe a compiler
+      std::lock_guard lock(cache().mutex);
+      if (cache().entries.empty()) return nullptr;
+    }
     const CompilerInfo& cc =
         location ? system_compiler_memoized(location->root + "/jit/compilers") : system_compiler();
     const std::string key = key_with(request, cc);
