@@ -27,6 +27,7 @@ int run_cli(int argc, char** argv) {
 
   add_model_commands(app);
   add_run_commands(app);
+  add_cache_commands(app);
   add_sweep_commands(app);
 
   try {

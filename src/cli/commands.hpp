@@ -17,6 +17,7 @@ int run_selected(CLI::App& app);
 
 void add_model_commands(CLI::App& app);
 void add_run_commands(CLI::App& app);
+void add_cache_commands(CLI::App& app);
 void add_sweep_commands(CLI::App& app);
 
 }  // namespace dynlib::cli

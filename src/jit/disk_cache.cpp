@@ -263,11 +263,11 @@ CacheLocation cache_location() {
   if (config.cache_root) {
     loc.requested = *config.cache_root;
     loc.kind = CacheRootKind::Config;
-    loc.why = "cache root set in " + config.source_path;
+    loc.why = "set in " + config.source_path;
   } else {
     loc.requested = default_cache_root(&default_why);
     loc.kind = CacheRootKind::Default;
-    loc.why = "default location (" + default_why + ")";
+    loc.why = default_why;
   }
   const std::string fallback = fallback_cache_root();
 
@@ -291,7 +291,7 @@ CacheLocation cache_location() {
       std::string fallback_why;
       if (fallback != loc.requested && prepare_root(fallback, true, &fallback_why)) {
         d = {fallback, CacheRootKind::Fallback,
-             fmt::format("{} is not usable ({}); using the fallback", requested_text, why)};
+             fmt::format("{} is not usable: {}", requested_text, why)};
         cache_warning_once(fmt::format("JIT cache root {} is not usable ({}); using '{}' instead",
                                        requested_text, why, fallback));
       } else {
