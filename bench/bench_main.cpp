@@ -10,6 +10,7 @@
 
 #include "baselines.hpp"
 #include "dynlib/dynlib.hpp"
+#include "jit/jit.hpp"
 
 namespace {
 
@@ -43,8 +44,11 @@ void BM_Lorenz_RK4_Baseline(benchmark::State& state) {
   set_steps(state, kLorenzSteps);
 }
 
-void BM_Lorenz_RK4_Interp(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4"});
+// Backend of the *_Interp and *_Native twins: the same code, jit off or on (kernel built once,
+// before timing).
+template <bool Native>
+void BM_Lorenz_RK4(benchmark::State& state) {
+  dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4", .jit = Native});
   dynlib::RunOptions o;
   o.N = kLorenzSteps;
   o.dt = kLorenzDt;
@@ -67,8 +71,9 @@ void BM_Izhikevich_RK4_Baseline(benchmark::State& state) {
   set_steps(state, kIzhSteps);
 }
 
-void BM_Izhikevich_RK4_Interp(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://ode/izhikevich", {.stepper = "rk4"});
+template <bool Native>
+void BM_Izhikevich_RK4(benchmark::State& state) {
+  dynlib::Sim sim = dynlib::setup("builtin://ode/izhikevich", {.stepper = "rk4", .jit = Native});
   dynlib::RunOptions o;
   o.N = kIzhSteps;
   o.dt = kIzhDt;
@@ -89,8 +94,9 @@ void BM_VanDerPol_RK45_Baseline(benchmark::State& state) {
   set_steps(state, steps);
 }
 
-void BM_VanDerPol_RK45_Interp(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://ode/vanderpol", {.stepper = "rk45"});
+template <bool Native>
+void BM_VanDerPol_RK45(benchmark::State& state) {
+  dynlib::Sim sim = dynlib::setup("builtin://ode/vanderpol", {.stepper = "rk45", .jit = Native});
   dynlib::RunOptions o;
   o.T = kVdpEnd;
   o.dt = 1e-3;
@@ -114,8 +120,9 @@ void BM_Logistic_Baseline(benchmark::State& state) {
   set_steps(state, kMapSteps);
 }
 
-void BM_Logistic_Interp(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://map/logistic");
+template <bool Native>
+void BM_Logistic(benchmark::State& state) {
+  dynlib::Sim sim = dynlib::setup("builtin://map/logistic", {.jit = Native});
   dynlib::RunOptions o;
   o.N = kMapSteps;
   o.ic["x"] = 0.1;
@@ -124,14 +131,66 @@ void BM_Logistic_Interp(benchmark::State& state) {
   set_steps(state, kMapSteps);
 }
 
+// A model with a 1000-term reduction: it must stay a loop, so its compile time stays small.
+std::string sum_model(int terms) {
+  std::string w;
+  for (int i = 0; i < terms; ++i) w += (i ? ", " : "") + std::to_string(1.0 + 1.0 / (i + 1));
+  return "inline:[model]\ntype = \"ode\"\nname = \"sum" + std::to_string(terms) +
+         "\"\n[states]\nx = 1.0\ny = 0.5\n[params]\nw = [" + w +
+         "]\n[equations.rhs]\nx = \"-sum(w[i] * x for i in range(" + std::to_string(terms) +
+         ")) / " + std::to_string(terms) + " + y\"\ny = \"-x\"\n";
+}
+
+// Cold compile latency: from build() to a runnable kernel, with the memory cache emptied before
+// each iteration (the compiler probe, once per process, is not included: see PERFORMANCE.md).
+void BM_Compile_Cold(benchmark::State& state, std::string uri, std::string stepper) {
+  dynlib::build(uri, {.stepper = stepper, .jit = true});  // probe the compiler once
+  for (auto _ : state) {
+    dynlib::jit::clear_memory_cache();
+    const dynlib::FullModel m = dynlib::build(uri, {.stepper = stepper, .jit = true});
+    benchmark::DoNotOptimize(m.is_jitted());
+  }
+}
+
 BENCHMARK(BM_Lorenz_RK4_Baseline)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Lorenz_RK4_Interp)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4<false>)
+    ->Name("BM_Lorenz_RK4_Interp")
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4<true>)
+    ->Name("BM_Lorenz_RK4_Native")
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VanDerPol_RK45_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_VanDerPol_RK45_Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45<false>)
+    ->Name("BM_VanDerPol_RK45_Interp")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45<true>)->Name("BM_VanDerPol_RK45_Native")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Izhikevich_RK4_Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4<false>)
+    ->Name("BM_Izhikevich_RK4_Interp")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4<true>)->Name("BM_Izhikevich_RK4_Native")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic_Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<false>)->Name("BM_Logistic_Interp")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<true>)->Name("BM_Logistic_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, vanderpol_rk45, "builtin://ode/vanderpol", "rk45")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, hodgkin_huxley_rk4, "builtin://ode/hodgkin-huxley", "rk4")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, sum100_rk4, sum_model(100), "rk4")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, sum1000_rk4, sum_model(1000), "rk4")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 // Collects ns/step per benchmark and prints backend/baseline ratios after the normal report.
 class RatioReporter : public benchmark::ConsoleReporter {

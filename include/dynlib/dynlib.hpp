@@ -31,7 +31,6 @@ struct SimImpl;
 struct ResultsData;
 }  // namespace detail
 
-
 // ---------------------------------------------------------------------------------------------
 // Building a model
 // ---------------------------------------------------------------------------------------------
@@ -175,6 +174,19 @@ struct RunOptions {
 };
 
 enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
+
+// Which backend computed a run's steps and how fast (jit=auto switches mid-run).
+struct RunStats {
+  long long interp_steps = 0, native_steps = 0;       // steps each backend took in this run
+  double interp_seconds = 0.0, native_seconds = 0.0;  // time spent in each backend's kernel calls
+  long long switch_step = -1;  // jit=auto: the step at which the run went native; -1 if it did not
+  double interp_ns_per_step() const {
+    return interp_steps ? interp_seconds * 1e9 / double(interp_steps) : 0.0;
+  }
+  double native_ns_per_step() const {
+    return native_steps ? native_seconds * 1e9 / double(native_steps) : 0.0;
+  }
+};
 const char* status_name(Status s);
 
 // A column of a recorded variable: a view into the recorded buffer (row-major, `stride` values
@@ -235,7 +247,8 @@ class Results {
   long long steps() const;           // steps taken in total
   long long accepted_steps() const;  // adaptive steppers
   long long rejected_steps() const;
-  double wall_seconds() const;  // time spent in run()
+  double wall_seconds() const;        // time spent in run()
+  const RunStats& run_stats() const;  // backends of this run (a resumed run: the last run() only)
 
   explicit Results(std::shared_ptr<const detail::ResultsData> data);
   const std::shared_ptr<const detail::ResultsData>& data_ptr() const { return data_; }
@@ -283,6 +296,38 @@ class Sim {
 };
 
 Sim setup(const std::string& model, const BuildOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------
+// Compile statistics (process-wide; see docs/jit.md)
+// ---------------------------------------------------------------------------------------------
+// One entry per kernel: a model's generated source for one stepper and dtype. `id` digests that
+// source (it exists for interpreted models too); `digest` is the compiled kernel's content key
+// (DESIGN rule 5), empty until a native kernel was built or loaded.
+struct KernelStats {
+  std::string id, digest;
+  std::string model_name, stepper, dtype;
+  std::vector<std::string> backends;  // "interpreter", "native": those that ran steps
+  long long builds = 0;               // build() calls for this kernel
+  long long compiles = 0;             // compiler runs (cache misses)
+  long long memory_hits = 0, disk_hits = 0;
+  double compile_seconds = 0.0;  // total time in the compiler (incl. key, files, load)
+  long long runs = 0;
+  long long interp_steps = 0, native_steps = 0;
+  double interp_seconds = 0.0, native_seconds = 0.0;
+  long long auto_switches = 0;  // jit=auto runs that went native mid-run
+  double interp_ns_per_step() const {
+    return interp_steps ? interp_seconds * 1e9 / double(interp_steps) : 0.0;
+  }
+  double native_ns_per_step() const {
+    return native_steps ? native_seconds * 1e9 / double(native_steps) : 0.0;
+  }
+  // Measured speed-up of native over interpreted (0 unless both ran).
+  double speedup() const {
+    return interp_steps && native_steps ? interp_ns_per_step() / native_ns_per_step() : 0.0;
+  }
+};
+std::vector<KernelStats> jit_stats();
+void reset_jit_stats();
 
 // Stepper registry, for listings (`dynlib steppers list`).
 struct StepperDescription {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -250,12 +251,33 @@ void keep(const Results& r, bool final_only, Trajectory& out) {
   if (!final_only) out.events = r.events();
 }
 
+// What every worker reads to know whether to stop early.
+struct Control {
+  std::atomic<bool> abort{false};  // a worker failed
+  const std::atomic<bool>* stop = nullptr;
+  bool stopping() const { return abort.load(std::memory_order_relaxed) || (stop && stop->load()); }
+};
+
 // A worker's workspace: one Sim (its buffers are reused run after run) and the run options it
-// rewrites in place for each row.
+// rewrites in place for each row. Built on the thread that uses it, so the Sim's scratch (the
+// interpreter frame, written on every operation) comes from that thread's malloc arena and never
+// shares a cache line with another worker's.
 struct Worker {
-  explicit Worker(const Base& base) : sim(base.model) {
+  Worker(const Base& base, const RunOptions& shared, const std::vector<Column>& columns,
+         const Control& control)
+      : sim(base.model) {
     if (!base.assign.empty()) sim.assign(base.assign);
+    bind(shared, columns, base);
+    // Called at every YIELD of a run (~50 ms): ends a long trajectory when the batch stops.
+    sim.set_progress(
+        [this, &control](double, long long) {
+          if (control.stopping()) sim.request_stop();
+        },
+        0.0);
   }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
   Sim sim;
   RunOptions options;
   std::vector<std::pair<const Column*, double*>> targets;  // where row values go in `options`
@@ -317,42 +339,34 @@ BatchResults run(const Base& base, const BatchOptions& o) {
   k = std::clamp(k, 1, static_cast<int>(std::max<size_t>(std::min<size_t>(n, 1 << 16), 1)));
 
   const RunOptions shared = shared_options(o);
-  std::vector<Worker> workers;
-  workers.reserve(static_cast<size_t>(k));
-  for (int w = 0; w < k; ++w) workers.emplace_back(base);
+  Control control;
+  control.stop = o.stop;
+  std::vector<std::unique_ptr<Worker>> workers(static_cast<size_t>(k));
+  workers[0] = std::make_unique<Worker>(base, shared, in.columns, control);
   // The shared options are checked by the real run path: one step of a probe run, which throws
   // for whatever every trajectory would throw for (no end, T before t0, record_vars, dt, ...).
   std::vector<std::string> names;
   {
     RunOptions probe = shared;
     probe.max_steps = 1;
-    const Results& r = workers[0].sim.run(probe);
+    const Results& r = workers[0]->sim.run(probe);
     if (shared.record != std::optional<bool>(false)) names = r.names();
   }
-  for (Worker& w : workers) w.bind(shared, in.columns, base);
 
   // ---- 2. the workers ----
   std::vector<Trajectory> slots(n);
   std::atomic<size_t> next{0};
-  std::atomic<bool> abort{false};
   std::mutex mutex;  // guards errors, done and the progress callback
   size_t done = 0;
-  std::vector<std::pair<size_t, std::exception_ptr>> errors;
-  auto stopping = [&] {
-    return abort.load(std::memory_order_relaxed) || (o.stop && o.stop->load());
+  std::vector<std::pair<size_t, std::exception_ptr>> errors;  // (trajectory, error)
+  auto fail = [&](size_t i) {
+    std::lock_guard<std::mutex> lock(mutex);
+    errors.emplace_back(i, std::current_exception());
+    control.abort.store(true);
   };
-  // Called at every YIELD of a run (~50 ms): ends a long trajectory when the batch stops.
-  for (Worker& w : workers) {
-    Sim* sim = &w.sim;
-    sim->set_progress(
-        [sim, &stopping](double, long long) {
-          if (stopping()) sim->request_stop();
-        },
-        0.0);
-  }
   auto work = [&](Worker& w) {
     for (;;) {
-      if (stopping()) return;
+      if (control.stopping()) return;
       const size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= n) return;
       try {
@@ -362,9 +376,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
           o.progress(++done, n);
         }
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        errors.emplace_back(i, std::current_exception());
-        abort.store(true);
+        fail(i);
         return;
       }
     }
@@ -373,13 +385,21 @@ BatchResults run(const Base& base, const BatchOptions& o) {
     std::vector<std::thread> threads;
     try {
       for (size_t w = 1; w < workers.size(); ++w)
-        threads.emplace_back([&work, &workers, w] { work(workers[w]); });
+        threads.emplace_back([&, w] {
+          try {
+            workers[w] = std::make_unique<Worker>(base, shared, in.columns, control);
+          } catch (...) {
+            fail(n);  // no trajectory: ranks after every trajectory's error
+            return;
+          }
+          work(*workers[w]);
+        });
     } catch (...) {
-      abort.store(true);  // could not start a thread: stop those that did
+      control.abort.store(true);  // could not start a thread: stop those that did
       for (auto& th : threads) th.join();
       throw;
     }
-    work(workers[0]);  // the calling thread is worker 0
+    work(*workers[0]);  // the calling thread is worker 0
     for (auto& th : threads) th.join();
   }
   if (!errors.empty()) {

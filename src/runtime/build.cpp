@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "jit/embedded_kernel.hpp"
+#include "support/config.hpp"
+#include "support/digest.hpp"
 
 #include "kernel/registry.hpp"
 #include "runtime/model_impl.hpp"
@@ -144,20 +146,28 @@ std::vector<std::string> part_signatures(const std::string& part, const std::str
   return {sig + " [inlined into " + entry + "]"};
 }
 
-void load_native(detail::ModelImpl& impl) {
-  const auto k = jit::compile_and_load(impl.request);
-  const std::string entry = "dynlib_run_" + impl.stepper_name;
+// The run entry point of a loaded kernel, after checking it computes in the model's dtype.
+detail::ModelImpl::NativeRunFn entry_point(const detail::ModelImpl& impl,
+                                           const jit::LoadedKernel& k) {
   using DtypeFn = int (*)();
-  const auto dtype_fn = reinterpret_cast<DtypeFn>(k->require_symbol("dynlib_dtype"));
+  const auto dtype_fn = reinterpret_cast<DtypeFn>(k.require_symbol("dynlib_dtype"));
   if (dtype_fn() != static_cast<int>(impl.dtype))
     throw CompileError(fmt::format("the compiled kernel {} computes in another dtype than {}",
-                                   k->key().substr(0, 16), dtype_name(impl.dtype)),
+                                   k.key().substr(0, 16), dtype_name(impl.dtype)),
                        "dynlib_dtype() mismatch", "");
-  impl.native_run = reinterpret_cast<detail::ModelImpl::NativeRunFn>(k->require_symbol(entry));
+  return reinterpret_cast<detail::ModelImpl::NativeRunFn>(
+      k.require_symbol("dynlib_run_" + impl.stepper_name));
+}
+
+void load_native(detail::ModelImpl& impl) {
+  const auto k = jit::compile_and_load(impl.request);
+  impl.native_run = entry_point(impl, *k);
   const jit::CompileTimings& tm = k->timings();
-  impl.stats.compile = k->from_memory_cache() ? 0.0 : tm.key + tm.write + tm.compile;
+  impl.stats.compile = k->from_memory_cache() ? 0.0 : tm.key + tm.write + tm.compile;  // 0 on hits
   impl.stats.load = k->from_memory_cache() ? 0.0 : tm.load;
-  impl.stats.kernel_source = k->from_memory_cache() ? "memory" : "compiled";
+  impl.stats.kernel_source = k->from_memory_cache() ? "memory"
+                             : k->from_disk_cache() ? "disk"
+                                                    : "compiled";
   impl.stats.kernel_digest = k->key();
   impl.kernel = k;
 }
@@ -249,6 +259,11 @@ FullModel build(const std::string& model, const BuildOptions& options) {
                   {"stepper", si.name},
                   {"dtype", dtype_name(dtype)}};
   impl->stats.codegen = seconds_since(t_phase);
+  {
+    std::string id = req.source;
+    for (const auto& [k, v] : req.key_inputs) id += "\n" + k + "=" + v;
+    impl->kernel_id = support::sha256_hex(id);
+  }
   impl->dtype = dtype;
   impl->stepper_id = id;
   impl->stepper_name = si.name;
@@ -263,13 +278,24 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   impl->spec = std::make_shared<const dsl::ModelSpec>(std::move(spec));
 
   // ---- jit: compile (or find in a cache) and load the one fused kernel ----
-  if (options.jit.mode == JitMode::On) {
-    load_native(*impl);
-    for (const char* p :
-         {"rhs", "events_pre", "events_post", "update_aux", "stepper", "runner", "guards"})
-      for (auto& sig : part_signatures(p, impl->stepper_name, dtype))
-        impl->signatures.push_back(sig);
+  if (options.jit.mode == JitMode::On) load_native(*impl);
+  if (options.jit.mode == JitMode::Auto) {
+    impl->auto_native = std::make_shared<detail::ModelImpl::AutoNative>();
+    impl->auto_threshold = options.auto_threshold.value_or(
+        support::user_config().jit_auto_threshold.value_or(impl->auto_threshold));
+    if (impl->auto_threshold < 0)
+      throw DynlibError(
+          fmt::format("auto_threshold must be non-negative, got {}", impl->auto_threshold));
+    // A kernel already compiled (in this process, or on disk) is used from the first step.
+    if (auto k = jit::find_cached(impl->request)) {
+      impl->native_run = entry_point(*impl, *k);
+      impl->stats.kernel_source = k->from_memory_cache() ? "memory" : "disk";
+      impl->stats.kernel_digest = k->key();
+      impl->stats.load = k->timings().load;
+      impl->kernel = k;
+    }
   }
+  detail::stats_on_build(*impl);
   return FullModel(std::move(impl));
 }
 
@@ -284,12 +310,41 @@ DType FullModel::dtype() const {
   return impl_->dtype;
 }
 bool FullModel::is_jitted() const {
-  return impl_->native_run != nullptr;
+  return impl_->current_native() != nullptr;
 }
+
+namespace detail {
+
+void start_auto_compile(const ModelImpl& mi) {
+  ModelImpl::AutoNative& an = *mi.auto_native;
+  std::lock_guard lock(an.mutex);
+  if (an.started) return;
+  an.started = true;
+  // The task reads `mi`, which outlives it: ~AutoNative (a member of mi) waits for the task.
+  an.job = std::async(std::launch::async, [&mi, &an] {
+             try {
+               auto k = jit::compile_and_load(mi.request);
+               const auto fn = entry_point(mi, *k);
+               an.kernel = k;
+               stats_on_compiled(mi, *k);
+               an.run.store(fn, std::memory_order_release);
+             } catch (const std::exception& e) {
+               an.failed = true;
+               static std::atomic<bool> warned{false};
+               if (!warned.exchange(true))
+                 fmt::print(stderr,
+                            "dynlib: warning: jit=auto could not build a native kernel for "
+                            "model '{}'; it keeps running in the interpreter ({})\n",
+                            mi.info.name, e.what());
+             }
+           }).share();
+}
+
+}  // namespace detail
 
 namespace {
 ModelPart part(const detail::ModelImpl& mi, const char* name) {
-  ModelPart p{name, mi.native_run != nullptr, {}};
+  ModelPart p{name, mi.current_native() != nullptr, {}};
   if (p.native) p.signatures = part_signatures(name, mi.stepper_name, mi.dtype);
   return p;
 }

@@ -3,7 +3,10 @@
 // threads) share one.
 #pragma once
 
+#include <atomic>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,9 +36,31 @@ struct ModelImpl {
   using NativeRunFn = int (*)(void*);
   std::shared_ptr<const jit::LoadedKernel> kernel;
   NativeRunFn native_run = nullptr;
-  std::vector<std::string> signatures;  // of the compiled entry points; empty when interpreted
-  BuildOptions options;                 // as given to build()
+  BuildOptions options;  // as given to build()
   BuildStats stats;
+  std::string kernel_id;  // digest of the generated source + key inputs (jit_stats() key)
+
+  // jit=auto: the native kernel, compiled at most once on a background thread and shared by every
+  // Sim of this model; each Sim switches to it at its next YIELD once `run` is set.
+  struct AutoNative {
+    std::mutex mutex;
+    bool started = false;
+    std::shared_future<void> job;
+    std::atomic<NativeRunFn> run{nullptr};
+    std::atomic<bool> failed{false};
+    std::shared_ptr<const jit::LoadedKernel> kernel;  // written before `run` is published
+    ~AutoNative() {
+      if (job.valid()) job.wait();  // never leave a compile thread writing into freed memory
+    }
+  };
+  std::shared_ptr<AutoNative> auto_native;  // non-null for jit=auto
+  double auto_threshold = 0.25;             // seconds of estimated remaining interpretation
+
+  // The native entry point if this model runs natively now (jit=on, or jit=auto once compiled).
+  NativeRunFn current_native() const {
+    if (native_run) return native_run;
+    return auto_native ? auto_native->run.load(std::memory_order_acquire) : nullptr;
+  }
 
   // Every name a run option may use for a state or aux (for lookups and did-you-mean lists).
   std::vector<std::string> state_names, aux_names, param_names;
@@ -45,5 +70,13 @@ struct ModelImpl {
 // "did you mean 'x'?" appended to `msg` when something is close; else the list of valid names.
 std::string with_suggestion(std::string msg, const std::string& name,
                             const std::vector<std::string>& candidates, const char* what_plural);
+
+// jit=auto: starts the background compile if no one has (thread-safe; returns at once).
+void start_auto_compile(const ModelImpl& mi);
+
+// jit_stats() bookkeeping (stats.cpp).
+void stats_on_build(const ModelImpl& mi);
+void stats_on_compiled(const ModelImpl& mi, const jit::LoadedKernel& k);
+void stats_on_run(const ModelImpl& mi, const RunStats& run);
 
 }  // namespace dynlib::detail

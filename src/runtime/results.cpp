@@ -66,6 +66,10 @@ long long Results::rejected_steps() const {
 double Results::wall_seconds() const {
   return data_->wall;
 }
+const RunStats& Results::run_stats() const {
+  static const RunStats none;
+  return data_ ? data_->run_stats : none;
+}
 
 namespace {
 

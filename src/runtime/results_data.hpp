@@ -30,6 +30,7 @@ struct ResultsData {
   double final_time = 0.0;
   long long steps = 0, accepted = 0, rejected = 0;
   double wall = 0.0;
+  RunStats run_stats;
 };
 
 }  // namespace dynlib::detail

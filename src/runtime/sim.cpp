@@ -102,6 +102,7 @@ class Engine final : public EngineBase {
 
  public:
   Engine(std::shared_ptr<const ModelImpl> mi) : mi_(std::move(mi)), model_(mi_->compiled) {
+    native_run_ = mi_->current_native();
     defaults();
   }
 
@@ -204,12 +205,43 @@ class Engine final : public EngineBase {
     evt_data_.resize(c * static_cast<size_t>(a_.evt_width));
   }
 
+  // One kernel call, timed and counted for the backend that made it.
   int call_kernel() {
+    const long long step0 = a_.step;
+    const auto t0 = Clock::now();
+    int status;
     // Native: the generated kernel is kernel::run<Stepper> over the generated model, with the
     // same RunArgs layout (the interpreter model still serves sizes and the lag layout).
-    if (mi_->native_run) return mi_->native_run(&a_);
-    return kernel::dispatch_stepper(mi_->stepper_id,
-                                    [&]<class S>() { return kernel::run<S>(model_, a_); });
+    if (native_run_)
+      status = native_run_(&a_);
+    else
+      status = kernel::dispatch_stepper(mi_->stepper_id,
+                                        [&]<class S>() { return kernel::run<S>(model_, a_); });
+    const double s = seconds_since(t0);
+    (native_run_ ? run_stats_.native_steps : run_stats_.interp_steps) += a_.step - step0;
+    (native_run_ ? run_stats_.native_seconds : run_stats_.interp_seconds) += s;
+    return status;
+  }
+
+  // jit=auto, at a YIELD: switch to the native kernel once it is ready; start compiling it when
+  // the rest of the run looks long enough to pay for it. `fraction` is the run's progress (-1:
+  // unknown), `elapsed` the seconds it has taken so far. Never waits for the compiler, except
+  // under the test knob that pins the switch to a step.
+  void consider_native(double fraction, double elapsed) {
+    ModelImpl::AutoNative* an = mi_->auto_native.get();
+    if (!an || native_run_) return;
+    const long long force_at = tuning().auto_switch_step.load();
+    if (force_at > 0 && a_.step >= force_at) {
+      start_auto_compile(*mi_);
+      an->job.wait();  // the mutex-guarded start has published `job`
+    } else if (force_at <= 0 && !an->failed) {
+      const double remaining = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : elapsed;
+      if (remaining > mi_->auto_threshold) start_auto_compile(*mi_);
+    }
+    if (auto fn = an->run.load(std::memory_order_acquire)) {
+      native_run_ = fn;
+      run_stats_.switch_step = a_.step;
+    }
   }
 
   void finish(int status, long long n_limit, const Plan& plan, ResultsSlot& slot, double wall);
@@ -217,6 +249,8 @@ class Engine final : public EngineBase {
 
   std::shared_ptr<const ModelImpl> mi_;
   interp::InterpModel<Real> model_;
+  ModelImpl::NativeRunFn native_run_ = nullptr;  // null: the interpreter
+  RunStats run_stats_;                           // of the current run() call
   std::vector<Real> y0_, p0_;  // initial state of fresh runs; params of fresh runs
 
   // The resumable run: RunArgs and every buffer it points into.
@@ -406,6 +440,8 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   }
 
   // ---- 3. the wrapper loop ----
+  run_stats_ = RunStats{};
+  if (!native_run_) native_run_ = mi.current_native();  // jit=auto: compiled by another Sim
   long long budget = tuning().step_budget.load();
   const bool fixed_budget = budget > 0;
   if (!fixed_budget) budget = 1LL << 14;
@@ -431,19 +467,21 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
           budget = std::clamp(static_cast<long long>(static_cast<double>(budget) * scale),
                               1LL << 10, 1LL << 24);
         }
+        double frac = -1.0;
+        if (!adaptive && step_end != LLONG_MAX && step_end > step_start)
+          frac = static_cast<double>(a_.step - step_start) /
+                 static_cast<double>(step_end - step_start);
+        else if (adaptive && plan.T && *plan.T > t_start)
+          frac = (static_cast<double>(a_.t) - t_start) / (*plan.T - t_start);
+        else if (adaptive && plan.N && *plan.N > 0)
+          frac = static_cast<double>(a_.step - step_start) / static_cast<double>(*plan.N);
+        frac = std::clamp(frac, frac < 0 ? -1.0 : 0.0, 1.0);
+        consider_native(frac, seconds_since(t_run));
         if (hooks.progress && *hooks.progress &&
             std::chrono::duration<double>(Clock::now() - last_report).count() >=
                 hooks.progress_interval) {
           last_report = Clock::now();
-          double frac = -1.0;
-          if (!adaptive && step_end != LLONG_MAX && step_end > step_start)
-            frac = static_cast<double>(a_.step - step_start) /
-                   static_cast<double>(step_end - step_start);
-          else if (adaptive && plan.T && *plan.T > t_start)
-            frac = (static_cast<double>(a_.t) - t_start) / (*plan.T - t_start);
-          else if (adaptive && plan.N && *plan.N > 0)
-            frac = static_cast<double>(a_.step - step_start) / static_cast<double>(*plan.N);
-          (*hooks.progress)(std::clamp(frac, frac < 0 ? -1.0 : 0.0, 1.0), a_.step);
+          (*hooks.progress)(frac, a_.step);
         }
       } else {
         break;
@@ -600,6 +638,8 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   d->accepted = a_.n_accepted;
   d->rejected = a_.n_rejected;
   d->wall = wall_;
+  d->run_stats = run_stats_;
+  stats_on_run(mi, run_stats_);
 
   slot.last = d;
   slot.results = Results(d);

@@ -11,6 +11,9 @@ struct Tuning {
   std::atomic<long long> rec_cap0{0};     // initial record rows
   std::atomic<long long> evt_cap0{0};     // initial event rows
   std::atomic<long long> step_budget{0};  // steps per kernel call (0: adaptive, ~50 ms a call)
+  // jit=auto: > 0 pins the switch to the first YIELD at or after this step (compiling and waiting
+  // there, whatever the threshold), so tests can prove a mid-run switch changes no bit.
+  std::atomic<long long> auto_switch_step{0};
 };
 
 Tuning& tuning();

@@ -1,0 +1,97 @@
+// The process-wide compile statistics behind dynlib::jit_stats(): one entry per kernel (a model's
+// generated source for one stepper and dtype), updated by build(), background compiles and runs.
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "runtime/model_impl.hpp"
+
+namespace dynlib {
+namespace detail {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, KernelStats> entries;
+};
+Registry& registry() {
+  static auto* r = new Registry();  // never destroyed: background compiles may report at exit
+  return *r;
+}
+
+KernelStats& entry_for(Registry& r, const ModelImpl& mi) {
+  KernelStats& k = r.entries[mi.kernel_id];
+  if (k.id.empty()) {
+    k.id = mi.kernel_id;
+    k.model_name = mi.info.name;
+    k.stepper = mi.stepper_name;
+    k.dtype = dtype_name(mi.dtype);
+  }
+  return k;
+}
+
+void add_backend(KernelStats& k, const char* backend) {
+  if (std::find(k.backends.begin(), k.backends.end(), backend) == k.backends.end())
+    k.backends.emplace_back(backend);
+}
+
+void count_kernel(KernelStats& k, const jit::LoadedKernel& kernel) {
+  k.digest = kernel.key();
+  if (kernel.from_memory_cache()) {
+    ++k.memory_hits;
+  } else if (kernel.from_disk_cache()) {
+    ++k.disk_hits;
+  } else {
+    ++k.compiles;
+    const jit::CompileTimings& t = kernel.timings();
+    k.compile_seconds += t.key + t.write + t.compile + t.load;
+  }
+}
+
+}  // namespace
+
+void stats_on_build(const ModelImpl& mi) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  KernelStats& k = entry_for(r, mi);
+  ++k.builds;
+  if (mi.kernel) count_kernel(k, *mi.kernel);
+}
+
+void stats_on_compiled(const ModelImpl& mi, const jit::LoadedKernel& kernel) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  count_kernel(entry_for(r, mi), kernel);
+}
+
+void stats_on_run(const ModelImpl& mi, const RunStats& run) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  KernelStats& k = entry_for(r, mi);
+  ++k.runs;
+  k.interp_steps += run.interp_steps;
+  k.interp_seconds += run.interp_seconds;
+  k.native_steps += run.native_steps;
+  k.native_seconds += run.native_seconds;
+  if (run.interp_steps > 0) add_backend(k, "interpreter");
+  if (run.native_steps > 0) add_backend(k, "native");
+  if (run.switch_step >= 0) ++k.auto_switches;
+}
+
+}  // namespace detail
+
+std::vector<KernelStats> jit_stats() {
+  detail::Registry& r = detail::registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<KernelStats> out;
+  for (const auto& [id, k] : r.entries) out.push_back(k);
+  return out;
+}
+
+void reset_jit_stats() {
+  detail::Registry& r = detail::registry();
+  std::lock_guard lock(r.mutex);
+  r.entries.clear();
+}
+
+}  // namespace dynlib

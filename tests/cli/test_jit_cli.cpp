@@ -1,0 +1,84 @@
+// `dynlib run --jit`, `--stats` and `dynlib export` end to end.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "dsl/temp_dir.hpp"
+
+namespace {
+
+struct Output {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class JitCli : public ::testing::Test {
+ protected:
+  dynlib::testing::TempDir dir;
+  std::string path(const std::string& name) const { return (dir.path() / name).string(); }
+  Output cli(const std::string& args) const {
+    const std::string cmd =
+        std::string(DYNLIB_CLI_PATH) + " " + args + " >" + path("o.txt") + " 2>" + path("e.txt");
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(path("o.txt")),
+            slurp(path("e.txt"))};
+  }
+};
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST_F(JitCli, NativeCsvIsByteIdenticalToTheInterpreters) {
+  for (const std::string model :
+       {"builtin://ode/izhikevich --stepper rk4 -T 200 --dt 0.05", "builtin://map/henon -N 500",
+        "builtin://ode/vanderpol --stepper rk45 -T 20 --dtype float32"}) {
+    SCOPED_TRACE(model);
+    ASSERT_EQ(cli("run " + model + " --out " + path("i.csv") + " --jit=off").code, 0);
+    const Output native = cli("run " + model + " --out " + path("n.csv") + " --jit");
+    ASSERT_EQ(native.code, 0) << native.err;
+    EXPECT_EQ(slurp(path("i.csv")), slurp(path("n.csv")));
+    EXPECT_GT(slurp(path("n.csv")).size(), 1000u);
+    EXPECT_EQ(slurp(path("i.events.csv")), slurp(path("n.events.csv")));
+  }
+}
+
+TEST_F(JitCli, StatsNamePhasesAndBackend) {
+  const Output o = cli("run builtin://ode/lorenz --jit=on --stats");
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* phase : {"resolve+parse", "lower", "codegen", "compile", "load", "run"})
+    EXPECT_TRUE(contains(o.out, phase)) << phase << "\n" << o.out;
+  EXPECT_TRUE(contains(o.out, "backend: native")) << o.out;
+  const Output i = cli("run builtin://ode/lorenz --stats");
+  EXPECT_TRUE(contains(i.out, "backend: interpreter")) << i.out;
+  const Output bad = cli("run builtin://ode/lorenz --jit=atuo");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(contains(bad.err, "did you mean 'auto'")) << bad.err;
+}
+
+TEST_F(JitCli, ExportWritesSourcesAndAWorkingBuildScript) {
+  const Output o = cli("export builtin://ode/izhikevich " + path("out") + " --stepper rk2");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "build.sh")) << o.out;
+  for (const char* f : {"rhs.cpp", "events.cpp", "aux.cpp", "stepper.cpp", "runner.cpp",
+                        "kernel.cpp", "build.sh", "include/kernel/runner.hpp"})
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "out" / f)) << f;
+  EXPECT_TRUE(contains(slurp(path("out/runner.cpp")), "dynlib_run_rk2"));
+  EXPECT_TRUE(contains(slurp(path("out/build.sh")), "-ffp-contract=off"));
+  ASSERT_EQ(std::system(("sh " + path("out/build.sh") + " >/dev/null 2>&1").c_str()), 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "out" / "kernel.so"));
+}
+
+}  // namespace
