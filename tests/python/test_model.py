@@ -1,0 +1,79 @@
+"""FullModel: spec, parts, generated sources, export_sources; jit modes and dtypes."""
+import ctypes
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import dynlib
+
+
+def test_spec_describes_the_model(model_toml):
+    model = dynlib.build(model_toml)
+    spec = model.spec
+    assert spec.name == "decay2" and spec.kind == "ode" and spec.dtype == "float64"
+    assert spec.states == {"x": 1.0, "y": 0.5} and spec.state_names == ["x", "y"]
+    assert spec.params == {"k": 0.5, "w": 2.0} and spec.param_values == [[0.5], [2.0]]
+    assert spec.aux == ["energy"] and spec.events == [] and spec.presets == []
+    assert spec.sim == {"t0": 0.0, "t_end": 2.0, "dt": 0.01}
+    assert len(spec.hash) == 64 and not spec.has_jacobian
+    assert model.stepper_name == "rk45" and model.dtype == "float64" and not model.is_jitted
+    assert dynlib.build(model_toml, stepper="dopri5").stepper_name == "rk45"  # alias
+    assert dynlib.build("builtin://ode/lorenz").spec.sim["t_end"] is not None
+
+
+def test_jit_modes_and_dtypes():
+    assert dynlib.parse_jit_mode("ON") == "on" and dynlib.parse_jit_mode("false") == "off"
+    assert dynlib.build("builtin://ode/lorenz", jit="off").is_jitted is False
+    native = dynlib.build("builtin://ode/lorenz", stepper="rk4", jit="on")
+    assert native.is_jitted and native.runner.signatures
+    auto = dynlib.build("builtin://ode/lorenz", stepper="rk4", jit="auto")
+    assert auto.rhs_source == native.rhs_source
+    ref = dynlib.Sim(dynlib.build("builtin://ode/lorenz", stepper="rk4")).run(T=2, dt=0.01)
+    for model in (native, auto):
+        assert np.array_equal(dynlib.Sim(model).run(T=2, dt=0.01).data, ref.data)
+    assert dynlib.build("builtin://ode/lorenz", dtype="float32").dtype == "float32"
+    assert dynlib.build("builtin://ode/lorenz", dtype=np.float32).dtype == "float32"
+    with pytest.raises(dynlib.DynlibError):
+        dynlib.build("builtin://ode/lorenz", dtype="int64")
+
+
+def test_sources_are_views_of_the_translation_unit():
+    model = dynlib.build("builtin://ode/izhikevich", stepper="rk4")
+    tu = model.translation_unit_source
+    for source in (model.rhs_source, model.events_source, model.aux_source,
+                   model.stepper_source, model.runner_source):
+        assert source.strip() and source in tu
+    assert "rk4" in model.stepper_source or "rk4" in model.runner_source
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_export_sources_writes_a_buildable_kernel(tmp_path, jit):
+    model = dynlib.build("builtin://ode/izhikevich", stepper="rk4", jit=jit)
+    paths = model.export_sources(tmp_path / "out")
+    out = tmp_path / "out"
+    assert paths and all(os.path.isfile(p) and p.startswith(str(out)) for p in paths)
+    names = {os.path.relpath(p, out) for p in paths}
+    expected = {"rhs.cpp": model.rhs_source, "events.cpp": model.events_source,
+                "aux.cpp": model.aux_source, "stepper.cpp": model.stepper_source,
+                "runner.cpp": model.runner_source}
+    for name, source in expected.items():
+        assert name in names
+        assert source in (out / name).read_text()
+    assert any(n.startswith(os.path.join("include", "kernel")) or n.startswith("kernel")
+               for n in names)
+    # build.sh is the exact compile command: it must produce a loadable kernel with the ABI
+    # symbol the loader checks.
+    build = subprocess.run(["sh", str(out / "build.sh")], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    built = [p for p in os.listdir(out) if p.endswith(".so")]
+    assert built
+    kernel = ctypes.CDLL(str(out / built[0]))
+    assert kernel.dynlib_abi_version() > 0
+
+
+def test_steppers_registry():
+    names = {s["name"]: s for s in dynlib.steppers()}
+    assert {"euler", "rk4", "rk45", "map"} <= set(names)
+    assert names["rk45"]["adaptive"] and names["rk4"]["order"] == 4
