@@ -421,6 +421,32 @@ TEST(Batch, NativeKernelGivesTheInterpretersBits) {
   expect_same_batch(interp, run_batch(native, o));
 }
 
+TEST(Batch, AutoModeSwitchingMidBatchChangesNoBit) {
+  // jit=auto with the switch pinned at step 300 (a YIELD every 64 steps): the first trajectories
+  // start interpreted and go native mid-run, later ones find the kernel ready. Same bits. (rk2:
+  // a kernel no other test here compiles, so it starts cold.)
+  BatchOptions o{.params = {{"I", {0.0, 8.0, 15.0, 30.0, 12.0, 4.0}}},
+                 .T = 20.0,
+                 .record_interval = 3,
+                 .threads = 2};
+  const BatchResults interp = run_batch(build("builtin://ode/izhikevich", {.stepper = "rk2"}), o);
+  reset_jit_stats();
+  rt_test::TinyBuffers tiny(16, 16, 64);
+  detail::tuning().auto_switch_step = 300;
+  const BatchResults automatic =
+      run_batch(build("builtin://ode/izhikevich", {.stepper = "rk2", .jit = JitMode::Auto}), o);
+  detail::tuning().auto_switch_step = 0;
+  expect_same_batch(interp, automatic);
+  long long interp_steps = 0, native_steps = 0;
+  for (const KernelStats& k : jit_stats())
+    if (k.model_name == "izhikevich" && k.stepper == "rk2") {
+      interp_steps += k.interp_steps;
+      native_steps += k.native_steps;
+    }
+  EXPECT_GT(interp_steps, 0);  // both backends took part
+  EXPECT_GT(native_steps, 0);
+}
+
 // ---- a Sim as the base ----
 
 TEST(Batch, SimOverloadStartsFromItsCurrentValues) {
