@@ -33,7 +33,7 @@ test-unit: build
 # DYNLIB_PYTHON=ON is passed explicitly so a build directory configured before pybind11 was
 # installed turns the module on.
 PYTHON := /usr/bin/python3
-test-python: build
+test-python: setup $(BUILD)/build.ninja
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DDYNLIB_PYTHON=ON > /dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target dynlib_python_package
 	PYTHONPATH=$(CURDIR)/$(BUILD)/python DYNLIB_CLI=$(CURDIR)/$(BUILD)/dynlib \

@@ -46,3 +46,9 @@ __all__ = [
     "CacheError",
     "__version__",
 ]
+
+# The classes are defined in the extension; name them after the package users import, so help(),
+# repr() of the types and tracebacks say dynlib.Sim rather than dynlib._dynlib.Sim.
+for _cls in (Sim, FullModel, ModelInfo, ModelPart, Results, EventLog):
+    _cls.__module__ = "dynlib"
+del _cls
