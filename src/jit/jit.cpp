@@ -426,10 +426,15 @@ Built disk_get(const CompileRequest& request, const std::string& key, const Comp
       Manifest m = *previous;
       m.last_used_ms = unix_time_ms();
       m.hits += 1;
+      const std::string manifest_path = (fs::path(paths.dir) / kManifestFile).string();
       try {
-        write_manifest((fs::path(paths.dir) / kManifestFile).string(), m);
+        touch_manifest(manifest_path, m.last_used_ms, m.hits);
       } catch (const CacheError&) {
-        // Only the statistics are lost; the verified kernel is good.
+        try {
+          write_manifest(manifest_path, m);
+        } catch (const CacheError&) {
+          // Only the statistics are lost; the verified kernel is good.
+        }
       }
       counters().disk_hits++;
       timings.write = timings.compile = 0;

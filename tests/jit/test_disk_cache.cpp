@@ -808,3 +808,33 @@ TEST(DiskCacheUnits, ManifestRoundTrips) {
   EXPECT_EQ(back.info_value("model_name"), "lorenz");
   EXPECT_EQ(back.info_value("absent"), "");
 }
+
+TEST(DiskCacheUnits, TouchManifestRewritesOnlyTheUsageInPlace) {
+  TempDir dir;
+  jit::Manifest m;
+  m.key = std::string(64, 'd');
+  m.component_kind = "kernel";
+  m.so_sha256 = std::string(64, 'e');
+  m.last_used_ms = 5;
+  m.hits = 9;
+  const std::string path = dir / "manifest.toml";
+  jit::write_manifest(path, m);
+  const auto size = fs::file_size(path);
+  struct stat before {};
+  ASSERT_EQ(::stat(path.c_str(), &before), 0);
+
+  jit::touch_manifest(path, 1795415319090, 10000000000LL);
+  const auto back = jit::read_manifest(path);
+  EXPECT_EQ(back.last_used_ms, 1795415319090);
+  EXPECT_EQ(back.hits, 10000000000LL);
+  EXPECT_EQ(back.key, m.key);
+  EXPECT_EQ(fs::file_size(path), size);  // fixed width
+  struct stat after {};
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);  // the same file, written in place
+
+  // Another layout is refused rather than damaged.
+  spit(path, "format = 1\nhits = 3\n");
+  EXPECT_THROW(jit::touch_manifest(path, 1, 2), dynlib::CacheError);
+  EXPECT_EQ(slurp(path), "format = 1\nhits = 3\n");
+}
