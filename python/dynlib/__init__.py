@@ -22,7 +22,9 @@ from ._dynlib import (
     Sim,
     __version__,
     build,
+    jit_stats,
     parse_jit_mode,
+    reset_jit_stats,
     setup,
     steppers,
 )
@@ -38,6 +40,8 @@ __all__ = [
     "EventLog",
     "steppers",
     "parse_jit_mode",
+    "jit_stats",
+    "reset_jit_stats",
     "DynlibError",
     "ModelError",
     "ModelNotFoundError",

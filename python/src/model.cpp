@@ -184,6 +184,30 @@ void bind_model(py::module_& m) {
       py::arg("text"), "The canonical name (\"on\", \"off\", \"auto\") of a jit mode spelling.");
 
   m.def(
+      "jit_stats",
+      []() {
+        py::list out;
+        for (const KernelStats& k : jit_stats())
+          out.append(py::dict(
+              py::arg("id") = k.id, py::arg("digest") = k.digest,
+              py::arg("model_name") = k.model_name, py::arg("stepper") = k.stepper,
+              py::arg("dtype") = k.dtype, py::arg("backends") = k.backends,
+              py::arg("builds") = k.builds, py::arg("compiles") = k.compiles,
+              py::arg("memory_hits") = k.memory_hits, py::arg("disk_hits") = k.disk_hits,
+              py::arg("compile_seconds") = k.compile_seconds, py::arg("runs") = k.runs,
+              py::arg("interp_steps") = k.interp_steps, py::arg("native_steps") = k.native_steps,
+              py::arg("interp_seconds") = k.interp_seconds,
+              py::arg("native_seconds") = k.native_seconds,
+              py::arg("auto_switches") = k.auto_switches,
+              py::arg("interp_ns_per_step") = k.interp_ns_per_step(),
+              py::arg("native_ns_per_step") = k.native_ns_per_step(),
+              py::arg("speedup") = k.speedup()));
+        return out;
+      },
+      "Process-wide compile and run statistics, one dict per kernel (see docs/jit.md).");
+  m.def("reset_jit_stats", &reset_jit_stats, "Clears the jit_stats() counters.");
+
+  m.def(
       "steppers",
       []() {
         py::list out;

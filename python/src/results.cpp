@@ -210,6 +210,20 @@ void bind_results(py::module_& m) {
       .def_property_readonly("accepted_steps", &Results::accepted_steps)
       .def_property_readonly("rejected_steps", &Results::rejected_steps)
       .def_property_readonly("wall_seconds", &Results::wall_seconds)
+      .def_property_readonly(
+          "run_stats",
+          [](const Results& r) {
+            const RunStats& s = r.run_stats();
+            return py::dict(py::arg("interp_steps") = s.interp_steps,
+                            py::arg("native_steps") = s.native_steps,
+                            py::arg("interp_seconds") = s.interp_seconds,
+                            py::arg("native_seconds") = s.native_seconds,
+                            py::arg("switch_step") = s.switch_step,
+                            py::arg("interp_ns_per_step") = s.interp_ns_per_step(),
+                            py::arg("native_ns_per_step") = s.native_ns_per_step());
+          },
+          "which backend computed this run's steps and how fast (jit='auto' switches mid-run "
+          "at switch_step; -1 when it did not). A resumed run: the last run() only.")
       .def("__repr__", [](const Results& r) {
         return "<dynlib.Results " + std::to_string(r.size()) + " samples x " +
                std::to_string(r.width()) + " variables, status " + status_name(r.status()) + ">";

@@ -77,3 +77,21 @@ def test_steppers_registry():
     names = {s["name"]: s for s in dynlib.steppers()}
     assert {"euler", "rk4", "rk45", "map"} <= set(names)
     assert names["rk45"]["adaptive"] and names["rk4"]["order"] == 4
+
+
+def test_run_stats_and_jit_stats():
+    dynlib.reset_jit_stats()
+    native = dynlib.Sim(dynlib.build("builtin://ode/rossler", stepper="rk4", jit=True))
+    res = native.run(T=1.0, dt=0.01)
+    stats = res.run_stats
+    assert stats["native_steps"] == res.steps == 100 and stats["interp_steps"] == 0
+    assert stats["switch_step"] == -1
+    interp = dynlib.setup("builtin://ode/rossler", stepper="rk4").run(T=1.0, dt=0.01)
+    assert interp.run_stats["interp_steps"] == 100 and interp.run_stats["native_steps"] == 0
+    entries = [k for k in dynlib.jit_stats()
+               if k["model_name"] == "rossler" and k["stepper"] == "rk4"]
+    assert entries and sum(k["runs"] for k in entries) == 2
+    assert sum(k["native_steps"] for k in entries) == 100
+    assert any(k["digest"] for k in entries)
+    dynlib.reset_jit_stats()
+    assert all(k["runs"] == 0 for k in dynlib.jit_stats())
