@@ -3,14 +3,17 @@
 The package under test is the one PYTHONPATH points at (<build>/python); DYNLIB_CLI names the
 `dynlib` executable of the same build, for comparisons with the command line.
 """
+import atexit
 import os
 import pathlib
+import shutil
 import sys
 import tempfile
 
 # The JIT's disk cache and the user config live in private temporary directories, set before
 # dynlib is imported: tests must neither read the developer's config nor fill ~/.cache.
 _private = tempfile.mkdtemp(prefix="dynlib-pytest-")
+atexit.register(shutil.rmtree, _private, True)
 os.environ["XDG_CACHE_HOME"] = os.path.join(_private, "cache")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_private, "config")
 os.environ.pop("DYNLIB_CONFIG", None)
