@@ -167,6 +167,16 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env, C
 // A candidate's identity without running it: what its first word resolves to, and the size,
 // modification time and inode of the file behind every symlink. Empty resolution is recorded too
 // (a compiler that appears later must invalidate a memo that skipped it).
+#if defined(__APPLE__)
+const struct timespec& modified(const struct stat& st) {
+  return st.st_mtimespec;
+}
+#else
+const struct timespec& modified(const struct stat& st) {
+  return st.st_mtim;
+}
+#endif
+
 std::string candidate_stamp(const std::vector<std::string>& words, const std::string& path_env) {
   std::string why;
   const std::string path =
@@ -177,8 +187,9 @@ std::string candidate_stamp(const std::vector<std::string>& words, const std::st
   struct stat st {};
   if (ec || ::stat(canonical.c_str(), &st) != 0) return "unstatable " + path;
   return "path=" + path + " canonical=" + canonical + " size=" + std::to_string(st.st_size) +
-         " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
-         " ino=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+         " mtime=" + std::to_string(modified(st).tv_sec) + "." +
+         std::to_string(modified(st).tv_nsec) + " ino=" + std::to_string(st.st_dev) + ":" +
+         std::to_string(st.st_ino);
 }
 
 struct ProbeOutcome {

@@ -92,7 +92,12 @@ bool prepare_root(const std::string& root, bool must_be_private, std::string* wh
 long long mtime_ms(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
-  return static_cast<long long>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+#if defined(__APPLE__)
+  const struct timespec& m = st.st_mtimespec;
+#else
+  const struct timespec& m = st.st_mtim;
+#endif
+  return static_cast<long long>(m.tv_sec) * 1000 + m.tv_nsec / 1000000;
 }
 
 long long tree_bytes(const fs::path& dir) {
