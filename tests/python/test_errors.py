@@ -1,6 +1,5 @@
 """Every exception class, raised by the real cause where the public API has one."""
 import json
-import os
 import stat
 import subprocess
 import textwrap
