@@ -149,13 +149,19 @@ inline double vanderpol_rk45(double t_end, double tol, Recorder* rec, long long*
   return y[0] + y[1];
 }
 
-// Logistic map r x (1 - x), n iterations, every value recorded.
+// Logistic map r x (1 - x), n iterations, every value recorded with its time (the iteration).
 inline double logistic(double r, long long n, Recorder* rec) {
   double x = 0.1;
-  if (rec) rec->data.push_back(x);
+  if (rec) {
+    rec->t.push_back(0);
+    rec->data.push_back(x);
+  }
   for (long long i = 0; i < n; ++i) {
     x = r * x * (1 - x);
-    if (rec) rec->data.push_back(x);
+    if (rec) {
+      rec->t.push_back(static_cast<double>(i + 1));
+      rec->data.push_back(x);
+    }
   }
   return x;
 }

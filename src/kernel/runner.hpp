@@ -98,21 +98,22 @@ int check_args(const Model& m, const RunArgs<Real>& a) {
   return 0;
 }
 
+// The loop proper, on the state `y`, params `p`, stepper workspace `work` and runner `scratch`:
+// RunArgs' own buffers, or local copies of them (see run_loop).
 template <class Stepper, class Model>
-int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
+DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::real_t>& a,
+                                     typename Model::real_t* y, typename Model::real_t* p,
+                                     typename Model::real_t* work,
+                                     typename Model::real_t* scratch) {
   using Real = typename Model::real_t;
   using Time = time_t_of<Real>;
   constexpr bool kAdaptive = Stepper::info.adaptive;
   constexpr long long kNoLimit = 0x7fffffffffffffffLL;
 
-  if (const int bad = check_args<Stepper>(m, a)) return bad_args(a, bad);
-
   // Sizes from the model (checked equal to a's): constexpr for generated models, so loops unroll.
   const int n = m.n_state();
   const int n_param = m.n_param();
-  Real* const y = a.y;
-  Real* const p = a.p;
-  Real* const aux = a.scratch;
+  Real* const aux = scratch;
   Real* const y_new = aux + m.n_aux();
   Real* const y_out = y_new + n;
   Real* const p_out = y_out + n;
@@ -124,7 +125,7 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
   c.lag.width = a.lag_width;
   c.lag.depth = a.lag_depth;
   c.lag.head = a.lag_head;
-  c.work = a.work;
+  c.work = work;
   c.state = a.stepper_state;
   c.atol = a.atol;
   c.rtol = a.rtol;
@@ -191,12 +192,23 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
   const int rec_ns = a.rec_n_state, rec_na = a.rec_n_aux;
   const int rec_width = rec_ns + rec_na;
   long long next_rec = (step / interval + 1) * interval;
+  // The usual selection, every state in order, copies without the index table (and unrolls).
+  bool rec_all_states = rec_ns == n;
+  for (int j = 0; j < rec_ns && rec_all_states; ++j) rec_all_states = a.rec_state_idx[j] == j;
+  Time* const rec_t = a.rec_t;
+  long long* const rec_step = a.rec_step;
+  Real* const rec_data = a.rec_data;
   auto write_record = [&]() {
     const long long row = rec_count++;
-    a.rec_t[row] = t;
-    a.rec_step[row] = step;
-    Real* r = a.rec_data + row * rec_width;
-    for (int j = 0; j < rec_ns; ++j) r[j] = y[a.rec_state_idx[j]];
+    rec_t[row] = t;
+    rec_step[row] = step;
+    Real* r = rec_data + row * rec_width;
+    if (rec_all_states) {
+      DYNLIB_UNROLL_STATES
+      for (int i = 0; i < n; ++i) r[i] = y[i];
+    } else {
+      for (int j = 0; j < rec_ns; ++j) r[j] = y[a.rec_state_idx[j]];
+    }
     if (rec_na > 0) {
       m.aux(t, y, p, c.lag, aux);
       for (int j = 0; j < rec_na; ++j) r[rec_ns + j] = aux[a.rec_aux_idx[j]];
@@ -240,9 +252,11 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
         a.evt_time[row] = t;
         if (m.event_log_size(e) > 0) m.event_log(e, t, y, p, c.lag, a.evt_data + row * a.evt_width);
       }
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) y_out[i] = y[i];
       for (int i = 0; i < n_param; ++i) p_out[i] = p[i];
       m.event_action(e, t, y, p, c.lag, y_out, p_out);
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) y[i] = y_out[i];
       for (int i = 0; i < n_param; ++i) p[i] = p_out[i];
     }
@@ -297,6 +311,7 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
 
     // 5. non-finite guard: nothing is committed, so y and t are still the last good step.
     if constexpr (is_floating<Real>) {
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) {
         if (!math::isfinite(y_new[i])) {
           a.nan_index = i;
@@ -308,6 +323,7 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
 
     // 6. commit
     if (lag_width > 0) push_lag(y);
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) y[i] = y_new[i];
     ++step;
     ++accepted;
@@ -327,6 +343,48 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
       next_rec += interval;
       if (!(t < t_rec0)) write_record();
     }
+  }
+}
+
+// Models with compile-time sizes (generated ones) run on local copies of the state, params,
+// stepper workspace and scratch, copied back when the call returns. The compiler then knows that
+// stores into stages and scratch never alias the state or the params, so it keeps them in
+// registers across rhs evaluations — the arithmetic, and so every bit, is unchanged. Sizes are
+// capped so a huge model never overflows the stack (it uses RunArgs' buffers, as the interpreter).
+template <class Model>
+concept StaticSizes = requires {
+  Model::n_state_v;
+  Model::n_param_v;
+  Model::n_aux_v;
+};
+
+template <class Stepper, class Model>
+int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
+  using Real = typename Model::real_t;
+  if (const int bad = check_args<Stepper>(m, a)) return bad_args(a, bad);
+  if constexpr (StaticSizes<Model>) {
+    constexpr int NS = Model::n_state_v, NP = Model::n_param_v;
+    constexpr long long NW = stepper_work_size(Stepper::info, NS);
+    constexpr long long NSC = runner_scratch_size(NS, NP, Model::n_aux_v);
+    constexpr long long kMaxLocalBytes = 64 * 1024;
+    if constexpr ((NS + NP + NW + NSC) * (long long)sizeof(Real) <= kMaxLocalBytes) {
+      Real y[NS], p[NP > 0 ? NP : 1], work[NW > 0 ? NW : 1], scratch[NSC > 0 ? NSC : 1] = {};
+      for (int i = 0; i < NS; ++i) y[i] = a.y[i];
+      for (int i = 0; i < NP; ++i) p[i] = a.p[i];
+      for (long long i = 0; i < NW; ++i) work[i] = a.work[i];
+      const int status = run_loop_on<Stepper>(m, a, y, p, work, scratch);
+      for (int i = 0; i < NS; ++i) a.y[i] = y[i];
+      for (int i = 0; i < NP; ++i) a.p[i] = p[i];
+      for (long long i = 0; i < NW; ++i) a.work[i] = work[i];
+      // Scratch is not run state, but after NAN_DETECTED it holds the rejected state the wrapper
+      // reports; copying it keeps both backends' buffers alike.
+      for (long long i = 0; i < NSC; ++i) a.scratch[i] = scratch[i];
+      return status;
+    } else {
+      return run_loop_on<Stepper>(m, a, a.y, a.p, a.work, a.scratch);
+    }
+  } else {
+    return run_loop_on<Stepper>(m, a, a.y, a.p, a.work, a.scratch);
   }
 }
 

@@ -9,6 +9,13 @@
 #define DYNLIB_KERNEL_INLINE inline __attribute__((always_inline))
 #endif
 
+// Loops over the states are unrolled completely when the state count is a compile-time constant
+// (generated models), so stages live in registers instead of memory. Unrolling never reorders the
+// arithmetic of an element: the bits stay those of the rolled loop (the interpreter's).
+#ifndef DYNLIB_UNROLL_STATES
+#define DYNLIB_UNROLL_STATES _Pragma("GCC unroll 32")
+#endif
+
 namespace dynlib::kernel {
 
 // The time type for a state type: float models compute in float throughout (time too); integer

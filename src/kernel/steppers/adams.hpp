@@ -48,10 +48,12 @@ struct AdamsBashforth {
     const Real* f1 = hist + (head == 0 ? K - 1 : head - 1) * n;  // f_{n-1}
     if constexpr (K == 2) {
       const Time h2 = h / 2;
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) y_new[i] = y[i] + h2 * (3 * f0[i] - f1[i]);
     } else {
       const Real* f2 = hist + (head >= 2 ? head - 2 : head + 1) * n;  // f_{n-2}
       const Time h12 = h / 12;
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) y_new[i] = y[i] + h12 * (23 * f0[i] - 16 * f1[i] + 5 * f2[i]);
     }
     return 0;

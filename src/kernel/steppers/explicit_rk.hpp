@@ -58,6 +58,7 @@ struct Euler {
     const int n = m.n_state();  // constexpr for generated models: loops unroll
     Real* f = c.work;
     m.rhs(t, y, c.p, c.lag, f);
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) y_new[i] = y[i] + h * f[i];
     c.n_rhs += 1;
     return 0;
@@ -91,8 +92,10 @@ struct RK2 {
     Real* tmp = c.work + n;
     const Time h2 = h / 2;
     m.rhs(t, y, c.p, c.lag, k);
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) tmp[i] = y[i] + h2 * k[i];
     m.rhs(t + h2, tmp, c.p, c.lag, k);
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) y_new[i] = y[i] + h * k[i];
     c.n_rhs += 2;
     return 0;
@@ -110,12 +113,16 @@ DYNLIB_KERNEL_INLINE void rk4_step(const Model& m, StepCtx<Real>& c, Time t, Tim
   const int n = m.n_state();  // constexpr for generated models: loops unroll
   const Time h2 = h / 2;
   const Time h6 = h / 6;
+  DYNLIB_UNROLL_STATES
   for (int i = 0; i < n; ++i) tmp[i] = y[i] + h2 * k1[i];
   m.rhs(t + h2, tmp, c.p, c.lag, k2);
+  DYNLIB_UNROLL_STATES
   for (int i = 0; i < n; ++i) tmp[i] = y[i] + h2 * k2[i];
   m.rhs(t + h2, tmp, c.p, c.lag, k3);
+  DYNLIB_UNROLL_STATES
   for (int i = 0; i < n; ++i) tmp[i] = y[i] + h * k3[i];
   m.rhs(t + h, tmp, c.p, c.lag, k4);
+  DYNLIB_UNROLL_STATES
   for (int i = 0; i < n; ++i) y_new[i] = y[i] + h6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
   c.n_rhs += 3;
 }

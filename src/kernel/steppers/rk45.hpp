@@ -56,6 +56,7 @@ struct RK45 {
     m.rhs(t, y, c.p, c.lag, f0);
     c.state[0] = 1;
     Real dnf = 0, dny = 0;
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) {
       const Real sk = c.atol + c.rtol * math::abs(y[i]);
       dnf += (f0[i] / sk) * (f0[i] / sk);
@@ -65,10 +66,12 @@ struct RK45 {
     Time hmax = span;
     if (c.dt_max > 0 && c.dt_max < hmax) hmax = c.dt_max;
     h = math::min(h, hmax);
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) y1[i] = y[i] + h * f0[i];
     m.rhs(t + h, y1, c.p, c.lag, f1);
     c.n_rhs += 2;
     Real der2 = 0;
+    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) {
       const Real sk = c.atol + c.rtol * math::abs(y[i]);
       const Real d = (f1[i] - f0[i]) / sk;
@@ -120,24 +123,31 @@ struct RK45 {
     }
     int rejects = 0;
     for (;;) {
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) ys[i] = y[i] + h * (a21 * k1[i]);
       m.rhs(t + c2 * h, ys, c.p, c.lag, k2);
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) ys[i] = y[i] + h * (a31 * k1[i] + a32 * k2[i]);
       m.rhs(t + c3 * h, ys, c.p, c.lag, k3);
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) ys[i] = y[i] + h * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
       m.rhs(t + c4 * h, ys, c.p, c.lag, k4);
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i)
         ys[i] = y[i] + h * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
       m.rhs(t + c5 * h, ys, c.p, c.lag, k5);
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i)
         ys[i] = y[i] + h * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
       m.rhs(t + h, ys, c.p, c.lag, k6);
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i)
         y_new[i] = y[i] + h * (a71 * k1[i] + a73 * k3[i] + a74 * k4[i] + a75 * k5[i] + a76 * k6[i]);
       m.rhs(t + h, y_new, c.p, c.lag, k7);
       c.n_rhs += 6;
 
       Real sum = 0;
+      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) {
         const Real e =
             h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
@@ -161,6 +171,7 @@ struct RK45 {
         if (rejects > 0 && fac > 1) fac = 1;  // no growth right after a rejection
         h_next = h * fac;
         if (c.dt_max > 0 && h_next > c.dt_max) h_next = c.dt_max;
+        DYNLIB_UNROLL_STATES
         for (int i = 0; i < n; ++i) k1[i] = k7[i];  // FSAL
         return 0;
       }
