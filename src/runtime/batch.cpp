@@ -371,13 +371,21 @@ BatchResults run(const Base& base, const BatchOptions& o) {
       if (i >= n) return;
       try {
         keep(w.run_row(i), o.final_only, slots[i]);
-        if (o.progress) {
-          std::lock_guard<std::mutex> lock(mutex);
-          o.progress(++done, n);
-        }
       } catch (...) {
         fail(i);
         return;
+      }
+      if (o.progress) {
+        // The failure is recorded before the lock is released, so no call follows a throw.
+        std::lock_guard<std::mutex> lock(mutex);
+        if (control.abort.load()) return;
+        try {
+          o.progress(++done, n);
+        } catch (...) {
+          errors.emplace_back(i, std::current_exception());
+          control.abort.store(true);
+          return;
+        }
       }
     }
   };

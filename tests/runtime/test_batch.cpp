@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "dynlib/ensemble.hpp"
+#include "jit/jit.hpp"
 #include "runtime/runtime_test_util.hpp"
 
 namespace {
@@ -424,12 +425,13 @@ TEST(Batch, NativeKernelGivesTheInterpretersBits) {
 TEST(Batch, AutoModeSwitchingMidBatchChangesNoBit) {
   // jit=auto with the switch pinned at step 300 (a YIELD every 64 steps): the first trajectories
   // start interpreted and go native mid-run, later ones find the kernel ready. Same bits. (rk2:
-  // a kernel no other test here compiles, so it starts cold.)
+  // a kernel no other test here compiles; the memory cache is emptied so it starts cold.)
   BatchOptions o{.params = {{"I", {0.0, 8.0, 15.0, 30.0, 12.0, 4.0}}},
                  .T = 20.0,
                  .record_interval = 3,
                  .threads = 2};
   const BatchResults interp = run_batch(build("builtin://ode/izhikevich", {.stepper = "rk2"}), o);
+  jit::clear_memory_cache();
   reset_jit_stats();
   rt_test::TinyBuffers tiny(16, 16, 64);
   detail::tuning().auto_switch_step = 300;
