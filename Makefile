@@ -23,7 +23,7 @@ build: setup $(BUILD)/build.ninja
 
 run: build
 	./$(BUILD)/dynlib model validate $(RUN_MODEL)
-	./$(BUILD)/dynlib run $(RUN_MODEL)
+	./$(BUILD)/dynlib run $(RUN_MODEL) --jit=auto --stats
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

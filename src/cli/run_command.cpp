@@ -172,7 +172,8 @@ BuildOptions build_options(const RunArgsCli& a) {
   return bo;
 }
 
-// --stats: where the time went, phase by phase, and where the kernel came from.
+// --stats: where the time went, phase by phase; which backend ran the steps (jit=auto may switch
+// mid-run); and the process-wide record of this kernel (compiles, cache hits, measured speed-up).
 void print_stats(const FullModel& m, const Results& r) {
   const BuildStats& s = m.build_stats();
   auto ms = [](double seconds) { return fmt::format("{:9.3f} ms", seconds * 1e3); };
@@ -183,14 +184,30 @@ void print_stats(const FullModel& m, const Results& r) {
   fmt::print("  compile       {}\n", ms(s.compile));
   fmt::print("  load          {}\n", ms(s.load));
   fmt::print("  run           {}\n", ms(r.wall_seconds()));
-  const long long steps = r.steps();
-  if (steps > 0) fmt::print("  per step      {:9.1f} ns\n", r.wall_seconds() * 1e9 / double(steps));
-  if (s.kernel_source.empty())
-    fmt::print("backend: interpreter\n");
-  else
+  if (!s.kernel_source.empty())
     fmt::print(
-        "backend: native (kernel {}, {})\n", s.kernel_digest.substr(0, 16),
+        "kernel: {} ({})\n", s.kernel_digest.substr(0, 16),
         s.kernel_source == "compiled" ? "compiled now" : "from the " + s.kernel_source + " cache");
+  const RunStats& rs = r.run_stats();
+  fmt::print("backends of this run:\n");
+  if (rs.interp_steps > 0 || rs.native_steps == 0)
+    fmt::print("  interpreter   {:>12} steps {:9.1f} ns/step\n", rs.interp_steps,
+               rs.interp_ns_per_step());
+  if (rs.native_steps > 0)
+    fmt::print("  native        {:>12} steps {:9.1f} ns/step\n", rs.native_steps,
+               rs.native_ns_per_step());
+  if (rs.switch_step >= 0) fmt::print("  switched to native at step {}\n", rs.switch_step);
+  for (const KernelStats& k : jit_stats()) {
+    if (k.model_name != m.spec().name || k.stepper != m.stepper_name() ||
+        k.dtype != dtype_name(m.dtype()))
+      continue;
+    fmt::print(
+        "kernel statistics (this process): {} build(s), {} compile(s) in {:.1f} ms, "
+        "{} memory hit(s), {} disk hit(s)\n",
+        k.builds, k.compiles, k.compile_seconds * 1e3, k.memory_hits, k.disk_hits);
+    if (k.speedup() > 0)
+      fmt::print("measured speed-up of native over the interpreter: {:.2f}x\n", k.speedup());
+  }
 }
 
 int run(const RunArgsCli& a) {
