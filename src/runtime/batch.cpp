@@ -261,7 +261,7 @@ struct Control {
 // A worker's workspace: one Sim (its buffers are reused run after run) and the run options it
 // rewrites in place for each row. Built on the thread that uses it, so the Sim's scratch (the
 // interpreter frame, written on every operation) comes from that thread's malloc arena and never
-// shares a cache line with another worker's.
+// shares a cache line with another worker's scratch or with the model every worker reads.
 struct Worker {
   Worker(const Base& base, const RunOptions& shared, const std::vector<Column>& columns,
          const Control& control)
@@ -342,14 +342,21 @@ BatchResults run(const Base& base, const BatchOptions& o) {
   Control control;
   control.stop = o.stop;
   std::vector<std::unique_ptr<Worker>> workers(static_cast<size_t>(k));
-  workers[0] = std::make_unique<Worker>(base, shared, in.columns, control);
+  // With one worker it is the calling thread; with several, each one is a new thread, so that no
+  // worker's scratch comes from the calling thread's heap, where the shared model lives.
+  if (k == 1) workers[0] = std::make_unique<Worker>(base, shared, in.columns, control);
   // The shared options are checked by the real run path: one step of a probe run, which throws
   // for whatever every trajectory would throw for (no end, T before t0, record_vars, dt, ...).
   std::vector<std::string> names;
   {
-    RunOptions probe = shared;
-    probe.max_steps = 1;
-    const Results& r = workers[0]->sim.run(probe);
+    RunOptions options = shared;
+    options.max_steps = 1;
+    std::optional<Sim> own;
+    if (k > 1) {
+      own.emplace(base.model);
+      if (!base.assign.empty()) own->assign(base.assign);
+    }
+    const Results& r = (k > 1 ? *own : workers[0]->sim).run(options);
     if (shared.record != std::optional<bool>(false)) names = r.names();
   }
 
@@ -392,7 +399,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
   {
     std::vector<std::thread> threads;
     try {
-      for (size_t w = 1; w < workers.size(); ++w)
+      for (size_t w = k > 1 ? 0 : 1; w < workers.size(); ++w)
         threads.emplace_back([&, w] {
           try {
             workers[w] = std::make_unique<Worker>(base, shared, in.columns, control);
@@ -407,7 +414,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
       for (auto& th : threads) th.join();
       throw;
     }
-    work(*workers[0]);  // the calling thread is worker 0
+    if (k == 1) work(*workers[0]);
     for (auto& th : threads) th.join();
   }
   if (!errors.empty()) {
