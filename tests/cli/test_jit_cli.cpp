@@ -60,9 +60,20 @@ TEST_F(JitCli, StatsNamePhasesAndBackend) {
   ASSERT_EQ(o.code, 0) << o.err;
   for (const char* phase : {"resolve+parse", "lower", "codegen", "compile", "load", "run"})
     EXPECT_TRUE(contains(o.out, phase)) << phase << "\n" << o.out;
-  EXPECT_TRUE(contains(o.out, "backend: native")) << o.out;
+  EXPECT_TRUE(contains(o.out, "(compiled now)") || contains(o.out, "(from the memory cache)"))
+      << o.out;
+  EXPECT_TRUE(contains(o.out, "  native ")) << o.out;
+  EXPECT_FALSE(contains(o.out, "  interpreter ")) << o.out;
+  EXPECT_TRUE(contains(o.out, "1 compile(s)")) << o.out;
   const Output i = cli("run builtin://ode/lorenz --stats");
-  EXPECT_TRUE(contains(i.out, "backend: interpreter")) << i.out;
+  EXPECT_TRUE(contains(i.out, "  interpreter ")) << i.out;
+  EXPECT_FALSE(contains(i.out, "kernel:")) << i.out;
+  // jit=auto on a long run: both backends, the switch step and the measured speed-up.
+  const Output a =
+      cli("run builtin://ode/lorenz -N 20000000 --dt 1e-5 --no-record --jit=auto --stats");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_TRUE(contains(a.out, "switched to native at step")) << a.out;
+  EXPECT_TRUE(contains(a.out, "measured speed-up of native over the interpreter")) << a.out;
   const Output bad = cli("run builtin://ode/lorenz --jit=atuo");
   EXPECT_EQ(bad.code, 1);
   EXPECT_TRUE(contains(bad.err, "did you mean 'auto'")) << bad.err;
