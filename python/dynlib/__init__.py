@@ -8,6 +8,7 @@
 See docs/python.md for the whole API.
 """
 from ._dynlib import (
+    BatchResults,
     CacheError,
     CompileError,
     DynlibError,
@@ -25,6 +26,7 @@ from ._dynlib import (
     jit_stats,
     parse_jit_mode,
     reset_jit_stats,
+    run_batch,
     setup,
     steppers,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "setup",
     "build",
     "Sim",
+    "run_batch",
+    "BatchResults",
     "FullModel",
     "ModelInfo",
     "ModelPart",
@@ -53,6 +57,6 @@ __all__ = [
 
 # The classes are defined in the extension; name them after the package users import, so help(),
 # repr() of the types and tracebacks say dynlib.Sim rather than dynlib._dynlib.Sim.
-for _cls in (Sim, FullModel, ModelInfo, ModelPart, Results, EventLog):
+for _cls in (Sim, FullModel, ModelInfo, ModelPart, Results, EventLog, BatchResults):
     _cls.__module__ = "dynlib"
 del _cls

@@ -21,6 +21,10 @@ void bind_errors(py::module_& m);
 void bind_model(py::module_& m);
 void bind_results(py::module_& m);
 void bind_sim(py::module_& m);
+void bind_batch(py::module_& m);
+
+// The C++ Sim behind a Python Sim, or null when `h` is not one.
+const dynlib::Sim* sim_of(py::handle h);
 
 // A number for option `what` (int, float, numpy scalar; never a str, which PyNumber_Float would
 // parse). Raises TypeError naming `what`.

@@ -111,6 +111,10 @@ RunOptions options_from(const py::dict& kwargs, bool allow_resume) {
 
 }  // namespace
 
+const dynlib::Sim* sim_of(py::handle h) {
+  return py::isinstance<PySim>(h) ? &h.cast<PySim&>().sim : nullptr;
+}
+
 void bind_sim(py::module_& m) {
   py::class_<PySim>(m, "Sim",
                     "A simulation of one model: state, params, buffers and the results of the "
