@@ -22,19 +22,16 @@
 
 #include "dynlib/errors.hpp"
 #include "support/digest.hpp"
+#include "support/text.hpp"
 
 extern char** environ;
 
 namespace dynlib::jit {
 
 namespace fs = std::filesystem;
+using support::env_or_empty;
 
 namespace {
-
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 std::vector<std::string> split_words(const std::string& s) {
   std::vector<std::string> out;

@@ -25,17 +25,14 @@
 
 #include "dynlib/errors.hpp"
 #include "support/config.hpp"
+#include "support/text.hpp"
 
 namespace dynlib::jit {
 
 namespace fs = std::filesystem;
+using support::env_or_empty;
 
 namespace {
-
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 bool is_hex_digest(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {

@@ -31,9 +31,13 @@ namespace fs = std::filesystem;
 
 class LoadedLibrary {
  public:
-  explicit LoadedLibrary(void* handle) : handle_(handle) {}
+  // `fd`, when >= 0, is the memfd the library was loaded from (/proc/self/fd/<fd>); it stays open
+  // while the library is loaded so that no later load reuses its number, and with it the path
+  // the dynamic loader would match to this library instead of loading the new one.
+  explicit LoadedLibrary(void* handle, int fd = -1) : handle_(handle), fd_(fd) {}
   ~LoadedLibrary() {
     if (handle_) ::dlclose(handle_);
+    if (fd_ >= 0) ::close(fd_);
   }
   LoadedLibrary(const LoadedLibrary&) = delete;
   LoadedLibrary& operator=(const LoadedLibrary&) = delete;
@@ -41,6 +45,7 @@ class LoadedLibrary {
 
  private:
   void* handle_;
+  int fd_;
 };
 
 namespace {
@@ -135,16 +140,17 @@ struct Opened {
 };
 
 // dlopen + the kernel checks: the ABI version, and with `key` non-empty the embedded key.
-Opened open_kernel(const std::string& path, int abi_version, const std::string& key) {
+Opened open_kernel(const std::string& path, int abi_version, const std::string& key, int fd = -1) {
   Opened out;
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
+    if (fd >= 0) ::close(fd);
     const char* err = ::dlerror();
     out.message = "cannot load the compiled kernel";
     out.detail = err ? err : "dlopen failed";
     return out;
   }
-  auto library = std::make_shared<const LoadedLibrary>(handle);
+  auto library = std::make_shared<const LoadedLibrary>(handle, fd);
   using AbiFn = int (*)();
   auto abi = reinterpret_cast<AbiFn>(library->symbol("dynlib_abi_version"));
   if (!abi) {
@@ -203,11 +209,13 @@ Opened open_kernel_copy(std::string_view bytes, int abi_version, const std::stri
   if (have_proc) {
     const int fd = ::memfd_create("dynlib-kernel", MFD_CLOEXEC);
     if (fd >= 0) {
-      Opened o;
-      if (write_all(fd, bytes))
-        o = open_kernel("/proc/self/fd/" + std::to_string(fd), abi_version, key);
-      ::close(fd);  // the mapping keeps the memory alive
-      if (o.library) return o;
+      if (!write_all(fd, bytes)) {
+        ::close(fd);
+      } else {
+        // open_kernel owns fd from here: the loaded library keeps it open (see LoadedLibrary).
+        Opened o = open_kernel("/proc/self/fd/" + std::to_string(fd), abi_version, key, fd);
+        if (o.library) return o;
+      }
     }
   }
 #endif

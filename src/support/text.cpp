@@ -97,4 +97,9 @@ std::string expand_user_path(std::string_view path) {
   return out;
 }
 
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
 }  // namespace dynlib::support

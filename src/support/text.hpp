@@ -19,4 +19,7 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
 // Expands a leading "~" to $HOME and "$VAR" / "${VAR}" from the environment (unset -> empty).
 std::string expand_user_path(std::string_view path);
 
+// The value of environment variable `name`, or "" when it is unset.
+std::string env_or_empty(const char* name);
+
 }  // namespace dynlib::support

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/cli_runner.hpp"
 #include "dsl/temp_dir.hpp"
 #include "jit/disk_cache.hpp"
 #include "jit/jit.hpp"
@@ -19,10 +20,7 @@ namespace jit = dynlib::jit;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
+using CliRun = dynlib::testing::CliOutput;
 
 class CacheCli : public ::testing::Test {
  protected:
@@ -36,16 +34,7 @@ class CacheCli : public ::testing::Test {
   std::string root() const { return iso_.home() / "cache/dynlib"; }
 
   CliRun cli(const std::string& args) const {
-    const std::string out = iso_.home() / "out.txt", err = iso_.home() / "err.txt";
-    const int status =
-        std::system((std::string(DYNLIB_CLI_PATH) + " " + args + " >" + out + " 2>" + err).c_str());
-    auto slurp = [](const std::string& p) {
-      std::ifstream f(p);
-      std::stringstream s;
-      s << f.rdbuf();
-      return s.str();
-    };
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+    return dynlib::testing::run_dynlib_cli(args, iso_.home().str());
   }
 
   // Puts one kernel into the cache through the JIT layer; returns its digest.

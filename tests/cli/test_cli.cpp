@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cli_runner.hpp"
 #include "dsl/temp_dir.hpp"
 #include "dynlib/dynlib.hpp"
 
@@ -23,28 +24,10 @@ extern char** environ;
 
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
+using Output = dynlib::testing::CliOutput;
 
-// Runs the CLI with `args` (a shell-quoted string), capturing stdout and stderr.
 Output dynlib_cli(const std::string& args, const std::string& dir) {
-  const std::string out_file = dir + "/stdout.txt", err_file = dir + "/stderr.txt";
-  const std::string cmd =
-      std::string(DYNLIB_CLI_PATH) + " " + args + " >" + out_file + " 2>" + err_file;
-  const int status = std::system(cmd.c_str());
-  Output o;
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto slurp = [](const std::string& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  };
-  o.out = slurp(out_file);
-  o.err = slurp(err_file);
-  return o;
+  return dynlib::testing::run_dynlib_cli(args, dir);
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {

@@ -8,21 +8,13 @@
 #include <sstream>
 #include <string>
 
+#include "cli/cli_runner.hpp"
 #include "dsl/temp_dir.hpp"
 
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using Output = dynlib::testing::CliOutput;
+using dynlib::testing::slurp;
 
 class JitCli : public ::testing::Test {
  protected:

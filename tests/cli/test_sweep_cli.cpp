@@ -10,34 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_runner.hpp"
 #include "dsl/temp_dir.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/ensemble.hpp"
 
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using Output = dynlib::testing::CliOutput;
+using dynlib::testing::slurp;
 
 Output dynlib_cli(const std::string& args, const std::string& dir) {
-  const std::string out_file = dir + "/stdout.txt", err_file = dir + "/stderr.txt";
-  const std::string cmd =
-      std::string(DYNLIB_CLI_PATH) + " " + args + " >" + out_file + " 2>" + err_file;
-  const int status = std::system(cmd.c_str());
-  Output o;
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  o.out = slurp(out_file);
-  o.err = slurp(err_file);
-  return o;
+  return dynlib::testing::run_dynlib_cli(args, dir);
 }
 
 std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
