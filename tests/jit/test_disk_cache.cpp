@@ -22,6 +22,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dsl/temp_dir.hpp"
@@ -746,6 +747,8 @@ TEST_F(DiskCacheTest, MaxSizeEvictsLeastRecentlyUsed) {
   const std::string a = jit::compile_and_load(request(kernel_source("2.0")))->key();
   const std::string b = jit::compile_and_load(request(kernel_source("3.0")))->key();
   jit::clear_memory_cache();
+  // Last-used times have millisecond resolution: make "a used after b" a strict order.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   jit::compile_and_load(request(kernel_source("2.0")));  // a is now used after b
   long long largest = 0;
   for (const auto& e : jit::list_cache_entries(configured)) largest = std::max(largest, e.bytes);
