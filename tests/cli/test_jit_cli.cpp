@@ -62,7 +62,7 @@ TEST_F(JitCli, StatsNamePhasesAndBackend) {
   EXPECT_FALSE(contains(i.out, "kernel:")) << i.out;
   // jit=auto on a long run: both backends, the switch step and the measured speed-up.
   const Output a =
-      cli("run builtin://ode/lorenz -N 20000000 --dt 1e-5 --no-record --jit=auto --stats");
+      cli("run builtin://ode/lorenz -N 40000000 --dt 1e-5 --no-record --jit=auto --stats");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_TRUE(contains(a.out, "switched to native at step")) << a.out;
   EXPECT_TRUE(contains(a.out, "measured speed-up of native over the interpreter")) << a.out;
