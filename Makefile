@@ -52,7 +52,7 @@ $(BUILD_FUZZ)/build.ninja: | setup
 
 # Bounded fuzzing: each target runs FUZZ_SECONDS; `make fuzz FUZZ_SECONDS=600` for a long session.
 fuzz: setup $(BUILD_FUZZ)/build.ninja
-	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_expr fuzz_model
 	bash scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 test: test-unit test-python test-asan fuzz
