@@ -75,6 +75,7 @@ struct BuildStats {
   // Where the native kernel came from: "" (interpreted), "compiled", "memory", "disk".
   std::string kernel_source;
   std::string kernel_digest;  // content digest (DESIGN rule 5); "" when interpreted
+  std::string kernel_id;      // digest of the generated source: the key of jit_stats() entries
 };
 
 // A read-only description of a model (the validated [model], [states], [params], [aux], [sim]).

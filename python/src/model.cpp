@@ -31,7 +31,7 @@ py::dict build_stats_dict(const BuildStats& s) {
   return py::dict(py::arg("resolve_parse") = s.resolve_parse, py::arg("lower") = s.lower,
                   py::arg("codegen") = s.codegen, py::arg("compile") = s.compile,
                   py::arg("load") = s.load, py::arg("kernel_source") = s.kernel_source,
-                  py::arg("kernel_digest") = s.kernel_digest);
+                  py::arg("kernel_digest") = s.kernel_digest, py::arg("kernel_id") = s.kernel_id);
 }
 
 py::object optional_float(const std::optional<double>& v) {

@@ -198,9 +198,7 @@ void print_stats(const FullModel& m, const Results& r) {
                rs.native_ns_per_step());
   if (rs.switch_step >= 0) fmt::print("  switched to native at step {}\n", rs.switch_step);
   for (const KernelStats& k : jit_stats()) {
-    if (k.model_name != m.spec().name || k.stepper != m.stepper_name() ||
-        k.dtype != dtype_name(m.dtype()))
-      continue;
+    if (k.id != s.kernel_id) continue;
     fmt::print(
         "kernel statistics (this process): {} build(s), {} compile(s) in {:.1f} ms, "
         "{} memory hit(s), {} disk hit(s)\n",

@@ -159,8 +159,8 @@ detail::ModelImpl::NativeRunFn entry_point(const detail::ModelImpl& impl,
       k.require_symbol("dynlib_run_" + impl.stepper_name));
 }
 
-void load_native(detail::ModelImpl& impl) {
-  const auto k = jit::compile_and_load(impl.request);
+// Makes `k` the model's native kernel and records where it came from.
+void adopt_kernel(detail::ModelImpl& impl, std::shared_ptr<const jit::LoadedKernel> k) {
   impl.native_run = entry_point(impl, *k);
   const jit::CompileTimings& tm = k->timings();
   impl.stats.compile = k->from_memory_cache() ? 0.0 : tm.key + tm.write + tm.compile;  // 0 on hits
@@ -169,7 +169,7 @@ void load_native(detail::ModelImpl& impl) {
                              : k->from_disk_cache() ? "disk"
                                                     : "compiled";
   impl.stats.kernel_digest = k->key();
-  impl.kernel = k;
+  impl.kernel = std::move(k);
 }
 
 }  // namespace
@@ -262,7 +262,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   {
     std::string id = req.source;
     for (const auto& [k, v] : req.key_inputs) id += "\n" + k + "=" + v;
-    impl->kernel_id = support::sha256_hex(id);
+    impl->stats.kernel_id = support::sha256_hex(id);
   }
   impl->dtype = dtype;
   impl->stepper_id = id;
@@ -278,7 +278,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   impl->spec = std::make_shared<const dsl::ModelSpec>(std::move(spec));
 
   // ---- jit: compile (or find in a cache) and load the one fused kernel ----
-  if (options.jit.mode == JitMode::On) load_native(*impl);
+  if (options.jit.mode == JitMode::On) adopt_kernel(*impl, jit::compile_and_load(impl->request));
   if (options.jit.mode == JitMode::Auto) {
     impl->auto_native = std::make_shared<detail::ModelImpl::AutoNative>();
     impl->auto_threshold = options.auto_threshold.value_or(
@@ -287,13 +287,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
       throw DynlibError(
           fmt::format("auto_threshold must be non-negative, got {}", impl->auto_threshold));
     // A kernel already compiled (in this process, or on disk) is used from the first step.
-    if (auto k = jit::find_cached(impl->request)) {
-      impl->native_run = entry_point(*impl, *k);
-      impl->stats.kernel_source = k->from_memory_cache() ? "memory" : "disk";
-      impl->stats.kernel_digest = k->key();
-      impl->stats.load = k->timings().load;
-      impl->kernel = k;
-    }
+    if (auto k = jit::find_cached(impl->request)) adopt_kernel(*impl, std::move(k));
   }
   detail::stats_on_build(*impl);
   return FullModel(std::move(impl));

@@ -38,7 +38,6 @@ struct ModelImpl {
   NativeRunFn native_run = nullptr;
   BuildOptions options;  // as given to build()
   BuildStats stats;
-  std::string kernel_id;  // digest of the generated source + key inputs (jit_stats() key)
 
   // jit=auto: the native kernel, compiled at most once on a background thread and shared by every
   // Sim of this model; each Sim switches to it at its next YIELD once `run` is set.

@@ -20,9 +20,9 @@ Registry& registry() {
 }
 
 KernelStats& entry_for(Registry& r, const ModelImpl& mi) {
-  KernelStats& k = r.entries[mi.kernel_id];
+  KernelStats& k = r.entries[mi.stats.kernel_id];
   if (k.id.empty()) {
-    k.id = mi.kernel_id;
+    k.id = mi.stats.kernel_id;
     k.model_name = mi.info.name;
     k.stepper = mi.stepper_name;
     k.dtype = dtype_name(mi.dtype);
