@@ -22,7 +22,7 @@
 #include <thread>
 #include <utility>
 
-#include "support/text.hpp"
+#include "runtime/model_impl.hpp"
 
 namespace dynlib {
 namespace {
@@ -31,21 +31,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 static_assert(std::atomic<bool>::is_always_lock_free,
               "BatchOptions::stop may be set from a signal handler");
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
-  return out;
-}
-
-// "msg (did you mean 'x'?)" when a name is close, else "msg; the model's states: a, b".
-std::string suggest(const std::string& msg, const std::string& name,
-                    const std::vector<std::string>& candidates, const char* plural) {
-  const std::string hint = support::did_you_mean(name, candidates);
-  if (!hint.empty()) return fmt::format("{} ({})", msg, hint);
-  if (candidates.empty()) return fmt::format("{}; the model has no {}", msg, plural);
-  return fmt::format("{}; the model's {}: {}", msg, plural, join(candidates));
-}
 
 // One column of the per-trajectory inputs: the value of row i is values[i * stride].
 struct Column {
@@ -80,7 +65,7 @@ class InputCheck {
     if (values.size() % names.size() != 0)
       throw DynlibError(fmt::format(
           "run_batch: {}_values has {} values, not a whole number of rows of {} ({}_names: {})",
-          what, values.size(), names.size(), what, join(names)));
+          what, values.size(), names.size(), what, fmt::join(names, ", ")));
     rows(fmt::format("{}_values", what), values.size() / names.size());
     for (size_t j = 0; j < names.size(); ++j)
       add(names[j], is_param, values.data() + j, names.size(), values.size() / names.size());
@@ -141,7 +126,7 @@ class InputCheck {
         std::string msg = fmt::format("run_batch: params: unknown param '{}'", name);
         if (find(info_.state_names, name) >= 0)
           msg += fmt::format(" ('{}' is a state: vary it with ic)", name);
-        throw DynlibError(suggest(msg, name, info_.param_names, "params"));
+        throw DynlibError(detail::with_suggestion(msg, name, info_.param_names, "params"));
       }
       const size_t size = info_.param_values[static_cast<size_t>(c.index)].size();
       if (element < 0 && size != 1)
@@ -160,7 +145,7 @@ class InputCheck {
         std::string msg = fmt::format("run_batch: ic: unknown state '{}'", name);
         if (find(info_.param_names, name) >= 0)
           msg += fmt::format(" ('{}' is a param: vary it with params)", name);
-        throw DynlibError(suggest(msg, name, info_.state_names, "states"));
+        throw DynlibError(detail::with_suggestion(msg, name, info_.state_names, "states"));
       }
     }
     if (!seen_.insert({is_param, c.index, c.element}).second)
@@ -486,8 +471,8 @@ size_t BatchResults::var_index(const std::string& name) const {
   }
   if (names.empty())
     throw DynlibError(fmt::format("'{}' was not recorded: this batch recorded no variables", name));
-  throw DynlibError(suggest(fmt::format("'{}' is not a recorded variable", name), name, names,
-                            "recorded variables"));
+  throw DynlibError(detail::with_suggestion(fmt::format("'{}' is not a recorded variable", name),
+                                            name, names, "recorded variables"));
 }
 
 bool BatchResults::all_ok() const {
