@@ -1,5 +1,6 @@
-// The `dynlib` command line (shared by the executable and `python3 -m dynlib`). Sub-commands are grouped by what they act on: `model ...`, `run`,
-// `steppers ...`; exports and the cache join as those layers land.
+// The `dynlib` command line (shared by the executable and `python3 -m dynlib`). Sub-commands are
+// grouped by what they act on: `model ...`, `run`, `steppers ...`; exports and the cache join as
+// those layers land.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

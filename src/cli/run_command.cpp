@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
 #include "dynlib/dynlib.hpp"
@@ -43,61 +44,6 @@ struct RunArgsCli {
 std::atomic<Sim*> g_running{nullptr};
 extern "C" void on_sigint(int) {
   if (Sim* s = g_running.load()) s->request_stop();
-}
-
-// "x=1.5" or "w=[1, 2, 3]"
-std::pair<std::string, Value> parse_assignment(const std::string& text) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw DynlibError(fmt::format("--set expects NAME=VALUE, got '{}'", text));
-  std::string name = text.substr(0, eq);
-  std::string value = text.substr(eq + 1);
-  auto number = [&](const std::string& s) {
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(s, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    while (used < s.size() && s[used] == ' ') ++used;
-    if (used == 0 || used != s.size())
-      throw DynlibError(fmt::format("--set {}: '{}' is not a number", name, s));
-    return v;
-  };
-  if (!value.empty() && value.front() == '[') {
-    if (value.back() != ']') throw DynlibError(fmt::format("--set {}: missing ']'", name));
-    std::vector<double> values;
-    std::string inner = value.substr(1, value.size() - 2);
-    size_t start = 0;
-    while (start <= inner.size()) {
-      const size_t comma = inner.find(',', start);
-      std::string item =
-          inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      item.erase(0, item.find_first_not_of(' '));
-      if (!item.empty()) values.push_back(number(item));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    return {name, values};
-  }
-  return {name, number(value)};
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t comma = s.find(',', start);
-    std::string item =
-        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
 }
 
 class ProgressBar {

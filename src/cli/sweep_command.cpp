@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
 #include "dynlib/dynlib.hpp"
@@ -41,34 +42,6 @@ extern "C" void on_sigint_sweep(int) {
   g_stop.store(true);
 }
 
-double parse_number(const std::string& what, const std::string& text) {
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  while (used < text.size() && text[used] == ' ') ++used;
-  if (used == 0 || used != text.size())
-    throw DynlibError(fmt::format("{}: '{}' is not a number", what, text));
-  return v;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t at = s.find(sep, start);
-    std::string item = s.substr(start, at == std::string::npos ? std::string::npos : at - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    out.push_back(item);
-    if (at == std::string::npos) return out;
-    start = at + 1;
-  }
-}
-
 struct Grid {
   std::string name;
   std::vector<double> values;
@@ -86,7 +59,7 @@ Grid parse_grid(const std::string& text) {
   const std::string spec = text.substr(eq + 1);
   const std::string what = fmt::format("--param {}", g.name);
   if (spec.find(':') != std::string::npos) {
-    const auto parts = split(spec, ':');
+    const auto parts = split_trimmed(spec, ':');
     if (parts.size() != 3)
       throw DynlibError(fmt::format("{}: expected A:B:K (from, to, points), got '{}'", what, spec));
     const double a = parse_number(what, parts[0]), b = parse_number(what, parts[1]);
@@ -103,26 +76,9 @@ Grid parse_grid(const std::string& text) {
       g.values.push_back(b);
     }
   } else {
-    for (const auto& item : split(spec, ',')) g.values.push_back(parse_number(what, item));
+    for (const auto& item : split_trimmed(spec, ',')) g.values.push_back(parse_number(what, item));
   }
   return g;
-}
-
-// "x=1.5" or "w=[1, 2, 3]"
-std::pair<std::string, Value> parse_set(const std::string& text) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw DynlibError(fmt::format("--set expects NAME=VALUE, got '{}'", text));
-  const std::string name = text.substr(0, eq), value = text.substr(eq + 1);
-  const std::string what = fmt::format("--set {}", name);
-  if (!value.empty() && value.front() == '[') {
-    if (value.back() != ']') throw DynlibError(fmt::format("{}: missing ']'", what));
-    std::vector<double> values;
-    for (const auto& item : split(value.substr(1, value.size() - 2), ','))
-      if (!item.empty()) values.push_back(parse_number(what, item));
-    return {name, values};
-  }
-  return {name, parse_number(what, value)};
 }
 
 struct Output {
@@ -198,7 +154,7 @@ int sweep(const SweepArgs& a) {
   Sim base = setup(a.uri, bo);
   if (a.preset) base.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
-    auto [name, value] = parse_set(s);
+    auto [name, value] = parse_assignment(s);
     base.assign(name, value);
   }
   const ModelInfo& info = base.model().spec();
@@ -237,12 +193,7 @@ int sweep(const SweepArgs& a) {
   o.dt = a.dt;
   o.t0 = a.t0;
   o.record_interval = a.record_interval;
-  if (a.record_vars) {
-    std::vector<std::string> names;
-    for (const auto& v : split(*a.record_vars, ','))
-      if (!v.empty()) names.push_back(v);
-    o.record_vars = names;
-  }
+  if (a.record_vars) o.record_vars = split_list(*a.record_vars);
   o.transient = a.transient;
   o.max_steps = a.max_steps;
   o.atol = a.atol;

@@ -1,0 +1,58 @@
+#include "cli/arguments.hpp"
+
+#include <fmt/format.h>
+
+namespace dynlib::cli {
+
+double parse_number(const std::string& what, const std::string& text) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  while (used < text.size() && text[used] == ' ') ++used;
+  if (used == 0 || used != text.size())
+    throw DynlibError(fmt::format("{}: '{}' is not a number", what, text));
+  return v;
+}
+
+std::vector<std::string> split_trimmed(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t at = text.find(sep, start);
+    std::string item = text.substr(start, at == std::string::npos ? std::string::npos : at - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    out.push_back(item);
+    if (at == std::string::npos) return out;
+    start = at + 1;
+  }
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  for (auto& item : split_trimmed(text, ','))
+    if (!item.empty()) out.push_back(std::move(item));
+  return out;
+}
+
+std::pair<std::string, Value> parse_assignment(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw DynlibError(fmt::format("--set expects NAME=VALUE, got '{}'", text));
+  const std::string name = text.substr(0, eq), value = text.substr(eq + 1);
+  const std::string what = fmt::format("--set {}", name);
+  if (!value.empty() && value.front() == '[') {
+    if (value.back() != ']') throw DynlibError(fmt::format("{}: missing ']'", what));
+    std::vector<double> values;
+    for (const auto& item : split_list(value.substr(1, value.size() - 2)))
+      values.push_back(parse_number(what, item));
+    return {name, values};
+  }
+  return {name, parse_number(what, value)};
+}
+
+}  // namespace dynlib::cli

@@ -1,0 +1,24 @@
+// Parsing of command-line values shared by the sub-commands: numbers, comma lists and --set.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dynlib/dynlib.hpp"
+
+namespace dynlib::cli {
+
+// A whole string as a number (trailing spaces allowed); DynlibError "<what>: 'x' is not a number".
+double parse_number(const std::string& what, const std::string& text);
+
+// `text` split at `sep`, each item trimmed of spaces; empty items are kept.
+std::vector<std::string> split_trimmed(const std::string& text, char sep);
+
+// A comma list of names with the empty items dropped ("x, y," -> {"x", "y"}).
+std::vector<std::string> split_list(const std::string& text);
+
+// --set NAME=VALUE: "x=1.5" or "w=[1, 2, 3]" (an array param).
+std::pair<std::string, Value> parse_assignment(const std::string& text);
+
+}  // namespace dynlib::cli
