@@ -204,7 +204,6 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     rec_step[row] = step;
     Real* r = rec_data + row * rec_width;
     if (rec_all_states) {
-      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) r[i] = y[i];
     } else {
       for (int j = 0; j < rec_ns; ++j) r[j] = y[a.rec_state_idx[j]];
@@ -252,11 +251,9 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
         a.evt_time[row] = t;
         if (m.event_log_size(e) > 0) m.event_log(e, t, y, p, c.lag, a.evt_data + row * a.evt_width);
       }
-      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) y_out[i] = y[i];
       for (int i = 0; i < n_param; ++i) p_out[i] = p[i];
       m.event_action(e, t, y, p, c.lag, y_out, p_out);
-      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) y[i] = y_out[i];
       for (int i = 0; i < n_param; ++i) p[i] = p_out[i];
     }
@@ -311,7 +308,6 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
 
     // 5. non-finite guard: nothing is committed, so y and t are still the last good step.
     if constexpr (is_floating<Real>) {
-      DYNLIB_UNROLL_STATES
       for (int i = 0; i < n; ++i) {
         if (!math::isfinite(y_new[i])) {
           a.nan_index = i;
@@ -323,7 +319,6 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
 
     // 6. commit
     if (lag_width > 0) push_lag(y);
-    DYNLIB_UNROLL_STATES
     for (int i = 0; i < n; ++i) y[i] = y_new[i];
     ++step;
     ++accepted;
