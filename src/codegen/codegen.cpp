@@ -21,7 +21,9 @@ std::string hex_float(bool negative, bool subnormal, uint64_t fraction, int digi
   for (int d = digits - 1; d >= 0; --d) frac += kHex[(fraction >> (4 * d)) & 0xf];
   while (!frac.empty() && frac.back() == '0') frac.pop_back();
   if (!frac.empty()) s += "." + frac;
-  s += "p" + std::string(exponent < 0 ? "-" : "+") + std::to_string(exponent < 0 ? -exponent : exponent);
+  // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + to_string().
+  s += exponent < 0 ? "p-" : "p+";
+  s += std::to_string(exponent < 0 ? -exponent : exponent);
   return s;
 }
 
@@ -72,7 +74,9 @@ std::string int64_literal(long long v) {
 namespace {
 
 std::string slot(int32_t s) {
-  return "v" + std::to_string(s);
+  std::string name = "v";
+  name += std::to_string(s);
+  return name;
 }
 
 struct Emitter {
@@ -94,61 +98,111 @@ struct Emitter {
     };
     auto truth = [&](const std::string& e) { return "ops::truth<Real>(" + e + ")"; };
     switch (in.op) {
-      case Op::Copy: return x;
-      case Op::Neg: return "ops::neg(" + x + ")";
-      case Op::Add: return "ops::add(" + x + ", " + y + ")";
-      case Op::Sub: return "ops::sub(" + x + ", " + y + ")";
-      case Op::Mul: return "ops::mul(" + x + ", " + y + ")";
+      case Op::Copy:
+        return x;
+      case Op::Neg:
+        return "ops::neg(" + x + ")";
+      case Op::Add:
+        return "ops::add(" + x + ", " + y + ")";
+      case Op::Sub:
+        return "ops::sub(" + x + ", " + y + ")";
+      case Op::Mul:
+        return "ops::mul(" + x + ", " + y + ")";
       case Op::Div:
         if (integer()) return "(" + y + " == 0 ? 0 : " + x + " / " + y + ")";
         return x + " / " + y;
-      case Op::FloorDiv: return "ops::py_floordiv(" + x + ", " + y + ")";
-      case Op::Mod: return "ops::py_mod(" + x + ", " + y + ")";
-      case Op::Pow: return call2("pow");
-      case Op::Lt: return truth(x + " < " + y);
-      case Op::Le: return truth(x + " <= " + y);
-      case Op::Gt: return truth(x + " > " + y);
-      case Op::Ge: return truth(x + " >= " + y);
-      case Op::Eq: return truth(x + " == " + y);
-      case Op::Ne: return truth(x + " != " + y);
-      case Op::Not: return truth(x + " == 0");
-      case Op::And: return truth(x + " != 0 && " + y + " != 0");
-      case Op::Or: return truth(x + " != 0 || " + y + " != 0");
-      case Op::Min: return "ops::min2(" + x + ", " + y + ")";
-      case Op::Max: return "ops::max2(" + x + ", " + y + ")";
-      case Op::Abs: return "ops::abs(" + x + ")";
-      case Op::Sign: return "ops::sign(" + x + ")";
-      case Op::Exp: return call1("exp");
-      case Op::Expm1: return call1("expm1");
-      case Op::Log: return call1("log");
-      case Op::Log10: return call1("log10");
-      case Op::Log2: return call1("log2");
-      case Op::Log1p: return call1("log1p");
-      case Op::Sqrt: return call1("sqrt");
-      case Op::Sin: return call1("sin");
-      case Op::Cos: return call1("cos");
-      case Op::Tan: return call1("tan");
-      case Op::Asin: return call1("asin");
-      case Op::Acos: return call1("acos");
-      case Op::Atan: return call1("atan");
-      case Op::Sinh: return call1("sinh");
-      case Op::Cosh: return call1("cosh");
-      case Op::Tanh: return call1("tanh");
-      case Op::Asinh: return call1("asinh");
-      case Op::Acosh: return call1("acosh");
-      case Op::Atanh: return call1("atanh");
-      case Op::Floor: return call1("floor");
-      case Op::Ceil: return call1("ceil");
-      case Op::Trunc: return call1("trunc");
-      case Op::Round: return call1("nearbyint");
-      case Op::Erf: return call1("erf");
-      case Op::Erfc: return call1("erfc");
-      case Op::Atan2: return call2("atan2");
-      case Op::Hypot: return call2("hypot");
-      case Op::Copysign: return call2("copysign");
+      case Op::FloorDiv:
+        return "ops::py_floordiv(" + x + ", " + y + ")";
+      case Op::Mod:
+        return "ops::py_mod(" + x + ", " + y + ")";
+      case Op::Pow:
+        return call2("pow");
+      case Op::Lt:
+        return truth(x + " < " + y);
+      case Op::Le:
+        return truth(x + " <= " + y);
+      case Op::Gt:
+        return truth(x + " > " + y);
+      case Op::Ge:
+        return truth(x + " >= " + y);
+      case Op::Eq:
+        return truth(x + " == " + y);
+      case Op::Ne:
+        return truth(x + " != " + y);
+      case Op::Not:
+        return truth(x + " == 0");
+      case Op::And:
+        return truth(x + " != 0 && " + y + " != 0");
+      case Op::Or:
+        return truth(x + " != 0 || " + y + " != 0");
+      case Op::Min:
+        return "ops::min2(" + x + ", " + y + ")";
+      case Op::Max:
+        return "ops::max2(" + x + ", " + y + ")";
+      case Op::Abs:
+        return "ops::abs(" + x + ")";
+      case Op::Sign:
+        return "ops::sign(" + x + ")";
+      case Op::Exp:
+        return call1("exp");
+      case Op::Expm1:
+        return call1("expm1");
+      case Op::Log:
+        return call1("log");
+      case Op::Log10:
+        return call1("log10");
+      case Op::Log2:
+        return call1("log2");
+      case Op::Log1p:
+        return call1("log1p");
+      case Op::Sqrt:
+        return call1("sqrt");
+      case Op::Sin:
+        return call1("sin");
+      case Op::Cos:
+        return call1("cos");
+      case Op::Tan:
+        return call1("tan");
+      case Op::Asin:
+        return call1("asin");
+      case Op::Acos:
+        return call1("acos");
+      case Op::Atan:
+        return call1("atan");
+      case Op::Sinh:
+        return call1("sinh");
+      case Op::Cosh:
+        return call1("cosh");
+      case Op::Tanh:
+        return call1("tanh");
+      case Op::Asinh:
+        return call1("asinh");
+      case Op::Acosh:
+        return call1("acosh");
+      case Op::Atanh:
+        return call1("atanh");
+      case Op::Floor:
+        return call1("floor");
+      case Op::Ceil:
+        return call1("ceil");
+      case Op::Trunc:
+        return call1("trunc");
+      case Op::Round:
+        return call1("nearbyint");
+      case Op::Erf:
+        return call1("erf");
+      case Op::Erfc:
+        return call1("erfc");
+      case Op::Atan2:
+        return call2("atan2");
+      case Op::Hypot:
+        return call2("hypot");
+      case Op::Copysign:
+        return call2("copysign");
       case Op::ParamAt:  // a is an immediate (flattened base), b the index slot
         return "p[" + std::to_string(in.a) + " + static_cast<long long>(" + y + ")]";
-      default: break;
+      default:
+        break;
     }
     throw std::logic_error("codegen: not a value instruction");
   }
@@ -164,8 +218,11 @@ struct Emitter {
     for (const auto& in : f.code) {
       switch (in.op) {
         case Op::LoopBegin:
-        case Op::If: ++depth; break;
-        case Op::Else: break;
+        case Op::If:
+          ++depth;
+          break;
+        case Op::Else:
+          break;
         case Op::EndIf:
           --depth;
           break;
@@ -185,12 +242,18 @@ struct Emitter {
     for (const auto& in : f.inputs) {
       s += "  const Real " + slot(in.slot) + " = ";
       switch (in.kind) {
-        case ir::InputKind::State: s += "y[" + std::to_string(in.index) + "]"; break;
-        case ir::InputKind::Param: s += "p[" + std::to_string(in.index) + "]"; break;
+        case ir::InputKind::State:
+          s += "y[" + std::to_string(in.index) + "]";
+          break;
+        case ir::InputKind::Param:
+          s += "p[" + std::to_string(in.index) + "]";
+          break;
         case ir::InputKind::Lag:
           s += "lag(" + std::to_string(in.index) + ", " + std::to_string(in.lag) + ")";
           break;
-        case ir::InputKind::Time: s += "static_cast<Real>(t)"; break;
+        case ir::InputKind::Time:
+          s += "static_cast<Real>(t)";
+          break;
       }
       s += ";\n";
     }
@@ -231,10 +294,11 @@ struct Emitter {
     for (auto kind : {ir::OutputKind::Value, ir::OutputKind::State, ir::OutputKind::Param})
       for (const auto& o : f.outputs) {
         if (o.kind != kind) continue;
-        const char* dst = kind == ir::OutputKind::Value ? "out"
+        const char* dst = kind == ir::OutputKind::Value   ? "out"
                           : kind == ir::OutputKind::State ? "y_out"
                                                           : "p_out";
-        s += "  " + std::string(dst) + "[" + std::to_string(o.index) + "] = " + slot(o.slot) + ";\n";
+        s +=
+            "  " + std::string(dst) + "[" + std::to_string(o.index) + "] = " + slot(o.slot) + ";\n";
       }
     s += "}\n";
     return s;
@@ -242,9 +306,12 @@ struct Emitter {
 
   std::string constant(size_t i) const {
     switch (dtype) {
-      case DType::Int64: return int64_literal(m.int_consts[i]);
-      case DType::Float32: return float_literal(static_cast<float>(m.consts[i]));
-      default: return double_literal(m.consts[i]);
+      case DType::Int64:
+        return int64_literal(m.int_consts[i]);
+      case DType::Float32:
+        return float_literal(static_cast<float>(m.consts[i]));
+      default:
+        return double_literal(m.consts[i]);
     }
   }
 };
@@ -267,14 +334,22 @@ std::string hex64(uint64_t v) {
 // The kernel type of each registry id.
 const char* stepper_type(int id) {
   switch (id) {
-    case kernel::STEPPER_MAP: return "MapStepper";
-    case kernel::STEPPER_EULER: return "Euler";
-    case kernel::STEPPER_RK2: return "RK2";
-    case kernel::STEPPER_RK4: return "RK4";
-    case kernel::STEPPER_RK45: return "RK45";
-    case kernel::STEPPER_AB2: return "AB2";
-    case kernel::STEPPER_AB3: return "AB3";
-    default: return nullptr;
+    case kernel::STEPPER_MAP:
+      return "MapStepper";
+    case kernel::STEPPER_EULER:
+      return "Euler";
+    case kernel::STEPPER_RK2:
+      return "RK2";
+    case kernel::STEPPER_RK4:
+      return "RK4";
+    case kernel::STEPPER_RK45:
+      return "RK45";
+    case kernel::STEPPER_AB2:
+      return "AB2";
+    case kernel::STEPPER_AB3:
+      return "AB3";
+    default:
+      return nullptr;
   }
 }
 
@@ -295,9 +370,12 @@ std::string switch_int(const std::string& sig, const std::vector<int>& values) {
 GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
                          std::optional<DType> dtype) {
   if (dtype && *dtype != m.dtype)
-    throw std::invalid_argument("codegen: dtype differs from the module's (lower it with that dtype)");
+    throw std::invalid_argument(
+        "codegen: dtype differs from the module's (lower it with that dtype)");
   const Emitter em{m, m.dtype};
-  const char* real = m.dtype == DType::Int64 ? "long long" : m.dtype == DType::Float32 ? "float" : "double";
+  const char* real = m.dtype == DType::Int64     ? "long long"
+                     : m.dtype == DType::Float32 ? "float"
+                                                 : "double";
   const char* time = m.dtype == DType::Float32 ? "float" : "double";
   const int n_event = static_cast<int>(m.events.size());
 
@@ -315,7 +393,8 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   // ---- the namespace body ----
   std::string consts;
   for (size_t i = 0; i < m.n_consts(); ++i)
-    consts += "inline constexpr Real " + slot(static_cast<int32_t>(i)) + " = " + em.constant(i) + ";\n";
+    consts +=
+        "inline constexpr Real " + slot(static_cast<int32_t>(i)) + " = " + em.constant(i) + ";\n";
   g.rhs = em.function(m.rhs, "f_rhs");
   if (m.has_jacobian) g.rhs += em.function(m.jacobian, "f_jacobian");
   g.aux = em.function(m.aux, "f_aux");
@@ -337,7 +416,8 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   std::string model_struct = "struct Model {\n  using real_t = Real;\n";
   auto size = [&](const char* what, int v) {
     model_struct += "  static constexpr int " + std::string(what) + "_v = " + std::to_string(v) +
-                    ";\n  constexpr int " + what + "() const { return " + std::to_string(v) + "; }\n";
+                    ";\n  constexpr int " + what + "() const { return " + std::to_string(v) +
+                    "; }\n";
   };
   size("n_state", m.n_state);
   size("n_param", m.n_param);
@@ -363,7 +443,8 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
     model_struct += "  DYNLIB_KERNEL_INLINE void inverse(" + args +
                     ", Real* out) const { f_inverse(t, y, p, lag, out, nullptr, nullptr); }\n";
   model_struct += switch_int("constexpr int event_phases([[maybe_unused]] int e) const", phases);
-  model_struct += switch_int("constexpr int event_log_size([[maybe_unused]] int e) const", log_sizes);
+  model_struct +=
+      switch_int("constexpr int event_log_size([[maybe_unused]] int e) const", log_sizes);
   auto dispatch = [&](const std::string& sig, const std::string& part, const std::string& call,
                       const std::string& ret, const std::string& fallback) {
     model_struct += "  DYNLIB_KERNEL_INLINE " + sig + " const {\n";
@@ -378,22 +459,25 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
     model_struct += fallback;
     model_struct += "  }\n";
   };
-  dispatch("bool event_cond([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
-           "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag)",
-           "cond", "(t, y, p, lag, &fired, nullptr, nullptr); return fired != 0;",
-           "Real fired = 0; ", "    return false;\n");
-  dispatch("void event_action([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
-           "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
-           "[[maybe_unused]] Real* y_out, [[maybe_unused]] Real* p_out)",
-           "action", "(t, y, p, lag, nullptr, y_out, p_out);", "", "");
-  dispatch("void event_log([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
-           "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
-           "[[maybe_unused]] Real* out)",
-           "log", "(t, y, p, lag, out, nullptr, nullptr);", "", "");
+  dispatch(
+      "bool event_cond([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
+      "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag)",
+      "cond", "(t, y, p, lag, &fired, nullptr, nullptr); return fired != 0;", "Real fired = 0; ",
+      "    return false;\n");
+  dispatch(
+      "void event_action([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
+      "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
+      "[[maybe_unused]] Real* y_out, [[maybe_unused]] Real* p_out)",
+      "action", "(t, y, p, lag, nullptr, y_out, p_out);", "", "");
+  dispatch(
+      "void event_log([[maybe_unused]] int e, [[maybe_unused]] Time t, [[maybe_unused]] "
+      "const Real* y, [[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
+      "[[maybe_unused]] Real* out)",
+      "log", "(t, y, p, lag, out, nullptr, nullptr);", "", "");
   model_struct += "};\n";
 
-  const std::string body = consts + "\n" + g.rhs + "\n" + g.aux + "\n" + inverse + "\n" +
-                           g.events + "\n" + model_struct;
+  const std::string body =
+      consts + "\n" + g.rhs + "\n" + g.aux + "\n" + inverse + "\n" + g.events + "\n" + model_struct;
   g.ns = "dynlib_gen_" + hex64(fnv1a(std::string(real) + "\n" + body));
 
   g.model =
@@ -402,10 +486,16 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       "#include \"kernel/model.hpp\"\n"
       "#include \"kernel/ops.hpp\"\n"
       "#include \"kernel/types.hpp\"\n\n"
-      "namespace " + g.ns + " {\n\n"
+      "namespace " +
+      g.ns +
+      " {\n\n"
       "namespace ops = ::dynlib::kernel::ops;\n"
-      "using Real = " + real + ";\n"
-      "using Time = " + time + ";\n"
+      "using Real = " +
+      real +
+      ";\n"
+      "using Time = " +
+      time +
+      ";\n"
       "using Lag = ::dynlib::kernel::LagView<Real>;\n\n" +
       body + "\n}  // namespace " + g.ns + "\n";
 
@@ -428,11 +518,16 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       "  static constexpr Lag kNone{};\n"
       "  return lag ? *static_cast<const Lag*>(lag) : kNone;\n"
       "}\n"
-      "extern \"C\" DYNLIB_EXPORT int dynlib_abi_version() { return ::dynlib::kernel::kRunArgsAbi; }\n"
+      "extern \"C\" DYNLIB_EXPORT int dynlib_abi_version() { return ::dynlib::kernel::kRunArgsAbi; "
+      "}\n"
       "extern \"C\" DYNLIB_EXPORT int dynlib_dtype() { return " +
-      std::to_string(m.dtype == DType::Float64 ? 0 : m.dtype == DType::Float32 ? 1 : 2) + "; }\n"
+      std::to_string(m.dtype == DType::Float64   ? 0
+                     : m.dtype == DType::Float32 ? 1
+                                                 : 2) +
+      "; }\n"
       "extern \"C\" DYNLIB_EXPORT void dynlib_model_sizes(int* sizes) {\n"
-      "  sizes[0] = " + std::to_string(m.n_state) + ";\n  sizes[1] = " + std::to_string(m.n_param) +
+      "  sizes[0] = " +
+      std::to_string(m.n_state) + ";\n  sizes[1] = " + std::to_string(m.n_param) +
       ";\n  sizes[2] = " + std::to_string(m.n_aux) + ";\n  sizes[3] = " + std::to_string(n_event) +
       ";\n}\n";
   auto value_fn = [&](const char* name, const char* method) {
@@ -445,9 +540,10 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   if (m.has_inverse) value_fn("dynlib_inverse", "inverse");
   inspect += "extern \"C\" DYNLIB_EXPORT int dynlib_event_cond(int e, " + in_args +
              ") {\n  return Model{}.event_cond(e, t, y, p, lag_of(lag)) ? 1 : 0;\n}\n";
-  inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_action(int e, " + in_args +
-             ", Real* y_out, Real* p_out) {\n  Model{}.event_action(e, t, y, p, lag_of(lag), y_out, "
-             "p_out);\n}\n";
+  inspect +=
+      "extern \"C\" DYNLIB_EXPORT void dynlib_event_action(int e, " + in_args +
+      ", Real* y_out, Real* p_out) {\n  Model{}.event_action(e, t, y, p, lag_of(lag), y_out, "
+      "p_out);\n}\n";
   inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_log(int e, " + in_args +
              ", Real* out) {\n  Model{}.event_log(e, t, y, p, lag_of(lag), out);\n}\n";
 
@@ -459,8 +555,9 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       "#ifndef DYNLIB_EXPORT\n"
       "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
       "#endif\n\n"
-      "namespace " + ns + " {\n\n" +
-      g.stepper + "\n" + g.runner + "\n" + inspect + "\n}  // namespace " + ns + "\n";
+      "namespace " +
+      ns + " {\n\n" + g.stepper + "\n" + g.runner + "\n" + inspect + "\n}  // namespace " + ns +
+      "\n";
   return g;
 }
 

@@ -198,7 +198,7 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   Time* const rec_t = a.rec_t;
   long long* const rec_step = a.rec_step;
   Real* const rec_data = a.rec_data;
-  auto write_record = [&]() {
+  auto write_record = [&]() DYNLIB_LAMBDA_INLINE {
     const long long row = rec_count++;
     rec_t[row] = t;
     rec_step[row] = step;

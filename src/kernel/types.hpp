@@ -8,6 +8,10 @@
 #ifndef DYNLIB_KERNEL_INLINE
 #define DYNLIB_KERNEL_INLINE inline __attribute__((always_inline))
 #endif
+// The same for a lambda in the hot loop (placed after its parameter list).
+#ifndef DYNLIB_LAMBDA_INLINE
+#define DYNLIB_LAMBDA_INLINE __attribute__((always_inline))
+#endif
 
 // The steppers' loops over the states are unrolled completely when the state count is a
 // compile-time constant (generated models), so stages live in registers instead of memory.
