@@ -39,6 +39,24 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+void add_build_flags(CLI::App& cmd, BuildFlags& flags) {
+  cmd.add_flag("--jit{on}", flags.jit,
+               "Native kernel: --jit (= on), --jit=off, --jit=auto (see docs/jit.md)");
+  cmd.add_flag("--disk-cache", flags.disk_cache, "Keep compiled kernels on disk across processes");
+  cmd.add_flag("--march-native", flags.march_native, "Compile native kernels with -march=native");
+  cmd.add_option("--dtype", flags.dtype, "float64 | float32 (default: the model's dtype)");
+}
+
+BuildOptions build_options(const BuildFlags& flags) {
+  BuildOptions bo;
+  bo.stepper = flags.stepper;
+  bo.jit = parse_jit_mode(flags.jit);
+  bo.disk_cache = flags.disk_cache;
+  bo.march_native = flags.march_native;
+  bo.dtype = flags.dtype;
+  return bo;
+}
+
 std::pair<std::string, Value> parse_assignment(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)

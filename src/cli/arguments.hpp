@@ -1,6 +1,9 @@
 // Parsing of command-line values shared by the sub-commands: numbers, comma lists and --set.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +20,19 @@ std::vector<std::string> split_trimmed(const std::string& text, char sep);
 
 // A comma list of names with the empty items dropped ("x, y," -> {"x", "y"}).
 std::vector<std::string> split_list(const std::string& text);
+
+// How a sub-command builds its model: --stepper is registered by each command (its help differs);
+// the others by add_build_flags().
+struct BuildFlags {
+  std::optional<std::string> stepper;
+  std::string jit = "off";  // --jit (= on), --jit=on|off|auto
+  bool disk_cache = false;
+  bool march_native = false;
+  std::optional<std::string> dtype;
+};
+void add_build_flags(CLI::App& cmd,
+                     BuildFlags& flags);  // --jit, --disk-cache, --march-native, --dtype
+BuildOptions build_options(const BuildFlags& flags);  // parses --jit (did-you-mean on a typo)
 
 // --set NAME=VALUE: "x=1.5" or "w=[1, 2, 3]" (an array param).
 std::pair<std::string, Value> parse_assignment(const std::string& text);

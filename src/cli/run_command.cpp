@@ -21,7 +21,7 @@ namespace {
 
 struct RunArgsCli {
   std::string uri;
-  std::optional<std::string> stepper;
+  BuildFlags build;
   std::optional<double> T;
   std::optional<long long> N;
   std::optional<double> dt, t0, transient, atol, rtol;
@@ -33,10 +33,6 @@ struct RunArgsCli {
   std::optional<long long> max_steps;
   std::optional<std::string> out;
   bool quiet = false;
-  std::string jit = "off";  // --jit (= on), --jit=on|off|auto
-  bool disk_cache = false;
-  bool march_native = false;
-  std::optional<std::string> dtype;
   bool stats = false;
 };
 
@@ -108,16 +104,6 @@ int exit_code(Status s) {
   }
 }
 
-BuildOptions build_options(const RunArgsCli& a) {
-  BuildOptions bo;
-  bo.stepper = a.stepper;
-  bo.jit = parse_jit_mode(a.jit);
-  bo.disk_cache = a.disk_cache;
-  bo.march_native = a.march_native;
-  bo.dtype = a.dtype;
-  return bo;
-}
-
 // --stats: where the time went, phase by phase; which backend ran the steps (jit=auto may switch
 // mid-run); and the process-wide record of this kernel (compiles, cache hits, measured speed-up).
 void print_stats(const FullModel& m, const Results& r) {
@@ -155,7 +141,7 @@ void print_stats(const FullModel& m, const Results& r) {
 }
 
 int run(const RunArgsCli& a) {
-  Sim sim = setup(a.uri, build_options(a));
+  Sim sim = setup(a.uri, build_options(a.build));
   if (a.preset) sim.apply_preset(*a.preset);
   RunOptions ro;
   ro.T = a.T;
@@ -243,14 +229,6 @@ int list_steppers(const std::string& kind) {
   return 0;
 }
 
-void add_build_flags(CLI::App& cmd, RunArgsCli& a) {
-  cmd.add_flag("--jit{on}", a.jit,
-               "Native kernel: --jit (= on), --jit=off, --jit=auto (see docs/jit.md)");
-  cmd.add_flag("--disk-cache", a.disk_cache, "Keep compiled kernels on disk across processes");
-  cmd.add_flag("--march-native", a.march_native, "Compile native kernels with -march=native");
-  cmd.add_option("--dtype", a.dtype, "float64 | float32 (default: the model's dtype)");
-}
-
 }  // namespace
 
 void add_run_commands(CLI::App& app) {
@@ -258,7 +236,8 @@ void add_run_commands(CLI::App& app) {
   CLI::App* run_cmd =
       app.add_subcommand("run", "Simulate a model and print a summary or write CSV");
   run_cmd->add_option("uri", a->uri, "Model URI or path")->required();
-  run_cmd->add_option("--stepper", a->stepper, "Stepper name or alias (see: dynlib steppers list)");
+  run_cmd->add_option("--stepper", a->build.stepper,
+                      "Stepper name or alias (see: dynlib steppers list)");
   auto* T = run_cmd->add_option("-T,--T", a->T, "End time");
   auto* N = run_cmd->add_option("-N,--N", a->N, "Number of steps (maps: iterations)");
   T->excludes(N);
@@ -280,7 +259,7 @@ void add_run_commands(CLI::App& app) {
   run_cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
   run_cmd->add_option("--out", a->out, "Write samples to FILE.csv (events to FILE.events.csv)");
   run_cmd->add_flag("-q,--quiet", a->quiet, "Print nothing but errors and warnings");
-  add_build_flags(*run_cmd, *a);
+  add_build_flags(*run_cmd, a->build);
   run_cmd->add_flag("--stats", a->stats,
                     "Print the time of each phase (parse, lower, codegen, compile, load, run)");
   run_cmd->callback([a] { set_action([a] { return run(*a); }); });
@@ -291,12 +270,13 @@ void add_run_commands(CLI::App& app) {
       "export", "Write the generated C++ of a model and a build.sh that compiles it by hand");
   export_cmd->add_option("uri", e->uri, "Model URI or path")->required();
   export_cmd->add_option("dir", *dir, "Directory to write into (created if needed)")->required();
-  export_cmd->add_option("--stepper", e->stepper, "Stepper name or alias");
-  export_cmd->add_option("--dtype", e->dtype, "float64 | float32 (default: the model's)");
-  export_cmd->add_flag("--march-native", e->march_native, "build.sh compiles with -march=native");
+  export_cmd->add_option("--stepper", e->build.stepper, "Stepper name or alias");
+  export_cmd->add_option("--dtype", e->build.dtype, "float64 | float32 (default: the model's)");
+  export_cmd->add_flag("--march-native", e->build.march_native,
+                       "build.sh compiles with -march=native");
   export_cmd->callback([e, dir] {
     set_action([e, dir] {
-      BuildOptions bo = build_options(*e);
+      BuildOptions bo = build_options(e->build);
       bo.jit = false;  // the sources exist without compiling anything
       const FullModel m = build(e->uri, bo);
       const auto files = m.export_sources(*dir);

@@ -25,9 +25,8 @@ namespace {
 struct SweepArgs {
   std::string uri;
   std::vector<std::string> grids;  // --param NAME=A:B:K | NAME=v1,v2,...
-  std::optional<std::string> stepper, dtype, preset, record_vars, out;
-  std::string jit = "off";
-  bool disk_cache = false;
+  BuildFlags build;
+  std::optional<std::string> preset, record_vars, out;
   std::optional<double> T, dt, t0, transient, atol, rtol;
   std::optional<long long> N, record_interval, max_steps;
   std::vector<std::string> sets;
@@ -146,12 +145,7 @@ size_t write_sweep_csv(Output& out, const std::vector<Grid>& grids,
 }
 
 int sweep(const SweepArgs& a) {
-  BuildOptions bo;
-  bo.stepper = a.stepper;
-  bo.jit = parse_jit_mode(a.jit);
-  bo.disk_cache = a.disk_cache;
-  bo.dtype = a.dtype;
-  Sim base = setup(a.uri, bo);
+  Sim base = setup(a.uri, build_options(a.build));
   if (a.preset) base.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
     auto [name, value] = parse_assignment(s);
@@ -258,11 +252,9 @@ void add_sweep_commands(CLI::App& app) {
   T->excludes(N);
   cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
   cmd->add_option("--t0", a->t0, "Start time");
-  cmd->add_option("--stepper", a->stepper, "Stepper name or alias (see: dynlib steppers list)");
-  cmd->add_flag("--jit{on}", a->jit,
-                "Native kernel: --jit (= on), --jit=off, --jit=auto (see docs/jit.md)");
-  cmd->add_flag("--disk-cache", a->disk_cache, "Keep compiled kernels on disk across processes");
-  cmd->add_option("--dtype", a->dtype, "float64 | float32 (default: the model's dtype)");
+  cmd->add_option("--stepper", a->build.stepper,
+                  "Stepper name or alias (see: dynlib steppers list)");
+  add_build_flags(*cmd, a->build);
   cmd->add_option("--set", a->sets,
                   "NAME=VALUE for every trajectory (a state's initial value or a param); "
                   "arrays as NAME=[1,2,3]; repeatable");
