@@ -577,8 +577,23 @@ class Differentiator {
       }
       const bool done = code.size() == out_.code.size();
       out_.code = std::move(code);
-      if (done) return;
+      if (done) break;
     }
+    // Inputs nothing reads any more are not loaded.
+    std::vector<char> read(static_cast<size_t>(next_temp_), 0);
+    for (const Output& o : out_.outputs)
+      if (!is_const(o.slot)) read[static_cast<size_t>(o.slot)] = 1;
+    for (Instr ins : out_.code) {
+      const int32_t dst = ins.op >= Op::LoopBegin ? kNone : ins.dst;
+      remap(ins, [&](int32_t s) {
+        if (s != dst && !is_const(s)) read[static_cast<size_t>(s)] = 1;
+        return s;
+      });
+    }
+    std::vector<Input> inputs;
+    for (const Input& in : out_.inputs)
+      if (read[static_cast<size_t>(in.slot)]) inputs.push_back(in);
+    out_.inputs = std::move(inputs);
   }
 
   const Module& m_;

@@ -211,7 +211,9 @@ TEST(Derivatives, StructuralZerosAreZeroEverywhere) {
     for (const auto& y : states_of(b)) {
       const auto J = b.jac(y);
       for (size_t k = 0; k < J.size(); ++k) {
-        if (!b.module->jac_sparsity[k]) EXPECT_EQ(J[k], 0.0) << k;
+        if (!b.module->jac_sparsity[k]) {
+          EXPECT_EQ(J[k], 0.0) << k;
+        }
       }
     }
   }
