@@ -150,8 +150,6 @@ class Differentiator {
     return std::move(out_);
   }
 
-  int temps() const { return next_temp_; }
-
  private:
   Value from(int32_t s) const {
     if (s < n_old_) return -1 - s;

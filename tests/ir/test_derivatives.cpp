@@ -352,14 +352,14 @@ y = 0.75
 [params]
 c = 2.0
 [equations.rhs]
-x = "abs(x) + max(x, y) + min(x, y, c) + clip(y, -1, 0.5) + floor(x) * y + relu(y)"
+x = "abs(x) + max(x, y) + min(x, y, c) + clip(y, -1, 0.5) + floor(x) * y + relu(y) + copysign(x, y)"
 y = "x % c + (x // c) + heaviside(y) + sign(x) + pow(x, 3) * 0.5 + round(x * y)"
 )toml");
   const std::vector<double> y{-1.5, 0.75};
   const auto J = b.jac(y);
   // abs: sign(x) = -1; max picks y; min picks x; clip(0.75) saturated: 0; floor(x) y -> floor(x)
-  // dy; relu(y) = y.
-  EXPECT_EQ(J[0], -1.0 + 0 + 1);
+  // dy; relu(y) = y; copysign(x, y) is |x| here: -1 dx.
+  EXPECT_EQ(J[0], -1.0 + 0 + 1 - 1);
   EXPECT_EQ(J[1], 1.0 + 0 + std::floor(-1.5) + 1);
   // x % c: dx, and -(x // c) dc in dfdp; pow(x, 3) of negative x stays finite (no log(x) db term).
   EXPECT_EQ(J[2], 1.0 + 3 * 2.25 * 0.5);
