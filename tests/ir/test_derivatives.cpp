@@ -262,6 +262,22 @@ TEST(Derivatives, ExistingFunctionsComputeTheSameBits) {
   }
 }
 
+TEST(Derivatives, AbsentUnlessAdded) {
+  auto plain =
+      std::make_shared<const ir::Module>(ir::lower(dsl::load_model("builtin://ode/lorenz")));
+  EXPECT_FALSE(plain->has_derivatives);
+  EXPECT_TRUE(plain->has_user_jacobian);
+  interp::InterpModel<double> model(interp::compile(plain));
+  EXPECT_FALSE(model.has_derivatives());
+  EXPECT_FALSE(model.has_inverse());
+  // Calling an absent part is a no-op, not a crash.
+  const double y[3] = {1, 2, 3}, p[3] = {10, 28, 8.0 / 3.0};
+  std::vector<double> out(9, -7.0);
+  model.jacobian(0, y, p, {}, out.data());
+  model.inverse(0, y, p, {}, out.data());
+  EXPECT_EQ(out, std::vector<double>(9, -7.0));
+}
+
 TEST(Derivatives, Int64ModelsAreRejected) {
   ir::Module m = ir::lower(dsl::load_model("builtin://map/collatz"));
   ASSERT_EQ(m.dtype, DType::Int64);
