@@ -208,7 +208,9 @@ struct Emitter {
   }
 
   // The body of one IR Function as a force-inlined free function named `name`.
-  std::string function(const ir::Function& f, const std::string& name) const {
+  // `direction`: the function reads Direction inputs, so it takes v after lag.
+  std::string function(const ir::Function& f, const std::string& name,
+                       bool direction = false) const {
     const int n_consts = static_cast<int>(m.n_consts());
     std::vector<char> is_input(static_cast<size_t>(f.n_slots), 0);
     for (const auto& in : f.inputs) is_input[static_cast<size_t>(in.slot)] = 1;
@@ -236,7 +238,8 @@ struct Emitter {
     }
     std::string s = "DYNLIB_KERNEL_INLINE void " + name +
                     "([[maybe_unused]] Time t, [[maybe_unused]] const Real* y, "
-                    "[[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, "
+                    "[[maybe_unused]] const Real* p, [[maybe_unused]] const Lag& lag, " +
+                    (direction ? "[[maybe_unused]] const Real* v, " : "") +
                     "[[maybe_unused]] Real* out, [[maybe_unused]] Real* y_out, "
                     "[[maybe_unused]] Real* p_out) {\n";
     for (const auto& in : f.inputs) {
@@ -253,6 +256,9 @@ struct Emitter {
           break;
         case ir::InputKind::Time:
           s += "static_cast<Real>(t)";
+          break;
+        case ir::InputKind::Direction:
+          s += "v[" + std::to_string(in.index) + "]";
           break;
       }
       s += ";\n";
@@ -396,7 +402,12 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
     consts +=
         "inline constexpr Real " + slot(static_cast<int32_t>(i)) + " = " + em.constant(i) + ";\n";
   g.rhs = em.function(m.rhs, "f_rhs");
-  if (m.has_jacobian) g.rhs += em.function(m.jacobian, "f_jacobian");
+  if (m.has_user_jacobian) g.rhs += em.function(m.user_jacobian, "f_user_jacobian");
+  if (m.has_derivatives) {
+    g.rhs += em.function(m.jacobian, "f_jacobian");
+    g.rhs += em.function(m.jvp, "f_jvp", true);
+    g.rhs += em.function(m.dfdp, "f_dfdp");
+  }
   g.aux = em.function(m.aux, "f_aux");
   std::string inverse = m.has_inverse ? em.function(m.inverse, "f_inverse") : "";
   for (int e = 0; e < n_event; ++e) {
@@ -434,11 +445,25 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
                   ", Real* out) const { f_rhs(t, y, p, lag, out, nullptr, nullptr); }\n";
   model_struct += "  DYNLIB_KERNEL_INLINE void aux(" + args +
                   ", Real* out) const { f_aux(t, y, p, lag, out, nullptr, nullptr); }\n";
-  model_struct += std::string("  constexpr bool has_jacobian() const { return ") +
-                  (m.has_jacobian ? "true" : "false") + "; }\n";
-  if (m.has_jacobian)
+  model_struct += std::string("  constexpr bool has_user_jacobian() const { return ") +
+                  (m.has_user_jacobian ? "true" : "false") + "; }\n";
+  if (m.has_user_jacobian)
+    model_struct +=
+        "  DYNLIB_KERNEL_INLINE void user_jacobian(" + args +
+        ", Real* out) const { f_user_jacobian(t, y, p, lag, out, nullptr, nullptr); }\n";
+  model_struct += std::string("  constexpr bool has_derivatives() const { return ") +
+                  (m.has_derivatives ? "true" : "false") + "; }\n";
+  if (m.has_derivatives) {
     model_struct += "  DYNLIB_KERNEL_INLINE void jacobian(" + args +
                     ", Real* out) const { f_jacobian(t, y, p, lag, out, nullptr, nullptr); }\n";
+    model_struct +=
+        "  DYNLIB_KERNEL_INLINE void jvp(" + args +
+        ", const Real* v, Real* out) const { f_jvp(t, y, p, lag, v, out, nullptr, nullptr); }\n";
+    model_struct += "  DYNLIB_KERNEL_INLINE void dfdp(" + args +
+                    ", Real* out) const { f_dfdp(t, y, p, lag, out, nullptr, nullptr); }\n";
+  }
+  model_struct += std::string("  constexpr bool has_inverse() const { return ") +
+                  (m.has_inverse ? "true" : "false") + "; }\n";
   if (m.has_inverse)
     model_struct += "  DYNLIB_KERNEL_INLINE void inverse(" + args +
                     ", Real* out) const { f_inverse(t, y, p, lag, out, nullptr, nullptr); }\n";
@@ -536,8 +561,14 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   };
   value_fn("dynlib_rhs", "rhs");
   value_fn("dynlib_aux", "aux");
-  if (m.has_jacobian) value_fn("dynlib_jacobian", "jacobian");
+  if (m.has_user_jacobian) value_fn("dynlib_user_jacobian", "user_jacobian");
   if (m.has_inverse) value_fn("dynlib_inverse", "inverse");
+  if (m.has_derivatives) {
+    value_fn("dynlib_jacobian", "jacobian");
+    inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_jvp(" + in_args +
+               ", const Real* v, Real* out) {\n  Model{}.jvp(t, y, p, lag_of(lag), v, out);\n}\n";
+    value_fn("dynlib_dfdp", "dfdp");
+  }
   inspect += "extern \"C\" DYNLIB_EXPORT int dynlib_event_cond(int e, " + in_args +
              ") {\n  return Model{}.event_cond(e, t, y, p, lag_of(lag)) ? 1 : 0;\n}\n";
   inspect +=

@@ -19,7 +19,13 @@
 //                                           // kernel::run<Stepper>(model, *(RunArgs<Real>*)args)
 //   void dynlib_rhs(Time t, const Real* y, const Real* p, const void* lag, Real* out);
 //   void dynlib_aux(Time t, const Real* y, const Real* p, const void* lag, Real* out);
-//   void dynlib_jacobian(...same as rhs...);   // only if the model has a Jacobian (n_state^2 out)
+//   void dynlib_user_jacobian(...same as rhs...);  // if the model has [equations.jacobian]
+//   void dynlib_inverse(...same as rhs...);        // if the map has [equations.inverse]
+//   // Only if m.has_derivatives (ir/derivative.hpp), so plain kernels do not grow:
+//   void dynlib_jacobian(...same as rhs...);       // out[i*n_state + j] = d f_i / d y_j
+//   void dynlib_jvp(Time t, const Real* y, const Real* p, const void* lag, const Real* v,
+//                   Real* out);                    // out = J(y) v
+//   void dynlib_dfdp(...same as rhs...);           // out[i*n_param + k] = d f_i / d p_k
 //   int  dynlib_event_cond(int e, Time t, const Real* y, const Real* p, const void* lag);
 //   void dynlib_event_action(int e, Time t, const Real* y, const Real* p, const void* lag,
 //                            Real* y_out, Real* p_out);     // y_out/p_out preloaded by the caller
@@ -44,7 +50,7 @@ struct GeneratedSource {
   // refers to the model's namespace, so it compiles only after `model`.
   std::string entry;
   // Views for users to inspect (each is a section of `model` or `entry`, verbatim):
-  std::string rhs;      // the rhs function (and the Jacobian function, if any)
+  std::string rhs;      // the rhs function (and the Jacobian/derivative functions, if any)
   std::string events;   // every event's cond, action and log functions
   std::string aux;      // the aux function
   std::string stepper;  // the stepper type aliases (which kernel steppers are instantiated)

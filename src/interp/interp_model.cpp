@@ -10,9 +10,18 @@ std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> 
   cm->rhs = prepare(m.rhs);
   cm->aux = prepare(m.aux);
   int slots = std::max(cm->rhs.n_slots, cm->aux.n_slots);
-  if (m.has_jacobian) {
+  // Parts the module lacks run as no-ops (a lone halt) rather than off the end of an empty tape.
+  const Program none = prepare(ir::Function{});
+  cm->user_jacobian = cm->inverse = cm->jacobian = cm->jvp = cm->dfdp = none;
+  if (m.has_user_jacobian) {
+    cm->user_jacobian = prepare(m.user_jacobian);
+    slots = std::max(slots, cm->user_jacobian.n_slots);
+  }
+  if (m.has_derivatives) {
     cm->jacobian = prepare(m.jacobian);
-    slots = std::max(slots, cm->jacobian.n_slots);
+    cm->jvp = prepare(m.jvp);
+    cm->dfdp = prepare(m.dfdp);
+    slots = std::max({slots, cm->jacobian.n_slots, cm->jvp.n_slots, cm->dfdp.n_slots});
   }
   if (m.has_inverse) {
     cm->inverse = prepare(m.inverse);

@@ -16,7 +16,8 @@ namespace dynlib::interp {
 // The prepared programs of one module, shareable between any number of models (read-only).
 struct CompiledModule {
   std::shared_ptr<const ir::Module> module;
-  Program rhs, aux, jacobian, inverse;
+  Program rhs, aux, user_jacobian, inverse;
+  Program jacobian, jvp, dfdp;  // when module->has_derivatives
   struct Event {
     int phases;
     Program cond, action, log;
@@ -73,11 +74,33 @@ class InterpModel {
                  Real* out) const {
     run(cm_->events[static_cast<size_t>(e)].log, {t, y, p, &lag, out, nullptr, nullptr});
   }
-  // Not part of the runner's contract; used by analysis and tests.
-  bool has_jacobian() const { return cm_->module->has_jacobian; }
+  // Optional parts of the contract (kernel/model.hpp), present when the module has them.
+  bool has_derivatives() const { return cm_->module->has_derivatives; }
+  // out[i*n_state + j] = d f_i / d y_j
   void jacobian(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
                 Real* out) const {
     run(cm_->jacobian, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+  // out = J(y) v
+  void jvp(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag, const Real* v,
+           Real* out) const {
+    run(cm_->jvp, {t, y, p, &lag, out, nullptr, nullptr, v});
+  }
+  // out[i*n_param + k] = d f_i / d p_k
+  void dfdp(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+            Real* out) const {
+    run(cm_->dfdp, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+  // The user's [equations.jacobian], as written.
+  bool has_user_jacobian() const { return cm_->module->has_user_jacobian; }
+  void user_jacobian(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+                     Real* out) const {
+    run(cm_->user_jacobian, {t, y, p, &lag, out, nullptr, nullptr});
+  }
+  bool has_inverse() const { return cm_->module->has_inverse; }
+  void inverse(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
+               Real* out) const {
+    run(cm_->inverse, {t, y, p, &lag, out, nullptr, nullptr});
   }
 
  private:

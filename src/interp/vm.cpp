@@ -91,6 +91,9 @@ Program prepare(const ir::Function& f) {
       case ir::InputKind::Time:
         p.time_slot = in.slot;
         break;
+      case ir::InputKind::Direction:
+        p.directions_in.push_back(mv);
+        break;
     }
   }
   for (const ir::Output& o : f.outputs) {
@@ -120,6 +123,7 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
   for (const auto& in : prog.states_in) frame[in.slot] = args.y[in.index];
   for (const auto& in : prog.params_in) frame[in.slot] = args.p[in.index];
   for (const auto& in : prog.lags_in) frame[in.slot] = (*args.lag)(in.index, in.lag);
+  for (const auto& in : prog.directions_in) frame[in.slot] = args.v[in.index];
   if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
 
   static const void* const table[] = {

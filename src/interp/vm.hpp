@@ -16,7 +16,8 @@ struct Program {
   struct Move {
     int32_t slot, index, lag;
   };
-  std::vector<Move> states_in, params_in, lags_in, values_out, states_out, params_out;
+  std::vector<Move> states_in, params_in, lags_in, directions_in, values_out, states_out,
+      params_out;
   int time_slot = -1;
   int n_slots = 0;
 };
@@ -30,9 +31,10 @@ struct CallArgs {
   const Real* y;
   const Real* p;
   const kernel::LagView<Real>* lag;
-  Real* out;    // Value outputs
-  Real* y_out;  // State outputs (event actions)
-  Real* p_out;  // Param outputs (event actions)
+  Real* out;                // Value outputs
+  Real* y_out;              // State outputs (event actions)
+  Real* p_out;              // Param outputs (event actions)
+  const Real* v = nullptr;  // Direction inputs (the vector of a Jacobian-vector product)
 };
 
 // `frame` holds at least prog.n_slots values, with the module's constants already in its first

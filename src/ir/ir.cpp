@@ -76,7 +76,7 @@ std::string dump(const Function& f, const Module& m) {
     return fmt::format("%{}", s);
   };
   for (const auto& in : f.inputs) {
-    static const char* kinds[] = {"state", "param", "time", "lag"};
+    static const char* kinds[] = {"state", "param", "time", "lag", "direction"};
     out += fmt::format("  %{} = {}[{}]{}\n", in.slot, kinds[static_cast<int>(in.kind)], in.index,
                        in.kind == InputKind::Lag ? fmt::format(" (k={})", in.lag) : "");
   }

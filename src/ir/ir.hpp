@@ -96,10 +96,11 @@ struct Instr {
   int32_t a = -1, b = -1, c = -1;
 };
 
-enum class InputKind : int32_t { State, Param, Time, Lag };
+// Direction: component `index` of the vector v of a Jacobian-vector product (ir/derivative.hpp).
+enum class InputKind : int32_t { State, Param, Time, Lag, Direction };
 struct Input {
   InputKind kind;
-  int32_t index;  // state index, flattened param offset, -, or lag column
+  int32_t index;  // state index, flattened param offset, -, lag column, or component of v
   int32_t lag;    // Lag: k steps ago
   int32_t slot;
 };
@@ -150,10 +151,18 @@ struct Module {
   Function rhs;  // ODE: dy/dt; map: the next state. Value outputs [0, n_state)
   Function aux;  // Value outputs [0, n_aux), declaration order
   std::vector<EventIR> events;
-  bool has_jacobian = false;
-  Function jacobian;  // Value outputs i*n_state + j = d f_i / d x_j
+  // The user's [equations.jacobian], lowered as written.
+  bool has_user_jacobian = false;
+  Function user_jacobian;  // Value outputs i*n_state + j = d f_i / d x_j
   bool has_inverse = false;
   Function inverse;
+
+  // Symbolic derivatives of rhs, filled by add_derivatives (ir/derivative.hpp).
+  bool has_derivatives = false;
+  Function jacobian;  // Value outputs i*n_state + j = d f_i / d y_j (dense, row-major)
+  Function jvp;       // Value outputs [0, n_state) = J(y) v; reads v through Direction inputs
+  Function dfdp;      // Value outputs i*n_param + k = d f_i / d p_k (flattened params)
+  std::vector<uint8_t> jac_sparsity;  // n_state x n_state, row-major: 1 = structurally nonzero
 
   size_t n_consts() const { return dtype == dsl::DType::Int64 ? int_consts.size() : consts.size(); }
 };

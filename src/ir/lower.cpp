@@ -776,11 +776,11 @@ Module lower(const dsl::ModelSpec& spec) {
   }
 
   if (spec.jacobian) {
-    m.has_jacobian = true;
+    m.has_user_jacobian = true;
     std::vector<const Expr*> roots;
     for (const auto& row : *spec.jacobian)
       for (const auto& c : row) roots.push_back(c.expr.get());
-    m.jacobian = low.lower_function("jacobian", roots, [&] {
+    m.user_jacobian = low.lower_function("user jacobian", roots, [&] {
       for (size_t k = 0; k < roots.size(); ++k) {
         Env env;
         low.output(OutputKind::Value, static_cast<int>(k), low.lower(*roots[k], env));
@@ -806,7 +806,7 @@ Module lower(const dsl::ModelSpec& spec) {
     low.finalize(e.action);
     low.finalize(e.log);
   }
-  if (m.has_jacobian) low.finalize(m.jacobian);
+  if (m.has_user_jacobian) low.finalize(m.user_jacobian);
   if (m.has_inverse) low.finalize(m.inverse);
   return m;
 }

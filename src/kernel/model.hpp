@@ -28,6 +28,21 @@
 //     int  event_log_size(int e) const;   // values logged per firing (may be 0)
 //     void event_log(int e, Time t, const real_t* y, const real_t* p,
 //                    const LagView<real_t>& lag, real_t* out) const;
+//
+//     // Optional (the runner does not call them; analyses and implicit steppers may). Present
+//     // when has_derivatives() / has_user_jacobian() / has_inverse() is true:
+//     bool has_derivatives() const;    // symbolic derivatives of rhs (ir/derivative.hpp)
+//     void jacobian(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
+//                   real_t* out) const;            // out[i*n_state + j] = d f_i / d y_j
+//     void jvp(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
+//              const real_t* v, real_t* out) const;  // out = J(y) v
+//     void dfdp(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
+//               real_t* out) const;                // out[i*n_param + k] = d f_i / d p_k
+//     bool has_user_jacobian() const;  // the model file's [equations.jacobian], as written
+//     void user_jacobian(...same as jacobian...) const;
+//     bool has_inverse() const;        // maps with [equations.inverse]
+//     void inverse(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
+//                  real_t* out) const;             // the previous state
 //   };
 //
 // All methods are const and must not allocate or throw. rhs/aux/event_* are called on states the

@@ -401,10 +401,10 @@ TEST(Codegen, InspectionExportsMatchTheInterpreter) {
   c->native->sym<void(double, const double*, const double*, const void*, double*)>("dynlib_rhs")(
       0.5, y.data(), p.data(), nullptr, b);
   EXPECT_EQ(std::memcmp(a, b, 2 * sizeof(double)), 0);
-  ASSERT_TRUE(model.has_jacobian());
-  model.jacobian(0.5, y.data(), p.data(), lag, a);
+  ASSERT_TRUE(model.has_user_jacobian());
+  model.user_jacobian(0.5, y.data(), p.data(), lag, a);
   c->native->sym<void(double, const double*, const double*, const void*, double*)>(
-      "dynlib_jacobian")(0.5, y.data(), p.data(), &lag, b);
+      "dynlib_user_jacobian")(0.5, y.data(), p.data(), &lag, b);
   EXPECT_EQ(std::memcmp(a, b, 4 * sizeof(double)), 0);
   EXPECT_EQ(c->native->sym<int(int, double, const double*, const double*, const void*)>(
                 "dynlib_event_cond")(0, 0.5, y.data(), p.data(), nullptr),
