@@ -63,17 +63,13 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
   for (const auto& in : prog.lags_in) frame[in.slot] = (*args.lag)(in.index, in.lag);
   if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
 
+  // clang-format off
   static const void* const table[] = {
 #define DYNLIB_VM_LABEL(name, arity, ints, fn) &&op_##name,
       DYNLIB_VALUE_OPS(DYNLIB_VM_LABEL)
 #undef DYNLIB_VM_LABEL
-          && op_ParamAt,
-      &&op_LoopBegin,
-      &&op_LoopEnd,
-      &&op_If,
-      &&op_Else,
-      &&op_EndIf,
-      &&op_Halt};
+      &&op_ParamAt, &&op_LoopBegin, &&op_LoopEnd, &&op_If, &&op_Else, &&op_EndIf, &&op_Halt};
+  // clang-format on
   static_assert(sizeof(table) / sizeof(table[0]) == kHalt + 1, "VM table out of step with ir::Op");
 
   const ir::Instr* const code = prog.code.data();
