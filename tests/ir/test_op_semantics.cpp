@@ -169,6 +169,31 @@ TEST(OpSemantics, Int64FolderEvaluatorAndVmAgreeBitForBit) {
     if (c.int64) check_op<long long>(c, DType::Int64);
 }
 
+TEST(OpSemantics, Float32LoadTimeValuesAreComputedInFloat) {
+  // The front end used to evaluate in double: this param was 1e-8 while the same expression in an
+  // equation folds to 0 in float.
+  const dsl::ModelSpec spec = dsl::load_model_text(R"toml(
+[model]
+type = "map"
+dtype = "float32"
+[states]
+x = "1e-8 + 1 - 1"
+[params]
+eps = "1e-8 + 1 - 1"
+[equations.rhs]
+x = "x"
+[aux]
+r = "1e-8 + 1 - 1"
+)toml",
+                                                   "f32.toml");
+  const ir::Module m = ir::lower(spec);
+  const auto slot = static_cast<size_t>(m.aux.outputs[0].slot);
+  ASSERT_LT(slot, m.n_consts());
+  EXPECT_EQ(m.consts[slot], 0.0);
+  EXPECT_EQ(spec.params[0].values[0], 0.0);
+  EXPECT_EQ(spec.states[0].init_value, 0.0);
+}
+
 TEST(OpSemantics, Int64ZeroDivisorIsZeroAtRunTime) {
   // The documented meaning of x // 0 and x % 0 in int64 maps, which folding must keep.
   EXPECT_EQ(kernel::ops::apply(kernel::ops::OpCode::FloorDiv, 7LL, 0LL), 0);
