@@ -27,6 +27,14 @@ std::string hex_float(bool negative, bool subnormal, uint64_t fraction, int digi
   return s;
 }
 
+// The default quiet NaN reads as __builtin_nan(""); any other (negative, or with a payload, as
+// sqrt(-1) gives on x86) is spelled by its bits.
+std::string nan_literal(bool plain, uint64_t bits, const char* type, const char* suffix,
+                        const char* f) {
+  if (plain) return std::string("__builtin_nan") + f + "(\"\")";
+  return std::string("__builtin_bit_cast(") + type + ", " + std::to_string(bits) + suffix + ")";
+}
+
 }  // namespace
 
 std::string double_literal(double v) {
@@ -36,7 +44,8 @@ std::string double_literal(double v) {
   const int e = static_cast<int>((bits >> 52) & 0x7ff);
   const uint64_t frac = bits & ((uint64_t{1} << 52) - 1);
   if (e == 0x7ff) {
-    if (frac != 0) return "__builtin_nan(\"\")";
+    // A NaN keeps its sign and payload: copysign() of a folded NaN must see what the VM sees.
+    if (frac != 0) return nan_literal(bits == 0x7ff8000000000000ULL, bits, "double", "ULL", "");
     return neg ? "(-__builtin_inf())" : "__builtin_inf()";
   }
   std::string s;
@@ -54,7 +63,7 @@ std::string float_literal(float v) {
   const int e = static_cast<int>((bits >> 23) & 0xff);
   const uint64_t frac = bits & ((1u << 23) - 1);
   if (e == 0xff) {
-    if (frac != 0) return "__builtin_nanf(\"\")";
+    if (frac != 0) return nan_literal(bits == 0x7fc00000u, bits, "float", "U", "f");
     return neg ? "(-__builtin_inff())" : "__builtin_inff()";
   }
   std::string s;
@@ -84,126 +93,22 @@ struct Emitter {
   DType dtype;
   bool integer() const { return dtype == DType::Int64; }
 
-  // One IR instruction's value expression (Copy..ParamAt), exactly as vm.cpp computes it.
+  // One IR instruction's value expression: a value operation calls the kernel function the
+  // operation table names for it (the one the VM and the constant folder call); ParamAt reads p.
   std::string expr(const ir::Instr& in) const {
     const std::string x = slot(in.a), y = in.b >= 0 ? slot(in.b) : "";
-    auto call1 = [&](const char* fn) {
-      // Float-only operations: the VM's integer instantiation returns x (unreachable for int64).
-      if (integer()) return x;
-      return std::string("ops::") + fn + "(" + x + ")";
-    };
-    auto call2 = [&](const char* fn) {
-      if (integer()) return "(" + x + " + " + y + " * 0)";
-      return std::string("ops::") + fn + "(" + x + ", " + y + ")";
-    };
-    auto truth = [&](const std::string& e) { return "ops::truth<Real>(" + e + ")"; };
-    switch (in.op) {
-      case Op::Copy:
-        return x;
-      case Op::Neg:
-        return "ops::neg(" + x + ")";
-      case Op::Add:
-        return "ops::add(" + x + ", " + y + ")";
-      case Op::Sub:
-        return "ops::sub(" + x + ", " + y + ")";
-      case Op::Mul:
-        return "ops::mul(" + x + ", " + y + ")";
-      case Op::Div:
-        if (integer()) return "(" + y + " == 0 ? 0 : " + x + " / " + y + ")";
-        return x + " / " + y;
-      case Op::FloorDiv:
-        return "ops::py_floordiv(" + x + ", " + y + ")";
-      case Op::Mod:
-        return "ops::py_mod(" + x + ", " + y + ")";
-      case Op::Pow:
-        return call2("pow");
-      case Op::Lt:
-        return truth(x + " < " + y);
-      case Op::Le:
-        return truth(x + " <= " + y);
-      case Op::Gt:
-        return truth(x + " > " + y);
-      case Op::Ge:
-        return truth(x + " >= " + y);
-      case Op::Eq:
-        return truth(x + " == " + y);
-      case Op::Ne:
-        return truth(x + " != " + y);
-      case Op::Not:
-        return truth(x + " == 0");
-      case Op::And:
-        return truth(x + " != 0 && " + y + " != 0");
-      case Op::Or:
-        return truth(x + " != 0 || " + y + " != 0");
-      case Op::Min:
-        return "ops::min2(" + x + ", " + y + ")";
-      case Op::Max:
-        return "ops::max2(" + x + ", " + y + ")";
-      case Op::Abs:
-        return "ops::abs(" + x + ")";
-      case Op::Sign:
-        return "ops::sign(" + x + ")";
-      case Op::Exp:
-        return call1("exp");
-      case Op::Expm1:
-        return call1("expm1");
-      case Op::Log:
-        return call1("log");
-      case Op::Log10:
-        return call1("log10");
-      case Op::Log2:
-        return call1("log2");
-      case Op::Log1p:
-        return call1("log1p");
-      case Op::Sqrt:
-        return call1("sqrt");
-      case Op::Sin:
-        return call1("sin");
-      case Op::Cos:
-        return call1("cos");
-      case Op::Tan:
-        return call1("tan");
-      case Op::Asin:
-        return call1("asin");
-      case Op::Acos:
-        return call1("acos");
-      case Op::Atan:
-        return call1("atan");
-      case Op::Sinh:
-        return call1("sinh");
-      case Op::Cosh:
-        return call1("cosh");
-      case Op::Tanh:
-        return call1("tanh");
-      case Op::Asinh:
-        return call1("asinh");
-      case Op::Acosh:
-        return call1("acosh");
-      case Op::Atanh:
-        return call1("atanh");
-      case Op::Floor:
-        return call1("floor");
-      case Op::Ceil:
-        return call1("ceil");
-      case Op::Trunc:
-        return call1("trunc");
-      case Op::Round:
-        return call1("nearbyint");
-      case Op::Erf:
-        return call1("erf");
-      case Op::Erfc:
-        return call1("erfc");
-      case Op::Atan2:
-        return call2("atan2");
-      case Op::Hypot:
-        return call2("hypot");
-      case Op::Copysign:
-        return call2("copysign");
-      case Op::ParamAt:  // a is an immediate (flattened base), b the index slot
-        return "p[" + std::to_string(in.a) + " + static_cast<long long>(" + y + ")]";
-      default:
-        break;
+    if (ir::is_value_op(in.op)) {
+      const auto& info = kernel::ops::op_info(ir::kernel_op(in.op));
+      // Operations int64 models cannot use are x there, as in the VM (unreachable: the front end
+      // rejects them).
+      if (integer() && !info.int64_ok) return x;
+      if (in.op == Op::Copy) return x;
+      std::string call = std::string("ops::") + info.kernel_function + "(" + x;
+      if (info.arity >= 2) call += ", " + y;
+      return call + ")";
     }
+    if (in.op == Op::ParamAt)  // a is an immediate (flattened base), b the index slot
+      return "p[" + std::to_string(in.a) + " + static_cast<long long>(" + y + ")]";
     throw std::logic_error("codegen: not a value instruction");
   }
 

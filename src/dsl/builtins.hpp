@@ -1,5 +1,5 @@
 // The functions and macros every expression may call, with their arities. The checker resolves
-// calls against this table; the lowering and both backends switch on BuiltinId.
+// calls against this table; dsl/operations.hpp says which kernel operations each one computes.
 #pragma once
 
 #include <string>

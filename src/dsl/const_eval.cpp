@@ -3,33 +3,42 @@
 #include <fmt/format.h>
 #include <climits>
 #include <cmath>
+#include <vector>
 
 #include "dsl/builtins.hpp"
-#include "kernel/ops.hpp"
+#include "dsl/operations.hpp"
 
 namespace dynlib::dsl {
 namespace {
 
+using kernel::ops::OpCode;
+
+// Evaluates in the model's dtype R (double, float or long long) through the kernel's operation
+// table, the functions a run calls, so a value known at load time is the value a run computes.
+// int64 stays exact: where a run would wrap around, loading reports the overflow instead.
+template <class R>
 class Evaluator {
  public:
-  Evaluator(const ModelSpec& spec) : spec_(spec), integer_(spec.dtype == DType::Int64) {}
+  static constexpr bool kInteger = !kernel::is_floating<R>;
 
-  ConstValue eval(const Expr& e) {
-    if (integer_) {
-      long long v = ieval(e);
+  explicit Evaluator(const ModelSpec& spec) : spec_(spec) {}
+
+  ConstValue result(const Expr& e) {
+    const R v = eval(e);
+    if constexpr (kInteger) {
       return {static_cast<double>(v), v, true};
+    } else {
+      const double d = static_cast<double>(v);
+      ConstValue out{d, 0, false};
+      if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= 9007199254740992.0) {
+        out.is_integer = true;
+        out.int_value = static_cast<long long>(d);
+      }
+      return out;
     }
-    const double v = feval(e);
-    ConstValue out{v, 0, false};
-    if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) <= 9007199254740992.0) {
-      out.is_integer = true;
-      out.int_value = static_cast<long long>(v);
-    }
-    return out;
   }
 
  private:
-  // int64 values are exact; a result that does not fit is an error, not undefined behaviour.
   static void check_overflow(bool overflowed, const Expr& e) {
     if (overflowed)
       throw ConstEvalError("integer overflow: the result does not fit in int64", e.pos);
@@ -39,45 +48,129 @@ class Evaluator {
     throw ConstEvalError(fmt::format("{} is not known when the model loads", what), e.pos);
   }
 
-  double param_value(const Expr& e, long long index) {
+  // One operation of `e`, as a run computes it; for int64, an error where a run would wrap.
+  R apply(OpCode op, R x, R y, const Expr& e) {
+    if constexpr (kInteger) {
+      if (!kernel::ops::op_info(op).int64_ok) not_constant(e, "this operation");
+      long long r = 0;
+      switch (op) {
+        case OpCode::Add:
+          check_overflow(__builtin_add_overflow(x, y, &r), e);
+          break;
+        case OpCode::Sub:
+          check_overflow(__builtin_sub_overflow(x, y, &r), e);
+          break;
+        case OpCode::Mul:
+          check_overflow(__builtin_mul_overflow(x, y, &r), e);
+          break;
+        case OpCode::Neg:
+        case OpCode::Abs:
+          check_overflow(x == LLONG_MIN, e);
+          break;
+        case OpCode::FloorDiv:
+          check_overflow(y == -1 && x == LLONG_MIN, e);
+          break;
+        default:
+          break;
+      }
+    }
+    return kernel::ops::apply(op, x, y);
+  }
+
+  R literal(const Expr& e) const {
+    if constexpr (kInteger)
+      return e.int_value;
+    else
+      return static_cast<R>(e.number);
+  }
+
+  R param_value(const Expr& e, long long index) const {
     const auto& p = spec_.params[static_cast<size_t>(e.ref_index)];
-    return p.values[static_cast<size_t>(index)];
+    if constexpr (kInteger)
+      return p.int_values[static_cast<size_t>(index)];
+    else
+      return static_cast<R>(p.values[static_cast<size_t>(index)]);
   }
 
   // a < b <= c: each operand evaluated once, left to right; 1 when every link holds, else 0.
-  template <class T, class Eval>
-  static T compare_chain(const Expr& e, Eval eval) {
-    T lhs = eval(*e.args[0]);
+  R compare_chain(const Expr& e) {
+    R lhs = eval(*e.args[0]);
     for (size_t i = 0; i < e.compare_ops.size(); ++i) {
-      const T rhs = eval(*e.args[i + 1]);
-      bool ok = false;
-      switch (e.compare_ops[i]) {
-        case Op::Lt: ok = lhs < rhs; break;
-        case Op::Le: ok = lhs <= rhs; break;
-        case Op::Gt: ok = lhs > rhs; break;
-        case Op::Ge: ok = lhs >= rhs; break;
-        case Op::Eq: ok = lhs == rhs; break;
-        case Op::Ne: ok = lhs != rhs; break;
-        default: break;
-      }
-      if (!ok) return T(0);
+      const R rhs = eval(*e.args[i + 1]);
+      const R link = apply(operator_op(e.compare_ops[i]), lhs, rhs, e);
+      if (link == 0) return link;
       lhs = rhs;
     }
-    return T(1);
+    return R(1);
   }
 
-  double feval(const Expr& e) {
+  R binary(const Expr& e) {
+    const R a = eval(*e.args[0]);
+    if (e.op == Op::Pow) {
+      if constexpr (kInteger) {
+        // b >= 0 (the checker allows only non-negative literal exponents); by squaring, so huge
+        // exponents end quickly: exact, hence equal to the run's repeated multiplication.
+        const long long b = eval(*e.args[1]);
+        long long r = 1;
+        long long base = a;
+        for (long long k = b; k > 0; k >>= 1) {
+          if (k & 1) r = apply(OpCode::Mul, r, base, e);
+          if (k > 1) base = apply(OpCode::Mul, base, base, e);
+        }
+        return r;
+      } else if (auto k = small_int_exponent(*e.args[1], false)) {
+        // Small integer powers are multiplications, as in the IR (DESIGN rule 2).
+        R r = *k == 0 ? R(1) : a;
+        for (long long i = 1; i < *k; ++i) r = apply(OpCode::Mul, r, a, e);
+        return r;
+      }
+    }
+    const R b = eval(*e.args[1]);
+    if (b == 0 && (e.op == Op::Div || e.op == Op::FloorDiv))
+      throw ConstEvalError("division by zero", e.args[1]->pos);
+    if (b == 0 && e.op == Op::Mod) throw ConstEvalError("modulo by zero", e.args[1]->pos);
+    return apply(operator_op(e.op), a, b, e);
+  }
+
+  R call(const Expr& e) {
+    if (e.ref != Ref::Builtin) not_constant(e, "this call");
+    const auto id = static_cast<BuiltinId>(e.ref_index);
+    if (builtin_info(id).kind == BuiltinKind::EventMacro) not_constant(e, "this call");
+    std::vector<R> a;
+    for (const auto& x : e.args) a.push_back(eval(*x));
+    return expand_builtin<R>(id, a, R(0), [&](OpCode op, R x, R y) { return apply(op, x, y, e); });
+  }
+
+  R reduction(const Expr& e) {
+    const bool is_sum = e.name == "sum";
+    R acc = is_sum ? R(0) : R(1);
+    const auto lo = static_cast<long long>(eval(*e.args[1]));
+    const auto hi = static_cast<long long>(eval(*e.args[2]));
+    const long long st = e.has_step ? static_cast<long long>(eval(*e.args[3])) : 1;
+    loop_values_.push_back(0);
+    for (long long i = lo; st > 0 ? i < hi : i > hi;) {
+      spend(e);
+      loop_values_.back() = i;
+      if (!e.has_filter || eval(*e.args.back()) != 0)
+        acc = apply(is_sum ? OpCode::Add : OpCode::Mul, acc, eval(*e.args[0]), e);
+      if (__builtin_add_overflow(i, st, &i)) break;  // the range ends at the int64 limit
+    }
+    loop_values_.pop_back();
+    return acc;
+  }
+
+  R eval(const Expr& e) {
     switch (e.kind) {
       case ExprKind::Number:
-        return e.number;
+        return literal(e);
       case ExprKind::Name:
         switch (e.ref) {
           case Ref::Constant:
-            return e.number;
+            return literal(e);
           case Ref::Param:
             return param_value(e, 0);
           case Ref::LoopVar:
-            return static_cast<double>(loop_values_[static_cast<size_t>(e.ref_index)]);
+            return static_cast<R>(loop_values_[static_cast<size_t>(e.ref_index)]);
           case Ref::State:
             not_constant(e, "a state");
           case Ref::Aux:
@@ -87,300 +180,36 @@ class Evaluator {
           default:
             not_constant(e, "this name");
         }
-      case ExprKind::Index: {
-        const double i = feval(*e.args[0]);
-        return param_value(e, static_cast<long long>(i));
-      }
+      case ExprKind::Index:
+        return param_value(e, static_cast<long long>(eval(*e.args[0])));
       case ExprKind::Unary: {
-        const double a = feval(*e.args[0]);
-        return e.op == Op::Neg ? -a : a;
+        const R a = eval(*e.args[0]);
+        return e.op == Op::Neg ? apply(OpCode::Neg, a, a, e) : a;
       }
-      case ExprKind::Binary: {
-        const double a = feval(*e.args[0]);
-        if (e.op == Op::Pow) {
-          if (auto k = small_int_exponent(*e.args[1], false)) {
-            // Small integer powers are multiplications, as in the IR (DESIGN rule 2).
-            double r = *k == 0 ? 1.0 : a;
-            for (long long i = 1; i < *k; ++i) r = r * a;
-            return r;
-          }
-        }
-        const double b = feval(*e.args[1]);
-        switch (e.op) {
-          case Op::Add:
-            return a + b;
-          case Op::Sub:
-            return a - b;
-          case Op::Mul:
-            return a * b;
-          case Op::Div:
-            if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
-            return a / b;
-          case Op::FloorDiv:
-            if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
-            return kernel::ops::py_floordiv(a, b);
-          case Op::Mod:
-            if (b == 0) throw ConstEvalError("modulo by zero", e.args[1]->pos);
-            return kernel::ops::py_mod(a, b);
-          case Op::Pow:
-            return std::pow(a, b);
-          default:
-            break;
-        }
-        break;
-      }
+      case ExprKind::Binary:
+        return binary(e);
       case ExprKind::Compare:
-        return compare_chain<double>(e, [&](const Expr& x) { return feval(x); });
-      case ExprKind::And:
-        return (feval(*e.args[0]) != 0 && feval(*e.args[1]) != 0) ? 1.0 : 0.0;
-      case ExprKind::Or:
-        return (feval(*e.args[0]) != 0 || feval(*e.args[1]) != 0) ? 1.0 : 0.0;
-      case ExprKind::Not:
-        return feval(*e.args[0]) == 0 ? 1.0 : 0.0;
+        return compare_chain(e);
+      case ExprKind::And: {  // the right operand only when it decides
+        const R a = eval(*e.args[0]);
+        return apply(OpCode::And, a, a != 0 ? eval(*e.args[1]) : a, e);
+      }
+      case ExprKind::Or: {
+        const R a = eval(*e.args[0]);
+        return apply(OpCode::Or, a, a == 0 ? eval(*e.args[1]) : a, e);
+      }
+      case ExprKind::Not: {
+        const R a = eval(*e.args[0]);
+        return apply(OpCode::Not, a, a, e);
+      }
       case ExprKind::Conditional:
-        return feval(*e.args[1]) != 0 ? feval(*e.args[0]) : feval(*e.args[2]);
+        return eval(*e.args[1]) != 0 ? eval(*e.args[0]) : eval(*e.args[2]);
       case ExprKind::Call:
         return call(e);
-      case ExprKind::Reduction: {
-        const bool is_sum = e.name == "sum";
-        double acc = is_sum ? 0.0 : 1.0;
-        const long long lo = static_cast<long long>(feval(*e.args[1]));
-        const long long hi = static_cast<long long>(feval(*e.args[2]));
-        const long long st = e.has_step ? static_cast<long long>(feval(*e.args[3])) : 1;
-        loop_values_.push_back(0);
-        for (long long i = lo; st > 0 ? i < hi : i > hi; i += st) {
-          spend(e);
-          loop_values_.back() = i;
-          if (e.has_filter && feval(*e.args.back()) == 0) continue;
-          const double v = feval(*e.args[0]);
-          acc = is_sum ? acc + v : acc * v;
-        }
-        loop_values_.pop_back();
-        return acc;
-      }
+      case ExprKind::Reduction:
+        return reduction(e);
     }
     not_constant(e, "this expression");
-  }
-
-  double call(const Expr& e) {
-    if (e.ref == Ref::Function || e.ref == Ref::Lag || e.ref == Ref::EventMacro)
-      not_constant(e, "this call");
-    std::vector<double> a;
-    for (const auto& x : e.args) a.push_back(feval(*x));
-    switch (static_cast<BuiltinId>(e.ref_index)) {
-      case BuiltinId::Abs:
-        return std::fabs(a[0]);
-      case BuiltinId::Min: {
-        double m = a[0];
-        for (size_t i = 1; i < a.size(); ++i) m = kernel::ops::min2(m, a[i]);
-        return m;
-      }
-      case BuiltinId::Max: {
-        double m = a[0];
-        for (size_t i = 1; i < a.size(); ++i) m = kernel::ops::max2(m, a[i]);
-        return m;
-      }
-      case BuiltinId::Round:
-        return std::nearbyint(a[0]);
-      case BuiltinId::Exp:
-        return std::exp(a[0]);
-      case BuiltinId::Expm1:
-        return std::expm1(a[0]);
-      case BuiltinId::Log:
-        return std::log(a[0]);
-      case BuiltinId::Log10:
-        return std::log10(a[0]);
-      case BuiltinId::Log2:
-        return std::log2(a[0]);
-      case BuiltinId::Log1p:
-        return std::log1p(a[0]);
-      case BuiltinId::Sqrt:
-        return std::sqrt(a[0]);
-      case BuiltinId::Sin:
-        return std::sin(a[0]);
-      case BuiltinId::Cos:
-        return std::cos(a[0]);
-      case BuiltinId::Tan:
-        return std::tan(a[0]);
-      case BuiltinId::Asin:
-        return std::asin(a[0]);
-      case BuiltinId::Acos:
-        return std::acos(a[0]);
-      case BuiltinId::Atan:
-        return std::atan(a[0]);
-      case BuiltinId::Atan2:
-        return std::atan2(a[0], a[1]);
-      case BuiltinId::Sinh:
-        return std::sinh(a[0]);
-      case BuiltinId::Cosh:
-        return std::cosh(a[0]);
-      case BuiltinId::Tanh:
-        return std::tanh(a[0]);
-      case BuiltinId::Asinh:
-        return std::asinh(a[0]);
-      case BuiltinId::Acosh:
-        return std::acosh(a[0]);
-      case BuiltinId::Atanh:
-        return std::atanh(a[0]);
-      case BuiltinId::Floor:
-        return std::floor(a[0]);
-      case BuiltinId::Ceil:
-        return std::ceil(a[0]);
-      case BuiltinId::Trunc:
-        return std::trunc(a[0]);
-      case BuiltinId::Hypot:
-        return std::hypot(a[0], a[1]);
-      case BuiltinId::Copysign:
-        return std::copysign(a[0], a[1]);
-      case BuiltinId::Erf:
-        return std::erf(a[0]);
-      case BuiltinId::Erfc:
-        return std::erfc(a[0]);
-      case BuiltinId::Pow:
-        return std::pow(a[0], a[1]);
-      case BuiltinId::Sign:
-        return a[0] > 0 ? 1.0 : a[0] < 0 ? -1.0 : 0.0;
-      case BuiltinId::Heaviside:
-        return a[0] >= 0 ? 1.0 : 0.0;
-      case BuiltinId::Relu:
-        return kernel::ops::max2(a[0], 0.0);
-      case BuiltinId::Clip: {
-        const double lo_clipped = a[0] < a[1] ? a[1] : a[0];
-        return lo_clipped > a[2] ? a[2] : lo_clipped;
-      }
-      case BuiltinId::Approx:
-        return std::fabs(a[0] - a[1]) <= a[2] ? 1.0 : 0.0;
-      default:
-        not_constant(e, "this call");
-    }
-  }
-
-  long long ieval(const Expr& e) {
-    switch (e.kind) {
-      case ExprKind::Number:
-        return e.int_value;
-      case ExprKind::Name:
-        if (e.ref == Ref::Constant) return e.int_value;
-        if (e.ref == Ref::Param)
-          return spec_.params[static_cast<size_t>(e.ref_index)].int_values[0];
-        if (e.ref == Ref::LoopVar) return loop_values_[static_cast<size_t>(e.ref_index)];
-        not_constant(e, "this name");
-      case ExprKind::Index:
-        return spec_.params[static_cast<size_t>(e.ref_index)]
-            .int_values[static_cast<size_t>(ieval(*e.args[0]))];
-      case ExprKind::Unary: {
-        const long long a = ieval(*e.args[0]);
-        if (e.op != Op::Neg) return a;
-        long long r = 0;
-        check_overflow(__builtin_sub_overflow(0LL, a, &r), e);
-        return r;
-      }
-      case ExprKind::Binary: {
-        const long long a = ieval(*e.args[0]);
-        const long long b = ieval(*e.args[1]);
-        long long r = 0;
-        switch (e.op) {
-          case Op::Add:
-            check_overflow(__builtin_add_overflow(a, b, &r), e);
-            return r;
-          case Op::Sub:
-            check_overflow(__builtin_sub_overflow(a, b, &r), e);
-            return r;
-          case Op::Mul:
-            check_overflow(__builtin_mul_overflow(a, b, &r), e);
-            return r;
-          case Op::FloorDiv:
-            if (b == 0) throw ConstEvalError("division by zero", e.args[1]->pos);
-            check_overflow(b == -1 && a == LLONG_MIN, e);
-            return kernel::ops::py_floordiv(a, b);
-          case Op::Mod:
-            if (b == 0) throw ConstEvalError("modulo by zero", e.args[1]->pos);
-            if (b == -1) return 0;  // also for LLONG_MIN, where a % b would overflow
-            return kernel::ops::py_mod(a, b);
-          case Op::Pow: {  // b >= 0 (the checker allows only non-negative literal exponents)
-            r = 1;
-            long long base = a;
-            for (long long k = b; k > 0; k >>= 1) {  // by squaring: huge exponents end quickly
-              if (k & 1) check_overflow(__builtin_mul_overflow(r, base, &r), e);
-              if (k > 1) check_overflow(__builtin_mul_overflow(base, base, &base), e);
-            }
-            return r;
-          }
-          default:
-            not_constant(e, "this operation");
-        }
-      }
-      case ExprKind::Compare:
-        return compare_chain<long long>(e, [&](const Expr& x) { return ieval(x); });
-      case ExprKind::And:
-        return (ieval(*e.args[0]) != 0 && ieval(*e.args[1]) != 0) ? 1 : 0;
-      case ExprKind::Or:
-        return (ieval(*e.args[0]) != 0 || ieval(*e.args[1]) != 0) ? 1 : 0;
-      case ExprKind::Not:
-        return ieval(*e.args[0]) == 0 ? 1 : 0;
-      case ExprKind::Conditional:
-        return ieval(*e.args[1]) != 0 ? ieval(*e.args[0]) : ieval(*e.args[2]);
-      case ExprKind::Call: {
-        if (e.ref != Ref::Builtin) not_constant(e, "this call");
-        std::vector<long long> a;
-        for (const auto& x : e.args) a.push_back(ieval(*x));
-        switch (static_cast<BuiltinId>(e.ref_index)) {
-          case BuiltinId::Abs:
-            check_overflow(a[0] == LLONG_MIN, e);
-            return a[0] < 0 ? -a[0] : a[0];
-          case BuiltinId::Min: {
-            long long m = a[0];
-            for (auto v : a) m = v < m ? v : m;
-            return m;
-          }
-          case BuiltinId::Max: {
-            long long m = a[0];
-            for (auto v : a) m = v > m ? v : m;
-            return m;
-          }
-          case BuiltinId::Sign:
-            return a[0] > 0 ? 1 : a[0] < 0 ? -1 : 0;
-          case BuiltinId::Heaviside:
-            return a[0] >= 0 ? 1 : 0;
-          case BuiltinId::Relu:
-            return a[0] > 0 ? a[0] : 0;
-          case BuiltinId::Clip: {
-            const long long l = a[0] < a[1] ? a[1] : a[0];
-            return l > a[2] ? a[2] : l;
-          }
-          case BuiltinId::Approx: {
-            long long d = 0;
-            check_overflow(__builtin_sub_overflow(a[0], a[1], &d) || d == LLONG_MIN, e);
-            return (d < 0 ? -d : d) <= a[2];
-          }
-          default:
-            not_constant(e, "this call");
-        }
-      }
-      case ExprKind::Reduction: {
-        const bool is_sum = e.name == "sum";
-        long long acc = is_sum ? 0 : 1;
-        const long long lo = ieval(*e.args[1]);
-        const long long hi = ieval(*e.args[2]);
-        const long long st = e.has_step ? ieval(*e.args[3]) : 1;
-        loop_values_.push_back(0);
-        for (long long i = lo; st > 0 ? i < hi : i > hi;) {
-          spend(e);
-          loop_values_.back() = i;
-          if (!e.has_filter || ieval(*e.args.back()) != 0) {
-            const long long v = ieval(*e.args[0]);
-            check_overflow(is_sum ? __builtin_add_overflow(acc, v, &acc)
-                                  : __builtin_mul_overflow(acc, v, &acc),
-                           e);
-          }
-          if (__builtin_add_overflow(i, st, &i)) break;  // the range ends at the int64 limit
-        }
-        loop_values_.pop_back();
-        return acc;
-      }
-      default:
-        not_constant(e, "this expression");
-    }
   }
 
   // Loading a model must not hang: reductions evaluated at load time (in constants, params and
@@ -396,7 +225,6 @@ class Evaluator {
   long long terms_ = 0;
 
   const ModelSpec& spec_;
-  bool integer_;
   std::vector<long long> loop_values_;
 };
 
@@ -412,7 +240,14 @@ std::optional<long long> small_int_exponent(const Expr& x, bool integer_model) {
 }
 
 ConstValue eval_const(const Expr& e, const ModelSpec& spec) {
-  return Evaluator(spec).eval(e);
+  switch (spec.dtype) {
+    case DType::Int64:
+      return Evaluator<long long>(spec).result(e);
+    case DType::Float32:
+      return Evaluator<float>(spec).result(e);
+    default:
+      return Evaluator<double>(spec).result(e);
+  }
 }
 
 }  // namespace dynlib::dsl

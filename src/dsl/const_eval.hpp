@@ -1,6 +1,8 @@
 // Evaluates expressions whose value is known when the model loads: constants, param and initial
-// values, preset values. Follows the language's semantics exactly (Python-style // and %, small
-// integer powers as repeated multiplication) so a folded value equals what a run would compute.
+// values, preset values. Computes in the model's dtype through the kernel's operation table
+// (kernel/op_table.hpp), with the lowering's rules (small integer powers as repeated
+// multiplication), so a value known at load time equals what a run would compute. Where a run
+// defines a quiet result (int64 wrap-around, a zero divisor) loading reports an error instead.
 #pragma once
 
 #include <optional>

@@ -5,64 +5,36 @@
 namespace dynlib::ir {
 
 const char* op_name(Op op) {
+  if (is_value_op(op)) return kernel::ops::op_info(kernel_op(op)).name;
   switch (op) {
-#define NAME(x) \
-  case Op::x:   \
-    return #x;
-    NAME(Copy)
-    NAME(Neg) NAME(Add) NAME(Sub) NAME(Mul) NAME(Div) NAME(FloorDiv) NAME(Mod) NAME(Pow) NAME(Lt)
-        NAME(Le) NAME(Gt) NAME(Ge) NAME(Eq) NAME(Ne) NAME(Not) NAME(And) NAME(Or) NAME(Min)
-            NAME(Max) NAME(Abs) NAME(Sign) NAME(Exp) NAME(Expm1) NAME(Log) NAME(Log10) NAME(Log2)
-                NAME(Log1p) NAME(Sqrt) NAME(Sin) NAME(Cos) NAME(Tan) NAME(Asin) NAME(Acos)
-                    NAME(Atan) NAME(Sinh) NAME(Cosh) NAME(Tanh) NAME(Asinh) NAME(Acosh) NAME(Atanh)
-                        NAME(Floor) NAME(Ceil) NAME(Trunc) NAME(Round) NAME(Erf) NAME(Erfc)
-                            NAME(Atan2) NAME(Hypot) NAME(Copysign) NAME(ParamAt) NAME(LoopBegin)
-                                NAME(LoopEnd) NAME(If) NAME(Else) NAME(EndIf)
-#undef NAME
+    case Op::ParamAt:
+      return "ParamAt";
+    case Op::LoopBegin:
+      return "LoopBegin";
+    case Op::LoopEnd:
+      return "LoopEnd";
+    case Op::If:
+      return "If";
+    case Op::Else:
+      return "Else";
+    case Op::EndIf:
+      return "EndIf";
+    default:
+      return "?";
   }
-  return "?";
 }
 
 int op_arity(Op op) {
+  if (is_value_op(op)) return kernel::ops::op_info(kernel_op(op)).arity;
   switch (op) {
-    case Op::Copy:
-    case Op::Neg:
-    case Op::Not:
-    case Op::Abs:
-    case Op::Sign:
-    case Op::Exp:
-    case Op::Expm1:
-    case Op::Log:
-    case Op::Log10:
-    case Op::Log2:
-    case Op::Log1p:
-    case Op::Sqrt:
-    case Op::Sin:
-    case Op::Cos:
-    case Op::Tan:
-    case Op::Asin:
-    case Op::Acos:
-    case Op::Atan:
-    case Op::Sinh:
-    case Op::Cosh:
-    case Op::Tanh:
-    case Op::Asinh:
-    case Op::Acosh:
-    case Op::Atanh:
-    case Op::Floor:
-    case Op::Ceil:
-    case Op::Trunc:
-    case Op::Round:
-    case Op::Erf:
-    case Op::Erfc:
+    case Op::ParamAt:
+      return 3;
     case Op::If:
       return 1;
     case Op::Else:
     case Op::EndIf:
       return 0;
-    case Op::ParamAt:
-      return 3;
-    default:
+    default:  // LoopBegin, LoopEnd
       return 2;
   }
 }

@@ -22,62 +22,18 @@
 #include <vector>
 
 #include "dsl/model_spec.hpp"
+#include "kernel/op_table.hpp"
 
 namespace dynlib::ir {
 
+// The value operations come from the kernel's operation table (kernel/op_table.hpp), in its order,
+// so kernel::ops::OpCode(op) names the same operation; control flow follows them.
 enum class Op : int32_t {
-  // dst = f(a[, b[, c]])
-  Copy,  // dst = a (the only way to update a loop-carried or conditional slot)
-  Neg,
-  Add,
-  Sub,
-  Mul,
-  Div,
-  FloorDiv,
-  Mod,
-  Pow,
-  Lt,
-  Le,
-  Gt,
-  Ge,
-  Eq,
-  Ne,
-  Not,
-  And,
-  Or,  // on truth values (nonzero is true)
-  Min,
-  Max,  // binary, Python's semantics (kernel/ops.hpp)
-  Abs,
-  Sign,
-  Exp,
-  Expm1,
-  Log,
-  Log10,
-  Log2,
-  Log1p,
-  Sqrt,
-  Sin,
-  Cos,
-  Tan,
-  Asin,
-  Acos,
-  Atan,
-  Sinh,
-  Cosh,
-  Tanh,
-  Asinh,
-  Acosh,
-  Atanh,
-  Floor,
-  Ceil,
-  Trunc,
-  Round,
-  Erf,
-  Erfc,
-  Atan2,
-  Hypot,
-  Copysign,
-  ParamAt,  // dst = p[a + index(slot b)]; c = array size (the front end proved the index in range)
+#define DYNLIB_IR_OP(name, arity, ints, fn) name,
+  DYNLIB_VALUE_OPS(DYNLIB_IR_OP)
+#undef DYNLIB_IR_OP
+  // dst = p[a + index(slot b)]; c = array size (the front end proved the index in range)
+  ParamAt,
   // structured control flow
   LoopBegin,  // counter slot a, stop slot b, c = +1 counting up / -1 down; dst = index after
               // LoopEnd
@@ -86,6 +42,18 @@ enum class Op : int32_t {
   Else,       // end of the true branch: jump to dst (just after EndIf)
   EndIf,      // no-op marker
 };
+static_assert(static_cast<int>(Op::ParamAt) == kernel::ops::kValueOpCount);
+
+// A value operation (dst = f(a[, b])) computes kernel::ops::apply(kernel_op(op), ...).
+constexpr bool is_value_op(Op op) {
+  return static_cast<int>(op) < kernel::ops::kValueOpCount;
+}
+constexpr kernel::ops::OpCode kernel_op(Op op) {
+  return static_cast<kernel::ops::OpCode>(op);
+}
+constexpr Op ir_op(kernel::ops::OpCode op) {
+  return static_cast<Op>(op);
+}
 
 const char* op_name(Op op);
 int op_arity(Op op);  // operands read: 1, 2 or 3 (control ops report what they read)

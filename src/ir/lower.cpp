@@ -13,8 +13,9 @@
 
 #include "dsl/builtins.hpp"
 #include "dsl/const_eval.hpp"
+#include "dsl/operations.hpp"
 #include "ir/ir.hpp"
-#include "kernel/ops.hpp"
+#include "kernel/op_table.hpp"
 
 namespace dynlib::ir {
 namespace {
@@ -72,7 +73,7 @@ class Lowerer {
         return name(e, env);
       case ExprKind::Unary: {
         const Value a = lower(*e.args[0], env);
-        return e.op == dsl::Op::Neg ? emit(Op::Neg, a) : a;
+        return e.op == dsl::Op::Neg ? emit(ir_op(dsl::operator_op(e.op)), a) : a;
       }
       case ExprKind::Binary:
         return binary(e, env);
@@ -82,7 +83,7 @@ class Lowerer {
         Value result = kNone;
         for (size_t i = 0; i < e.compare_ops.size(); ++i) {
           const Value rhs = lower(*e.args[i + 1], env);
-          const Value link = emit(compare_op(e.compare_ops[i]), lhs, rhs);
+          const Value link = emit(ir_op(dsl::operator_op(e.compare_ops[i])), lhs, rhs);
           result = result == kNone ? link : emit(Op::And, result, link);
           lhs = rhs;
         }
@@ -148,43 +149,7 @@ class Lowerer {
         return r;
       }
     }
-    const Value b = lower(*e.args[1], env);
-    switch (e.op) {
-      case dsl::Op::Add:
-        return emit(Op::Add, a, b);
-      case dsl::Op::Sub:
-        return emit(Op::Sub, a, b);
-      case dsl::Op::Mul:
-        return emit(Op::Mul, a, b);
-      case dsl::Op::Div:
-        return emit(Op::Div, a, b);
-      case dsl::Op::FloorDiv:
-        return emit(Op::FloorDiv, a, b);
-      case dsl::Op::Mod:
-        return emit(Op::Mod, a, b);
-      case dsl::Op::Pow:
-        return emit(Op::Pow, a, b);
-      default:
-        break;
-    }
-    throw std::logic_error("lowering: bad binary operator");
-  }
-
-  static Op compare_op(dsl::Op op) {
-    switch (op) {
-      case dsl::Op::Lt:
-        return Op::Lt;
-      case dsl::Op::Le:
-        return Op::Le;
-      case dsl::Op::Gt:
-        return Op::Gt;
-      case dsl::Op::Ge:
-        return Op::Ge;
-      case dsl::Op::Eq:
-        return Op::Eq;
-      default:
-        return Op::Ne;
-    }
+    return emit(ir_op(dsl::operator_op(e.op)), a, lower(*e.args[1], env));
   }
 
   // `a if c else b`: only the taken branch runs.
@@ -224,96 +189,10 @@ class Lowerer {
     std::vector<Value> a;
     for (const auto& x : e.args) a.push_back(lower(*x, env));
     const Value zero = integer() ? int_const(0) : float_const(0.0);
-    switch (id) {
-      case BuiltinId::Min:
-      case BuiltinId::Max: {
-        // Python's n-ary min/max scan left to right.
-        Value r = a[0];
-        for (size_t i = 1; i < a.size(); ++i)
-          r = emit(id == BuiltinId::Min ? Op::Min : Op::Max, r, a[i]);
-        return r;
-      }
-      case BuiltinId::Abs:
-        return emit(Op::Abs, a[0]);
-      case BuiltinId::Sign:
-        return emit(Op::Sign, a[0]);
-      case BuiltinId::Heaviside:
-        return emit(Op::Ge, a[0], zero);
-      case BuiltinId::Relu:
-        return emit(Op::Max, a[0], zero);
-      case BuiltinId::Clip:
-        return emit(Op::Min, emit(Op::Max, a[0], a[1]), a[2]);
-      case BuiltinId::Approx:
-        return emit(Op::Le, emit(Op::Abs, emit(Op::Sub, a[0], a[1])), a[2]);
-      case BuiltinId::Pow:
-        return emit(Op::Pow, a[0], a[1]);
-      case BuiltinId::Atan2:
-        return emit(Op::Atan2, a[0], a[1]);
-      case BuiltinId::Hypot:
-        return emit(Op::Hypot, a[0], a[1]);
-      case BuiltinId::Copysign:
-        return emit(Op::Copysign, a[0], a[1]);
-      default:
-        return emit(unary_math(id), a[0]);
-    }
-  }
-
-  static Op unary_math(BuiltinId id) {
-    switch (id) {
-      case BuiltinId::Round:
-        return Op::Round;
-      case BuiltinId::Exp:
-        return Op::Exp;
-      case BuiltinId::Expm1:
-        return Op::Expm1;
-      case BuiltinId::Log:
-        return Op::Log;
-      case BuiltinId::Log10:
-        return Op::Log10;
-      case BuiltinId::Log2:
-        return Op::Log2;
-      case BuiltinId::Log1p:
-        return Op::Log1p;
-      case BuiltinId::Sqrt:
-        return Op::Sqrt;
-      case BuiltinId::Sin:
-        return Op::Sin;
-      case BuiltinId::Cos:
-        return Op::Cos;
-      case BuiltinId::Tan:
-        return Op::Tan;
-      case BuiltinId::Asin:
-        return Op::Asin;
-      case BuiltinId::Acos:
-        return Op::Acos;
-      case BuiltinId::Atan:
-        return Op::Atan;
-      case BuiltinId::Sinh:
-        return Op::Sinh;
-      case BuiltinId::Cosh:
-        return Op::Cosh;
-      case BuiltinId::Tanh:
-        return Op::Tanh;
-      case BuiltinId::Asinh:
-        return Op::Asinh;
-      case BuiltinId::Acosh:
-        return Op::Acosh;
-      case BuiltinId::Atanh:
-        return Op::Atanh;
-      case BuiltinId::Floor:
-        return Op::Floor;
-      case BuiltinId::Ceil:
-        return Op::Ceil;
-      case BuiltinId::Trunc:
-        return Op::Trunc;
-      case BuiltinId::Erf:
-        return Op::Erf;
-      case BuiltinId::Erfc:
-        return Op::Erfc;
-      default:
-        break;
-    }
-    throw std::logic_error("lowering: not a unary math builtin");
+    return dsl::expand_builtin<Value>(id, a, zero, [&](kernel::ops::OpCode code, Value x, Value y) {
+      const Op op = ir_op(code);
+      return op_arity(op) == 1 ? emit(op, x) : emit(op, x, y);
+    });
   }
 
   // Event macros, defined through the previous committed state (lag 1) of their first argument.
@@ -524,154 +403,23 @@ class Lowerer {
   }
 
  private:
-  template <class R>
-  static R apply(Op op, R a, R b) {
-    namespace ops = kernel::ops;
-    if constexpr (!kernel::is_floating<R>) {
-      switch (op) {
-        case Op::Neg:
-          return ops::neg(a);
-        case Op::Add:
-          return ops::add(a, b);
-        case Op::Sub:
-          return ops::sub(a, b);
-        case Op::Mul:
-          return ops::mul(a, b);
-        case Op::FloorDiv:
-          return ops::py_floordiv(a, b);
-        case Op::Mod:
-          return ops::py_mod(a, b);
-        case Op::Abs:
-          return ops::abs(a);
-        case Op::Sign:
-          return ops::sign(a);
-        default:
-          break;
-      }
-    } else {
-      switch (op) {
-        case Op::Neg:
-          return -a;
-        case Op::Add:
-          return a + b;
-        case Op::Sub:
-          return a - b;
-        case Op::Mul:
-          return a * b;
-        case Op::Div:
-          return a / b;
-        case Op::FloorDiv:
-          return ops::py_floordiv(a, b);
-        case Op::Mod:
-          return ops::py_mod(a, b);
-        case Op::Pow:
-          return ops::pow(a, b);
-        case Op::Abs:
-          return ops::abs(a);
-        case Op::Sign:
-          return ops::sign(a);
-        case Op::Exp:
-          return ops::exp(a);
-        case Op::Expm1:
-          return ops::expm1(a);
-        case Op::Log:
-          return ops::log(a);
-        case Op::Log10:
-          return ops::log10(a);
-        case Op::Log2:
-          return ops::log2(a);
-        case Op::Log1p:
-          return ops::log1p(a);
-        case Op::Sqrt:
-          return ops::sqrt(a);
-        case Op::Sin:
-          return ops::sin(a);
-        case Op::Cos:
-          return ops::cos(a);
-        case Op::Tan:
-          return ops::tan(a);
-        case Op::Asin:
-          return ops::asin(a);
-        case Op::Acos:
-          return ops::acos(a);
-        case Op::Atan:
-          return ops::atan(a);
-        case Op::Sinh:
-          return ops::sinh(a);
-        case Op::Cosh:
-          return ops::cosh(a);
-        case Op::Tanh:
-          return ops::tanh(a);
-        case Op::Asinh:
-          return ops::asinh(a);
-        case Op::Acosh:
-          return ops::acosh(a);
-        case Op::Atanh:
-          return ops::atanh(a);
-        case Op::Floor:
-          return ops::floor(a);
-        case Op::Ceil:
-          return ops::ceil(a);
-        case Op::Trunc:
-          return ops::trunc(a);
-        case Op::Round:
-          return ops::nearbyint(a);
-        case Op::Erf:
-          return ops::erf(a);
-        case Op::Erfc:
-          return ops::erfc(a);
-        case Op::Atan2:
-          return ops::atan2(a, b);
-        case Op::Hypot:
-          return ops::hypot(a, b);
-        case Op::Copysign:
-          return ops::copysign(a, b);
-        default:
-          break;
-      }
-    }
-    switch (op) {
-      case Op::Lt:
-        return ops::truth<R>(a < b);
-      case Op::Le:
-        return ops::truth<R>(a <= b);
-      case Op::Gt:
-        return ops::truth<R>(a > b);
-      case Op::Ge:
-        return ops::truth<R>(a >= b);
-      case Op::Eq:
-        return ops::truth<R>(a == b);
-      case Op::Ne:
-        return ops::truth<R>(a != b);
-      case Op::Not:
-        return ops::truth<R>(a == 0);
-      case Op::And:
-        return ops::truth<R>(a != 0 && b != 0);
-      case Op::Or:
-        return ops::truth<R>(a != 0 || b != 0);
-      case Op::Min:
-        return ops::min2(a, b);
-      case Op::Max:
-        return ops::max2(a, b);
-      default:
-        break;
-    }
-    throw std::logic_error(fmt::format("lowering: cannot fold {}", op_name(op)));
-  }
-
+  // Folds through the kernel's operation table, in the model's dtype: the very functions the
+  // backends run.
   Value fold(Op op, Value a, Value b) {
+    if (!is_value_op(op) || (integer() && !kernel::ops::op_info(kernel_op(op)).int64_ok))
+      throw std::logic_error(fmt::format("lowering: cannot fold {}", op_name(op)));
+    const bool binary = op_arity(op) >= 2;
     if (integer()) {
       const long long x = m_.int_consts[static_cast<size_t>(const_index(a))];
-      const long long y =
-          op_arity(op) >= 2 ? m_.int_consts[static_cast<size_t>(const_index(b))] : 0;
-      return int_const(apply<long long>(op, x, y));
+      const long long y = binary ? m_.int_consts[static_cast<size_t>(const_index(b))] : 0;
+      return int_const(kernel::ops::apply(kernel_op(op), x, y));
     }
     const double x = m_.consts[static_cast<size_t>(const_index(a))];
-    const double y = op_arity(op) >= 2 ? m_.consts[static_cast<size_t>(const_index(b))] : 0.0;
+    const double y = binary ? m_.consts[static_cast<size_t>(const_index(b))] : 0.0;
     if (single())
-      return float_const(
-          static_cast<double>(apply<float>(op, static_cast<float>(x), static_cast<float>(y))));
-    return float_const(apply<double>(op, x, y));
+      return float_const(static_cast<double>(
+          kernel::ops::apply(kernel_op(op), static_cast<float>(x), static_cast<float>(y))));
+    return float_const(kernel::ops::apply(kernel_op(op), x, y));
   }
 
   void mark_aux(const Expr& e, std::vector<bool>& need) const {

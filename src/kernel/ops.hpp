@@ -163,4 +163,59 @@ inline R truth(bool b) {
   return b ? R(1) : R(0);
 }
 
+// ---- the remaining operations, so every IR operation has one function here ----
+
+template <class R>
+inline R copy(R x) {
+  return x;
+}
+
+// Float division is IEEE; int64 models never divide with `/` (the front end rejects it), but the
+// integer instantiation must not trap either: x / 0 is 0, and the overflowing quotient wraps.
+template <class R>
+inline R div(R a, R b) {
+  if constexpr (is_floating<R>)
+    return a / b;
+  else
+    return b == 0 ? 0 : b == -1 ? neg(a) : a / b;
+}
+
+// Comparisons and logic give 1 or 0 in the model's dtype; nonzero is true.
+template <class R>
+inline R lt(R a, R b) {
+  return truth<R>(a < b);
+}
+template <class R>
+inline R le(R a, R b) {
+  return truth<R>(a <= b);
+}
+template <class R>
+inline R gt(R a, R b) {
+  return truth<R>(a > b);
+}
+template <class R>
+inline R ge(R a, R b) {
+  return truth<R>(a >= b);
+}
+template <class R>
+inline R eq(R a, R b) {
+  return truth<R>(a == b);
+}
+template <class R>
+inline R ne(R a, R b) {
+  return truth<R>(a != b);
+}
+template <class R>
+inline R logical_not(R a) {
+  return truth<R>(a == 0);
+}
+template <class R>
+inline R logical_and(R a, R b) {
+  return truth<R>(a != 0 && b != 0);
+}
+template <class R>
+inline R logical_or(R a, R b) {
+  return truth<R>(a != 0 || b != 0);
+}
+
 }  // namespace dynlib::kernel::ops

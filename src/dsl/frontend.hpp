@@ -1,0 +1,182 @@
+// The model front end's internals: one class walks a model file and fills a ModelSpec, its jobs
+// split over files named for them (the section comments below say which file defines what).
+// Private to src/dsl.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "dsl/builtins.hpp"
+#include "dsl/const_eval.hpp"
+#include "dsl/model_spec.hpp"
+#include "dsl/parser.hpp"
+#include "dsl/source_text.hpp"
+#include "dynlib/errors.hpp"
+#include "support/text.hpp"
+
+namespace dynlib::dsl::frontend {
+
+template <class T>
+int find_named(const std::vector<T>& v, const std::string& n) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+inline bool is_identifier(std::string_view s) {
+  if (s.empty()) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (!alpha(s[0])) return false;
+  for (char c : s)
+    if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
+  return true;
+}
+
+// toml++ keeps a table's keys sorted; the model language gives declaration order a meaning
+// (state-vector order, action order...), so every table is walked in file order.
+inline std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
+    const toml::table& t) {
+  std::vector<std::pair<const toml::key*, const toml::node*>> out;
+  for (const auto& [k, v] : t) out.push_back({&k, &v});
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    const auto& pa = a.first->source().begin;
+    const auto& pb = b.first->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  return out;
+}
+
+// What a given expression may refer to.
+struct Scope {
+  const char* where = "";  // for messages: "in [constants]", "in an event condition"...
+  bool states = true, params = true, aux = true, time = true, functions = true, lags = true;
+  bool event_macros = false;
+  int constants_visible = -1;  // -1: all; else only the first n (constants see earlier ones)
+  int params_visible = -1;     // likewise for params referring to params
+  const FunctionSpec* function = nullptr;  // inside a user function body: its arguments
+};
+
+struct LoopVar {
+  std::string name;
+  long long lo, hi;  // the values it takes, conservatively
+};
+
+struct Interval {
+  long long lo, hi;
+};
+
+class Frontend {
+ public:
+  Frontend(const std::string& text, const std::string& source_name) : file_(source_name, text) {
+    spec_.source_name = source_name;
+  }
+
+  ModelSpec run();
+
+ private:
+  // ---- frontend.cpp: running the steps; diagnostics ----
+  [[noreturn]] void fail_at(Position p, const std::string& msg, const std::string& hint = {});
+  [[noreturn]] void fail_node(const toml::node& n, const std::string& msg,
+                              const std::string& hint = {});
+  [[noreturn]] void fail_key(const toml::key& k, const std::string& msg,
+                             const std::string& hint = {});
+  [[noreturn]] void fail_in(const SourceText& src, int offset, const std::string& msg,
+                            const std::string& hint = {});
+  [[noreturn]] void fail_expr(const Located& l, const Expr& e, const std::string& msg,
+                              const std::string& hint = {});
+  void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                  const std::string& where);
+  const toml::table* sub_table(const toml::table& parent, std::string_view key,
+                               const std::string& what);
+
+  // ---- expression_values.cpp: TOML values read as expressions and statement blocks ----
+  Located expr_value(const toml::node& n, const std::string& what);
+  ExprPtr parse_located(const SourceText& src);
+  std::vector<Assignment> parse_block(const SourceText& src, StatementRules rules);
+
+  // ---- names.cpp: declaring names, listing the visible ones ----
+  struct Definition {
+    std::string what;  // "state", "param", ...
+    Position where;
+  };
+  void define(const toml::key& k, const std::string& what);
+  std::vector<std::string> visible_names(const Scope& s) const;
+  std::vector<std::string> callable_names(const Scope& s) const;
+  bool integer_model() const { return spec_.dtype == DType::Int64; }
+  void bump_lag(int state, int k);
+  std::vector<std::string> state_names() const;
+  int find_function(const std::string& n) const;
+
+  // ---- resolve.cpp: name resolution and the checks of each expression ----
+  void resolve(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops);
+  static int operator_offset(const Expr& e, const SourceText& src);
+  const char* declared_later(const std::string& n) const;
+  void resolve_name(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops);
+  void check_arity(const Expr& e, const Located& l, int min_args, int max_args);
+  void resolve_call(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops);
+  void resolve_lag(Expr& e, const Located& l, const Scope& s);
+  void resolve_index(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops);
+  void resolve_reduction(Expr& e, const Located& l, const Scope& s, std::vector<LoopVar>& loops);
+  Interval integer_interval(const Expr& e, const Located& l, const std::vector<LoopVar>& loops,
+                            const char* what);
+  void resolve_located(Located& l, const Scope& s);
+
+  // ---- declarations.cpp: [model], [constants], [params], [states], [functions], [aux] ----
+  void load_model_table();
+  static std::string describe(const toml::node& n);
+  static std::string default_model_name(const std::string& source);
+  ConstValue value_of(const toml::node& n, const std::string& what, const Scope& scope);
+  Scope constant_scope(int visible) const;
+  void load_constants();
+  void load_params();
+  void load_states();
+  void evaluate_initial_states();
+  Scope model_scope(const char* where) const;
+  void load_functions();
+  void resolve_functions();
+  void load_aux();
+
+  // ---- equations.cpp: [equations] (rhs, inverse, jacobian) ----
+  void load_equations();
+  void load_equation_set(const toml::table& tbl, const std::string& table_name,
+                         std::vector<Located>& out, std::vector<Position>& defined_at, bool ode);
+  void load_jacobian(const toml::table& jac);
+
+  // ---- events.cpp: [events] and their actions ----
+  void load_events();
+  void add_action(EventSpec& e, const std::string& target, Position at, AssignOp op, Located value);
+  void load_actions(EventSpec& e, const toml::node& node);
+
+  // ---- sim_and_presets.cpp: [sim] defaults and [presets] ----
+  double number_at(const toml::node& n, const std::string& what);
+  long long integer_at(const toml::node& n, const std::string& what, long long min);
+  void load_sim();
+  void load_presets();
+  PresetValue preset_value(const toml::key& k, const toml::node& v, Ref kind, int index);
+
+  // ---- model_checks.cpp: whole-model checks (recursion, aux order) ----
+  void check_function_recursion();
+  void aux_refs(const Expr& e, const SourceText& src, std::vector<std::pair<int, Position>>& out,
+                std::vector<bool>& seen_functions) const;
+  void order_aux();
+
+  static constexpr long long kMaxLag = 1 << 16;
+  SourceFile file_;
+  toml::table root_;
+  ModelSpec spec_;
+  std::unordered_map<std::string, Definition> defined_;
+  std::vector<std::string> aux_names_;
+  std::vector<std::string> function_names_;
+  bool pending_functions_ = false;
+  int current_function_ = -1;
+  std::vector<std::vector<std::pair<int, Position>>> calls_;  // per function: (callee, where)
+};
+
+}  // namespace dynlib::dsl::frontend
