@@ -22,11 +22,13 @@
 
 #include "dynlib/dtype.hpp"
 #include "dynlib/errors.hpp"
+#include "dynlib/layout.hpp"
+#include "dynlib/run_defaults.hpp"
 
 namespace dynlib {
 
 namespace detail {
-struct ModelImpl;
+struct BuiltModel;
 struct SimImpl;
 struct ResultsData;
 }  // namespace detail
@@ -61,7 +63,8 @@ struct BuildOptions {
   std::optional<std::string> dtype{};    // "float64" | "float32"; default: the model's dtype
   bool march_native = false;             // compile with -march=native (part of the cache key)
   // jit=Auto: compile when the estimated remaining work of a run exceeds this many seconds of
-  // interpretation; default: the config file's [jit] auto_threshold, else 0.5 (docs/jit.md).
+  // interpretation; default: the config file's [jit] auto_threshold, else
+  // defaults::jit_auto_threshold (docs/jit.md).
   std::optional<double> auto_threshold{};
 };
 
@@ -91,9 +94,10 @@ struct ModelInfo {
   std::vector<std::string> aux_names;
   std::vector<std::string> event_names;
   std::vector<std::string> preset_names;
-  // [sim] defaults
+  // [sim] defaults (the whole table in `sim`; t0, t_end and dt repeated for convenience)
   double t0 = 0.0;
   std::optional<double> t_end, dt;
+  SimTable sim;
   bool has_jacobian = false;
 };
 
@@ -105,11 +109,21 @@ struct ModelPart {
   bool is_jitted() const { return native; }
 };
 
+// The model's functions, callable on a state (FullModel::evaluate).
+enum class ModelFunction {
+  Rhs,       // dy/dt (ODE) or the next state (map): n values
+  Jacobian,  // d rhs_i / d y_j, symbolic: n×n, row-major
+  Jvp,       // J(y)·v: n values
+  Dfdp,      // d rhs_i / d p_k over the flat parameter vector: n × n_param, row-major
+  Inverse,   // a map's inverse ([equations.inverse]): n values
+};
+
 // The result of build(): a validated, lowered (and with jit, compiled) model plus the stepper it
 // runs with. Cheap to copy (shared, immutable); any number of Sims may use one FullModel.
 class FullModel {
  public:
   const ModelInfo& spec() const;
+  const Layout& layout() const;  // names <-> indices of states, params, aux, events
   const std::string& stepper_name() const;
   DType dtype() const;
   bool is_jitted() const;
@@ -137,11 +151,34 @@ class FullModel {
 
   const BuildStats& build_stats() const;
 
-  std::shared_ptr<const detail::ModelImpl> impl() const { return impl_; }
-  explicit FullModel(std::shared_ptr<const detail::ModelImpl> impl) : impl_(std::move(impl)) {}
+  // The model as functions, as reference dynlib users call them (docs/simulation.md): evaluated
+  // by the build's backend (the interpreter, or native code with jit; jit=auto: whichever runs
+  // now) in the model's dtype; thread-safe. `y` has one value per state; `params` is the flat
+  // parameter vector (layout().param_value_labels()), empty for the model's defaults. A call has
+  // no history: lagged terms read `y`. Derivatives are symbolic (docs/derivatives.md); the first
+  // derivative call builds them (with jit: compiles them). Throws DynlibError for wrong sizes, an
+  // int64 model's derivatives, or inv_rhs of a model without [equations.inverse].
+  std::vector<double> rhs(double t, const std::vector<double>& y,
+                          const std::vector<double>& params = {}) const;
+  std::vector<double> jacobian(double t, const std::vector<double>& y,
+                               const std::vector<double>& params = {}) const;
+  std::vector<double> jvp(double t, const std::vector<double>& y,
+                          const std::vector<double>& params, const std::vector<double>& v) const;
+  std::vector<double> dfdp(double t, const std::vector<double>& y,
+                           const std::vector<double>& params = {}) const;
+  std::vector<double> inv_rhs(double t, const std::vector<double>& y,
+                              const std::vector<double>& params = {}) const;
+  // The same on raw buffers, for bindings: y (n_state values), params (the flat vector, or null
+  // for the defaults), v (Jvp only), out (output_size(f) values).
+  void evaluate(ModelFunction f, double t, const double* y, const double* params, const double* v,
+                double* out) const;
+  size_t output_size(ModelFunction f) const;
+
+  std::shared_ptr<const detail::BuiltModel> impl() const { return impl_; }
+  explicit FullModel(std::shared_ptr<const detail::BuiltModel> impl) : impl_(std::move(impl)) {}
 
  private:
-  std::shared_ptr<const detail::ModelImpl> impl_;
+  std::shared_ptr<const detail::BuiltModel> impl_;
 };
 
 // `model` is a URI (builtin://ode/lorenz, TAG://path, a file path, inline:<toml>).

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dynlib/dynlib.hpp"
+#include "dynlib/layout.hpp"
 
 namespace dynlib {
 
@@ -88,6 +89,7 @@ struct BatchResults {
   std::vector<std::string> message;           // [n] as Results::message()
   std::vector<std::vector<EventLog>> events;  // [n][event]; empty with final_only
 
+  Layout layout;              // the model's names (what var_index() resolves against)
   int threads = 0;            // worker threads used
   double wall_seconds = 0.0;  // of the whole batch
 

@@ -136,7 +136,7 @@ void bind_model(py::module_& m) {
           "dtype", [](const FullModel& f) { return std::string(dtype_name(f.dtype())); },
           "the dtype it runs in (after a build dtype override)")
       .def_property_readonly("is_jitted", &FullModel::is_jitted)
-      .def_property_readonly("rhs", &FullModel::rhs)
+      .def_property_readonly("rhs", [](const FullModel& f) { return f.rhs(); })
       .def_property_readonly("events_pre", &FullModel::events_pre)
       .def_property_readonly("events_post", &FullModel::events_post)
       .def_property_readonly("update_aux", &FullModel::update_aux)

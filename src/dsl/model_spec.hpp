@@ -11,6 +11,7 @@
 
 #include "dsl/ast.hpp"
 #include "dynlib/dtype.hpp"
+#include "dynlib/run_defaults.hpp"
 
 namespace dynlib::dsl {
 
@@ -105,22 +106,9 @@ struct EventSpec {
   Position where;
 };
 
-// [sim]: defaults for runs; explicit run arguments win over them.
-struct SimDefaults {
-  double t0 = 0.0;
-  std::optional<double> t_end;
-  std::optional<double> dt;
-  std::optional<std::string> stepper;
+// [sim]: defaults for runs; explicit run arguments win over them (dynlib/run_defaults.hpp).
+struct SimDefaults : SimTable {
   Position stepper_where;  // so a later check of the name can point at it
-  bool record = true;
-  long long record_interval = 1;
-  std::optional<long long> max_steps;
-  double atol = 1e-8;
-  double rtol = 1e-6;
-  // Stepper options; unset ones take the stepper's own defaults.
-  std::optional<double> dt_min, dt_max, safety, min_factor, max_factor;
-  std::optional<long long> max_rejects;
-  std::optional<std::string> controller;  // "pi" | "standard"
 };
 
 struct PresetValue {

@@ -22,7 +22,7 @@
 #include <thread>
 #include <utility>
 
-#include "runtime/model_impl.hpp"
+#include "pipeline/built_model.hpp"
 
 namespace dynlib {
 namespace {
@@ -51,7 +51,8 @@ struct Base {
 
 class InputCheck {
  public:
-  InputCheck(const ModelInfo& info, DType dtype) : info_(info), dtype_(dtype) {}
+  InputCheck(const ModelInfo& info, const Layout& layout, DType dtype)
+      : info_(info), layout_(layout), dtype_(dtype) {}
 
   std::vector<Column> columns;
   std::optional<size_t> n;
@@ -92,11 +93,6 @@ class InputCheck {
     }
   }
 
-  int find(const std::vector<std::string>& names, const std::string& name) const {
-    auto it = std::find(names.begin(), names.end(), name);
-    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-  }
-
   void add(const std::string& label, bool is_param, const double* values, size_t stride,
            size_t count) {
     Column c;
@@ -104,50 +100,45 @@ class InputCheck {
     c.is_param = is_param;
     c.values = values;
     c.stride = stride;
-    std::string name = label;
-    int element = -1;
-    // "w[2]": an element of an array param.
-    if (is_param && !label.empty() && label.back() == ']') {
-      const auto open = label.find('[');
-      const std::string digits =
-          open == std::string::npos ? "" : label.substr(open + 1, label.size() - open - 2);
-      if (open == std::string::npos || open == 0 || digits.empty() || digits.size() > 9 ||
-          !std::all_of(digits.begin(), digits.end(),
-                       [](char ch) { return ch >= '0' && ch <= '9'; }))
+    // A param, one element "w[2]" of an array param, or a state: the layout's grammar.
+    const NameKind kind = is_param ? NameKind::Param : NameKind::State;
+    const NameKind other = is_param ? NameKind::State : NameKind::Param;
+    const auto r = layout_.find(label, {kind});
+    if (!r) {
+      const auto o = layout_.find(label, {other});
+      if (o && !is_param)
         throw DynlibError(fmt::format(
-            "run_batch: params: '{}' is not a param name or an array element such as 'w[0]'",
+            "run_batch: ic: unknown state '{}' ('{}' is a param: vary it with params)", label,
             label));
-      name = label.substr(0, open);
-      element = std::stoi(digits);
-    }
-    if (is_param) {
-      c.index = find(info_.param_names, name);
-      if (c.index < 0) {
-        std::string msg = fmt::format("run_batch: params: unknown param '{}'", name);
-        if (find(info_.state_names, name) >= 0)
-          msg += fmt::format(" ('{}' is a state: vary it with ic)", name);
-        throw DynlibError(detail::with_suggestion(msg, name, info_.param_names, "params"));
-      }
-      const size_t size = info_.param_values[static_cast<size_t>(c.index)].size();
-      if (element < 0 && size != 1)
+      if (o && is_param)
         throw DynlibError(fmt::format(
-            "run_batch: params: '{}' is an array of {} values; vary its elements by name, as "
-            "'{}[0]' ... '{}[{}]'",
-            name, size, name, name, size - 1));
-      if (element >= 0 && static_cast<size_t>(element) >= size)
-        throw DynlibError(fmt::format(
-            "run_batch: params: '{}' is out of range: '{}' has {} value{} (indices 0..{})", label,
-            name, size, size == 1 ? "" : "s", size - 1));
-      c.element = std::max(element, 0);
-    } else {
-      c.index = find(info_.state_names, name);
-      if (c.index < 0) {
-        std::string msg = fmt::format("run_batch: ic: unknown state '{}'", name);
-        if (find(info_.param_names, name) >= 0)
-          msg += fmt::format(" ('{}' is a param: vary it with params)", name);
-        throw DynlibError(detail::with_suggestion(msg, name, info_.state_names, "states"));
+            "run_batch: params: unknown param '{}' ('{}' is a state: vary it with ic)", label,
+            label));
+      // Name the problem: an element of something, or an unknown name.
+      const size_t open = label.rfind('[');
+      if (is_param && open != std::string::npos && open > 0 && label.back() == ']') {
+        const std::string base = label.substr(0, open);
+        if (const auto arr = layout_.find(base, {NameKind::Param})) {
+          if (!arr->is_array)
+            throw DynlibError(fmt::format("run_batch: params: '{}' is not an array", base));
+          throw DynlibError(fmt::format(
+              "run_batch: params: '{}' is out of range: '{}' has {} value{} (indices 0..{})",
+              label, base, arr->size, arr->size == 1 ? "" : "s", arr->size - 1));
+        }
       }
+      throw DynlibError(with_suggestion(
+          fmt::format("run_batch: {}: unknown {} '{}'", is_param ? "params" : "ic",
+                      is_param ? "param" : "state", label),
+          label, is_param ? layout_.param_names() : layout_.state_names(),
+          is_param ? "params" : "states"));
     }
+    if (r->is_array && r->element < 0)
+      throw DynlibError(fmt::format(
+          "run_batch: params: '{}' is an array of {} values; vary its elements by name, as "
+          "'{}[0]' ... '{}[{}]'",
+          label, r->size, label, label, r->size - 1));
+    c.index = r->index;
+    c.element = std::max(r->element, 0);
     if (!seen_.insert({is_param, c.index, c.element}).second)
       throw DynlibError(
           fmt::format("run_batch: {} '{}' is given twice", is_param ? "param" : "state", label));
@@ -164,6 +155,7 @@ class InputCheck {
   }
 
   const ModelInfo& info_;
+  const Layout& layout_;
   DType dtype_;
   std::string first_;
   std::set<std::tuple<bool, int, int>> seen_;
@@ -304,7 +296,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
   const ModelInfo& info = base.model.spec();
 
   // ---- 1. every check, before any work ----
-  InputCheck in(info, base.model.dtype());
+  InputCheck in(info, base.model.layout(), base.model.dtype());
   in.table("param", o.param_names, o.param_values, true);
   in.by_name("params", o.params, true);
   const std::vector<std::string>& ic_names = o.ic_names.empty() ? info.state_names : o.ic_names;
@@ -412,6 +404,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
   BatchResults b;
   b.n = n;
   b.names = std::move(names);
+  b.layout = base.model.layout();
   b.n_var = b.names.size();
   b.state_names = info.state_names;
   b.threads = k;
@@ -464,15 +457,17 @@ BatchResults run(const Base& base, const BatchOptions& o) {
 }  // namespace
 
 size_t BatchResults::var_index(const std::string& name) const {
-  const std::string bare = name.rfind("aux.", 0) == 0 ? name.substr(4) : name;
-  for (const std::string& key : {name, bare}) {
-    auto it = std::find(names.begin(), names.end(), key);
-    if (it != names.end()) return static_cast<size_t>(it - names.begin());
-  }
+  // The model's layout says which variable `name` is; its declared name finds the column.
+  std::string key = name;
+  if (const auto r = layout.find(name, {NameKind::State, NameKind::Aux}))
+    key = r->kind == NameKind::State ? layout.state_names()[static_cast<size_t>(r->index)]
+                                     : layout.aux_names()[static_cast<size_t>(r->index)];
+  auto it = std::find(names.begin(), names.end(), key);
+  if (it != names.end()) return static_cast<size_t>(it - names.begin());
   if (names.empty())
     throw DynlibError(fmt::format("'{}' was not recorded: this batch recorded no variables", name));
-  throw DynlibError(detail::with_suggestion(fmt::format("'{}' is not a recorded variable", name),
-                                            name, names, "recorded variables"));
+  throw DynlibError(with_suggestion(fmt::format("'{}' is not a recorded variable", name), name,
+                                    names, "recorded variables"));
 }
 
 bool BatchResults::all_ok() const {

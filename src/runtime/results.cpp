@@ -4,12 +4,27 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "runtime/model_impl.hpp"
 #include "runtime/results_data.hpp"
 
 namespace dynlib {
 
 using detail::ResultsData;
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::Done:
+      return "done";
+    case Status::EarlyExit:
+      return "early_exit";
+    case Status::StepFail:
+      return "stepfail";
+    case Status::NanDetected:
+      return "nan_detected";
+    case Status::UserBreak:
+      return "user_break";
+  }
+  return "?";
+}
 
 Results::Results(std::shared_ptr<const ResultsData> data) : data_(std::move(data)) {
   if (!data_) data_ = std::make_shared<const ResultsData>();
@@ -73,35 +88,32 @@ const RunStats& Results::run_stats() const {
 
 namespace {
 
-// Column index of `name` ("x", "energy" or "aux.energy"), or -1.
+// Column index of `name` (a state, "aux.energy" or a bare aux name: the layout's grammar), or -1.
 int find_column(const ResultsData& d, const std::string& name) {
-  auto col = [&](const std::string& n) {
-    auto it = std::find(d.names.begin(), d.names.end(), n);
-    return it == d.names.end() ? -1 : static_cast<int>(it - d.names.begin());
-  };
-  if (name.rfind("aux.", 0) == 0) {
-    const std::string bare = name.substr(4);
-    if (std::find(d.aux_names.begin(), d.aux_names.end(), bare) == d.aux_names.end()) return -1;
-    return col(bare);
-  }
-  return col(name);
+  if (!d.model) return -1;  // no run yet
+  const auto r = d.model->layout.find(name, {NameKind::State, NameKind::Aux});
+  if (!r) return -1;
+  const auto& recorded = r->kind == NameKind::State ? d.state_names : d.aux_names;
+  const std::string& declared = r->kind == NameKind::State
+                                    ? d.model->layout.state_names()[static_cast<size_t>(r->index)]
+                                    : d.model->layout.aux_names()[static_cast<size_t>(r->index)];
+  if (std::find(recorded.begin(), recorded.end(), declared) == recorded.end()) return -1;
+  auto it = std::find(d.names.begin(), d.names.end(), declared);
+  return it == d.names.end() ? -1 : static_cast<int>(it - d.names.begin());
 }
 
 int column_or_throw(const ResultsData& d, const std::string& name) {
   const int c = find_column(d, name);
   if (c >= 0) return c;
-  const std::string bare = name.rfind("aux.", 0) == 0 ? name.substr(4) : name;
-  const bool is_state =
-      std::find(d.model_states.begin(), d.model_states.end(), name) != d.model_states.end();
-  const bool is_aux = std::find(d.model_aux.begin(), d.model_aux.end(), bare) != d.model_aux.end();
-  if (is_state || is_aux)
+  if (!d.model) throw DynlibError(fmt::format("no variable named '{}': nothing was run yet", name));
+  if (d.model->layout.find(name, {NameKind::State, NameKind::Aux}))
     throw DynlibError(fmt::format(
         "'{}' was not recorded (recorded: {}); add it to record_vars", name,
         d.names.empty() ? std::string("only time") : fmt::format("{}", fmt::join(d.names, ", "))));
-  std::vector<std::string> all = d.model_states;
-  for (const auto& a : d.model_aux) all.push_back(a);
-  throw DynlibError(detail::with_suggestion(
-      fmt::format("no variable named '{}' in the results", name), name, all, "variables"));
+  std::vector<std::string> all = d.model->layout.state_names();
+  for (const auto& a : d.model->layout.aux_names()) all.push_back(a);
+  throw DynlibError(with_suggestion(fmt::format("no variable named '{}' in the results", name),
+                                    name, all, "variables"));
 }
 
 [[noreturn]] void dtype_mismatch(const ResultsData& d, const char* want, const char* call) {
@@ -191,7 +203,7 @@ const EventLog& Results::event(const std::string& name) const {
   std::vector<std::string> names;
   for (const auto& e : data_->events) names.push_back(e.name);
   throw DynlibError(
-      detail::with_suggestion(fmt::format("no event named '{}'", name), name, names, "events"));
+      with_suggestion(fmt::format("no event named '{}'", name), name, names, "events"));
 }
 
 }  // namespace dynlib

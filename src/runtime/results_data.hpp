@@ -3,10 +3,12 @@
 // the end of a run; the buffers are moved in from the wrapper, never copied.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "dynlib/dynlib.hpp"
+#include "pipeline/built_model.hpp"
 
 namespace dynlib::detail {
 
@@ -20,7 +22,7 @@ struct ResultsData {
   std::vector<long long> i64;
 
   std::vector<std::string> names, state_names, aux_names;  // recorded, column order
-  std::vector<std::string> model_states, model_aux;        // all, for error messages
+  std::shared_ptr<const BuiltModel> model;                 // its layout names every variable
 
   std::vector<EventLog> events;
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <mutex>
 
-#include "runtime/model_impl.hpp"
+#include "pipeline/factory.hpp"
 
 namespace dynlib {
 namespace detail {
@@ -19,7 +19,7 @@ Registry& registry() {
   return *r;
 }
 
-KernelStats& entry_for(Registry& r, const ModelImpl& mi) {
+KernelStats& entry_for(Registry& r, const BuiltModel& mi) {
   KernelStats& k = r.entries[mi.stats.kernel_id];
   if (k.id.empty()) {
     k.id = mi.stats.kernel_id;
@@ -50,21 +50,26 @@ void count_kernel(KernelStats& k, const jit::LoadedKernel& kernel) {
 
 }  // namespace
 
-void stats_on_build(const ModelImpl& mi) {
+namespace pipeline_detail {
+
+void stats_on_build(const BuiltModel& mi) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   KernelStats& k = entry_for(r, mi);
   ++k.builds;
-  if (mi.kernel) count_kernel(k, *mi.kernel);
+  if (mi.factory->loaded) count_kernel(k, *mi.factory->loaded);
 }
 
-void stats_on_compiled(const ModelImpl& mi, const jit::LoadedKernel& kernel) {
+void stats_on_compiled(const BuiltModel& mi, const jit::LoadedKernel& kernel) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   count_kernel(entry_for(r, mi), kernel);
 }
 
-void stats_on_run(const ModelImpl& mi, const RunStats& run) {
+}  // namespace pipeline_detail
+
+void BuiltModel::on_run(const RunStats& run) const {
+  const BuiltModel& mi = *this;
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   KernelStats& k = entry_for(r, mi);

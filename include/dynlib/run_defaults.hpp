@@ -1,0 +1,50 @@
+// The one place for run defaults. A run option takes, in order: the value given to run(), the
+// Sim's config(), the model's [sim] table, and finally the default below. The front end fills a
+// [sim] table's unset fields from here, the runtime resolves options against it, and the docs
+// (docs/simulation.md) quote it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace dynlib {
+
+namespace defaults {
+inline constexpr double t0 = 0.0;
+inline constexpr double map_dt = 1.0;  // maps step by 1 unless told otherwise
+inline constexpr bool record = true;
+inline constexpr long long record_interval = 1;
+// Adaptive steppers.
+inline constexpr double atol = 1e-8;
+inline constexpr double rtol = 1e-6;
+inline constexpr double dt_min = 0.0;  // 0: no lower bound beyond what advances t
+inline constexpr double dt_max = 0.0;  // 0: no upper bound
+inline constexpr double safety = 0.9;
+inline constexpr double min_factor = 0.2;
+inline constexpr double max_factor = 10.0;
+inline constexpr long long max_rejects = 100;
+inline constexpr const char* controller = "standard";
+// The stepper of a model that names none.
+inline constexpr const char* ode_stepper = "rk45";
+inline constexpr const char* map_stepper = "map";
+// jit=auto compiles when a run's estimated remaining interpretation exceeds this many seconds.
+inline constexpr double jit_auto_threshold = 0.25;
+}  // namespace defaults
+
+// A model's [sim] table: its defaults for runs (unset fields fall back to `defaults`).
+struct SimTable {
+  double t0 = defaults::t0;
+  std::optional<double> t_end{};
+  std::optional<double> dt{};
+  std::optional<std::string> stepper{};
+  bool record = defaults::record;
+  long long record_interval = defaults::record_interval;
+  std::optional<long long> max_steps{};
+  double atol = defaults::atol;
+  double rtol = defaults::rtol;
+  std::optional<double> dt_min{}, dt_max{}, safety{}, min_factor{}, max_factor{};
+  std::optional<long long> max_rejects{};
+  std::optional<std::string> controller{};  // "pi" | "standard"
+};
+
+}  // namespace dynlib

@@ -1,0 +1,588 @@
+// Engine<Real>: the buffers and run state of one Sim in one dtype, and the wrapper loop that
+// drives kernel::run<Stepper> through the model's Kernel (see engine.hpp).
+#include "runtime/engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <limits>
+
+#include "kernel/registry.hpp"
+#include "kernel/status.hpp"
+#include "runtime/tuning.hpp"
+
+namespace dynlib::detail {
+
+Tuning& tuning() {
+  static Tuning t;
+  return t;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+
+template <class Real>
+class Engine final : public EngineBase {
+  using Time = kernel::time_t_of<Real>;
+  static constexpr bool kInt = std::is_same_v<Real, long long>;
+
+ public:
+  Engine(std::shared_ptr<const BuiltModel> mi)
+      : mi_(std::move(mi)), interp_(mi_->interpreter->entry<Real>()) {
+    defaults();
+  }
+
+  bool has_run() const override { return has_run_; }
+
+  void set_state(int i, double v) override {
+    y0_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    if (has_run_) {
+      y_[static_cast<size_t>(i)] = static_cast<Real>(v);
+      a_.reset |= kernel::RESET_STEPPER;
+    }
+  }
+  void set_param(int flat, double v) override {
+    p0_[static_cast<size_t>(flat)] = static_cast<Real>(v);
+    if (has_run_) {
+      p_[static_cast<size_t>(flat)] = static_cast<Real>(v);
+      a_.reset |= kernel::RESET_STEPPER;
+    }
+  }
+  std::vector<double> state() const override {
+    const auto& src = has_run_ ? y_ : y0_;
+    return std::vector<double>(src.begin(), src.end());
+  }
+  double param(int flat) const override {
+    return static_cast<double>((has_run_ ? p_ : p0_)[static_cast<size_t>(flat)]);
+  }
+  void reset() override {
+    defaults();
+    clear_run();
+  }
+
+  void run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) override;
+
+ private:
+  void defaults() {
+    const BuiltModel& m = *mi_;
+    if constexpr (kInt) {
+      y0_.assign(m.y0_i64.begin(), m.y0_i64.end());
+      p0_.assign(m.p0_i64.begin(), m.p0_i64.end());
+    } else {
+      y0_.assign(m.y0.begin(), m.y0.end());
+      p0_.assign(m.p0.begin(), m.p0.end());
+    }
+  }
+  void clear_run() {
+    has_run_ = false;
+    a_ = {};
+    rec_t_.clear();
+    rec_step_.clear();
+    rec_data_.clear();
+    evt_code_.clear();
+    evt_rec_index_.clear();
+    evt_time_.clear();
+    evt_data_.clear();
+    wall_ = 0.0;
+  }
+
+  int rec_width() const { return static_cast<int>(rec_state_.size() + rec_aux_.size()); }
+
+  // Point RunArgs at the current buffers (after any resize).
+  void bind() {
+    a_.y = y_.data();
+    a_.p = p_.empty() ? nullptr : p_.data();
+    a_.work = work_.empty() ? nullptr : work_.data();
+    a_.work_size = static_cast<long long>(work_.size());
+    a_.scratch = scratch_.data();
+    a_.scratch_size = static_cast<long long>(scratch_.size());
+    a_.evt_fired = fired_.data();
+    a_.lag_ring = lag_ring_.empty() ? nullptr : lag_ring_.data();
+    a_.lag_state = lag_state_.data();
+    a_.rec_n_state = static_cast<int>(rec_state_.size());
+    a_.rec_n_aux = static_cast<int>(rec_aux_.size());
+    a_.rec_state_idx = rec_state_.empty() ? nullptr : rec_state_.data();
+    a_.rec_aux_idx = rec_aux_.empty() ? nullptr : rec_aux_.data();
+    a_.rec_t = rec_t_.data();
+    a_.rec_step = rec_step_.data();
+    a_.rec_data = rec_data_.data();
+    a_.rec_cap = static_cast<long long>(rec_t_.size());
+    a_.evt_code = evt_code_.data();
+    a_.evt_rec_index = evt_rec_index_.data();
+    a_.evt_time = evt_time_.data();
+    a_.evt_data = evt_data_.data();
+    a_.evt_cap = static_cast<long long>(evt_code_.size());
+  }
+
+  void resize_rec(long long cap) {
+    const size_t c = static_cast<size_t>(cap);
+    rec_t_.resize(c);
+    rec_step_.resize(c);
+    rec_data_.resize(c * static_cast<size_t>(rec_width()));
+  }
+  void resize_evt(long long cap) {
+    const size_t c = static_cast<size_t>(cap);
+    evt_code_.resize(c);
+    evt_rec_index_.resize(c);
+    evt_time_.resize(c);
+    evt_data_.resize(c * static_cast<size_t>(a_.evt_width));
+  }
+
+  // One kernel call, timed and counted for the backend that made it.
+  int call_kernel() {
+    const long long step0 = a_.step;
+    const auto t0 = Clock::now();
+    int status;
+    // Both kernels are kernel::run<Stepper> over the same RunArgs layout.
+    status = (native_ ? native_ : interp_)->run(a_);
+    const double s = seconds_since(t0);
+    (native_ ? run_stats_.native_steps : run_stats_.interp_steps) += a_.step - step0;
+    (native_ ? run_stats_.native_seconds : run_stats_.interp_seconds) += s;
+    return status;
+  }
+
+  // jit=auto, at a YIELD: switch to the native kernel once it is ready; start compiling it when
+  // the rest of the run looks long enough to pay for it. `fraction` is the run's progress (-1:
+  // unknown), `elapsed` the seconds it has taken so far. Never waits for the compiler, except
+  // under the test knob that pins the switch to a step.
+  void consider_native(double fraction, double elapsed) {
+    const BuiltModel& m = *mi_;
+    if (!m.auto_jit() || native_) return;
+    const long long force_at = tuning().auto_switch_step.load();
+    if (force_at > 0 && a_.step >= force_at) {
+      m.start_native();
+      m.wait_native();
+    } else if (force_at <= 0 && !m.native_failed()) {
+      const double remaining = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : elapsed;
+      if (remaining > m.auto_threshold()) m.start_native();
+    }
+    if (auto k = m.native()) {
+      native_ = k->entry<Real>();
+      run_stats_.switch_step = a_.step;
+    }
+  }
+
+  void finish(int status, long long n_limit, const Plan& plan, ResultsSlot& slot, double wall);
+  std::string describe_end(int status, long long n_limit, const Plan& plan) const;
+
+  std::shared_ptr<const BuiltModel> mi_;
+  std::unique_ptr<pipeline::Entry<Real>> interp_;  // always
+  std::unique_ptr<pipeline::Entry<Real>> native_;  // null: the interpreter runs
+  RunStats run_stats_;                           // of the current run() call
+  std::vector<Real> y0_, p0_;  // initial state of fresh runs; params of fresh runs
+
+  // The resumable run: RunArgs and every buffer it points into.
+  bool has_run_ = false;
+  kernel::RunArgs<Real> a_{};
+  std::vector<Real> y_, p_, work_, scratch_, lag_ring_;
+  std::vector<int> fired_, lag_state_, rec_state_, rec_aux_;
+  std::vector<Time> rec_t_;
+  std::vector<long long> rec_step_;
+  std::vector<Real> rec_data_;
+  std::vector<int> evt_code_;
+  std::vector<long long> evt_rec_index_;
+  std::vector<Time> evt_time_;
+  std::vector<Real> evt_data_;
+  double grid_t0_ = 0.0, grid_dt_ = 0.0;  // fixed steppers: t = grid_t0 + step * grid_dt
+  double series_t0_ = 0.0;                // where the (possibly resumed) run started
+  double wall_ = 0.0;
+};
+
+template <class Real>
+void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) {
+  const BuiltModel& mi = *mi_;
+  const bool adaptive = mi.adaptive;
+  const bool resume = plan.resume;
+
+  // ---- 1. the time window, checked before anything changes ----
+  const double t_start = resume ? static_cast<double>(a_.t) : plan.t0;
+  const long long step_start = resume ? a_.step : 0;
+  double grid_t0 = resume ? grid_t0_ : plan.t0;
+  double grid_dt = resume ? grid_dt_ : 0.0;
+  double dt_next = resume ? static_cast<double>(a_.dt) : 0.0;  // adaptive proposal (0: guess)
+  if (!adaptive) {
+    if (plan.dt) {
+      if (resume && *plan.dt != grid_dt_)
+        grid_t0 = t_start - static_cast<double>(step_start) * *plan.dt;
+      grid_dt = *plan.dt;
+    } else if (!resume) {
+      throw DynlibError(fmt::format(
+          "stepper '{}' needs a step size: pass dt, or set dt in the model's [sim] table",
+          mi.stepper_name));
+    }
+  } else if (plan.dt) {
+    dt_next = *plan.dt;
+  }
+  if (plan.T && *plan.T < t_start)
+    throw DynlibError(
+        fmt::format("T = {} is before the {} t = {}: T is an absolute end time", fmt_num(*plan.T),
+                    resume ? "current time of the resumed run," : "start time", fmt_num(t_start)));
+  long long step_end = LLONG_MAX;  // fixed steppers
+  long long n_limit = 0;           // adaptive steppers with N (0: none)
+  if (!adaptive) {
+    if (plan.T) {
+      const double n = std::round((*plan.T - grid_t0) / grid_dt);
+      if (!(n < 9.0e18))
+        throw DynlibError(fmt::format("T = {} with dt = {} is more than 9e18 steps",
+                                      fmt_num(*plan.T), fmt_num(grid_dt)));
+      step_end = std::max(static_cast<long long>(n), step_start);
+    }
+    if (plan.N) step_end = std::min(step_end, step_start + *plan.N);
+  } else if (plan.N) {
+    n_limit = step_start + *plan.N;
+  }
+  if (resume && plan.rec_vars_given && (plan.rec_state != rec_state_ || plan.rec_aux != rec_aux_))
+    throw DynlibError(
+        "record_vars cannot change when resuming: the resumed run appends to the columns of the "
+        "run it continues");
+
+  // ---- 2. commit: a fresh run sets up every buffer; a resumed one takes its results back ----
+  const pipeline::KernelShape& shape = mi.shape;
+  const int n = shape.n_state, np = shape.n_param, na = shape.n_aux;
+  for (const auto& [i, v] : plan.params) p0_[static_cast<size_t>(i)] = static_cast<Real>(v);
+  if (!resume) {
+    clear_run();
+    a_.abi_version = kernel::kRunArgsAbi;
+    a_.n_state = n;
+    a_.n_param = np;
+    a_.n_aux = na;
+    y_ = y0_;
+    for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    p_ = p0_;
+    work_.assign(
+        static_cast<size_t>(kernel::stepper_work_size(kernel::kSteppers[mi.stepper_id], n)),
+        Real(0));
+    scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n, np, na)), Real(0));
+    fired_.assign(static_cast<size_t>(shape.n_event + 1), 0);
+    lag_state_ = shape.lag_columns(a_.lag_depth);
+    a_.lag_width = static_cast<int>(lag_state_.size());
+    if (lag_state_.empty()) lag_state_.push_back(0);  // never read: a valid pointer all the same
+    lag_ring_.assign(static_cast<size_t>(a_.lag_width) * static_cast<size_t>(a_.lag_depth),
+                     Real(0));
+    a_.lag_head = 0;
+    a_.t0 = a_.t = static_cast<Time>(plan.t0);
+    a_.step = 0;
+    a_.started = 0;
+    a_.initial_recorded = 0;
+    rec_state_ = plan.rec_state;
+    rec_aux_ = plan.rec_aux;
+    a_.evt_width = shape.max_event_log_size();
+    series_t0_ = plan.t0;
+    has_run_ = true;
+  } else {
+    for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    if (!plan.params.empty()) a_.reset |= kernel::RESET_STEPPER;
+    // Take the recorded rows back: moved when no one else holds those results, else copied.
+    std::shared_ptr<ResultsData> last = std::move(slot.last);
+    slot.results = Results(nullptr);
+    if (last) {
+      const bool mine = last.use_count() == 1;
+      auto take = [&](auto& dst, auto& src) {
+        if (mine)
+          dst = std::move(src);
+        else
+          dst.assign(src.begin(), src.end());
+      };
+      if constexpr (std::is_same_v<Real, double>)
+        take(rec_data_, last->f64);
+      else if constexpr (std::is_same_v<Real, float>)
+        take(rec_data_, last->f32);
+      else
+        take(rec_data_, last->i64);
+      take(rec_step_, last->step);
+      if constexpr (std::is_same_v<Time, double>)
+        take(rec_t_, last->t);
+      else
+        rec_t_.assign(last->t.begin(), last->t.end());  // float times, exact round trip
+    }
+  }
+  grid_t0_ = grid_t0;
+  grid_dt_ = grid_dt;
+  if (!adaptive) a_.t0 = static_cast<Time>(grid_t0);
+  a_.dt = static_cast<Time>(adaptive ? dt_next : grid_dt);
+
+  // End of this run.
+  if (!adaptive) {
+    a_.step_end = step_end;
+    a_.t_end = 0;
+  } else {
+    a_.step_end = 0;
+    a_.t_end = plan.T ? static_cast<Time>(*plan.T) : std::numeric_limits<Time>::max();
+    if (plan.N && *plan.N == 0) a_.t_end = a_.t;  // nothing to do (max_steps_end 0 is "no limit")
+  }
+  long long ms_end = plan.max_steps ? step_start + *plan.max_steps : 0;
+  if (n_limit > 0) ms_end = ms_end > 0 ? std::min(ms_end, n_limit) : n_limit;
+  a_.max_steps_end = ms_end;
+
+  // Recording.
+  a_.record = plan.record ? 1 : 0;
+  a_.record_interval = plan.record_interval;
+  a_.t_record_start = plan.transient > 0 ? static_cast<Time>(series_t0_ + plan.transient)
+                                         : -std::numeric_limits<Time>::infinity();
+  a_.evt_log = 1;
+  a_.interrupt = hooks.stop;
+
+  // Adaptive options.
+  a_.atol = static_cast<Time>(plan.atol);
+  a_.rtol = static_cast<Time>(plan.rtol);
+  a_.dt_min = static_cast<Time>(plan.dt_min.value_or(defaults::dt_min));
+  a_.dt_max = static_cast<Time>(plan.dt_max.value_or(defaults::dt_max));
+  a_.safety = static_cast<Time>(plan.safety.value_or(defaults::safety));
+  a_.min_factor = static_cast<Time>(plan.min_factor.value_or(defaults::min_factor));
+  a_.max_factor = static_cast<Time>(plan.max_factor.value_or(defaults::max_factor));
+  a_.max_rejects = static_cast<int>(plan.max_rejects.value_or(defaults::max_rejects));
+  a_.controller = plan.controller;
+
+  // Starting capacities: exact when the number of samples is known (capped), else 1024.
+  const long long rows_now = a_.rec_count;
+  if (plan.record) {
+    long long want = tuning().rec_cap0.load();
+    if (want <= 0) {
+      long long steps = -1;
+      if (!adaptive && step_end != LLONG_MAX) steps = step_end - step_start;
+      if (adaptive && plan.N) steps = *plan.N;
+      if (plan.max_steps) steps = steps < 0 ? *plan.max_steps : std::min(steps, *plan.max_steps);
+      want = steps >= 0 ? steps / plan.record_interval + 2 : 1024;
+      want = std::min<long long>(want, 1LL << 20);
+    }
+    if (rows_now + want > static_cast<long long>(rec_t_.size())) resize_rec(rows_now + want);
+  } else if (static_cast<long long>(rec_t_.size()) < rows_now) {
+    resize_rec(rows_now);
+  }
+  if (shape.n_event > 0) {
+    long long want = tuning().evt_cap0.load();
+    if (want <= 0) want = 64;
+    if (a_.evt_count + want > static_cast<long long>(evt_code_.size()))
+      resize_evt(a_.evt_count + want);
+  }
+
+  // ---- 3. the wrapper loop ----
+  run_stats_ = RunStats{};
+  // jit=on, or jit=auto with a kernel already compiled (by build(), or by another Sim).
+  if (!native_)
+    if (auto k = mi.native()) native_ = k->entry<Real>();
+  long long budget = tuning().step_budget.load();
+  const bool fixed_budget = budget > 0;
+  if (!fixed_budget) budget = 1LL << 14;
+  const auto t_run = Clock::now();
+  auto last_report = t_run;
+  int status;
+  try {
+    for (;;) {
+      a_.step_budget = budget;
+      bind();
+      const auto t_call = Clock::now();
+      status = call_kernel();
+      if (status == kernel::GROW_REC) {
+        const long long cap = a_.rec_cap;
+        resize_rec(std::max(cap * 2, cap + 16));  // geometric; small starts only in tests
+      } else if (status == kernel::GROW_EVT) {
+        const long long cap = a_.evt_cap;
+        resize_evt(std::max(cap * 2, a_.evt_count + 2LL * shape.n_event + 2));
+      } else if (status == kernel::YIELD) {
+        if (!fixed_budget) {  // aim at ~50 ms per call
+          const double s = seconds_since(t_call);
+          const double scale = s > 0 ? std::clamp(0.05 / s, 0.25, 4.0) : 4.0;
+          budget = std::clamp(static_cast<long long>(static_cast<double>(budget) * scale),
+                              1LL << 10, 1LL << 24);
+        }
+        double frac = -1.0;
+        if (!adaptive && step_end != LLONG_MAX && step_end > step_start)
+          frac = static_cast<double>(a_.step - step_start) /
+                 static_cast<double>(step_end - step_start);
+        else if (adaptive && plan.T && *plan.T > t_start)
+          frac = (static_cast<double>(a_.t) - t_start) / (*plan.T - t_start);
+        else if (adaptive && plan.N && *plan.N > 0)
+          frac = static_cast<double>(a_.step - step_start) / static_cast<double>(*plan.N);
+        frac = std::clamp(frac, frac < 0 ? -1.0 : 0.0, 1.0);
+        consider_native(frac, seconds_since(t_run));
+        if (hooks.progress && *hooks.progress &&
+            std::chrono::duration<double>(Clock::now() - last_report).count() >=
+                hooks.progress_interval) {
+          last_report = Clock::now();
+          (*hooks.progress)(frac, a_.step);
+        }
+      } else {
+        break;
+      }
+    }
+  } catch (...) {
+    clear_run();  // a throwing progress callback leaves nothing resumable
+    throw;
+  }
+  if (status == kernel::BAD_ARGS) {
+    const int reason = a_.exit_reason;
+    clear_run();
+    throw DynlibError(fmt::format("internal error: the kernel rejected the run arguments ({})",
+                                  kernel::exit_reason_name(reason)));
+  }
+  finish(status, n_limit, plan, slot, seconds_since(t_run));
+}
+
+template <class Real>
+std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan& plan) const {
+  const BuiltModel& mi = *mi_;
+  const std::vector<std::string>& state_names = mi.layout.state_names();
+  const std::string where =
+      fmt::format("t = {}, step {}", fmt_num(static_cast<double>(a_.t)), a_.step);
+  switch (status) {
+    case kernel::DONE:
+      return fmt::format("done: reached t = {} after {} steps{}",
+                         fmt_num(static_cast<double>(a_.t)), a_.step,
+                         mi.adaptive ? fmt::format(" ({} rejected)", a_.n_rejected) : "");
+    case kernel::EARLY_EXIT:
+      if (n_limit > 0 && a_.step >= n_limit)
+        return fmt::format("done: N = {} steps taken, now at {}", *plan.N, where);
+      return fmt::format(
+          "warning: max_steps = {} reached at {} before the end of the run; the results so far "
+          "are kept (raise max_steps, or run again with resume=true to continue)",
+          plan.max_steps ? *plan.max_steps : 0, where);
+    case kernel::STEPFAIL:
+      if (a_.exit_reason == kernel::EXIT_DT_UNDERFLOW)
+        return fmt::format(
+            "step failure at t = {} (step {}): the error control shrank the step to dt = {}, {}; "
+            "the solution may be singular or the problem stiff there",
+            fmt_num(static_cast<double>(a_.t)), a_.step, fmt_num(static_cast<double>(a_.dt)),
+            a_.dt_min > 0
+                ? fmt::format("below dt_min = {}", fmt_num(static_cast<double>(a_.dt_min)))
+                : std::string("too small to advance t"));
+      return fmt::format(
+          "step failure at t = {}: {} consecutive rejected steps (max_rejects), last dt = {} "
+          "(step {})",
+          fmt_num(static_cast<double>(a_.t)), a_.max_rejects, fmt_num(static_cast<double>(a_.dt)),
+          a_.step);
+    case kernel::NAN_DETECTED: {
+      const int i = a_.nan_index;
+      const std::string name =
+          i >= 0 && i < static_cast<int>(state_names.size()) ? state_names[i] : "?";
+      std::string bad = "a non-finite value";
+      if constexpr (!kInt) {
+        if (i >= 0)
+          bad = fmt::format(
+              "{}", static_cast<double>(scratch_[static_cast<size_t>(mi.shape.n_aux + i)]));
+      }
+      return fmt::format(
+          "state '{}' became {} in the step from t = {} (step {} -> {}, dt = {}); the results "
+          "end at the last finite state",
+          name, bad, fmt_num(static_cast<double>(a_.t)), a_.step, a_.step + 1,
+          fmt_num(static_cast<double>(a_.dt)));
+    }
+    case kernel::USER_BREAK:
+      return fmt::format("stopped on request at {}; the results so far are kept", where);
+  }
+  return fmt::format("unexpected kernel status {}", kernel::status_name(status));
+}
+
+template <class Real>
+void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, ResultsSlot& slot,
+                          double wall) {
+  const BuiltModel& mi = *mi_;
+  wall_ += wall;
+  auto d = std::make_shared<ResultsData>();
+  d->dtype = mi.dtype;
+  switch (status) {
+    case kernel::DONE:
+      d->status = Status::Done;
+      break;
+    case kernel::EARLY_EXIT:
+      d->status = n_limit > 0 && a_.step >= n_limit ? Status::Done : Status::EarlyExit;
+      break;
+    case kernel::STEPFAIL:
+      d->status = Status::StepFail;
+      break;
+    case kernel::NAN_DETECTED:
+      d->status = Status::NanDetected;
+      break;
+    default:
+      d->status = Status::UserBreak;
+      break;
+  }
+  d->message = describe_end(status, n_limit, plan);
+
+  // Recorded rows: moved, never copied (float times are widened to double).
+  const size_t rows = static_cast<size_t>(a_.rec_count);
+  const size_t width = static_cast<size_t>(rec_width());
+  d->rows = rows;
+  d->width = width;
+  rec_data_.resize(rows * width);
+  rec_step_.resize(rows);
+  rec_t_.resize(rows);
+  if constexpr (std::is_same_v<Real, double>)
+    d->f64 = std::move(rec_data_);
+  else if constexpr (std::is_same_v<Real, float>)
+    d->f32 = std::move(rec_data_);
+  else
+    d->i64 = std::move(rec_data_);
+  d->step = std::move(rec_step_);
+  if constexpr (std::is_same_v<Time, double>)
+    d->t = std::move(rec_t_);
+  else
+    d->t.assign(rec_t_.begin(), rec_t_.end());
+  rec_data_.clear();
+  rec_step_.clear();
+  rec_t_.clear();
+
+  const Layout& layout = mi.layout;
+  for (int j : rec_state_) {
+    d->names.push_back(layout.state_names()[static_cast<size_t>(j)]);
+    d->state_names.push_back(d->names.back());
+  }
+  for (int j : rec_aux_) {
+    d->names.push_back(layout.aux_names()[static_cast<size_t>(j)]);
+    d->aux_names.push_back(d->names.back());
+  }
+  d->model = mi_;
+
+  // Event logs, one per declared event (also those that never fired).
+  d->events.resize(layout.events().size());
+  for (size_t e = 0; e < layout.events().size(); ++e) {
+    EventLog& log = d->events[e];
+    log.name = layout.events()[e].name;
+    log.tags = layout.events()[e].tags;
+    log.fields = layout.events()[e].log_fields;
+    log.values.resize(log.fields.size());
+  }
+  for (long long r = 0; r < a_.evt_count; ++r) {
+    EventLog& log = d->events[static_cast<size_t>(evt_code_[static_cast<size_t>(r)])];
+    log.t.push_back(static_cast<double>(evt_time_[static_cast<size_t>(r)]));
+    log.record_index.push_back(evt_rec_index_[static_cast<size_t>(r)]);
+    for (size_t f = 0; f < log.fields.size(); ++f)
+      log.values[f].push_back(static_cast<double>(
+          evt_data_[static_cast<size_t>(r) * static_cast<size_t>(a_.evt_width) + f]));
+  }
+
+  d->final_state.assign(y_.begin(), y_.end());
+  d->final_time = static_cast<double>(a_.t);
+  d->steps = a_.step;
+  d->accepted = a_.n_accepted;
+  d->rejected = a_.n_rejected;
+  d->wall = wall_;
+  d->run_stats = run_stats_;
+  mi.on_run(run_stats_);
+
+  slot.last = d;
+  slot.results = Results(d);
+}
+
+}  // namespace
+
+std::unique_ptr<EngineBase> make_engine(std::shared_ptr<const BuiltModel> model) {
+  switch (model->dtype) {
+    case DType::Float32:
+      return std::make_unique<Engine<float>>(std::move(model));
+    case DType::Int64:
+      return std::make_unique<Engine<long long>>(std::move(model));
+    default:
+      return std::make_unique<Engine<double>>(std::move(model));
+  }
+}
+
+}  // namespace dynlib::detail

@@ -1,0 +1,48 @@
+// The wrapper loop's interface (DESIGN rule 4): an Engine owns every buffer of a run, fills
+// RunArgs, calls the kernel (the interpreter's or a native one, through pipeline::Entry) and acts
+// on the status it returns: grows the record/event buffers and re-enters (GROW_REC/GROW_EVT),
+// reports progress and considers going native at YIELD (jit=auto), and turns the terminal
+// statuses into Results with a precise message.
+#pragma once
+
+#include <csignal>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "runtime/results_data.hpp"
+#include "runtime/run_plan.hpp"
+
+namespace dynlib::detail {
+
+static_assert(std::is_same_v<std::sig_atomic_t, int>,
+              "request_stop() writes a sig_atomic_t the kernel reads as volatile int");
+
+struct Hooks {
+  const ProgressFn* progress = nullptr;
+  double progress_interval = 0.2;
+  volatile int* stop = nullptr;
+};
+
+// Where the previous run's results live; a resumed run takes its buffers back from here.
+struct ResultsSlot {
+  std::shared_ptr<ResultsData> last;  // null before the first run
+  Results results{nullptr};
+};
+
+class EngineBase {
+ public:
+  virtual ~EngineBase() = default;
+  virtual bool has_run() const = 0;
+  virtual void set_state(int i, double v) = 0;  // initial state and, after a run, the current one
+  virtual void set_param(int flat, double v) = 0;
+  virtual std::vector<double> state() const = 0;
+  virtual double param(int flat) const = 0;
+  virtual void reset() = 0;
+  virtual void run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) = 0;
+};
+
+// The engine for the model's dtype.
+std::unique_ptr<EngineBase> make_engine(std::shared_ptr<const BuiltModel> model);
+
+}  // namespace dynlib::detail

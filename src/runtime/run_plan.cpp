@@ -1,0 +1,207 @@
+#include "runtime/run_plan.hpp"
+
+#include <climits>
+#include <cmath>
+#include <map>
+
+namespace dynlib::detail {
+
+int ModelNames::state_index(const std::string& name) const {
+  const auto r = layout().find(name, {NameKind::State});
+  return r ? r->index : -1;
+}
+
+int ModelNames::param_index(const std::string& name) const {
+  const auto r = layout().find(name, {NameKind::Param});
+  return r ? r->index : -1;
+}
+
+double ModelNames::checked_number(const std::string& what, double v) const {
+  if (mi.dtype == DType::Int64) {
+    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.2e18)
+      throw DynlibError(fmt::format("{} = {}: model '{}' is int64 and takes whole numbers only",
+                                    what, fmt_num(v), mi.info.name));
+  }
+  return v;
+}
+
+double ModelNames::scalar_of(const std::string& what, const Value& v) const {
+  if (const double* d = std::get_if<double>(&v)) return checked_number(what, *d);
+  const auto& arr = std::get<std::vector<double>>(v);
+  if (arr.size() == 1) return checked_number(what, arr[0]);
+  throw DynlibError(fmt::format("{} is a scalar, but {} values were given", what, arr.size()));
+}
+
+std::vector<std::pair<int, double>> ModelNames::param_values(const std::string& name, const Value& v) const {
+  const auto r = layout().find(name, {NameKind::Param});
+  if (!r) {
+    std::string msg = fmt::format("unknown param '{}'", name);
+    if (state_index(name) >= 0)
+      msg += fmt::format(" ('{}' is a state: set it with ic or assign)", name);
+    throw DynlibError(with_suggestion(msg, name, layout().param_names(), "params"));
+  }
+  std::vector<std::pair<int, double>> out;
+  if (!r->is_array || r->element >= 0) {
+    out.emplace_back(r->first(), scalar_of(fmt::format("param '{}'", name), v));
+    return out;
+  }
+  const int size = r->size;
+  const auto* arr = std::get_if<std::vector<double>>(&v);
+  if (!arr || static_cast<int>(arr->size()) != size)
+    throw DynlibError(
+        fmt::format("param '{}' is an array of {} values; give a list of {} values{}", name, size,
+                    size, arr ? fmt::format(", not {}", arr->size()) : ", not a number"));
+  for (int i = 0; i < size; ++i)
+    out.emplace_back(r->offset + i, checked_number(fmt::format("{}[{}]", name, i),
+                                                   (*arr)[static_cast<size_t>(i)]));
+  return out;
+}
+
+std::pair<int, double> ModelNames::state_value(const std::string& name, const Value& v) const {
+  const int i = state_index(name);
+  if (i < 0) {
+    std::string msg = fmt::format("unknown state '{}'", name);
+    if (param_index(name) >= 0)
+      msg += fmt::format(" ('{}' is a param: set it with params or assign)", name);
+    throw DynlibError(with_suggestion(msg, name, layout().state_names(), "states"));
+  }
+  return {i, scalar_of(fmt::format("state '{}'", name), v)};
+}
+
+void ModelNames::record_selection(const std::vector<std::string>& vars, std::vector<int>& st,
+                                  std::vector<int>& ax) const {
+  st.clear();
+  ax.clear();
+  for (const auto& v : vars) {
+    const auto r = layout().find(v, {NameKind::State, NameKind::Aux});
+    if (!r) {
+      std::string msg = fmt::format("record_vars: unknown variable '{}'", v);
+      const std::string bare = v.rfind("aux.", 0) == 0 ? v.substr(4) : v;
+      if (param_index(bare) >= 0)
+        msg += " (params are constant during a run and are not recorded)";
+      throw DynlibError(with_suggestion(
+          msg, v, layout().spellings({NameKind::State, NameKind::Aux}), "states and aux"));
+    }
+    std::vector<int>& into = r->kind == NameKind::State ? st : ax;
+    if (std::find(into.begin(), into.end(), r->index) != into.end())
+      throw DynlibError(fmt::format("record_vars names '{}' twice", v));
+    into.push_back(r->index);
+  }
+}
+
+Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has_run) const {
+  const RunOptions& c = config;
+  const SimTable& s = mi.info.sim;
+  auto pick = [](const auto& a, const auto& b) { return a ? a : b; };
+  Plan p;
+  p.resume = o.resume;
+  if (p.resume && !has_run)
+    throw DynlibError(
+        "resume=true, but there is no run to continue: run once without resume first (reset() "
+        "also forgets the previous run)");
+  if (p.resume && o.t0)
+    throw DynlibError(
+        "t0 applies to fresh runs only; a resumed run continues from its current time");
+  if (p.resume && !o.ic.empty())
+    throw DynlibError(
+        "ic applies to fresh runs only; use assign() to change the state a resumed run continues "
+        "from");
+
+  p.t0 = pick(o.t0, c.t0).value_or(s.t0);
+  if (!std::isfinite(p.t0)) throw DynlibError("t0 must be a finite number");
+  // The end: the highest level that sets T or N decides; [sim] t_end otherwise.
+  if (o.T || o.N) {
+    p.T = o.T;
+    p.N = o.N;
+  } else if (c.T || c.N) {
+    p.T = c.T;
+    p.N = c.N;
+  } else if (s.t_end) {
+    p.T = s.t_end;
+  } else {
+    throw DynlibError(fmt::format(
+        "no end for the run: give T (the end time) or N (the number of steps), or set t_end in "
+        "the [sim] table of model '{}'",
+        mi.info.name));
+  }
+  if (p.T && !std::isfinite(*p.T)) throw DynlibError("T must be a finite number");
+  if (p.N && *p.N < 0) throw DynlibError(fmt::format("N = {} is negative", *p.N));
+
+  if (o.dt)
+    p.dt = o.dt;
+  else if (!p.resume)
+    p.dt = pick(c.dt, s.dt);
+  if (!p.dt && !p.resume && mi.is_map) p.dt = defaults::map_dt;
+  if (p.dt && !(*p.dt > 0 && std::isfinite(*p.dt)))
+    throw DynlibError(fmt::format("dt = {} must be positive and finite", fmt_num(*p.dt)));
+
+  p.record = pick(o.record, c.record).value_or(s.record);
+  p.record_interval = pick(o.record_interval, c.record_interval).value_or(s.record_interval);
+  if (p.record_interval < 1)
+    throw DynlibError(fmt::format("record_interval = {} must be at least 1", p.record_interval));
+  if (auto vars = pick(o.record_vars, c.record_vars)) {
+    record_selection(*vars, p.rec_state, p.rec_aux);
+    p.rec_vars_given = true;
+  } else {
+    for (int i = 0; i < layout().n_state(); ++i) p.rec_state.push_back(i);
+    for (int i = 0; i < layout().n_aux(); ++i) p.rec_aux.push_back(i);
+  }
+  p.transient = pick(o.transient, c.transient).value_or(0.0);
+  if (!(p.transient >= 0) || !std::isfinite(p.transient))
+    throw DynlibError(fmt::format("transient = {} must be >= 0", fmt_num(p.transient)));
+  p.max_steps = pick(o.max_steps, c.max_steps);
+  if (!p.max_steps) p.max_steps = s.max_steps;
+  if (p.max_steps && *p.max_steps < 1)
+    throw DynlibError(fmt::format("max_steps = {} must be at least 1", *p.max_steps));
+
+  // ic: config's then the run's (fresh runs only); params likewise (they persist).
+  if (!p.resume) {
+    std::map<std::string, Value> ic = c.ic;
+    for (const auto& [k, v] : o.ic) ic[k] = v;
+    for (const auto& [k, v] : ic) p.ic.push_back(state_value(k, v));
+  }
+  std::map<std::string, Value> params = c.params;
+  for (const auto& [k, v] : o.params) params[k] = v;
+  for (const auto& [k, v] : params)
+    for (const auto& pv : param_values(k, v)) p.params.push_back(pv);
+
+  // Adaptive options (ignored by fixed-step steppers).
+  p.atol = pick(o.atol, c.atol).value_or(s.atol);
+  p.rtol = pick(o.rtol, c.rtol).value_or(s.rtol);
+  p.dt_min = pick(pick(o.dt_min, c.dt_min), s.dt_min);
+  p.dt_max = pick(pick(o.dt_max, c.dt_max), s.dt_max);
+  p.safety = pick(pick(o.safety, c.safety), s.safety);
+  p.min_factor = pick(pick(o.min_factor, c.min_factor), s.min_factor);
+  p.max_factor = pick(pick(o.max_factor, c.max_factor), s.max_factor);
+  p.max_rejects = pick(pick(o.max_rejects, c.max_rejects), s.max_rejects);
+  const auto ctl = pick(pick(o.controller, c.controller), s.controller);
+  if (ctl) {
+    if (*ctl == "pi")
+      p.controller = kernel::CONTROLLER_PI;
+    else if (*ctl == "standard")
+      p.controller = kernel::CONTROLLER_STANDARD;
+    else
+      throw DynlibError(with_suggestion(fmt::format("unknown controller '{}'", *ctl), *ctl,
+                                        {"pi", "standard"}, "controllers"));
+  }
+  auto nonneg = [](const char* what, const std::optional<double>& v) {
+    if (v && !(*v >= 0 && std::isfinite(*v)))
+      throw DynlibError(fmt::format("{} = {} must be >= 0 and finite", what, fmt_num(*v)));
+  };
+  nonneg("atol", p.atol);
+  nonneg("rtol", p.rtol);
+  if (p.atol == 0 && p.rtol == 0) throw DynlibError("atol and rtol cannot both be 0");
+  nonneg("dt_min", p.dt_min);
+  nonneg("dt_max", p.dt_max);
+  if (p.safety && !(*p.safety > 0 && *p.safety <= 1))
+    throw DynlibError(fmt::format("safety = {} must be in (0, 1]", fmt_num(*p.safety)));
+  if (p.min_factor && !(*p.min_factor > 0 && *p.min_factor <= 1))
+    throw DynlibError(fmt::format("min_factor = {} must be in (0, 1]", fmt_num(*p.min_factor)));
+  if (p.max_factor && !(*p.max_factor >= 1 && std::isfinite(*p.max_factor)))
+    throw DynlibError(fmt::format("max_factor = {} must be >= 1", fmt_num(*p.max_factor)));
+  if (p.max_rejects && (*p.max_rejects < 0 || *p.max_rejects > INT_MAX))
+    throw DynlibError(fmt::format("max_rejects = {} is out of range", *p.max_rejects));
+  return p;
+}
+
+}  // namespace dynlib::detail
