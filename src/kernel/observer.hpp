@@ -13,8 +13,10 @@
 //       // o.h == 0; PHASE_END: after the commit, before on_step); fired[e] != 0 for each of them
 //   // Each returns a mask of ObserverAction bits: 0 to go on, OBS_STOP to end the run (the runner
 //   // returns EARLY_EXIT with exit_reason EXIT_OBSERVER once every observer of the point has seen
-//   // it; the step stays committed, re-entering continues after it), OBS_STATE_CHANGED if it wrote
-//   // o.y or o.p (the runner then restarts the stepper's history, as after an event action).
+//   // it; the step stays committed, re-entering continues after it; from a start-phase on_event
+//   // the stop comes after that iteration's step, so re-entry never fires the same events twice),
+//   // OBS_STATE_CHANGED if it wrote o.y or o.p (the runner then restarts the stepper's history, as
+//   // after an event action).
 //
 //   // Capacity, for observers that write into caller-owned buffers (the recorder). Asked before
 //   // anything changes; false makes the runner return GROW_REC (EXIT_NEED_REC) and call again

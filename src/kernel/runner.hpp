@@ -8,13 +8,11 @@
 //   run<Stepper, RunVariant::V>(m, a, obs)     a variant with the caller's observer `obs`
 //
 // Variants (RunVariant), one loop for all three:
-//   ordinary  records into rec_* (the Recorder observer, recorder.hpp); GROW_REC when rec_* is
-//   full. fast      records without capacity checks: the caller preallocated rec_* for the whole
-//   run and
+//   ordinary: records into rec_* (the Recorder observer, recorder.hpp); GROW_REC when full.
+//   fast:     records with no capacity checks. The caller preallocated rec_* for the whole run;
 //             check_args proves it at entry (rows for every sample up to step_end, or up to
-//             max_steps_end, which adaptive runs must set) or returns BAD_ARGS / EXIT_BAD_RECORD.
-//   analysis  no recording at all (a.record and rec_* are ignored, rec_count is untouched): only
-//   the
+//             max_steps_end, which adaptive runs must set), else BAD_ARGS / EXIT_BAD_RECORD.
+//   analysis: no recording (a.record and rec_* are ignored, rec_count is untouched); only the
 //             caller's observer sees the run. Events still act, and log if evt_log != 0.
 // The caller's observer (observer.hpp) is called after the recorder at each point: once at start,
 // after each committed step, after event actions. It may stop the run (EARLY_EXIT with
@@ -28,7 +26,8 @@
 //      room_for_step) and for the most event rows this iteration can log; else GROW_REC /
 //      GROW_EVT. Re-entering continues exactly as if the run had not returned (no lost or
 //      duplicated sample, event or observer call);
-//   3. start-phase events on the current state (then observers' on_event);
+//   3. start-phase events on the current state (then observers' on_event; a stop asked there
+//      takes effect at the end of the iteration);
 //   4. the step, into scratch (y is untouched);
 //   5. non-finite guard (float types): NAN_DETECTED, y and t stay at the last good step;
 //   6. commit: push the old state into the lag ring, y = y_new, step++, t advances;
@@ -347,12 +346,14 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     if (!obs_room_for_step(obs, step + 1)) return finish(GROW_REC, EXIT_NEED_REC);
     if (evt_rows > 0 && evt_count + evt_rows > evt_cap) return finish(GROW_EVT, EXIT_NEED_EVT);
 
-    // 3. start-phase events
+    // 3. start-phase events. An observer's stop here takes effect after this iteration's step:
+    // stopping before it would fire the same events again on re-entry.
+    int act = OBS_CONTINUE;
     if (n_start > 0 && fire_events(PHASE_START)) {
       Stepper::reset(c);
-      const int act = obs_event(obs, m, point(t, 0, step), PHASE_START, fired);
+      act = obs_event(obs, m, point(t, 0, step), PHASE_START, fired);
       if (act & OBS_STATE_CHANGED) Stepper::reset(c);
-      if (act & OBS_STOP) return finish(EARLY_EXIT, EXIT_OBSERVER);
+      act &= OBS_STOP;
     }
 
     // 4. step
@@ -394,10 +395,9 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     }
 
     // 7. end-phase events
-    int act = OBS_CONTINUE;
     if (n_end > 0 && fire_events(PHASE_END)) {
       Stepper::reset(c);
-      act = obs_event(obs, m, point(t, h, step), PHASE_END, fired);
+      act |= obs_event(obs, m, point(t, h, step), PHASE_END, fired);
     }
 
     // 8. observers: the recorder, then the caller's

@@ -179,6 +179,39 @@ TEST(Observer, StopKeepsWhatWasComputedAndReentryContinues) {
   expect_same_results(at_start, plain);
 }
 
+// Stops from on_event at a start-phase event.
+struct StopAtEvent : Probe {
+  template <class M, class R>
+  int on_event(const M& m, const Observation<R>& o, int ph, const int* fired) {
+    Probe::on_event(m, o, ph, fired);
+    EXPECT_EQ(o.h, 0);
+    return OBS_STOP;
+  }
+};
+
+TEST(Observer, StartPhaseEventsAreObservedOnceAndAStopComesAfterTheStep) {
+  auto make = [] {
+    Sim<EventProbe> s(EventProbe{}, "map", {1, 2, 0}, {0, 0}, 1, 1);
+    s.m.phases = PHASE_START;
+    s.fixed(0, 1, 10);
+    return s;
+  };
+  Sim<EventProbe> watched = make(), plain = make();
+  StopAtEvent probe;
+  ASSERT_EQ(watched.run_all<RunVariant::ordinary>(probe), EARLY_EXIT);
+  EXPECT_EQ(watched.a.exit_reason, EXIT_OBSERVER);
+  ASSERT_EQ(probe.phase.size(), 1u);
+  EXPECT_EQ(probe.phase[0], PHASE_START);
+  EXPECT_EQ(probe.step_event[0], 3);  // c == 3 before the 4th step
+  EXPECT_EQ(watched.a.step, 4);       // the step after the events was taken, then the stop
+  EXPECT_EQ(watched.events(), 2);
+  ASSERT_EQ(watched.run_all<RunVariant::ordinary>(probe), DONE);
+  ASSERT_EQ(plain.run_all(), DONE);
+  expect_same_results(watched, plain);  // no event fired twice
+  EXPECT_EQ(probe.phase.size(), 1u);
+  EXPECT_EQ(probe.step.size(), 10u);
+}
+
 TEST(Observer, BothComposesTwoObservers) {
   Sim<LIF> s = make_lif("rk4", 1, 1), plain = make_lif("rk4", 1, 1);
   Probe a, b;
