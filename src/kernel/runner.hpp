@@ -227,17 +227,9 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   // ---- observers: the recorder (ordinary, fast), then the caller's ----
   constexpr bool kRecords = V != RunVariant::analysis;
   typename RecorderOf<Model, V>::type rec(m, a, aux);
-  // The point observers see; its time, step and h are filled in where they are called.
-  Observation<Real> at;
-  at.n = n;
-  at.y = y;
-  at.p = p;
-  at.lag = &c.lag;
+  // The point observers see (built where a hook is called; nothing when no hook reads it).
   auto point = [&](Time t_now, Time h_now, long long step_now) DYNLIB_LAMBDA_INLINE {
-    at.t = t_now;
-    at.h = h_now;
-    at.step = step_now;
-    return at;
+    return Observation<Real>{t_now, h_now, step_now, n, y, p, &c.lag};
   };
   // Joined answers of the recorder and the caller's observer at one point.
   auto on_start = [&](const Observation<Real>& o) DYNLIB_LAMBDA_INLINE {
