@@ -34,8 +34,8 @@ struct LorenzKernelModel {
   void event_action(int, double, const double*, const double*, const LagView<double>&, double*,
                     double*) const {}
   int event_log_size(int) const { return 0; }
-  void event_log(int, double, const double*, const double*, const LagView<double>&,
-                 double*) const {}
+  void event_log(int, double, const double*, const double*, const LagView<double>&, double*) const {
+  }
 };
 
 // The cheapest observer that still does something per step.
@@ -85,9 +85,9 @@ struct Buffers {
 };
 
 void set_steps(benchmark::State& state) {
-  state.counters["s/step"] = benchmark::Counter(
-      static_cast<double>(kSteps) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["s/step"] =
+      benchmark::Counter(static_cast<double>(kSteps) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // Variants: 0 ordinary, no observer (what the backends call); 1 ordinary + CountSteps; 2 fast
