@@ -216,7 +216,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
         if (pos != std::string::npos) base.replace(pos, std::string(backend).size(), "_Baseline");
       }
       auto b = ns_per_step_.find(base);
-      if (b == ns_per_step_.end()) continue;
+      if (base == name || b == ns_per_step_.end()) continue;  // no backend twin of a baseline
       std::printf("%-44s %12.2f %12.2f %7.2fx\n", name.c_str(), ns, b->second, ns / b->second);
     }
   }

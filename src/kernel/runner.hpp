@@ -1,19 +1,41 @@
 // The runner: one loop for fixed-step ODEs, adaptive ODEs and maps, written once over
-// (Stepper, Model). It never allocates and never throws (DESIGN rule 4): it returns a Status and
-// the wrapper grows buffers, re-enters, reports progress or stops.
+// (Stepper, Model), with observers and the run variant as template parameters. It never allocates
+// and never throws (DESIGN rule 4): it returns a Status and the wrapper grows buffers, re-enters,
+// reports progress or stops.
+//
+//   run<Stepper>(m, a)                         ordinary run, recording: what both backends call
+//   run<Stepper, RunVariant::V>(m, a)          a variant, no observer of the caller's
+//   run<Stepper, RunVariant::V>(m, a, obs)     a variant with the caller's observer `obs`
+//
+// Variants (RunVariant), one loop for all three:
+//   ordinary: records into rec_* (the Recorder observer, recorder.hpp); GROW_REC when full.
+//   fast:     records with no capacity checks. The caller preallocated rec_* for the whole run;
+//             check_args proves it at entry (rows for every sample up to step_end, or up to
+//             max_steps_end, which adaptive runs must set), else BAD_ARGS / EXIT_BAD_RECORD.
+//   analysis: no recording (a.record and rec_* are ignored, rec_count is untouched); only the
+//             caller's observer sees the run. Events still act, and log if evt_log != 0.
+// The caller's observer (observer.hpp) is called after the recorder at each point: once at start,
+// after each committed step, after event actions. It may stop the run (EARLY_EXIT with
+// EXIT_OBSERVER) or rewrite the state (the stepper's history restarts). With NoObserver (the
+// default) every hook compiles away and the loop is the recording loop it always was.
 //
 // One iteration:
 //   1. stop checks: end reached (DONE), max_steps_end (EARLY_EXIT), step_budget (YIELD),
 //      *interrupt (USER_BREAK);
-//   2. capacity check, before anything changes: room for this step's record row and for the most
-//      event rows this iteration can log; else GROW_REC / GROW_EVT. Re-entering continues exactly
-//      as if the run had not returned (no lost or duplicated sample or event);
-//   3. start-phase events on the current state;
+//   2. capacity check, before anything changes: room for this step's record row (observers'
+//      room_for_step) and for the most event rows this iteration can log; else GROW_REC /
+//      GROW_EVT. Re-entering continues exactly as if the run had not returned (no lost or
+//      duplicated sample, event or observer call);
+//   3. start-phase events on the current state (then observers' on_event; a stop asked there
+//      takes effect at the end of the iteration);
 //   4. the step, into scratch (y is untouched);
 //   5. non-finite guard (float types): NAN_DETECTED, y and t stay at the last good step;
 //   6. commit: push the old state into the lag ring, y = y_new, step++, t advances;
-//   7. end-phase events (lag(c, 1) is the pre-step state here, so crossings work);
-//   8. record if step % record_interval == 0 and t >= t_record_start.
+//   7. end-phase events (lag(c, 1) is the pre-step state here, so crossings work; then on_event);
+//   8. observers' on_step: the recorder samples if step % record_interval == 0 and
+//      t >= t_record_start, then the caller's observer.
+// Before the first iteration of a run (initial_recorded == 0): room_at_start, then on_start on the
+// initial state (the recorder's step-0 sample), once per run whatever the re-entries.
 // Events: all conditions of a phase are evaluated on the same state, then the actions of the
 // events that fired run in declaration order, each atomic (see model.hpp). A fired event logs one
 // row (code, rec index, time, event_log values of the state its action sees) unless t <
@@ -25,12 +47,17 @@
 #include "lag.hpp"
 #include "math.hpp"
 #include "model.hpp"
+#include "observer.hpp"
+#include "recorder.hpp"
 #include "run_args.hpp"
 #include "status.hpp"
 #include "steppers/common.hpp"
 #include "types.hpp"
 
 namespace dynlib::kernel {
+
+// The runner's variants (see the top of this file).
+enum class RunVariant : int { ordinary = 0, fast = 1, analysis = 2 };
 
 namespace detail {
 
@@ -41,7 +68,7 @@ inline int bad_args(RunArgs<Real>& a, int reason) {
 }
 
 // Entry checks; O(n_state + n_event + selections), once per call. Returns an ExitReason or 0.
-template <class Stepper, class Model, class Real>
+template <class Stepper, RunVariant V, class Model, class Real>
 int check_args(const Model& m, const RunArgs<Real>& a) {
   const int n = a.n_state;
   if (n < 1 || n != m.n_state() || a.n_param != m.n_param() || a.n_aux != m.n_aux() ||
@@ -65,7 +92,7 @@ int check_args(const Model& m, const RunArgs<Real>& a) {
                                              a.lag_head >= a.lag_depth)))
     return EXIT_BAD_LAG;
 
-  if (a.record) {
+  if (V != RunVariant::analysis && a.record) {
     if (a.record_interval < 1 || a.rec_n_state < 0 || a.rec_n_aux < 0 || a.rec_count < 0 ||
         a.rec_count > a.rec_cap ||
         (a.rec_cap > 0 &&
@@ -77,6 +104,19 @@ int check_args(const Model& m, const RunArgs<Real>& a) {
       if (a.rec_state_idx[j] < 0 || a.rec_state_idx[j] >= n) return EXIT_BAD_RECORD;
     for (int j = 0; j < a.rec_n_aux; ++j)
       if (a.rec_aux_idx[j] < 0 || a.rec_aux_idx[j] >= a.n_aux) return EXIT_BAD_RECORD;
+    // The fast path never checks room: the buffers must hold every sample up to the last step
+    // the run can take (the step-0 sample, then each multiple of record_interval).
+    if constexpr (V == RunVariant::fast) {
+      long long last = a.max_steps_end;
+      if constexpr (Stepper::info.adaptive) {
+        if (last <= 0) return EXIT_BAD_RECORD;  // no bound on the number of steps
+      } else {
+        if (last <= 0 || a.step_end < last) last = a.step_end;
+      }
+      long long rows = a.initial_recorded ? 0 : 1;
+      if (last > a.step) rows += last / a.record_interval - a.step / a.record_interval;
+      if (rows > a.rec_cap - a.rec_count) return EXIT_BAD_RECORD;
+    }
   }
   if (a.evt_log && m.n_event() > 0) {
     if (a.evt_count < 0 || a.evt_count > a.evt_cap || a.evt_width < 0 ||
@@ -98,13 +138,28 @@ int check_args(const Model& m, const RunArgs<Real>& a) {
   return 0;
 }
 
+// The recorder of a variant: none for analysis runs (rec_count then stays what it was).
+struct NoRecorder {
+  long long count;
+  template <class Model, class Real>
+  NoRecorder(const Model&, const RunArgs<Real>& a, Real*) : count(a.rec_count) {}
+};
+template <class Model, RunVariant V>
+struct RecorderOf {
+  using type = Recorder<Model, V == RunVariant::ordinary>;
+};
+template <class Model>
+struct RecorderOf<Model, RunVariant::analysis> {
+  using type = NoRecorder;
+};
+
 // The loop proper, on the state `y`, params `p`, stepper workspace `work` and runner `scratch`:
 // RunArgs' own buffers, or local copies of them (see run_loop).
-template <class Stepper, class Model>
+template <class Stepper, RunVariant V, class Model, class Observer>
 DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::real_t>& a,
                                      typename Model::real_t* y, typename Model::real_t* p,
-                                     typename Model::real_t* work,
-                                     typename Model::real_t* scratch) {
+                                     typename Model::real_t* work, typename Model::real_t* scratch,
+                                     Observer& obs) {
   using Real = typename Model::real_t;
   using Time = time_t_of<Real>;
   constexpr bool kAdaptive = Stepper::info.adaptive;
@@ -164,18 +219,36 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   Time dt = a.dt;
   long long step = a.step;
   long long accepted = 0;
-  long long rec_count = a.rec_count;
   long long evt_count = a.evt_count;
   const Time t0 = a.t0;
   const Time t_end = a.t_end;
   const Time t_rec0 = a.t_record_start;
+
+  // ---- observers: the recorder (ordinary, fast), then the caller's ----
+  constexpr bool kRecords = V != RunVariant::analysis;
+  typename RecorderOf<Model, V>::type rec(m, a, aux);
+  // The point observers see (built where a hook is called; nothing when no hook reads it).
+  auto point = [&](Time t_now, Time h_now, long long step_now) DYNLIB_LAMBDA_INLINE {
+    return Observation<Real>{t_now, h_now, step_now, n, y, p, &c.lag};
+  };
+  // Joined answers of the recorder and the caller's observer at one point.
+  auto on_start = [&](const Observation<Real>& o) DYNLIB_LAMBDA_INLINE {
+    int act = OBS_CONTINUE;
+    if constexpr (kRecords) act |= rec.on_start(m, o);
+    return act | obs_start(obs, m, o);
+  };
+  auto on_step = [&](const Observation<Real>& o) DYNLIB_LAMBDA_INLINE {
+    int act = OBS_CONTINUE;
+    if constexpr (kRecords) act |= rec.on_step(m, o);
+    return act | obs_step(obs, m, o);
+  };
 
   auto finish = [&](int status, int reason) {
     a.t = t;
     a.dt = dt;
     a.step = step;
     a.lag_head = c.lag.head;
-    a.rec_count = rec_count;
+    if constexpr (kRecords) a.rec_count = rec.count;
     a.evt_count = evt_count;
     a.n_accepted += accepted;
     a.n_rejected += c.n_rejected;
@@ -186,40 +259,15 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   a.exit_reason = EXIT_NONE;
   a.nan_index = -1;
 
-  // ---- recording ----
-  const bool rec_on = a.record != 0;
-  const long long interval = rec_on ? a.record_interval : 1;
-  const int rec_ns = a.rec_n_state, rec_na = a.rec_n_aux;
-  const int rec_width = rec_ns + rec_na;
-  long long next_rec = (step / interval + 1) * interval;
-  // The usual selection, every state in order, copies without the index table (and unrolls).
-  bool rec_all_states = rec_ns == n;
-  for (int j = 0; j < rec_ns && rec_all_states; ++j) rec_all_states = a.rec_state_idx[j] == j;
-  Time* const rec_t = a.rec_t;
-  long long* const rec_step = a.rec_step;
-  Real* const rec_data = a.rec_data;
-  auto write_record = [&]() DYNLIB_LAMBDA_INLINE {
-    const long long row = rec_count++;
-    rec_t[row] = t;
-    rec_step[row] = step;
-    Real* r = rec_data + row * rec_width;
-    if (rec_all_states) {
-      for (int i = 0; i < n; ++i) r[i] = y[i];
-    } else {
-      for (int j = 0; j < rec_ns; ++j) r[j] = y[a.rec_state_idx[j]];
-    }
-    if (rec_na > 0) {
-      m.aux(t, y, p, c.lag, aux);
-      for (int j = 0; j < rec_na; ++j) r[rec_ns + j] = aux[a.rec_aux_idx[j]];
-    }
-  };
-
   if (!a.initial_recorded) {
-    if (rec_on && !(t < t_rec0)) {
-      if (rec_count >= a.rec_cap) return finish(GROW_REC, EXIT_NEED_REC);
-      write_record();
+    if constexpr (kRecords) {
+      if (!rec.room_at_start(t)) return finish(GROW_REC, EXIT_NEED_REC);
     }
+    if (!obs_room_at_start(obs, t)) return finish(GROW_REC, EXIT_NEED_REC);
+    const int act = on_start(point(t, 0, step));
     a.initial_recorded = 1;
+    if (act & OBS_STATE_CHANGED) Stepper::reset(c);
+    if (act & OBS_STOP) return finish(EARLY_EXIT, EXIT_OBSERVER);
   }
 
   // ---- events ----
@@ -247,7 +295,7 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
       if (log) {
         const long long row = evt_count++;
         a.evt_code[row] = e;
-        a.evt_rec_index[row] = rec_count;
+        a.evt_rec_index[row] = rec.count;
         a.evt_time[row] = t;
         if (m.event_log_size(e) > 0) m.event_log(e, t, y, p, c.lag, a.evt_data + row * a.evt_width);
       }
@@ -267,7 +315,6 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   if (a.step_budget > 0 && a.step_budget < kNoLimit - step)
     limit = math::min(limit, step + a.step_budget);
   const volatile int* const interrupt = a.interrupt;
-  const long long rec_cap = a.rec_cap;
   const long long evt_cap = a.evt_cap;
 
   for (;;) {
@@ -284,13 +331,22 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     if (interrupt && __atomic_load_n(interrupt, __ATOMIC_RELAXED))
       return finish(USER_BREAK, EXIT_INTERRUPT);
 
-    // 2. capacity (t_record_start is ignored here: being conservative costs at most one growth)
-    if (rec_on && step + 1 == next_rec && rec_count >= rec_cap)
-      return finish(GROW_REC, EXIT_NEED_REC);
+    // 2. capacity
+    if constexpr (kRecords) {
+      if (!rec.room_for_step(step + 1)) return finish(GROW_REC, EXIT_NEED_REC);
+    }
+    if (!obs_room_for_step(obs, step + 1)) return finish(GROW_REC, EXIT_NEED_REC);
     if (evt_rows > 0 && evt_count + evt_rows > evt_cap) return finish(GROW_EVT, EXIT_NEED_EVT);
 
-    // 3. start-phase events
-    if (n_start > 0 && fire_events(PHASE_START)) Stepper::reset(c);
+    // 3. start-phase events. An observer's stop here takes effect after this iteration's step:
+    // stopping before it would fire the same events again on re-entry.
+    int act = OBS_CONTINUE;
+    if (n_start > 0 && fire_events(PHASE_START)) {
+      Stepper::reset(c);
+      act = obs_event(obs, m, point(t, 0, step), PHASE_START, fired);
+      if (act & OBS_STATE_CHANGED) Stepper::reset(c);
+      act &= OBS_STOP;
+    }
 
     // 4. step
     Time h = dt, h_next = dt;
@@ -331,13 +387,15 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     }
 
     // 7. end-phase events
-    if (n_end > 0 && fire_events(PHASE_END)) Stepper::reset(c);
-
-    // 8. record
-    if (rec_on && step == next_rec) {
-      next_rec += interval;
-      if (!(t < t_rec0)) write_record();
+    if (n_end > 0 && fire_events(PHASE_END)) {
+      Stepper::reset(c);
+      act |= obs_event(obs, m, point(t, h, step), PHASE_END, fired);
     }
+
+    // 8. observers: the recorder, then the caller's
+    act |= on_step(point(t, h, step));
+    if (act & OBS_STATE_CHANGED) Stepper::reset(c);
+    if (act & OBS_STOP) return finish(EARLY_EXIT, EXIT_OBSERVER);
   }
 }
 
@@ -355,10 +413,10 @@ concept StaticSizes = requires {
   Model::n_aux_v;
 };
 
-template <class Stepper, class Model>
-int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
+template <class Stepper, RunVariant V, class Model, class Observer>
+int run_loop(const Model& m, RunArgs<typename Model::real_t>& a, Observer& obs) {
   using Real = typename Model::real_t;
-  if (const int bad = check_args<Stepper>(m, a)) return bad_args(a, bad);
+  if (const int bad = check_args<Stepper, V>(m, a)) return bad_args(a, bad);
   if constexpr (StaticSizes<Model>) {
     constexpr int NS = Model::n_state_v, NP = Model::n_param_v;
     constexpr long long NW = stepper_work_size(Stepper::info, NS);
@@ -369,7 +427,7 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
       for (int i = 0; i < NS; ++i) y[i] = a.y[i];
       for (int i = 0; i < NP; ++i) p[i] = a.p[i];
       for (long long i = 0; i < NW; ++i) work[i] = a.work[i];
-      const int status = run_loop_on<Stepper>(m, a, y, p, work, scratch);
+      const int status = run_loop_on<Stepper, V>(m, a, y, p, work, scratch, obs);
       for (int i = 0; i < NS; ++i) a.y[i] = y[i];
       for (int i = 0; i < NP; ++i) a.p[i] = p[i];
       for (long long i = 0; i < NW; ++i) a.work[i] = work[i];
@@ -378,27 +436,36 @@ int run_loop(const Model& m, RunArgs<typename Model::real_t>& a) {
       for (long long i = 0; i < NSC; ++i) a.scratch[i] = scratch[i];
       return status;
     } else {
-      return run_loop_on<Stepper>(m, a, a.y, a.p, a.work, a.scratch);
+      return run_loop_on<Stepper, V>(m, a, a.y, a.p, a.work, a.scratch, obs);
     }
   } else {
-    return run_loop_on<Stepper>(m, a, a.y, a.p, a.work, a.scratch);
+    return run_loop_on<Stepper, V>(m, a, a.y, a.p, a.work, a.scratch, obs);
   }
 }
 
 }  // namespace detail
 
 // Runs `m` with `Stepper` from the state in `a` until the end, a full buffer, the budget, an
-// interrupt or a failure; see the top of this file and status.hpp. Re-enter with the same `a`.
-template <class Stepper, class Model>
-int run(const Model& m, RunArgs<typename Model::real_t>& a) {
+// interrupt, an observer's stop or a failure; see the top of this file and status.hpp. Re-enter
+// with the same `a` (and the same `obs`).
+template <class Stepper, RunVariant V = RunVariant::ordinary, class Model, class Observer>
+int run(const Model& m, RunArgs<typename Model::real_t>& a, Observer& obs) {
   using Real = typename Model::real_t;
   a.nan_index = -1;
   if (a.abi_version != kRunArgsAbi) return detail::bad_args(a, EXIT_BAD_ABI);
   if constexpr (!Stepper::template supports<Real>) {
     return detail::bad_args(a, EXIT_BAD_STEPPER);
   } else {
-    return detail::run_loop<Stepper>(m, a);
+    return detail::run_loop<Stepper, V>(m, a, obs);
   }
+}
+
+// Without an observer of the caller's: run<Stepper>(m, a) is the ordinary recording run both
+// backends call.
+template <class Stepper, RunVariant V = RunVariant::ordinary, class Model>
+int run(const Model& m, RunArgs<typename Model::real_t>& a) {
+  NoObserver none;
+  return run<Stepper, V>(m, a, none);
 }
 
 }  // namespace dynlib::kernel

@@ -9,7 +9,7 @@ enum Status : int {
   DONE = 0,        // reached step_end (fixed/map) or t_end (adaptive)
   GROW_REC = 1,    // record buffer full: grow rec_* and call again, nothing was lost
   GROW_EVT = 2,    // event buffer full: grow evt_* and call again, nothing was lost
-  EARLY_EXIT = 3,  // stopped before the end for a reason in exit_reason (e.g. MAX_STEPS)
+  EARLY_EXIT = 3,  // stopped before the end for a reason in exit_reason (MAX_STEPS, OBSERVER)
   STEPFAIL = 4,    // adaptive step could not meet the tolerance (dt < dt_min or max_rejects)
   NAN_DETECTED =
       5,  // a state became non-finite; nan_index says which; the state is the last good one
@@ -30,6 +30,7 @@ enum ExitReason : int {
   EXIT_TOO_MANY_REJECTS = 7,  // max_rejects consecutive rejections
   EXIT_NEED_REC = 8,
   EXIT_NEED_EVT = 9,
+  EXIT_OBSERVER = 10,       // EARLY_EXIT: an observer asked to stop (see observer.hpp)
   EXIT_BAD_ABI = 20,        // abi_version does not match this kernel
   EXIT_BAD_SIZES = 21,      // n_state/n_param/n_aux differ from the model
   EXIT_BAD_WORKSPACE = 22,  // stepper workspace or runner scratch missing or too small
@@ -86,6 +87,8 @@ constexpr const char* exit_reason_name(int r) {
       return "record buffer full";
     case EXIT_NEED_EVT:
       return "event buffer full";
+    case EXIT_OBSERVER:
+      return "stopped by an observer";
     case EXIT_BAD_ABI:
       return "RunArgs ABI version mismatch";
     case EXIT_BAD_SIZES:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the kernel is freestanding: every header under src/kernel compiles with no standard
 # library at all (-nostdinc -nostdinc++ -ffreestanding, no exceptions, no RTTI), and every stepper
-# instantiates the runner for float, double and long long models.
+# instantiates the runner for float, double and long long models: each variant, with an observer,
+# and (float types) a Variational model with the renormalising observer.
 # Usage: freestanding_check.sh [SOURCE_DIR] [COMPILER...]   (default compilers: g++ clang++)
 set -euo pipefail
 src="${1:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -44,11 +45,32 @@ struct Model {
   void event_log(int, Time, const R* y, const R*, const LagView<R>&, R* out) const {
     out[0] = y[1];
   }
+  void jvp(Time, const R* y, const R* p, const LagView<R>&, const R* v, R* out) const {
+    out[0] = v[1];
+    out[1] = -p[0] * v[0] + 0 * y[0];
+  }
+};
+struct Count {
+  long long steps = 0;
+  template <class M, class R>
+  int on_step(const M&, const Observation<R>&) {
+    return ++steps > 10 ? OBS_STOP : OBS_CONTINUE;
+  }
 };
 template <class R>
 int run_any(int id, RunArgs<R>& a) {
   Model<R> m;
-  return dispatch_stepper(id, [&]<class S>() { return run<S>(m, a); });
+  Count count;
+  int s = dispatch_stepper(id, [&]<class S>() { return run<S>(m, a); });
+  s |= dispatch_stepper(id, [&]<class S>() { return run<S, RunVariant::fast>(m, a, count); });
+  s |= dispatch_stepper(id, [&]<class S>() { return run<S, RunVariant::analysis>(m, a, count); });
+  if constexpr (is_floating<R>) {
+    const Variational<Model<R>, 2> var{m};
+    RenormalizeTangents<R, 2> lyap;
+    Both<RenormalizeTangents<R, 2>, Count> both{lyap, count};
+    s |= dispatch_stepper(id, [&]<class S>() { return run<S>(var, a, both); });
+  }
+  return s;
 }
 template int run_any<float>(int, RunArgs<float>&);
 template int run_any<double>(int, RunArgs<double>&);

@@ -64,6 +64,50 @@ struct Lorenz : ModelBase<R> {
     out[1] = y[0] * (p[1] - y[2]) - y[1];
     out[2] = y[0] * y[1] - p[2] * y[2];
   }
+  // J v and J (row-major), for variational runs.
+  void jvp(Time, const R* y, const R* p, const LagView<R>&, const R* v, R* out) const {
+    out[0] = p[0] * (v[1] - v[0]);
+    out[1] = (p[1] - y[2]) * v[0] - v[1] - y[0] * v[2];
+    out[2] = y[1] * v[0] + y[0] * v[1] - p[2] * v[2];
+  }
+  void jacobian(Time, const R* y, const R* p, const LagView<R>&, R* out) const {
+    const R j[9] = {-p[0], p[0], 0, p[1] - y[2], -1, -y[0], y[1], y[0], -p[2]};
+    for (int i = 0; i < 9; ++i) out[i] = j[i];
+  }
+};
+
+// Linear ODE y' = A y in 2-D; p = A row-major (a00, a01, a10, a11). Exact: y(t) = expm(A t) y0.
+struct Linear2 : ModelBase<double> {
+  int n_state() const { return 2; }
+  int n_param() const { return 4; }
+  void rhs(double, const double* y, const double* p, const LagView<double>&, double* out) const {
+    out[0] = p[0] * y[0] + p[1] * y[1];
+    out[1] = p[2] * y[0] + p[3] * y[1];
+  }
+  void jvp(double t, const double* y, const double* p, const LagView<double>& lag, const double* v,
+           double* out) const {
+    (void)y;
+    rhs(t, v, p, lag, out);  // linear: J v = A v
+  }
+  void jacobian(double, const double*, const double* p, const LagView<double>&, double* out) const {
+    for (int i = 0; i < 4; ++i) out[i] = p[i];
+  }
+};
+
+// The 1-D linear map x -> a x; p = a. J = a.
+struct ScaleMap : ModelBase<double> {
+  int n_state() const { return 1; }
+  int n_param() const { return 1; }
+  void rhs(double, const double* y, const double* p, const LagView<double>&, double* out) const {
+    out[0] = p[0] * y[0];
+  }
+  void jvp(double, const double*, const double* p, const LagView<double>&, const double* v,
+           double* out) const {
+    out[0] = p[0] * v[0];
+  }
+  void jacobian(double, const double*, const double* p, const LagView<double>&, double* out) const {
+    out[0] = p[0];
+  }
 };
 
 // Leaky integrate-and-fire: v' = (I - v) / tau. Event 0 at phase end: cross_up(v, v_th), i.e.

@@ -1,6 +1,6 @@
 // A minimal wrapper for the tests: owns every buffer (std::vector), starts them tiny, and loops
 // run() growing buffers (doubling) on GROW_REC / GROW_EVT and re-entering on YIELD, the way the
-// runtime layer will.
+// runtime layer will. run_all(obs) runs a runner variant with an observer the same way.
 #pragma once
 
 #include <string>
@@ -105,14 +105,25 @@ struct Sim {
     a.evt_cap = cap;
   }
 
+  // run<S>(m, a): the call both backends make.
   int step_once() {
     return dispatch_stepper(stepper, [&]<class S>() { return run<S>(m, a); });
+  }
+  // A runner variant with the caller's observer.
+  template <RunVariant V, class Observer>
+  int step_once(Observer& obs) {
+    return dispatch_stepper(stepper, [&]<class S>() { return run<S, V>(m, a, obs); });
   }
 
   // Runs to a terminal status (anything but GROW_* / YIELD).
   int run_all() {
+    NoObserver none;
+    return run_all<RunVariant::ordinary>(none, true);
+  }
+  template <RunVariant V, class Observer>
+  int run_all(Observer& obs, bool plain = false) {
     for (int guard = 0; guard < 1000000; ++guard) {
-      const int s = step_once();
+      const int s = plain ? step_once() : step_once<V>(obs);
       if (s == GROW_REC && grow) {
         ++grow_rec;
         resize_rec(a.rec_cap * 2 + 1);
