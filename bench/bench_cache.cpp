@@ -18,8 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "dynlib/cache.hpp"
 #include "dynlib/dynlib.hpp"
-#include "jit/jit.hpp"
 
 namespace {
 
@@ -60,15 +60,15 @@ ChildTiming build_in_fresh_child(const std::string& uri, const std::string& step
     ::close(fds[0]);
     ChildTiming t;
     try {
-      dynlib::jit::clear_memory_cache();
-      dynlib::jit::reset_compiler_probe();
-      const long long compiles_before = dynlib::jit::jit_counters().compiles;
+      dynlib::clear_memory_cache();
+      dynlib::reset_compiler_probe();
+      const long long compiles_before = dynlib::compile_counters().compiles;
       const auto t0 = std::chrono::steady_clock::now();
       const dynlib::FullModel m =
           dynlib::build(uri, {.stepper = stepper, .jit = true, .disk_cache = true});
       t.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       t.jit_s = m.build_stats().compile + m.build_stats().load;
-      t.compiles = dynlib::jit::jit_counters().compiles - compiles_before;
+      t.compiles = dynlib::compile_counters().compiles - compiles_before;
       t.disk = m.build_stats().kernel_source == "disk";
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bench_cache child: %s\n", e.what());

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "baselines.hpp"
+#include "dynlib/cache.hpp"
 #include "dynlib/dynlib.hpp"
-#include "jit/jit.hpp"
 
 namespace {
 
@@ -146,7 +146,7 @@ std::string sum_model(int terms) {
 void BM_Compile_Cold(benchmark::State& state, std::string uri, std::string stepper) {
   dynlib::build(uri, {.stepper = stepper, .jit = true});  // probe the compiler once
   for (auto _ : state) {
-    dynlib::jit::clear_memory_cache();
+    dynlib::clear_memory_cache();
     const dynlib::FullModel m = dynlib::build(uri, {.stepper = stepper, .jit = true});
     benchmark::DoNotOptimize(m.is_jitted());
   }

@@ -3,8 +3,8 @@
 
 #include <cstdio>
 
-#include "cli/commands.hpp"
 #include "common.hpp"
+#include "dynlib/cli.hpp"
 
 #ifndef DYNLIB_VERSION
 #define DYNLIB_VERSION "0.0.0"
@@ -28,7 +28,7 @@ int run_cli(const std::vector<std::string>& args) {
     // The CLI installs its own SIGINT handler while a simulation runs, so Ctrl+C behaves as in
     // the executable; the GIL is free for other threads meanwhile.
     py::gil_scoped_release release;
-    code = dynlib::cli::run_cli(static_cast<int>(storage.size()), argv.data());
+    code = dynlib::run_cli(static_cast<int>(storage.size()), argv.data());
     std::fflush(stdout);
     std::fflush(stderr);
   }

@@ -9,13 +9,14 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "dynlib/cli.hpp"
 #include "dynlib/errors.hpp"
 
 #ifndef DYNLIB_VERSION
 #define DYNLIB_VERSION "0.0.0"
 #endif
 
-namespace dynlib::cli {
+namespace dynlib {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"dynlib: simulate dynamical systems (ODEs and maps) written as TOML models",
@@ -26,10 +27,10 @@ int run_cli(int argc, char** argv) {
       "Models are named by URI: builtin://ode/lorenz, TAG://path, a file path, or inline:<toml>.\n"
       "See docs/cli.md and docs/modeling.md.");
 
-  add_model_commands(app);
-  add_run_commands(app);
-  add_cache_commands(app);
-  add_sweep_commands(app);
+  cli::add_model_commands(app);
+  cli::add_run_commands(app);
+  cli::add_cache_commands(app);
+  cli::add_sweep_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -37,7 +38,7 @@ int run_cli(int argc, char** argv) {
     return app.exit(e);
   }
   try {
-    return run_selected(app);
+    return cli::run_selected(app);
   } catch (const DynlibError& e) {
     std::fflush(stdout);
     fmt::print(stderr, "{}\n", e.what());
@@ -49,4 +50,4 @@ int run_cli(int argc, char** argv) {
   }
 }
 
-}  // namespace dynlib::cli
+}  // namespace dynlib

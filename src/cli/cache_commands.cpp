@@ -1,14 +1,15 @@
-// dynlib cache path | list | stats | clear: a thin view on jit/disk_cache.hpp.
+// dynlib cache path | list | stats | clear: a thin view on dynlib/cache.hpp.
 
 #include <fmt/format.h>
 
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "dynlib/cache.hpp"
 #include "dynlib/errors.hpp"
-#include "jit/disk_cache.hpp"
 
 namespace dynlib::cli {
 namespace {
@@ -40,8 +41,8 @@ std::string or_dash(const std::string& s) {
 }
 
 // The effective root, or nullopt (after saying so) when the cache is memory only.
-std::optional<jit::CacheLocation> disk_location() {
-  jit::CacheLocation loc = jit::cache_location();
+std::optional<CacheLocation> disk_location() {
+  CacheLocation loc = cache_location();
   if (loc.memory_only()) {
     fmt::print("no disk cache: {}\n", loc.why);
     return std::nullopt;
@@ -50,12 +51,12 @@ std::optional<jit::CacheLocation> disk_location() {
 }
 
 int path() {
-  const jit::CacheLocation loc = jit::cache_location();
+  const CacheLocation loc = cache_location();
   if (loc.memory_only()) {
     fmt::print("(memory only)\nsource: {}\n", loc.why);
     return 0;
   }
-  fmt::print("{}\nsource: {} ({})\n", loc.root, jit::cache_root_kind_name(loc.kind), loc.why);
+  fmt::print("{}\nsource: {} ({})\n", loc.root, cache_root_kind_name(loc.kind), loc.why);
   if (loc.max_size) fmt::print("max size: {}\n", human_bytes(*loc.max_size));
   return 0;
 }
@@ -63,7 +64,7 @@ int path() {
 int list() {
   const auto loc = disk_location();
   if (!loc) return 0;
-  const auto entries = jit::list_cache_entries(loc->root);
+  const auto entries = list_cache_entries(loc->root);
   if (entries.empty()) {
     fmt::print("no entries in {}\n", loc->root);
     return 0;
@@ -71,12 +72,10 @@ int list() {
   fmt::print("{:<12}  {:<8}  {:<20}  {:<10}  {:<7}  {:>10}  {:<19}  {:>5}\n", "DIGEST", "KIND",
              "MODEL", "STEPPER", "DTYPE", "SIZE", "LAST USED", "HITS");
   for (const auto& e : entries) {
-    const auto& m = e.manifest;
-    const std::string model = e.problem.empty() ? or_dash(m.info_value("model_name")) : "(damaged)";
+    const std::string model = e.problem.empty() ? or_dash(e.model_name) : "(damaged)";
     fmt::print("{:<12}  {:<8}  {:<20}  {:<10}  {:<7}  {:>10}  {:<19}  {:>5}\n",
-               e.digest.substr(0, 12), e.component_kind, model, or_dash(m.info_value("stepper")),
-               or_dash(m.info_value("dtype")), human_bytes(e.bytes), local_time(e.last_used_ms),
-               m.hits);
+               e.digest.substr(0, 12), e.component_kind, model, or_dash(e.stepper),
+               or_dash(e.dtype), human_bytes(e.bytes), local_time(e.last_used_ms), e.hits);
   }
   return 0;
 }
@@ -84,7 +83,7 @@ int list() {
 int stats() {
   const auto loc = disk_location();
   if (!loc) return 0;
-  const jit::CacheStats s = jit::cache_stats(loc->root);
+  const CacheStats s = cache_stats(loc->root);
   fmt::print("root:     {}\n", loc->root);
   fmt::print("entries:  {}{}\n", s.entries,
              s.damaged ? fmt::format(" ({} damaged)", s.damaged) : std::string());
@@ -107,32 +106,30 @@ int clear(const ClearArgs& args) {
     throw DynlibError(
         "dynlib cache clear: give exactly one of --all, --older-than DURATION, "
         "or a DIGEST_PREFIX");
-  jit::ClearRequest request;
+  ClearRequest request;
   if (args.all) {
-    request.what = jit::ClearRequest::What::All;
+    request.what = ClearRequest::What::All;
   } else if (!args.older_than.empty()) {
-    const auto ms = jit::parse_duration_ms(args.older_than);
+    const auto ms = parse_duration_ms(args.older_than);
     if (!ms)
       throw DynlibError(
           fmt::format("dynlib cache clear: '{}' is not a duration (use e.g. 90s, 30m, 12h, 7d, 2w)",
                       args.older_than));
-    request.what = jit::ClearRequest::What::OlderThan;
+    request.what = ClearRequest::What::OlderThan;
     request.older_than_ms = *ms;
   } else {
-    request.what = jit::ClearRequest::What::DigestPrefix;
+    request.what = ClearRequest::What::DigestPrefix;
     request.digest_prefix = args.prefix;
   }
   const auto loc = disk_location();
   if (!loc) return 0;
-  const jit::ClearResult r = jit::clear_cache(loc->root, request);
+  const ClearResult r = clear_cache(loc->root, request);
   long long bytes = 0;
   for (const auto& e : r.removed) {
     bytes += e.bytes;
-    const auto& m = e.manifest;
     fmt::print("removed {}  {}  {}  {}  {}  {}\n", e.digest.substr(0, 12), e.component_kind,
-               e.problem.empty() ? or_dash(m.info_value("model_name")) : "(damaged)",
-               or_dash(m.info_value("stepper")), or_dash(m.info_value("dtype")),
-               human_bytes(e.bytes));
+               e.problem.empty() ? or_dash(e.model_name) : "(damaged)", or_dash(e.stepper),
+               or_dash(e.dtype), human_bytes(e.bytes));
   }
   fmt::print("removed {} entr{} ({}) from {}\n", r.removed.size(),
              r.removed.size() == 1 ? "y" : "ies", human_bytes(bytes), loc->root);

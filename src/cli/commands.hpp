@@ -8,9 +8,6 @@
 
 namespace dynlib::cli {
 
-// The whole command line: parses argv, runs the selected sub-command, returns the exit code.
-int run_cli(int argc, char** argv);
-
 // Registers the action to run when parsing selects a sub-command (called from CLI11 callbacks).
 void set_action(std::function<int()> action);
 int run_selected(CLI::App& app);

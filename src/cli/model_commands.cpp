@@ -1,35 +1,31 @@
-// dynlib model validate | list | show
+// dynlib model validate | list | show: a view on dynlib/inspect.hpp.
 
 #include <fmt/format.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
-#include "dsl/model_spec.hpp"
-#include "dsl/uri.hpp"
+#include "dynlib/inspect.hpp"
 
 namespace dynlib::cli {
 namespace {
 
-std::string default_stepper(const dsl::ModelSpec& m) {
-  if (m.sim.stepper) return *m.sim.stepper;
-  return m.kind == dsl::ModelKind::Map ? "map" : "rk45";
-}
-
 int validate(const std::string& uri) {
-  const dsl::ModelSpec m = dsl::load_model(uri);
+  const ModelDescription m = describe_model(uri);
   fmt::print("Model OK: {} ({})\n", m.name, uri);
-  fmt::print("  kind: {}  dtype: {}\n", dsl::kind_name(m.kind), dsl::dtype_name(m.dtype));
+  fmt::print("  kind: {}  dtype: {}\n", model_kind_name(m.kind), dtype_name(m.dtype));
   fmt::print("  states: {}  params: {}  aux: {}  events: {}  functions: {}\n", m.states.size(),
              m.params.size(), m.aux.size(), m.events.size(), m.functions.size());
-  fmt::print("  default stepper: {}\n", default_stepper(m));
+  fmt::print("  default stepper: {}\n", m.stepper);
   fmt::print("  jacobian: {}\n", m.jacobian ? "yes" : "no");
   fmt::print("  hash: {}\n", m.hash);
   return 0;
 }
 
 int list() {
-  for (const auto& uri : dsl::list_models()) fmt::print("{}\n", uri);
+  for (const auto& uri : list_models()) fmt::print("{}\n", uri);
   return 0;
 }
 
@@ -40,16 +36,15 @@ std::string values_text(const std::vector<double>& v, bool array) {
 }
 
 int show(const std::string& uri) {
-  const dsl::ModelSpec m = dsl::load_model(uri);
-  fmt::print("model {} ({}, {})\n", m.name, dsl::kind_name(m.kind), dsl::dtype_name(m.dtype));
+  const ModelDescription m = describe_model(uri);
+  fmt::print("model {} ({}, {})\n", m.name, model_kind_name(m.kind), dtype_name(m.dtype));
   fmt::print("hash {}\n", m.hash);
   fmt::print("\nstates (initial values):\n");
   for (const auto& s : m.states) {
     const std::string value =
-        m.dtype == dsl::DType::Int64 ? std::to_string(s.init_int) : fmt::format("{}", s.init_value);
-    const bool computed = s.init.expr->kind != dsl::ExprKind::Number;
+        m.dtype == DType::Int64 ? std::to_string(s.initial_int) : fmt::format("{}", s.initial);
     fmt::print("  {} = {}{}\n", s.name, value,
-               computed ? "    # " + dsl::to_source(*s.init.expr) : std::string{});
+               s.initial_computed ? "    # " + s.initial_source : std::string{});
   }
   if (!m.params.empty()) fmt::print("\nparams:\n");
   for (const auto& p : m.params)
@@ -58,46 +53,33 @@ int show(const std::string& uri) {
   for (const auto& c : m.constants) fmt::print("  {} = {}\n", c.name, c.value);
   if (!m.functions.empty()) fmt::print("\nfunctions:\n");
   for (const auto& f : m.functions)
-    fmt::print("  {}({}) = {}\n", f.name, fmt::join(f.args, ", "), dsl::to_source(*f.body.expr));
+    fmt::print("  {}({}) = {}\n", f.name, fmt::join(f.args, ", "), f.body);
   if (!m.aux.empty()) fmt::print("\naux (evaluation order):\n");
   for (int i : m.aux_order) {
     const auto& a = m.aux[static_cast<size_t>(i)];
-    fmt::print("  {} = {}\n", a.name, dsl::to_source(*a.expr.expr));
+    fmt::print("  {} = {}\n", a.name, a.source);
   }
   fmt::print("\nequations:\n");
-  for (size_t i = 0; i < m.states.size(); ++i) {
-    const std::string lhs =
-        m.kind == dsl::ModelKind::Ode ? "d" + m.states[i].name + "/dt" : m.states[i].name + "'";
-    fmt::print("  {} = {}\n", lhs, dsl::to_source(*m.equations[i].expr));
-  }
+  for (const auto& e : m.equations) fmt::print("  {} = {}\n", e.lhs, e.source);
   if (m.jacobian) {
     fmt::print("\njacobian:\n");
-    for (const auto& row : *m.jacobian) {
-      std::vector<std::string> cells;
-      for (const auto& c : row) cells.push_back(dsl::to_source(*c.expr));
-      fmt::print("  [{}]\n", fmt::join(cells, ", "));
-    }
+    for (const auto& row : *m.jacobian) fmt::print("  [{}]\n", fmt::join(row, ", "));
   }
   if (m.inverse) {
     fmt::print("\ninverse map:\n");
     for (size_t i = 0; i < m.states.size(); ++i)
-      fmt::print("  {} = {}\n", m.states[i].name, dsl::to_source(*(*m.inverse)[i].expr));
+      fmt::print("  {} = {}\n", m.states[i].name, (*m.inverse)[i]);
   }
   if (!m.events.empty()) fmt::print("\nevents:\n");
   for (const auto& e : m.events) {
-    fmt::print("  {} (phase {}{}):\n", e.name, dsl::phase_name(e.phase),
+    fmt::print("  {} (phase {}{}):\n", e.name, e.phase,
                e.tags.empty() ? "" : fmt::format(", tags {}", fmt::join(e.tags, ", ")));
-    fmt::print("    when {}\n", dsl::to_source(*e.cond.expr));
-    for (const auto& a : e.actions) {
-      const char* op = a.op == dsl::AssignOp::Set     ? "="
-                       : a.op == dsl::AssignOp::AddTo ? "+="
-                                                      : "-=";
-      fmt::print("    {} {} {}\n", a.target, op, dsl::to_source(*a.value.expr));
-    }
-    if (!e.log.empty()) fmt::print("    log {}\n", fmt::join(e.log_names, ", "));
+    fmt::print("    when {}\n", e.condition);
+    for (const auto& a : e.actions) fmt::print("    {} {} {}\n", a.target, a.op, a.source);
+    if (!e.log.empty()) fmt::print("    log {}\n", fmt::join(e.log, ", "));
   }
   const auto& s = m.sim;
-  fmt::print("\nsim defaults:\n  stepper = {}\n  t0 = {}\n", default_stepper(m), s.t0);
+  fmt::print("\nsim defaults:\n  stepper = {}\n  t0 = {}\n", m.stepper, s.t0);
   if (s.t_end) fmt::print("  t_end = {}\n", *s.t_end);
   if (s.dt) fmt::print("  dt = {}\n", *s.dt);
   fmt::print("  record = {} (every {} step{})\n", s.record, s.record_interval,
