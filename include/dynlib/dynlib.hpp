@@ -66,6 +66,10 @@ struct BuildOptions {
   // interpretation; default: the config file's [jit] auto_threshold, else
   // defaults::jit_auto_threshold (docs/jit.md).
   std::optional<double> auto_threshold{};
+  // The Jacobian FullModel::jacobian() (and, later, implicit steppers) use: "symbolic" (default:
+  // differentiated from the equations, docs/derivatives.md) or "user" (the model's
+  // [equations.jacobian]). J·v and dfdp are always symbolic.
+  std::optional<std::string> jacobian{};
 };
 
 // Where the time of build() went, in seconds (a memory/disk cache hit skips codegen's compile).

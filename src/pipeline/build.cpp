@@ -10,6 +10,7 @@
 #include "support/config.hpp"
 #include "support/digest.hpp"
 
+#include "dynlib/inspect.hpp"
 #include "kernel/registry.hpp"
 #include "pipeline/factory.hpp"
 #include "support/text.hpp"
@@ -197,7 +198,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   const bool from_model = !from_options && spec.sim.stepper.has_value();
   const std::string name = from_options ? *options.stepper
                            : from_model ? *spec.sim.stepper
-                                        : (kind == kernel::KIND_MAP ? defaults::map_stepper : defaults::ode_stepper);
+                                        : default_stepper(kind == kernel::KIND_MAP ? ModelKind::Map : ModelKind::Ode);
   const int id = kernel::find_stepper(name.c_str());
   if (id < 0) {
     std::string hint = support::did_you_mean(name, stepper_names_and_aliases());
@@ -243,6 +244,17 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   if (dtype == DType::Int64 && !(si.caps & kernel::CAP_INTEGER))
     stepper_error(spec, from_model, fmt::format("stepper '{}' cannot step int64 states", name),
                   "use 'map'");
+
+  // ---- which Jacobian ----
+  if (options.jacobian && *options.jacobian != "symbolic") {
+    if (*options.jacobian != "user")
+      throw DynlibError(with_suggestion(
+          fmt::format("unknown jacobian '{}'", *options.jacobian), *options.jacobian,
+          {"symbolic", "user"}, "jacobian choices"));
+    if (!spec.jacobian)
+      throw DynlibError(fmt::format(
+          "jacobian = \"user\", but model '{}' has no [equations.jacobian] table", spec.name));
+  }
 
   // ---- lower and compile for the interpreter ----
   t_phase = Clock::now();

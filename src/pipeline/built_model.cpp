@@ -71,6 +71,11 @@ std::shared_ptr<const pipeline::Kernel> BuiltModel::function_kernel() const {
     }
     auto module = std::make_shared<ir::Module>(*f.module);
     ir::add_derivatives(*module);
+    if (options.jacobian == std::optional<std::string>("user")) {
+      // The model's own [equations.jacobian] is what jacobian() evaluates (checked at build()).
+      module->jacobian = module->user_jacobian;
+      module->jacobian.name = "jacobian";
+    }
     std::shared_ptr<const ir::Module> with_derivatives = std::move(module);
     if (native()) {
       // The same backend as the runs: a native kernel whose source also has the derivatives.

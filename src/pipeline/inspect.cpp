@@ -63,7 +63,7 @@ const char* model_kind_name(ModelKind kind) {
 }
 
 const char* default_stepper(ModelKind kind) {
-  return kind == ModelKind::Map ? "map" : "rk45";
+  return kind == ModelKind::Map ? defaults::map_stepper : defaults::ode_stepper;
 }
 
 ModelDescription describe_model(const std::string& uri) {
