@@ -16,6 +16,7 @@ from ._dynlib import (
     FullModel,
     JITUnavailableError,
     ModelError,
+    ModelFunction,
     ModelInfo,
     ModelNotFoundError,
     ModelPart,
@@ -40,6 +41,7 @@ __all__ = [
     "FullModel",
     "ModelInfo",
     "ModelPart",
+    "ModelFunction",
     "Results",
     "EventLog",
     "steppers",
@@ -57,6 +59,6 @@ __all__ = [
 
 # The classes are defined in the extension; name them after the package users import, so help(),
 # repr() of the types and tracebacks say dynlib.Sim rather than dynlib._dynlib.Sim.
-for _cls in (Sim, FullModel, ModelInfo, ModelPart, Results, EventLog, BatchResults):
+for _cls in (Sim, FullModel, ModelInfo, ModelPart, ModelFunction, Results, EventLog, BatchResults):
     _cls.__module__ = "dynlib"
 del _cls

@@ -45,9 +45,11 @@ void set_run_option(RunOptions& options, const std::string& name, py::handle val
 
 // build()'s arguments as the C++ API's: model is a str URI or a path-like; jit is a bool, None,
 // or "on"/"off"/"auto" (any spelling parse_jit_mode accepts); dtype a str or a numpy dtype.
-// Releases the GIL while building (a JIT compile can take seconds).
+// jacobian is None, "symbolic" or "user" (BuildOptions::jacobian). Releases the GIL while building
+// (a JIT compile can take seconds).
 FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
-                      py::handle dtype, bool march_native, py::handle auto_threshold);
+                      py::handle dtype, bool march_native, py::handle auto_threshold,
+                      py::handle jacobian = py::none());
 
 // A param or state value back to Python: a float for a single value, else a list.
 py::object values_to_python(const std::vector<double>& values);

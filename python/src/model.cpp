@@ -38,10 +38,236 @@ py::object optional_float(const std::optional<double>& v) {
   return v ? py::object(py::float_(*v)) : py::object(py::none());
 }
 
+// A model function as a Python object: the ModelPart metadata of that part (name, native,
+// signatures) plus a FullModel to evaluate it with. FullModel is a shared pointer: copies are
+// cheap and keep the model alive as long as the function object lives.
+struct PyModelFunction : ModelPart {
+  PyModelFunction(ModelPart part, FullModel m, ModelFunction f)
+      : ModelPart(std::move(part)), model(std::move(m)), fn(f) {}
+  FullModel model;
+  ModelFunction fn;
+};
+
+const char* function_name(ModelFunction f) {
+  switch (f) {
+    case ModelFunction::Rhs:
+      return "rhs";
+    case ModelFunction::Jacobian:
+      return "jacobian";
+    case ModelFunction::Jvp:
+      return "jvp";
+    case ModelFunction::Dfdp:
+      return "dfdp";
+    case ModelFunction::Inverse:
+      return "inv_rhs";
+  }
+  return "?";
+}
+
+// rhs keeps the ModelPart the runner inlines (its signatures when native); the others are
+// evaluated by the model's function kernel, which with jit is native code too.
+PyModelFunction model_function(const FullModel& model, ModelFunction f) {
+  if (f == ModelFunction::Rhs) return {model.rhs(), model, f};
+  ModelPart part{function_name(f), model.is_jitted(), {}};
+  if (part.native) {
+    const std::string real = model.dtype() == DType::Float32 ? "float"
+                             : model.dtype() == DType::Int64 ? "int64_t"
+                                                             : "double";
+    const std::string time = model.dtype() == DType::Float32 ? "float" : "double";
+    const std::string v = f == ModelFunction::Jvp ? ", const " + real + "* v" : "";
+    part.signatures.push_back("void " + part.name + "(" + time + " t, const " + real +
+                              "* y, const " + real + "* p, const LagView* lag" + v + ", " + real +
+                              "* out)");
+  }
+  return {std::move(part), model, f};
+}
+
+std::string size_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// A 1-D float64 C-contiguous copy (or view) of `h` with `n` values, or a DynlibError that names
+// the function, the model and the expected size.
+DoubleArray to_vector(py::handle h, size_t n, const PyModelFunction& fm, const char* what,
+                      const std::string& expected) {
+  DoubleArray a = DoubleArray::ensure(h);
+  if (!a)
+    throw py::type_error(std::string(function_name(fm.fn)) + ": " + what +
+                         " must be an array-like of numbers, got " +
+                         py::str(py::type::handle_of(h).attr("__name__")).cast<std::string>());
+  if (a.ndim() != 1 || static_cast<size_t>(a.size()) != n) {
+    std::string shape;
+    for (py::ssize_t d = 0; d < a.ndim(); ++d)
+      shape += (d ? ", " : "") + std::to_string(a.shape(d));
+    throw DynlibError(std::string(function_name(fm.fn)) + ": " + what + " has shape (" + shape +
+                      (a.ndim() == 1 ? ",)" : ")") + ", but model '" + fm.model.spec().name +
+                      "' needs " + std::to_string(n) + " values (" + expected + ")");
+  }
+  return a;
+}
+
+bool is_mapping(py::handle h) {
+  return PyDict_Check(h.ptr()) ||
+         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
+}
+
+// {name: value} over `base` (the defaults): names resolve through the model's layout (so "w[1]"
+// and did-you-mean work as everywhere else); an array param takes a sequence of its length.
+void apply_mapping(py::handle mapping, NameKind kind, std::vector<double>& base,
+                   const PyModelFunction& fm, const char* what) {
+  const Layout& layout = fm.model.layout();
+  const std::string context = std::string(function_name(fm.fn)) + ": " + what;
+  for (py::handle item : mapping.attr("items")()) {
+    auto kv = py::reinterpret_borrow<py::tuple>(item);
+    if (!PyUnicode_Check(kv[0].ptr()))
+      throw py::type_error(context + " keys must be str, got " +
+                           py::repr(kv[0]).cast<std::string>());
+    const std::string name = kv[0].cast<std::string>();
+    const NameRef ref = layout.resolve(name, {kind}, context);
+    const Value value = to_value(kv[1], std::string(what) + "['" + name + "']");
+    const auto* values = std::get_if<std::vector<double>>(&value);
+    const size_t count = static_cast<size_t>(ref.count());
+    if (values ? values->size() != count : count != 1)
+      throw DynlibError(context + "['" + name + "'] has " +
+                        std::to_string(values ? values->size() : 1) + " value(s), but '" + name +
+                        "' of model '" + fm.model.spec().name + "' has " + std::to_string(count));
+    for (size_t k = 0; k < count; ++k)
+      base[static_cast<size_t>(ref.first()) + k] = values ? (*values)[k] : std::get<double>(value);
+  }
+}
+
+DoubleArray to_state(py::handle h, const PyModelFunction& fm, const char* what) {
+  const Layout& layout = fm.model.layout();
+  const size_t n = static_cast<size_t>(layout.n_state());
+  if (is_mapping(h)) {
+    std::vector<double> y = fm.model.spec().initial_state;
+    apply_mapping(h, NameKind::State, y, fm, what);
+    return DoubleArray(static_cast<py::ssize_t>(n), y.data());
+  }
+  return to_vector(h, n, fm, what, "one per state: " + size_list(layout.state_names()));
+}
+
+// None -> no array (the model's defaults); a mapping -> defaults with those entries replaced; else
+// the flat parameter vector.
+std::optional<DoubleArray> to_params(py::handle h, const PyModelFunction& fm) {
+  if (h.is_none()) return std::nullopt;
+  const Layout& layout = fm.model.layout();
+  const size_t n = static_cast<size_t>(layout.n_param_values());
+  if (is_mapping(h)) {
+    std::vector<double> p;
+    for (const std::vector<double>& v : fm.model.spec().param_values)
+      p.insert(p.end(), v.begin(), v.end());
+    apply_mapping(h, NameKind::Param, p, fm, "params");
+    return DoubleArray(static_cast<py::ssize_t>(n), p.data());
+  }
+  return to_vector(h, n, fm, "params",
+                   "the flat parameter vector: " + size_list(layout.param_value_labels()));
+}
+
+// The call forms (docs/python.md): rhs and inv_rhs take (t, y, params) or the reference's
+// (t, y, out, params, runtime_ws); jacobian and dfdp (t, y, params, out, runtime_ws); jvp
+// (t, y, params, v, out, runtime_ws). runtime_ws is accepted and ignored.
+std::vector<const char*> positional_names(ModelFunction f, size_t n_args) {
+  switch (f) {
+    case ModelFunction::Rhs:
+    case ModelFunction::Inverse:
+      if (n_args >= 4) return {"t", "y", "out", "params", "runtime_ws"};
+      return {"t", "y", "params"};
+    case ModelFunction::Jvp:
+      return {"t", "y", "params", "v", "out", "runtime_ws"};
+    case ModelFunction::Jacobian:
+    case ModelFunction::Dfdp:
+      break;
+  }
+  return {"t", "y", "params", "out", "runtime_ws"};
+}
+
+py::object call_model_function(const PyModelFunction& fm, const py::args& args,
+                               const py::kwargs& kwargs) {
+  const std::string fname = function_name(fm.fn);
+  const std::vector<const char*> names = positional_names(fm.fn, args.size());
+  if (args.size() > names.size())
+    throw py::type_error(fname + "() takes at most " + std::to_string(names.size()) +
+                         " positional arguments (" + std::to_string(args.size()) + " given)");
+  std::map<std::string, py::handle> bound;
+  for (size_t i = 0; i < args.size(); ++i) bound[names[i]] = args[i];
+  for (auto [key, value] : kwargs) {
+    const std::string k = key.cast<std::string>();
+    const bool known = k == "t" || k == "y" || k == "params" || k == "out" || k == "runtime_ws" ||
+                       (k == "v" && fm.fn == ModelFunction::Jvp);
+    if (!known) throw py::type_error(fname + "() got an unexpected keyword argument '" + k + "'");
+    if (bound.count(k))
+      throw py::type_error(fname + "() got multiple values for argument '" + k + "'");
+    bound[k] = value;
+  }
+  auto arg = [&](const char* name) -> py::handle {
+    auto it = bound.find(name);
+    return it == bound.end() ? py::handle(Py_None) : it->second;
+  };
+  for (const char* required : {"t", "y"})
+    if (!bound.count(required))
+      throw py::type_error(fname + "() missing required argument '" + required + "'");
+  if (fm.fn == ModelFunction::Jvp && arg("v").is_none())
+    throw py::type_error("jvp() missing required argument 'v'");
+
+  const double t = to_double(arg("t"), fname + ": t");
+  const DoubleArray y = to_state(arg("y"), fm, "y");
+  const std::optional<DoubleArray> p = to_params(arg("params"), fm);
+  const size_t n = static_cast<size_t>(fm.model.layout().n_state());
+  std::optional<DoubleArray> v;
+  if (fm.fn == ModelFunction::Jvp) v = to_vector(arg("v"), n, fm, "v", "one per state");
+
+  const size_t n_out = fm.model.output_size(fm.fn);
+  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n)};
+  if (fm.fn == ModelFunction::Jacobian) shape.push_back(static_cast<py::ssize_t>(n));
+  if (fm.fn == ModelFunction::Dfdp)
+    shape.push_back(static_cast<py::ssize_t>(fm.model.layout().n_param_values()));
+
+  // The output: a given float64 C-contiguous writable array of the right size is written in
+  // place; another given array (e.g. float32, or strided) receives a cast copy.
+  py::handle out_h = arg("out");
+  const bool has_out = !out_h.is_none();
+  py::array out_given;
+  bool direct = false;
+  if (has_out) {
+    if (!py::isinstance<py::array>(out_h))
+      throw py::type_error(fname + ": out must be a numpy array, got " +
+                           py::repr(out_h).cast<std::string>());
+    out_given = py::reinterpret_borrow<py::array>(out_h);
+    if (static_cast<size_t>(out_given.size()) != n_out)
+      throw DynlibError(fname + ": out has " + std::to_string(out_given.size()) +
+                        " values, but model '" + fm.model.spec().name + "' needs " +
+                        std::to_string(n_out));
+    if (!out_given.writeable()) throw DynlibError(fname + ": out is read-only");
+    direct = py::isinstance<py::array_t<double>>(out_given) &&
+             (out_given.flags() & py::array::c_style) != 0;
+  }
+  py::array_t<double> result =
+      direct ? py::reinterpret_borrow<py::array_t<double>>(out_given) : py::array_t<double>(shape);
+  double* out = result.mutable_data();
+  const double* yp = y.data();
+  const double* pp = p ? p->data() : nullptr;
+  const double* vp = v ? v->data() : nullptr;
+  {
+    py::gil_scoped_release release;
+    fm.model.evaluate(fm.fn, t, yp, pp, vp, out);
+  }
+  if (has_out) {
+    if (!direct) out_given[py::ellipsis()] = result.attr("reshape")(out_given.attr("shape"));
+    return out_given;
+  }
+  return result;
+}
+
 }  // namespace
 
 FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
-                      py::handle dtype, bool march_native, py::handle auto_threshold) {
+                      py::handle dtype, bool march_native, py::handle auto_threshold,
+                      py::handle jacobian) {
   const std::string uri = to_path(model, "model");
   BuildOptions options;
   if (!stepper.is_none()) {
@@ -55,6 +281,12 @@ FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool
   options.march_native = march_native;
   if (!auto_threshold.is_none())
     options.auto_threshold = to_double(auto_threshold, "auto_threshold");
+  if (!jacobian.is_none()) {
+    if (!PyUnicode_Check(jacobian.ptr()))
+      throw py::type_error("jacobian must be \"symbolic\" or \"user\", got " +
+                           py::repr(jacobian).cast<std::string>());
+    options.jacobian = jacobian.cast<std::string>();
+  }
   py::gil_scoped_release release;
   return build(uri, options);
 }
@@ -127,6 +359,27 @@ void bind_model(py::module_& m) {
         return "<dynlib.ModelPart " + p.name + (p.native ? " (native)>" : " (interpreted)>");
       });
 
+  py::class_<PyModelFunction, ModelPart>(
+      m, "ModelFunction",
+      "One of the model's functions (rhs, jacobian, jvp, dfdp, inv_rhs), callable on a state; "
+      "also the ModelPart of that function (.name, .signatures, .is_jitted). Calls:\n"
+      "  rhs(t, y, params=None) / inv_rhs(t, y, params=None) -> (n,)\n"
+      "  rhs(t, y, out, params, runtime_ws=None)  (the reference's form: fills out)\n"
+      "  jacobian(t, y, params=None, out=None, runtime_ws=None) -> (n, n)\n"
+      "  jvp(t, y, params, v, out=None, runtime_ws=None) -> (n,)\n"
+      "  dfdp(t, y, params=None, out=None) -> (n, n_param)\n"
+      "y: array-like of n floats, or {state: value} over the initial state; params: None (the "
+      "model's defaults), the flat parameter vector, or {param: value} over the defaults. "
+      "Returns a new float64 array, or out when given. Releases the GIL while it evaluates.")
+      .def("__call__", &call_model_function)
+      .def_property_readonly(
+          "n_out", [](const PyModelFunction& fm) { return fm.model.output_size(fm.fn); },
+          "the number of values a call returns")
+      .def("__repr__", [](const PyModelFunction& fm) {
+        return "<dynlib.ModelFunction " + fm.name + " of " + fm.model.spec().name +
+               (fm.native ? " (native)>" : " (interpreted)>");
+      });
+
   py::class_<FullModel>(m, "FullModel",
                         "A validated, lowered (and with jit, compiled) model plus its stepper. "
                         "Immutable; any number of Sims may share one.")
@@ -136,7 +389,23 @@ void bind_model(py::module_& m) {
           "dtype", [](const FullModel& f) { return std::string(dtype_name(f.dtype())); },
           "the dtype it runs in (after a build dtype override)")
       .def_property_readonly("is_jitted", &FullModel::is_jitted)
-      .def_property_readonly("rhs", [](const FullModel& f) { return f.rhs(); })
+      .def_property_readonly(
+          "rhs", [](const FullModel& f) { return model_function(f, ModelFunction::Rhs); },
+          "dy/dt (ODE) or the next state (map): model.rhs(t, y, params=None) -> array (n,); "
+          "also a ModelPart (.name, .signatures, .is_jitted)")
+      .def_property_readonly(
+          "jacobian", [](const FullModel& f) { return model_function(f, ModelFunction::Jacobian); },
+          "d rhs_i / d y_j: model.jacobian(t, y, params=None, out=None) -> array (n, n)")
+      .def_property_readonly(
+          "jvp", [](const FullModel& f) { return model_function(f, ModelFunction::Jvp); },
+          "J(y) @ v: model.jvp(t, y, params, v, out=None) -> array (n,)")
+      .def_property_readonly(
+          "dfdp", [](const FullModel& f) { return model_function(f, ModelFunction::Dfdp); },
+          "d rhs_i / d p_k over the flat parameter vector: model.dfdp(t, y, params=None) -> "
+          "array (n, n_param)")
+      .def_property_readonly(
+          "inv_rhs", [](const FullModel& f) { return model_function(f, ModelFunction::Inverse); },
+          "a map's inverse ([equations.inverse]): model.inv_rhs(t, y, params=None) -> array (n,)")
       .def_property_readonly("events_pre", &FullModel::events_pre)
       .def_property_readonly("events_post", &FullModel::events_post)
       .def_property_readonly("update_aux", &FullModel::update_aux)
@@ -170,12 +439,14 @@ void bind_model(py::module_& m) {
   m.def(
       "build",
       [](py::handle model, py::handle stepper, py::handle jit, bool disk_cache, py::handle dtype,
-         bool march_native, py::handle auto_threshold) {
-        return build_model(model, stepper, jit, disk_cache, dtype, march_native, auto_threshold);
+         bool march_native, py::handle auto_threshold, py::handle jacobian) {
+        return build_model(model, stepper, jit, disk_cache, dtype, march_native, auto_threshold,
+                           jacobian);
       },
       py::arg("model"), py::arg("stepper") = py::none(), py::arg("jit") = false,
       py::arg("disk_cache") = false, py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("march_native") = false, py::arg("auto_threshold") = py::none(),
+      py::arg("jacobian") = py::none(),
       "Loads, validates and lowers a model (and with jit, compiles it). model is a URI "
       "(builtin://ode/lorenz, TAG://path, a file path, inline:<toml>) or a path-like.");
 
