@@ -63,6 +63,7 @@ $(BUILD_BENCH)/build.ninja: | setup
 bench: setup $(BUILD_BENCH)/build.ninja
 	cmake --build $(BUILD_BENCH) -j $(JOBS)
 	./$(BUILD_BENCH)/dynlib_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	./$(BUILD_BENCH)/dynlib_kernel_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -155,7 +155,7 @@ class FullModel {
 
   const BuildStats& build_stats() const;
 
-  // The model as functions, as reference dynlib users call them (docs/simulation.md): evaluated
+  // The model as functions, as reference dynlib users call them (docs/derivatives.md): evaluated
   // by the build's backend (the interpreter, or native code with jit; jit=auto: whichever runs
   // now) in the model's dtype; thread-safe. `y` has one value per state; `params` is the flat
   // parameter vector (layout().param_value_labels()), empty for the model's defaults. A call has

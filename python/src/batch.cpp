@@ -77,17 +77,7 @@ std::vector<std::string> names_of(py::handle h, const std::string& what) {
 
 // params=[n, p] without param_names: every param in declaration order (array params by element).
 std::vector<std::string> all_param_columns(const FullModel& m) {
-  const ModelInfo& info = m.spec();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < info.param_names.size(); ++i) {
-    if (info.param_values[i].size() == 1) {
-      out.push_back(info.param_names[i]);
-    } else {
-      for (size_t k = 0; k < info.param_values[i].size(); ++k)
-        out.push_back(info.param_names[i] + "[" + std::to_string(k) + "]");
-    }
-  }
-  return out;
+  return m.layout().param_value_labels();  // "a", "w[0]", "w[1]", ...: the layout's names
 }
 
 py::object run_batch_py(py::handle model, py::kwargs kwargs) {

@@ -130,18 +130,5 @@ constexpr long long runner_scratch_size(int n_state, int n_param, int n_aux) {
   return (long long)n_aux + 2LL * n_state + n_param;
 }
 
-// Sensible adaptive defaults (the wrapper may override any of them).
-template <class Real>
-constexpr void set_default_adaptive_options(RunArgs<Real>& a) {
-  a.atol = (typename RunArgs<Real>::Time)1e-6;
-  a.rtol = (typename RunArgs<Real>::Time)1e-6;
-  a.dt_min = 0;
-  a.dt_max = 0;
-  a.safety = (typename RunArgs<Real>::Time)0.9;
-  a.min_factor = (typename RunArgs<Real>::Time)0.2;
-  a.max_factor = (typename RunArgs<Real>::Time)10;
-  a.max_rejects = 100;
-  a.controller = CONTROLLER_STANDARD;
-}
 
 }  // namespace dynlib::kernel

@@ -441,6 +441,8 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
     case kernel::EARLY_EXIT:
       if (n_limit > 0 && a_.step >= n_limit)
         return fmt::format("done: N = {} steps taken, now at {}", *plan.N, where);
+      if (a_.exit_reason == kernel::EXIT_OBSERVER)
+        return fmt::format("stopped by an observer at {}; the results so far are kept", where);
       return fmt::format(
           "warning: max_steps = {} reached at {} before the end of the run; the results so far "
           "are kept (raise max_steps, or run again with resume=true to continue)",

@@ -174,16 +174,15 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
   p.min_factor = pick(pick(o.min_factor, c.min_factor), s.min_factor);
   p.max_factor = pick(pick(o.max_factor, c.max_factor), s.max_factor);
   p.max_rejects = pick(pick(o.max_rejects, c.max_rejects), s.max_rejects);
-  const auto ctl = pick(pick(o.controller, c.controller), s.controller);
-  if (ctl) {
-    if (*ctl == "pi")
-      p.controller = kernel::CONTROLLER_PI;
-    else if (*ctl == "standard")
-      p.controller = kernel::CONTROLLER_STANDARD;
-    else
-      throw DynlibError(with_suggestion(fmt::format("unknown controller '{}'", *ctl), *ctl,
-                                        {"pi", "standard"}, "controllers"));
-  }
+  const std::string ctl =
+      pick(pick(o.controller, c.controller), s.controller).value_or(defaults::controller);
+  if (ctl == "pi")
+    p.controller = kernel::CONTROLLER_PI;
+  else if (ctl == "standard")
+    p.controller = kernel::CONTROLLER_STANDARD;
+  else
+    throw DynlibError(with_suggestion(fmt::format("unknown controller '{}'", ctl), ctl,
+                                      {"pi", "standard"}, "controllers"));
   auto nonneg = [](const char* what, const std::optional<double>& v) {
     if (v && !(*v >= 0 && std::isfinite(*v)))
       throw DynlibError(fmt::format("{} = {} must be >= 0 and finite", what, fmt_num(*v)));

@@ -57,7 +57,17 @@ struct Sim {
     for (int i = 0; i < a.n_aux; ++i) rec_aux_idx.push_back(i);
     a.evt_log = 1;
     for (int e = 0; e < m.n_event(); ++e) a.evt_width = math::max(a.evt_width, m.event_log_size(e));
-    set_default_adaptive_options(a);
+    // The library's run defaults live in include/dynlib/run_defaults.hpp (the wrapper sets every
+    // field from them); kernel tests pick their own.
+    a.atol = (typename RunArgs<Real>::Time)1e-6;
+    a.rtol = (typename RunArgs<Real>::Time)1e-6;
+    a.dt_min = 0;
+    a.dt_max = 0;
+    a.safety = (typename RunArgs<Real>::Time)0.9;
+    a.min_factor = (typename RunArgs<Real>::Time)0.2;
+    a.max_factor = (typename RunArgs<Real>::Time)10;
+    a.max_rejects = 100;
+    a.controller = CONTROLLER_STANDARD;
     resize_rec(rec_cap);
     resize_evt(evt_cap);
   }
