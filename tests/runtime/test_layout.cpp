@@ -291,3 +291,26 @@ TEST(Layout, BatchVarIndexAndElementParams) {
   const std::string m3 = error_of([&] { run_batch(m, {.params = {{"a[0]", {1.0}}}, .N = 1}); });
   EXPECT_TRUE(contains(m3, "not an array")) << m3;
 }
+
+TEST(Layout, AnEventIsNamedWithTheRightArticle) {
+  const Layout l = sample_layout();
+  const std::string m = error_of([&] { l.resolve("spike", {NameKind::State}); });
+  EXPECT_TRUE(contains(m, "'spike' is an event")) << m;
+}
+
+TEST(Layout, ARunsWholeArrayBeatsAnElementStoredWithConfig) {
+  // Precedence (docs/simulation.md): run() options over config(). config() sets w[1]; the run
+  // gives the whole of w: the run's values win, element 1 included.
+  Sim sim = setup(inline_model(kArrayModel));
+  sim.config({.params = {{"w[1]", 5.0}}});
+  const Results& r =
+      sim.run({.N = 1, .params = {{"w", std::vector<double>{1.0, 2.0, 3.0}}}});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.column("x").to_vector(), (std::vector<double>{0, 2}));
+  EXPECT_EQ(sim.param("w"), (std::vector<double>{1.0, 2.0, 3.0}));
+  // And an element given to run() beats config()'s whole array.
+  Sim other = setup(inline_model(kArrayModel));
+  other.config({.params = {{"w", std::vector<double>{0.0, 7.0, 0.0}}}});
+  other.run({.N = 1, .params = {{"w[1]", 4.0}}});
+  EXPECT_EQ(other.param("w"), (std::vector<double>{0.0, 4.0, 0.0}));
+}
