@@ -424,3 +424,14 @@ TEST(ModelFunctions, JitAutoBeforeTheSwitchEvaluatesLikeTheInterpreter) {
   automatic.evaluate(ModelFunction::Jacobian, 0.5, y.data(), nullptr, nullptr, out.data());
   expect_same_bits(out, interp.jacobian(0.5, y), "evaluate");
 }
+
+TEST(ModelFunctions, Int64ModelsTakeWholeNumbersOnly) {
+  const FullModel m = build("builtin://map/collatz");
+  ASSERT_EQ(m.dtype(), DType::Int64);
+  EXPECT_EQ(m.rhs(0.0, {6.0}), std::vector<double>{3.0});
+  // 27.5 is no int64: an error, not a silent truncation to 27 (-> 82).
+  const std::string msg = error_of([&] { m.rhs(0.0, {27.5}); });
+  EXPECT_TRUE(contains(msg, "whole numbers")) << msg;
+  EXPECT_TRUE(contains(msg, "collatz")) << msg;
+  EXPECT_FALSE(error_of([&] { m.rhs(0.0, {std::nan("")}); }).empty());
+}
