@@ -165,7 +165,8 @@ NameRef Layout::resolve(std::string_view name, std::initializer_list<NameKind> k
   std::string msg = fmt::format("{}unknown {} '{}'", context.empty() ? "" : context + ": ", what, n);
   // The name exists, but as something else: say what it is.
   if (auto other = find(name)) {
-    msg += fmt::format(" ('{}' is {} {})", n, other->kind == NameKind::Aux ? "an" : "a",
+    msg += fmt::format(" ('{}' is {} {})", n,
+                       other->kind == NameKind::Aux || other->kind == NameKind::Event ? "an" : "a",
                        name_kind_name(other->kind));
   } else if (const auto [base, k] = split_element(name); k >= 0) {
     if (auto arr = find(base, kinds))

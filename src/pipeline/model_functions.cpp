@@ -4,6 +4,7 @@
 // read the state given.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <type_traits>
 
 #include <fmt/ranges.h>
@@ -103,6 +104,18 @@ void FullModel::evaluate(ModelFunction f, double t, const double* y, const doubl
         "inv_rhs: model '{}' has no inverse: give one in [equations.inverse] (maps only)",
         m.info.name));
   const double* p = params ? params : m.p0.data();
+  if (m.dtype == DType::Int64) {
+    // Converting to int64 would truncate silently (27.5 -> 27): refuse, as runs do.
+    auto check_whole = [&](const char* what, const double* x, int count) {
+      for (int i = 0; i < count; ++i)
+        if (!std::isfinite(x[i]) || x[i] != std::floor(x[i]) || std::fabs(x[i]) > 9.2e18)
+          throw DynlibError(fmt::format(
+              "{}: {}[{}] = {}: model '{}' is int64 and takes whole numbers only",
+              function_name(f), what, i, x[i], m.info.name));
+    };
+    check_whole("y", y, m.shape.n_state);
+    check_whole("params", p, m.shape.n_param);
+  }
   switch (m.dtype) {
     case DType::Float64:
       evaluate_as<double>(*k, f, t, y, p, v, out, output_size(f));

@@ -160,9 +160,12 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
     for (const auto& [k, v] : o.ic) ic[k] = v;
     for (const auto& [k, v] : ic) p.ic.push_back(state_value(k, v));
   }
-  std::map<std::string, Value> params = c.params;
-  for (const auto& [k, v] : o.params) params[k] = v;
-  for (const auto& [k, v] : params)
+  // Config's first, then the run's, so that the run wins also where the two name overlapping
+  // entries differently (config "w[1]", run "w").
+  for (const auto& [k, v] : c.params)
+    if (!o.params.count(k))
+      for (const auto& pv : param_values(k, v)) p.params.push_back(pv);
+  for (const auto& [k, v] : o.params)
     for (const auto& pv : param_values(k, v)) p.params.push_back(pv);
 
   // Adaptive options (ignored by fixed-step steppers).
