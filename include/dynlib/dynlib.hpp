@@ -121,6 +121,8 @@ enum class ModelFunction {
   Dfdp,      // d rhs_i / d p_k over the flat parameter vector: n × n_param, row-major
   Inverse,   // a map's inverse ([equations.inverse]): n values
 };
+// "rhs", "jacobian", "jvp", "dfdp", "inv_rhs": the names FullModel and Python call them by.
+const char* model_function_name(ModelFunction f);
 
 // The result of build(): a validated, lowered (and with jit, compiled) model plus the stepper it
 // runs with. Cheap to copy (shared, immutable); any number of Sims may use one FullModel.
@@ -166,8 +168,8 @@ class FullModel {
                           const std::vector<double>& params = {}) const;
   std::vector<double> jacobian(double t, const std::vector<double>& y,
                                const std::vector<double>& params = {}) const;
-  std::vector<double> jvp(double t, const std::vector<double>& y,
-                          const std::vector<double>& params, const std::vector<double>& v) const;
+  std::vector<double> jvp(double t, const std::vector<double>& y, const std::vector<double>& params,
+                          const std::vector<double>& v) const;
   std::vector<double> dfdp(double t, const std::vector<double>& y,
                            const std::vector<double>& params = {}) const;
   std::vector<double> inv_rhs(double t, const std::vector<double>& y,

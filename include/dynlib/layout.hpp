@@ -27,10 +27,10 @@ const char* name_kind_name(NameKind kind);  // "state", "param", "aux", "event"
 // A resolved name.
 struct NameRef {
   NameKind kind = NameKind::State;
-  int index = 0;         // into the names of its kind (declaration order)
-  int element = -1;      // name[k]: k; -1 for the whole variable
-  int offset = 0;        // states, aux: == index; params: first flat entry of the param
-  int size = 1;          // values the variable holds (array params: their length)
+  int index = 0;     // into the names of its kind (declaration order)
+  int element = -1;  // name[k]: k; -1 for the whole variable
+  int offset = 0;    // states, aux: == index; params: first flat entry of the param
+  int size = 1;      // values the variable holds (array params: their length)
   bool is_array = false;
   // The flat entries this ref names: [first, first + count).
   int first() const { return offset + (element >= 0 ? element : 0); }

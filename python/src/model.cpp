@@ -48,27 +48,11 @@ struct PyModelFunction : ModelPart {
   ModelFunction fn;
 };
 
-const char* function_name(ModelFunction f) {
-  switch (f) {
-    case ModelFunction::Rhs:
-      return "rhs";
-    case ModelFunction::Jacobian:
-      return "jacobian";
-    case ModelFunction::Jvp:
-      return "jvp";
-    case ModelFunction::Dfdp:
-      return "dfdp";
-    case ModelFunction::Inverse:
-      return "inv_rhs";
-  }
-  return "?";
-}
-
 // rhs keeps the ModelPart the runner inlines (its signatures when native); the others are
 // evaluated by the model's function kernel, which with jit is native code too.
 PyModelFunction model_function(const FullModel& model, ModelFunction f) {
   if (f == ModelFunction::Rhs) return {model.rhs(), model, f};
-  ModelPart part{function_name(f), model.is_jitted(), {}};
+  ModelPart part{model_function_name(f), model.is_jitted(), {}};
   if (part.native) {
     const std::string real = model.dtype() == DType::Float32 ? "float"
                              : model.dtype() == DType::Int64 ? "int64_t"
@@ -96,16 +80,17 @@ DoubleArray to_vector(py::handle h, size_t n, const PyModelFunction& fm, const c
                       const std::string& expected) {
   DoubleArray a = DoubleArray::ensure(h);
   if (!a)
-    throw py::type_error(std::string(function_name(fm.fn)) + ": " + what +
+    throw py::type_error(std::string(model_function_name(fm.fn)) + ": " + what +
                          " must be an array-like of numbers, got " +
                          py::str(py::type::handle_of(h).attr("__name__")).cast<std::string>());
   if (a.ndim() != 1 || static_cast<size_t>(a.size()) != n) {
     std::string shape;
     for (py::ssize_t d = 0; d < a.ndim(); ++d)
       shape += (d ? ", " : "") + std::to_string(a.shape(d));
-    throw DynlibError(std::string(function_name(fm.fn)) + ": " + what + " has shape (" + shape +
-                      (a.ndim() == 1 ? ",)" : ")") + ", but model '" + fm.model.spec().name +
-                      "' needs " + std::to_string(n) + " values (" + expected + ")");
+    throw DynlibError(std::string(model_function_name(fm.fn)) + ": " + what + " has shape (" +
+                      shape + (a.ndim() == 1 ? ",)" : ")") + ", but model '" +
+                      fm.model.spec().name + "' needs " + std::to_string(n) + " values (" +
+                      expected + ")");
   }
   return a;
 }
@@ -120,7 +105,7 @@ bool is_mapping(py::handle h) {
 void apply_mapping(py::handle mapping, NameKind kind, std::vector<double>& base,
                    const PyModelFunction& fm, const char* what) {
   const Layout& layout = fm.model.layout();
-  const std::string context = std::string(function_name(fm.fn)) + ": " + what;
+  const std::string context = std::string(model_function_name(fm.fn)) + ": " + what;
   for (py::handle item : mapping.attr("items")()) {
     auto kv = py::reinterpret_borrow<py::tuple>(item);
     if (!PyUnicode_Check(kv[0].ptr()))
@@ -188,7 +173,7 @@ std::vector<const char*> positional_names(ModelFunction f, size_t n_args) {
 
 py::object call_model_function(const PyModelFunction& fm, const py::args& args,
                                const py::kwargs& kwargs) {
-  const std::string fname = function_name(fm.fn);
+  const std::string fname = model_function_name(fm.fn);
   const std::vector<const char*> names = positional_names(fm.fn, args.size());
   if (args.size() > names.size())
     throw py::type_error(fname + "() takes at most " + std::to_string(names.size()) +

@@ -130,5 +130,4 @@ constexpr long long runner_scratch_size(int n_state, int n_param, int n_aux) {
   return (long long)n_aux + 2LL * n_state + n_param;
 }
 
-
 }  // namespace dynlib::kernel

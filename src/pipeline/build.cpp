@@ -92,7 +92,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-
 // What the native kernel of `module` is compiled from: the generated source and everything else
 // its binary depends on (DESIGN rule 5).
 jit::CompileRequest compile_request(const std::string& source, const dsl::ModelSpec& spec,
@@ -196,9 +195,10 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   // ---- stepper ----
   const bool from_options = options.stepper.has_value();
   const bool from_model = !from_options && spec.sim.stepper.has_value();
-  const std::string name = from_options ? *options.stepper
-                           : from_model ? *spec.sim.stepper
-                                        : default_stepper(kind == kernel::KIND_MAP ? ModelKind::Map : ModelKind::Ode);
+  const std::string name =
+      from_options ? *options.stepper
+      : from_model ? *spec.sim.stepper
+                   : default_stepper(kind == kernel::KIND_MAP ? ModelKind::Map : ModelKind::Ode);
   const int id = kernel::find_stepper(name.c_str());
   if (id < 0) {
     std::string hint = support::did_you_mean(name, stepper_names_and_aliases());
@@ -228,7 +228,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
       want = DType::Int64;
     } else {
       throw DynlibError(with_suggestion(fmt::format("unknown dtype '{}'", d), d,
-                                                {"float64", "float32", "int64"}, "dtypes"));
+                                        {"float64", "float32", "int64"}, "dtypes"));
     }
     if (want == DType::Int64 && dtype != DType::Int64)
       throw DynlibError(fmt::format(
@@ -248,9 +248,9 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   // ---- which Jacobian ----
   if (options.jacobian && *options.jacobian != "symbolic") {
     if (*options.jacobian != "user")
-      throw DynlibError(with_suggestion(
-          fmt::format("unknown jacobian '{}'", *options.jacobian), *options.jacobian,
-          {"symbolic", "user"}, "jacobian choices"));
+      throw DynlibError(with_suggestion(fmt::format("unknown jacobian '{}'", *options.jacobian),
+                                        *options.jacobian, {"symbolic", "user"},
+                                        "jacobian choices"));
     if (!spec.jacobian)
       throw DynlibError(fmt::format(
           "jacobian = \"user\", but model '{}' has no [equations.jacobian] table", spec.name));
@@ -267,7 +267,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   t_phase = Clock::now();
   factory->source = codegen::generate(*factory->module, {si.name}, dtype);
   factory->request = compile_request(factory->source.whole(), spec, si.name, dtype, options);
-  factory->sources = {factory->source.rhs,    factory->source.events, factory->source.aux,
+  factory->sources = {factory->source.rhs,     factory->source.events, factory->source.aux,
                       factory->source.stepper, factory->source.runner, factory->request.source};
   impl->stats.codegen = seconds_since(t_phase);
   {

@@ -134,8 +134,8 @@ std::vector<std::string> BuiltModel::export_sources(const std::string& dir) cons
     written.push_back((root / rel).string());
   };
   const std::string banner =
-      fmt::format("// dynlib {} of model '{}' (hash {}), stepper {}, dtype {}.\n", "{}",
-                  info.name, info.hash, stepper_name, dtype_name(dtype));
+      fmt::format("// dynlib {} of model '{}' (hash {}), stepper {}, dtype {}.\n", "{}", info.name,
+                  info.hash, stepper_name, dtype_name(dtype));
   auto view = [&](const char* what, const std::string& text) {
     return fmt::format(fmt::runtime(banner), std::string(what) +
                                                  " (a view of kernel.cpp; kernel.cpp is what is "

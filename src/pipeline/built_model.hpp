@@ -28,7 +28,7 @@ struct BuiltModel {
   bool adaptive = false;
   // Initial values in the model's dtype, widened: exact for float64/float32; int64 models also
   // keep their integers exactly.
-  std::vector<double> y0, p0;           // p0: the flat parameter vector
+  std::vector<double> y0, p0;             // p0: the flat parameter vector
   std::vector<long long> y0_i64, p0_i64;  // int64 models
   struct Preset {
     std::string name;

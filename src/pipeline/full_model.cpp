@@ -132,7 +132,7 @@ JitMode parse_jit_mode(const std::string& text) {
   if (t == "off" || t == "false" || t == "0" || t == "no") return JitMode::Off;
   if (t == "auto") return JitMode::Auto;
   throw DynlibError(with_suggestion(fmt::format("unknown jit mode '{}'", text), t,
-                                            {"on", "off", "auto"}, "jit modes"));
+                                    {"on", "off", "auto"}, "jit modes"));
 }
 
 std::vector<StepperDescription> steppers() {

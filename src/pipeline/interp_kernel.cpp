@@ -50,7 +50,10 @@ class InterpEntry final : public Entry<Real> {
 class InterpKernel final : public Kernel {
  public:
   InterpKernel(const BuiltModel& m, std::shared_ptr<const interp::CompiledModule> cm)
-      : shape_(m.shape), layout_(m.layout), dtype_(m.dtype), stepper_id_(m.stepper_id),
+      : shape_(m.shape),
+        layout_(m.layout),
+        dtype_(m.dtype),
+        stepper_id_(m.stepper_id),
         cm_(std::move(cm)) {}
   const char* backend() const override { return "interpreter"; }
   DType dtype() const override { return dtype_; }

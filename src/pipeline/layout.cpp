@@ -162,7 +162,8 @@ NameRef Layout::resolve(std::string_view name, std::initializer_list<NameKind> k
     what += name_kind_name(kind);
   }
   const std::string n(name);
-  std::string msg = fmt::format("{}unknown {} '{}'", context.empty() ? "" : context + ": ", what, n);
+  std::string msg =
+      fmt::format("{}unknown {} '{}'", context.empty() ? "" : context + ": ", what, n);
   // The name exists, but as something else: say what it is.
   if (auto other = find(name)) {
     msg += fmt::format(" ('{}' is {} {})", n,

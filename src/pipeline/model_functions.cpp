@@ -12,9 +12,8 @@
 #include "pipeline/built_model.hpp"
 
 namespace dynlib {
-namespace {
 
-const char* function_name(ModelFunction f) {
+const char* model_function_name(ModelFunction f) {
   switch (f) {
     case ModelFunction::Rhs:
       return "rhs";
@@ -29,6 +28,8 @@ const char* function_name(ModelFunction f) {
   }
   return "?";
 }
+
+namespace {
 
 template <class Real>
 void evaluate_as(const pipeline::Kernel& k, ModelFunction f, double t, const double* y,
@@ -89,14 +90,14 @@ size_t FullModel::output_size(ModelFunction f) const {
 void FullModel::evaluate(ModelFunction f, double t, const double* y, const double* params,
                          const double* v, double* out) const {
   const detail::BuiltModel& m = *impl_;
-  const bool derivative = f == ModelFunction::Jacobian || f == ModelFunction::Jvp ||
-                          f == ModelFunction::Dfdp;
+  const bool derivative =
+      f == ModelFunction::Jacobian || f == ModelFunction::Jvp || f == ModelFunction::Dfdp;
   if (derivative && m.dtype == DType::Int64)
     throw DynlibError(fmt::format(
         "{}: model '{}' is an int64 map, which has no derivatives (its arithmetic is integer)",
-        function_name(f), m.info.name));
+        model_function_name(f), m.info.name));
   if (f == ModelFunction::Jvp && !v) throw DynlibError("jvp needs a direction vector v");
-  if (!y) throw DynlibError(fmt::format("{} needs a state y", function_name(f)));
+  if (!y) throw DynlibError(fmt::format("{} needs a state y", model_function_name(f)));
   std::shared_ptr<const pipeline::Kernel> k =
       derivative ? m.function_kernel() : (m.native() ? m.native() : m.interpreter);
   if (f == ModelFunction::Inverse && !k->has_inverse())
@@ -109,9 +110,9 @@ void FullModel::evaluate(ModelFunction f, double t, const double* y, const doubl
     auto check_whole = [&](const char* what, const double* x, int count) {
       for (int i = 0; i < count; ++i)
         if (!std::isfinite(x[i]) || x[i] != std::floor(x[i]) || std::fabs(x[i]) > 9.2e18)
-          throw DynlibError(fmt::format(
-              "{}: {}[{}] = {}: model '{}' is int64 and takes whole numbers only",
-              function_name(f), what, i, x[i], m.info.name));
+          throw DynlibError(
+              fmt::format("{}: {}[{}] = {}: model '{}' is int64 and takes whole numbers only",
+                          model_function_name(f), what, i, x[i], m.info.name));
     };
     check_whole("y", y, m.shape.n_state);
     check_whole("params", p, m.shape.n_param);
@@ -137,11 +138,11 @@ std::vector<double> call(const FullModel& m, ModelFunction f, double t,
   const size_t np = static_cast<size_t>(m.layout().n_param_values());
   if (y.size() != n)
     throw DynlibError(fmt::format("{}: y has {} values, but model '{}' has {} states",
-                                  function_name(f), y.size(), m.spec().name, n));
+                                  model_function_name(f), y.size(), m.spec().name, n));
   if (!params.empty() && params.size() != np)
     throw DynlibError(fmt::format(
         "{}: params has {} values, but model '{}' has {} (the flat parameter vector: {})",
-        function_name(f), params.size(), m.spec().name, np,
+        model_function_name(f), params.size(), m.spec().name, np,
         fmt::join(m.layout().param_value_labels(), ", ")));
   if (v && v->size() != n)
     throw DynlibError(fmt::format("jvp: v has {} values, but model '{}' has {} states", v->size(),

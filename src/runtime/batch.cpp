@@ -107,13 +107,13 @@ class InputCheck {
     if (!r) {
       const auto o = layout_.find(label, {other});
       if (o && !is_param)
-        throw DynlibError(fmt::format(
-            "run_batch: ic: unknown state '{}' ('{}' is a param: vary it with params)", label,
-            label));
+        throw DynlibError(
+            fmt::format("run_batch: ic: unknown state '{}' ('{}' is a param: vary it with params)",
+                        label, label));
       if (o && is_param)
-        throw DynlibError(fmt::format(
-            "run_batch: params: unknown param '{}' ('{}' is a state: vary it with ic)", label,
-            label));
+        throw DynlibError(
+            fmt::format("run_batch: params: unknown param '{}' ('{}' is a state: vary it with ic)",
+                        label, label));
       // Name the problem: an element of something, or an unknown name.
       const size_t open = label.rfind('[');
       if (is_param && open != std::string::npos && open > 0 && label.back() == ']') {
@@ -122,15 +122,15 @@ class InputCheck {
           if (!arr->is_array)
             throw DynlibError(fmt::format("run_batch: params: '{}' is not an array", base));
           throw DynlibError(fmt::format(
-              "run_batch: params: '{}' is out of range: '{}' has {} value{} (indices 0..{})",
-              label, base, arr->size, arr->size == 1 ? "" : "s", arr->size - 1));
+              "run_batch: params: '{}' is out of range: '{}' has {} value{} (indices 0..{})", label,
+              base, arr->size, arr->size == 1 ? "" : "s", arr->size - 1));
         }
       }
-      throw DynlibError(with_suggestion(
-          fmt::format("run_batch: {}: unknown {} '{}'", is_param ? "params" : "ic",
-                      is_param ? "param" : "state", label),
-          label, is_param ? layout_.param_names() : layout_.state_names(),
-          is_param ? "params" : "states"));
+      throw DynlibError(
+          with_suggestion(fmt::format("run_batch: {}: unknown {} '{}'", is_param ? "params" : "ic",
+                                      is_param ? "param" : "state", label),
+                          label, is_param ? layout_.param_names() : layout_.state_names(),
+                          is_param ? "params" : "states"));
     }
     if (r->is_array && r->element < 0)
       throw DynlibError(fmt::format(

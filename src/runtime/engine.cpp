@@ -28,7 +28,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-
 template <class Real>
 class Engine final : public EngineBase {
   using Time = kernel::time_t_of<Real>;
@@ -176,7 +175,7 @@ class Engine final : public EngineBase {
   std::shared_ptr<const BuiltModel> mi_;
   std::unique_ptr<pipeline::Entry<Real>> interp_;  // always
   std::unique_ptr<pipeline::Entry<Real>> native_;  // null: the interpreter runs
-  RunStats run_stats_;                           // of the current run() call
+  RunStats run_stats_;                             // of the current run() call
   std::vector<Real> y0_, p0_;  // initial state of fresh runs; params of fresh runs
 
   // The resumable run: RunArgs and every buffer it points into.
@@ -468,8 +467,8 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
       std::string bad = "a non-finite value";
       if constexpr (!kInt) {
         if (i >= 0)
-          bad = fmt::format(
-              "{}", static_cast<double>(scratch_[static_cast<size_t>(mi.shape.n_aux + i)]));
+          bad = fmt::format("{}",
+                            static_cast<double>(scratch_[static_cast<size_t>(mi.shape.n_aux + i)]));
       }
       return fmt::format(
           "state '{}' became {} in the step from t = {} (step {} -> {}, dt = {}); the results "

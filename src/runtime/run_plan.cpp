@@ -32,7 +32,8 @@ double ModelNames::scalar_of(const std::string& what, const Value& v) const {
   throw DynlibError(fmt::format("{} is a scalar, but {} values were given", what, arr.size()));
 }
 
-std::vector<std::pair<int, double>> ModelNames::param_values(const std::string& name, const Value& v) const {
+std::vector<std::pair<int, double>> ModelNames::param_values(const std::string& name,
+                                                             const Value& v) const {
   const auto r = layout().find(name, {NameKind::Param});
   if (!r) {
     std::string msg = fmt::format("unknown param '{}'", name);
@@ -48,9 +49,9 @@ std::vector<std::pair<int, double>> ModelNames::param_values(const std::string& 
   const int size = r->size;
   const auto* arr = std::get_if<std::vector<double>>(&v);
   if (!arr || static_cast<int>(arr->size()) != size)
-    throw DynlibError(
-        fmt::format("param '{}' is an array of {} values; give a list of {} values{}", name, size,
-                    size, arr ? fmt::format(", not {}", arr->size()) : ", not a number"));
+    throw DynlibError(fmt::format("param '{}' is an array of {} values; give a list of {} values{}",
+                                  name, size, size,
+                                  arr ? fmt::format(", not {}", arr->size()) : ", not a number"));
   for (int i = 0; i < size; ++i)
     out.emplace_back(r->offset + i, checked_number(fmt::format("{}[{}]", name, i),
                                                    (*arr)[static_cast<size_t>(i)]));
@@ -77,8 +78,7 @@ void ModelNames::record_selection(const std::vector<std::string>& vars, std::vec
     if (!r) {
       std::string msg = fmt::format("record_vars: unknown variable '{}'", v);
       const std::string bare = v.rfind("aux.", 0) == 0 ? v.substr(4) : v;
-      if (param_index(bare) >= 0)
-        msg += " (params are constant during a run and are not recorded)";
+      if (param_index(bare) >= 0) msg += " (params are constant during a run and are not recorded)";
       throw DynlibError(with_suggestion(
           msg, v, layout().spellings({NameKind::State, NameKind::Aux}), "states and aux"));
     }

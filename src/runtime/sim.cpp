@@ -39,11 +39,9 @@ struct SimImpl {
       return;
     }
     std::string msg = fmt::format("assign: no state or param named '{}'", name);
-    if (layout().find(name, {NameKind::Aux}))
-      msg += " (aux variables are computed, not assigned)";
-    throw DynlibError(with_suggestion(msg, name,
-                                      layout().spellings({NameKind::State, NameKind::Param}),
-                                      "states and params"));
+    if (layout().find(name, {NameKind::Aux})) msg += " (aux variables are computed, not assigned)";
+    throw DynlibError(with_suggestion(
+        msg, name, layout().spellings({NameKind::State, NameKind::Param}), "states and params"));
   }
 };
 
@@ -113,7 +111,8 @@ void Sim::assign(const std::map<std::string, Value>& values) {
 void Sim::apply_preset(const std::string& name) {
   detail::SimImpl& s = *impl_;
   const auto& presets = s.mi.presets;
-  auto it = std::find_if(presets.begin(), presets.end(), [&](const auto& p) { return p.name == name; });
+  auto it =
+      std::find_if(presets.begin(), presets.end(), [&](const auto& p) { return p.name == name; });
   if (it == presets.end())
     throw DynlibError(with_suggestion(fmt::format("no preset named '{}'", name), name,
                                       s.mi.info.preset_names, "presets"));

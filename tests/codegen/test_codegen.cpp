@@ -3,8 +3,8 @@
 // need no standard library.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -14,9 +14,9 @@
 #include "codegen/native.hpp"
 #include "dsl/model_spec.hpp"
 #include "dsl/uri.hpp"
+#include "dynlib/errors.hpp"
 #include "interp/interp_model.hpp"
 #include "ir/ir.hpp"
-#include "dynlib/errors.hpp"
 
 namespace {
 
@@ -50,7 +50,8 @@ std::vector<Real> initial_params(const dsl::ModelSpec& s) {
 
 template <class T>
 bool same_bytes(const std::vector<T>& a, const std::vector<T>& b, size_t n) {
-  return a.size() >= n && b.size() >= n && (n == 0 || std::memcmp(a.data(), b.data(), n * sizeof(T)) == 0);
+  return a.size() >= n && b.size() >= n &&
+         (n == 0 || std::memcmp(a.data(), b.data(), n * sizeof(T)) == 0);
 }
 
 // One model at one dtype: generated once with all its steppers.
@@ -237,9 +238,9 @@ smuggled_aux = "main * class"
 main = "int * main + class * 0.1 - return / delete + 1e308 * 1e-308"
 smuggled_state = "4.9e-324 + smuggled_state * 0.1 + 123456789012345678 * 1e-18"
 )toml";
-  const bool keywords_rejected = rejected_or_safe(keywords, {"smuggled_state", "smuggled_aux", "main", "class",
-                                              "delete", "1e308", "4.9e-324", "123456789012345678",
-                                              "0.1"});
+  const bool keywords_rejected =
+      rejected_or_safe(keywords, {"smuggled_state", "smuggled_aux", "main", "class", "delete",
+                                  "1e308", "4.9e-324", "123456789012345678", "0.1"});
   // The same with plain names, so the odd literals are compiled at least once.
   const char* literals = R"toml(
 [model]
@@ -256,7 +257,8 @@ b_state = "4.9e-324 + b_state * 0.1 + 123456789012345678 * 1e-18 - 2.22507385850
 )toml";
   EXPECT_FALSE(rejected_or_safe(literals, {"a_state", "b_state", "k_param", "huge_param", "1e308",
                                            "4.9e-324", "0.1", "123456789012345678"}));
-  std::printf("C++ keyword names: %s\n", keywords_rejected ? "rejected by the front end" : "accepted, compiled safely");
+  std::printf("C++ keyword names: %s\n",
+              keywords_rejected ? "rejected by the front end" : "accepted, compiled safely");
 }
 
 TEST(CodegenRule3, Int64LiteralsAreExact) {
@@ -303,16 +305,16 @@ TEST(CodegenRule3, ExpressionStringsThatCouldEscapeAreRejected) {
     return "[model]\ntype = \"map\"\n[states]\nx = 1.0\n[equations.rhs]\nx = " + rhs + "\n";
   };
   // A quote, a comment terminator, a preprocessor line and a raw C++ statement: all must fail.
-  for (const std::string rhs :
-       {R"("x + \"1\"")", R"("x */ 2")", R"("x /* y */")", R"('x; } int main() { return 0; //')",
-        R"("x + '1'")"}) {
+  for (const std::string rhs : {R"("x + \"1\"")", R"("x */ 2")", R"("x /* y */")",
+                                R"('x; } int main() { return 0; //')", R"("x + '1'")"}) {
     SCOPED_TRACE(rhs);
     EXPECT_THROW(dsl::load_model_text(model(rhs), "t.toml"), ModelError);
   }
   // A newline or a '#' comment inside an expression is either rejected or plain whitespace /
   // comment text that never reaches the output (same bits, no leak).
   rejected_or_safe(model("\"\"\"x\n#include <cstdio>\n\"\"\""), {"#include <", "cstdio"});
-  rejected_or_safe(model(R"("x * 0.5 # */ int main() { return 0; } /*")"), {"*/ int", "main", "/*"});
+  rejected_or_safe(model(R"("x * 0.5 # */ int main() { return 0; } /*")"),
+                   {"*/ int", "main", "/*"});
   rejected_or_safe(model("\"\"\"x *\n 0.5 + \n 0.25\"\"\""), {"0.5", "0.25"});
   // A state name that is not an identifier.
   EXPECT_THROW(dsl::load_model_text("[model]\ntype = \"map\"\n[states]\n\"x */ int main(){} /*\" = "
@@ -342,8 +344,14 @@ TEST(Codegen, LiteralsAreExactHexFloats) {
   EXPECT_EQ(codegen::int64_literal(-5), "(-5LL)");
   EXPECT_EQ(codegen::int64_literal(-9223372036854775807LL - 1), "(-9223372036854775807LL - 1)");
   // Every double survives the round trip through the compiler: checked by compiling a table.
-  const std::vector<double> values{0.1, 1.0 / 3.0, 1e308, 4.9e-324, 2.2250738585072014e-308,
-                                   -123.456, 6.02214076e23, 1.7976931348623157e308};
+  const std::vector<double> values{0.1,
+                                   1.0 / 3.0,
+                                   1e308,
+                                   4.9e-324,
+                                   2.2250738585072014e-308,
+                                   -123.456,
+                                   6.02214076e23,
+                                   1.7976931348623157e308};
   std::string src = "extern \"C\" double dynlib_values[] = {";
   for (double v : values) src += codegen::double_literal(v) + ", ";
   src += "};\nextern \"C\" float dynlib_fvalues[] = {";
@@ -370,8 +378,8 @@ TEST(Codegen, GeneratedTextIsFreestandingAndCompilesWithoutTheStandardLibrary) {
   EXPECT_EQ(whole.find("#pragma"), std::string::npos);
   EXPECT_EQ(whole.find("fast"), std::string::npos);
   // Views are sections of the model/entry text.
-  for (const std::string* view : {&c->src.rhs, &c->src.aux, &c->src.events, &c->src.stepper,
-                                  &c->src.runner})
+  for (const std::string* view :
+       {&c->src.rhs, &c->src.aux, &c->src.events, &c->src.stepper, &c->src.runner})
     EXPECT_NE(whole.find(*view), std::string::npos);
   EXPECT_NE(c->src.runner.find("dynlib_run_rk45"), std::string::npos);
   ct::compile(*c->native, whole, "-nostdinc++ -Wall -Wextra -Wpedantic -Werror");
@@ -413,8 +421,8 @@ TEST(Codegen, InspectionExportsMatchTheInterpreter) {
   std::copy(p.begin(), p.end(), po);
   c->native->sym<void(int, double, const double*, const double*, const void*, double*, double*)>(
       "dynlib_event_action")(0, 0.5, y.data(), p.data(), nullptr, yo, po);
-  EXPECT_EQ(yo[0], p[2]);           // v = c
-  EXPECT_EQ(yo[1], y[1] + p[3]);    // u += d
+  EXPECT_EQ(yo[0], p[2]);         // v = c
+  EXPECT_EQ(yo[1], y[1] + p[3]);  // u += d
 }
 
 }  // namespace

@@ -303,8 +303,7 @@ TEST(Layout, ARunsWholeArrayBeatsAnElementStoredWithConfig) {
   // gives the whole of w: the run's values win, element 1 included.
   Sim sim = setup(inline_model(kArrayModel));
   sim.config({.params = {{"w[1]", 5.0}}});
-  const Results& r =
-      sim.run({.N = 1, .params = {{"w", std::vector<double>{1.0, 2.0, 3.0}}}});
+  const Results& r = sim.run({.N = 1, .params = {{"w", std::vector<double>{1.0, 2.0, 3.0}}}});
   ASSERT_TRUE(r.ok()) << r.message();
   EXPECT_EQ(r.column("x").to_vector(), (std::vector<double>{0, 2}));
   EXPECT_EQ(sim.param("w"), (std::vector<double>{1.0, 2.0, 3.0}));
