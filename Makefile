@@ -21,9 +21,12 @@ $(BUILD)/build.ninja: | setup
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Validates and runs the builtin Lorenz model (compiling it natively once the run is long enough,
+# with phase timings) and leaves a picture of the run: $(BUILD)/run.png.
 run: build
 	./$(BUILD)/dynlib model validate $(RUN_MODEL)
-	./$(BUILD)/dynlib run $(RUN_MODEL) --jit=auto --stats
+	./$(BUILD)/dynlib run $(RUN_MODEL) -T 50 --jit=auto --stats --out $(BUILD)/run.csv
+	$(PYTHON) scripts/plot_run.py $(BUILD)/run.csv $(BUILD)/run.png "$(RUN_MODEL), T = 50"
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -77,13 +77,13 @@ class NativeKernel final : public Kernel {
           "dynlib_model_sizes() mismatch", "");
     switch (dtype_) {
       case DType::Float64:
-        bind(f64_, m.stepper_name, with_derivatives, m);
+        bind(f64_, m.stepper_name, with_derivatives);
         break;
       case DType::Float32:
-        bind(f32_, m.stepper_name, with_derivatives, m);
+        bind(f32_, m.stepper_name, with_derivatives);
         break;
       case DType::Int64:
-        bind(i64_, m.stepper_name, with_derivatives, m);
+        bind(i64_, m.stepper_name, with_derivatives);
         break;
     }
     has_derivatives_ = with_derivatives;
@@ -101,8 +101,7 @@ class NativeKernel final : public Kernel {
 
  private:
   template <class Real>
-  void bind(NativeFns<Real>& f, const std::string& stepper, bool with_derivatives,
-            const BuiltModel& m) {
+  void bind(NativeFns<Real>& f, const std::string& stepper, bool with_derivatives) {
     const jit::LoadedKernel& k = *loaded_;
     using F = NativeFns<Real>;
     f.run = reinterpret_cast<typename F::Run>(k.require_symbol("dynlib_run_" + stepper));
@@ -115,7 +114,6 @@ class NativeKernel final : public Kernel {
     }
     f.inverse = reinterpret_cast<typename F::Value>(k.symbol("dynlib_inverse"));
     has_inverse_ = f.inverse != nullptr;
-    (void)m;
   }
   template <class Real>
   std::unique_ptr<Entry<Real>> make(const NativeFns<Real>& f) const {
