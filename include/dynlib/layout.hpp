@@ -82,6 +82,14 @@ class Layout {
   NameRef resolve(std::string_view name, std::initializer_list<NameKind> kinds,
                   const std::string& context = "") const;
 
+  // The element grammar: "w[12]" -> {"w", 12}; nothing for any other name. For callers that must
+  // name the base of an element find() rejected (out of range, or not an array).
+  struct Element {
+    std::string_view base;
+    int index = 0;
+  };
+  static std::optional<Element> split_element(std::string_view name);
+
   // Every spelling find() accepts for `kinds` (for did-you-mean lists): names, and "aux.<name>".
   std::vector<std::string> spellings(std::initializer_list<NameKind> kinds) const;
 

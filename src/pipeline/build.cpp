@@ -135,10 +135,8 @@ void describe(detail::BuiltModel& m, const dsl::ModelSpec& spec, const ir::Modul
   for (const auto& e : module.events)
     sh.event_log_size.push_back(static_cast<int>(e.log.outputs.size()));
 
-  for (const auto& st : spec.states) {
-    m.y0.push_back(is_int ? static_cast<double>(st.init_int) : st.init_value);
-    if (is_int) m.y0_i64.push_back(st.init_int);
-  }
+  if (is_int)
+    for (const auto& st : spec.states) m.y0_i64.push_back(st.init_int);
   m.p0.assign(static_cast<size_t>(module.n_param), 0.0);
   if (is_int) m.p0_i64.assign(static_cast<size_t>(module.n_param), 0);
   for (size_t i = 0; i < spec.params.size(); ++i) {

@@ -26,9 +26,10 @@ struct BuiltModel {
   int stepper_id = -1;       // kernel::StepperId
   std::string stepper_name;  // canonical name (not the alias the user wrote)
   bool adaptive = false;
-  // Initial values in the model's dtype, widened: exact for float64/float32; int64 models also
-  // keep their integers exactly.
-  std::vector<double> y0, p0;             // p0: the flat parameter vector
+  // The flat parameter vector's initial values (info.param_values, flattened), widened to double;
+  // int64 models also keep their states' and params' initial integers exactly. The initial state
+  // of float models is info.initial_state.
+  std::vector<double> p0;
   std::vector<long long> y0_i64, p0_i64;  // int64 models
   struct Preset {
     std::string name;

@@ -71,21 +71,20 @@ int index_of(const std::vector<std::string>& names, std::string_view name) {
   return it == names.end() ? -1 : static_cast<int>(it - names.begin());
 }
 
-// "w[12]" -> ("w", 12); anything else -> ("", -1).
-std::pair<std::string_view, int> split_element(std::string_view name) {
-  if (name.size() < 4 || name.back() != ']') return {{}, -1};
+}  // namespace
+
+std::optional<Layout::Element> Layout::split_element(std::string_view name) {
+  if (name.size() < 4 || name.back() != ']') return std::nullopt;
   const size_t open = name.rfind('[');
-  if (open == std::string_view::npos || open == 0) return {{}, -1};
+  if (open == std::string_view::npos || open == 0) return std::nullopt;
   const std::string_view digits = name.substr(open + 1, name.size() - open - 2);
   if (digits.empty() || digits.size() > 9 ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return {{}, -1};
+    return std::nullopt;
   int k = 0;
   for (char c : digits) k = k * 10 + (c - '0');
-  return {name.substr(0, open), k};
+  return Element{name.substr(0, open), k};
 }
-
-}  // namespace
 
 std::optional<NameRef> Layout::find(std::string_view name,
                                     std::initializer_list<NameKind> kinds) const {
@@ -121,11 +120,10 @@ std::optional<NameRef> Layout::find(std::string_view name,
     for (NameKind kind : kinds)
       if (kind == NameKind::Aux)
         if (auto r = whole(name.substr(4), NameKind::Aux)) return r;
-  const auto [base, k] = split_element(name);
-  if (k >= 0)
+  if (const auto el = split_element(name))
     for (NameKind kind : kinds)
-      if (auto r = whole(base, kind); r && r->is_array && k < r->size) {
-        r->element = k;
+      if (auto r = whole(el->base, kind); r && r->is_array && el->index < r->size) {
+        r->element = el->index;
         return r;
       }
   return std::nullopt;
@@ -169,12 +167,12 @@ NameRef Layout::resolve(std::string_view name, std::initializer_list<NameKind> k
     msg += fmt::format(" ('{}' is {} {})", n,
                        other->kind == NameKind::Aux || other->kind == NameKind::Event ? "an" : "a",
                        name_kind_name(other->kind));
-  } else if (const auto [base, k] = split_element(name); k >= 0) {
+  } else if (const auto el = split_element(name)) {
+    const std::string base(el->base);
     if (auto arr = find(base, kinds))
-      msg += arr->is_array
-                 ? fmt::format(" ('{}' has {} elements: {}[0] to {}[{}])", std::string(base),
-                               arr->size, std::string(base), std::string(base), arr->size - 1)
-                 : fmt::format(" ('{}' is not an array)", std::string(base));
+      msg += arr->is_array ? fmt::format(" ('{}' has {} elements: {}[0] to {}[{}])", base,
+                                         arr->size, base, base, arr->size - 1)
+                           : fmt::format(" ('{}' is not an array)", base);
   }
   const char* plural = "names";
   if (kinds.size() == 1) {

@@ -97,7 +97,6 @@ class NativeKernel final : public Kernel {
   std::unique_ptr<Entry<double>> entry_f64() const override { return make(f64_); }
   std::unique_ptr<Entry<float>> entry_f32() const override { return make(f32_); }
   std::unique_ptr<Entry<long long>> entry_i64() const override { return make(i64_); }
-  const jit::LoadedKernel& loaded() const { return *loaded_; }
 
  private:
   template <class Real>

@@ -115,9 +115,8 @@ class InputCheck {
             fmt::format("run_batch: params: unknown param '{}' ('{}' is a state: vary it with ic)",
                         label, label));
       // Name the problem: an element of something, or an unknown name.
-      const size_t open = label.rfind('[');
-      if (is_param && open != std::string::npos && open > 0 && label.back() == ']') {
-        const std::string base = label.substr(0, open);
+      if (const auto el = Layout::split_element(label); el && is_param) {
+        const std::string base(el->base);
         if (const auto arr = layout_.find(base, {NameKind::Param})) {
           if (!arr->is_array)
             throw DynlibError(fmt::format("run_batch: params: '{}' is not an array", base));

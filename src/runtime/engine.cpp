@@ -76,7 +76,7 @@ class Engine final : public EngineBase {
       y0_.assign(m.y0_i64.begin(), m.y0_i64.end());
       p0_.assign(m.p0_i64.begin(), m.p0_i64.end());
     } else {
-      y0_.assign(m.y0.begin(), m.y0.end());
+      y0_.assign(m.info.initial_state.begin(), m.info.initial_state.end());
       p0_.assign(m.p0.begin(), m.p0.end());
     }
   }
