@@ -56,7 +56,7 @@ for surface in src/cli python/src bench include/dynlib; do
   [ -d "$src/$surface" ] || continue
   while IFS= read -r -d '' file; do
     check_file "$surface" "$file"
-  done < <(find "$src/$surface" -path "$src/bench/kernel" -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \
+  done < <(find "$src/$surface" -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \
     -o -name '*.cc' -o -name '*.hh' -o -name '*.inl' \) -print0 | sort -z)
 done
 
