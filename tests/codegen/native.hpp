@@ -9,9 +9,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "jit/embedded_kernel.hpp"
 #include "kernel/test_wrapper.hpp"
@@ -100,6 +102,27 @@ int run_native(RunFn* fn, kernel::testing::Sim<Model>& sim) {
     }
   }
   return -1;
+}
+
+// Calls compile_one(i) for every i < n on two threads (2 cores: two compiler processes at a time).
+template <class F>
+void for_each_in_parallel(size_t n, F compile_one) {
+  size_t next = 0;
+  std::mutex mu;
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next == n) return;
+        i = next++;
+      }
+      compile_one(i);
+    }
+  };
+  std::thread a(worker), b(worker);
+  a.join();
+  b.join();
 }
 
 }  // namespace dynlib::codegen::testing

@@ -63,24 +63,10 @@ struct Case {
   std::unique_ptr<ct::Compiled> native;
 };
 
-// Compiles all cases two at a time (2 cores).
+// Compiles every case, two at a time.
 void compile_all(std::vector<Case>& cases) {
-  size_t next = 0;
-  std::mutex mu;
-  auto worker = [&] {
-    for (;;) {
-      size_t i;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next == cases.size()) return;
-        i = next++;
-      }
-      ct::compile(*cases[i].native, cases[i].src.whole());
-    }
-  };
-  std::thread a(worker), b(worker);
-  a.join();
-  b.join();
+  ct::for_each_in_parallel(cases.size(),
+                           [&](size_t i) { ct::compile(*cases[i].native, cases[i].src.whole()); });
 }
 
 // Runs interp and native for one stepper and compares everything the run produced.

@@ -42,24 +42,10 @@ DerivCase make(const std::string& name, dsl::ModelSpec spec, DType dtype) {
   return c;
 }
 
-// Two compiler processes at a time (2 cores).
+// Compiles every case, two at a time.
 void compile_all(std::vector<DerivCase>& cases) {
-  size_t next = 0;
-  std::mutex mu;
-  auto worker = [&] {
-    for (;;) {
-      size_t i;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next == cases.size()) return;
-        i = next++;
-      }
-      ct::compile(*cases[i].native, cases[i].source);
-    }
-  };
-  std::thread a(worker), b(worker);
-  a.join();
-  b.join();
+  ct::for_each_in_parallel(cases.size(),
+                           [&](size_t i) { ct::compile(*cases[i].native, cases[i].source); });
 }
 
 template <class Real>

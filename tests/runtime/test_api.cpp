@@ -7,6 +7,7 @@
 namespace {
 
 using namespace dynlib;
+using rt_test::contains;
 using rt_test::inline_model;
 
 // Runs f and returns the DynlibError's message ("" if nothing was thrown).
@@ -19,10 +20,6 @@ std::string error_of(F&& f) {
   }
   ADD_FAILURE() << "no exception";
   return {};
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 TEST(Build, InfoFromTheSpec) {

@@ -15,6 +15,7 @@
 namespace {
 
 using namespace dynlib;
+using rt_test::contains;
 using rt_test::inline_model;
 using rt_test::same_bits;
 
@@ -29,10 +30,6 @@ std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {

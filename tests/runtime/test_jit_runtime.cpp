@@ -20,13 +20,10 @@
 using namespace dynlib;
 using dynlib::testing::ScopedEnv;
 using dynlib::testing::TempDir;
+using rt_test::contains;
 using rt_test::expect_same_results;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 struct Pair {
   std::string uri, stepper;

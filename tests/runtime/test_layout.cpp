@@ -11,23 +11,11 @@
 #include "runtime/runtime_test_util.hpp"
 
 using namespace dynlib;
+using rt_test::contains;
+using rt_test::error_of;
 using rt_test::inline_model;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // States osc1.x, osc1.v, x; params a, w[3], osc1.k; aux energy, x2; events spike, reset.
 Layout sample_layout() {

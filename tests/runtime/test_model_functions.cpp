@@ -17,25 +17,12 @@
 #include "runtime/runtime_test_util.hpp"
 
 using namespace dynlib;
+using rt_test::contains;
+using rt_test::error_of;
 using rt_test::inline_model;
 using rt_test::same_bits;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-// The message of the DynlibError `f` throws ("" if it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 void expect_same_bits(const std::vector<double>& a, const std::vector<double>& b,
                       const std::string& what) {
@@ -342,7 +329,7 @@ y = "w[1]*x*y"
 }
 
 TEST(ModelFunctions, LaggedTermsReadTheStateGiven) {
-  const FullModel m = build(inline_model(R"toml(
+  const std::string lagged = inline_model(R"toml(
 [model]
 type = "map"
 name = "lagged"
@@ -354,27 +341,15 @@ c = 0.5
 [equations.rhs]
 x = "x + 2*lag_x(1) + c*lag_u(3)"
 u = "u*lag_x(2)"
-)toml"));
+)toml");
+  const FullModel m = build(lagged);
   const double x = 1.25, u = -3.0, c = 0.5;
   expect_same_bits(m.rhs(0, {x, u}), {x + 2 * x + c * u, u * x}, "rhs");
   // Lagged states are constants to the derivatives (docs/derivatives.md), read at y.
   EXPECT_EQ(m.jacobian(0, {x, u}), (std::vector<double>{1, 0, 0, x}));
   EXPECT_EQ(m.dfdp(0, {x, u}), (std::vector<double>{u, 0}));
   EXPECT_EQ(m.jvp(0, {x, u}, {}, {2.0, 3.0}), (std::vector<double>{2.0, 3.0 * x}));
-  const FullModel native = build(inline_model(R"toml(
-[model]
-type = "map"
-name = "lagged"
-[states]
-x = 0.0
-u = 1.0
-[params]
-c = 0.5
-[equations.rhs]
-x = "x + 2*lag_x(1) + c*lag_u(3)"
-u = "u*lag_x(2)"
-)toml"),
-                                 {.jit = true});
+  const FullModel native = build(lagged, {.jit = true});
   expect_same_bits(native.rhs(0, {x, u}), m.rhs(0, {x, u}), "native rhs");
   expect_same_bits(native.jacobian(0, {x, u}), m.jacobian(0, {x, u}), "native jacobian");
 }
