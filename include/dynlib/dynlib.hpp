@@ -215,9 +215,23 @@ struct RunOptions {
   std::optional<double> atol{}, rtol{}, dt_min{}, dt_max{}, safety{}, min_factor{}, max_factor{};
   std::optional<long long> max_rejects{};
   std::optional<std::string> controller{};  // "pi" | "standard"
+  // implicit stepper options (docs/steppers.md)
+  std::optional<double> newton_tol{}, jac_eps{};
+  std::optional<long long> newton_max_iter{};
+  std::optional<std::string> jacobian_mode{};  // "symbolic" | "analytic" ("external") | "fd"
+                                               // ("internal")
+  std::optional<long long> max_order{};        // cvode: highest BDF/Adams order
 };
 
 enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
+
+// What a run evaluated, over the whole run (resumed runs included).
+struct Evaluations {
+  long long rhs = 0;        // rhs evaluations (stages, Newton iterations, difference Jacobians)
+  long long jacobians = 0;  // Jacobian evaluations (implicit steppers)
+  long long lu = 0;         // LU factorisations of the iteration matrix
+  long long newton = 0;     // Newton iterations
+};
 
 // Which backend computed a run's steps and how fast (jit=auto switches mid-run).
 struct RunStats {
@@ -291,6 +305,7 @@ class Results {
   long long steps() const;           // steps taken in total
   long long accepted_steps() const;  // adaptive steppers
   long long rejected_steps() const;
+  const Evaluations& evaluations() const;
   double wall_seconds() const;        // time spent in run()
   const RunStats& run_stats() const;  // backends of this run (a resumed run: the last run() only)
 
@@ -379,7 +394,10 @@ struct StepperDescription {
   std::vector<std::string> aliases;
   std::string kind;  // "ode" | "map"
   bool adaptive = false, implicit = false, stiff = false;
+  bool jacobian = false;  // steps with the model's Jacobian (jacobian_mode chooses which)
+  bool host = false;      // stepped by host code (SUNDIALS CVODE), not the generated kernel
   int order = 0, embedded_order = 0;
+  std::vector<std::string> dtypes;  // state types it steps
   std::string description;
 };
 std::vector<StepperDescription> steppers();

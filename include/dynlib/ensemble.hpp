@@ -53,6 +53,9 @@ struct BatchOptions {
   std::optional<double> atol{}, rtol{}, dt_min{}, dt_max{}, safety{}, min_factor{}, max_factor{};
   std::optional<long long> max_rejects{};
   std::optional<std::string> controller{};
+  std::optional<double> newton_tol{}, jac_eps{};
+  std::optional<long long> newton_max_iter{}, max_order{};
+  std::optional<std::string> jacobian_mode{};
 
   // ---- execution ----
   int threads = 0;          // worker threads; 0: std::thread::hardware_concurrency()

@@ -24,6 +24,11 @@ inline constexpr double min_factor = 0.2;
 inline constexpr double max_factor = 10.0;
 inline constexpr long long max_rejects = 100;
 inline constexpr const char* controller = "standard";
+// Implicit steppers (docs/steppers.md: Newton's stopping rule and the Jacobian modes).
+inline constexpr double newton_tol = 1e-8;
+inline constexpr long long newton_max_iter = 10;
+inline constexpr double jac_eps = 1e-8;
+inline constexpr const char* jacobian_mode = "symbolic";
 // The stepper of a model that names none.
 inline constexpr const char* ode_stepper = "rk45";
 inline constexpr const char* map_stepper = "map";
@@ -45,6 +50,9 @@ struct SimTable {
   std::optional<double> dt_min{}, dt_max{}, safety{}, min_factor{}, max_factor{};
   std::optional<long long> max_rejects{};
   std::optional<std::string> controller{};  // "pi" | "standard"
+  std::optional<double> newton_tol{}, jac_eps{};
+  std::optional<long long> newton_max_iter{}, max_order{};
+  std::optional<std::string> jacobian_mode{};  // "symbolic" | "analytic" | "fd"
 };
 
 }  // namespace dynlib

@@ -178,6 +178,11 @@ py::object run_batch_py(py::handle model, py::kwargs kwargs) {
   o.max_factor = shared.max_factor;
   o.max_rejects = shared.max_rejects;
   o.controller = shared.controller;
+  o.newton_tol = shared.newton_tol;
+  o.jac_eps = shared.jac_eps;
+  o.newton_max_iter = shared.newton_max_iter;
+  o.max_order = shared.max_order;
+  o.jacobian_mode = shared.jacobian_mode;
   if (progress && !progress.is_none()) {
     // Called from worker threads (never two at once): take the GIL for the Python call.
     o.progress = [progress](size_t done, size_t n) {

@@ -107,6 +107,24 @@ const std::vector<std::pair<std::string, Setter>>& option_table() {
          if (!PyUnicode_Check(h.ptr())) type_error(w, "\"pi\" or \"standard\"", h);
          o.controller = h.cast<std::string>();
        }},
+      {"newton_tol",
+       [](RunOptions& o, py::handle h, const std::string& w) { o.newton_tol = opt_double(h, w); }},
+      {"jac_eps",
+       [](RunOptions& o, py::handle h, const std::string& w) { o.jac_eps = opt_double(h, w); }},
+      {"newton_max_iter",
+       [](RunOptions& o, py::handle h, const std::string& w) { o.newton_max_iter = opt_int(h, w); }},
+      {"max_order",
+       [](RunOptions& o, py::handle h, const std::string& w) { o.max_order = opt_int(h, w); }},
+      {"jacobian_mode",
+       [](RunOptions& o, py::handle h, const std::string& w) {
+         if (h.is_none()) {
+           o.jacobian_mode.reset();
+           return;
+         }
+         if (!PyUnicode_Check(h.ptr()))
+           type_error(w, "\"symbolic\", \"analytic\" or \"fd\"", h);
+         o.jacobian_mode = h.cast<std::string>();
+       }},
   };
   return *table;
 }

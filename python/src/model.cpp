@@ -465,18 +465,28 @@ void bind_model(py::module_& m) {
 
   m.def(
       "steppers",
-      []() {
+      [](std::optional<std::string> kind, std::optional<bool> stiff, std::optional<bool> implicit,
+         std::optional<bool> adaptive, std::optional<bool> jacobian) {
         py::list out;
+        auto keep = [](const std::optional<bool>& want, bool has) { return !want || *want == has; };
         for (const StepperDescription& s : steppers())
-          out.append(py::dict(py::arg("name") = s.name, py::arg("aliases") = s.aliases,
-                              py::arg("kind") = s.kind, py::arg("adaptive") = s.adaptive,
-                              py::arg("implicit") = s.implicit, py::arg("stiff") = s.stiff,
-                              py::arg("order") = s.order,
-                              py::arg("embedded_order") = s.embedded_order,
-                              py::arg("description") = s.description));
+          if ((!kind || *kind == s.kind) && keep(stiff, s.stiff) && keep(implicit, s.implicit) &&
+              keep(adaptive, s.adaptive) && keep(jacobian, s.jacobian))
+            out.append(
+                py::dict(py::arg("name") = s.name, py::arg("aliases") = s.aliases,
+                         py::arg("kind") = s.kind, py::arg("adaptive") = s.adaptive,
+                         py::arg("implicit") = s.implicit, py::arg("stiff") = s.stiff,
+                         py::arg("order") = s.order, py::arg("embedded_order") = s.embedded_order,
+                         py::arg("jacobian") = s.jacobian, py::arg("host") = s.host,
+                         py::arg("dtypes") = s.dtypes, py::arg("description") = s.description));
         return out;
       },
-      "The stepper registry, one dict per stepper.");
+      py::kw_only(), py::arg("kind") = py::none(), py::arg("stiff") = py::none(),
+      py::arg("implicit") = py::none(), py::arg("adaptive") = py::none(),
+      py::arg("jacobian") = py::none(),
+      "The stepper registry, one dict per stepper; keyword filters keep the steppers whose "
+      "property equals the value given (kind='ode', stiff=True, implicit=True, adaptive=True, "
+      "jacobian=True: uses the model's Jacobian).");
 }
 
 }  // namespace dynlib::python

@@ -209,6 +209,14 @@ void bind_results(py::module_& m) {
       .def_property_readonly("steps", &Results::steps)
       .def_property_readonly("accepted_steps", &Results::accepted_steps)
       .def_property_readonly("rejected_steps", &Results::rejected_steps)
+      .def_property_readonly(
+          "evaluations",
+          [](const Results& r) {
+            const Evaluations& e = r.evaluations();
+            return py::dict(py::arg("rhs") = e.rhs, py::arg("jacobians") = e.jacobians,
+                            py::arg("lu") = e.lu, py::arg("newton") = e.newton);
+          },
+          "What the run evaluated: rhs calls, Jacobians, LU factorisations, Newton iterations.")
       .def_property_readonly("wall_seconds", &Results::wall_seconds)
       .def_property_readonly(
           "run_stats",

@@ -162,7 +162,8 @@ void bind_sim(py::module_& m) {
           py::kw_only(), py::arg("preset") = py::none(),
           "Runs the simulation and returns its Results (also kept: results()). Options not "
           "given come from config(), then the model's [sim] table. Adaptive-stepper keywords: "
-          "atol, rtol, dt_min, dt_max, safety, min_factor, max_factor, max_rejects, controller. "
+          "atol, rtol, dt_min, dt_max, safety, min_factor, max_factor, max_rejects, controller; "
+          "implicit steppers: newton_tol, newton_max_iter, jac_eps, jacobian_mode, max_order. "
           "preset= applies a preset first (a lasting change, as apply_preset). Ctrl+C stops the "
           "run: its partial results stay in results() and KeyboardInterrupt is raised.")
       .def(

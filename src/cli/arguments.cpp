@@ -47,6 +47,18 @@ void add_build_flags(CLI::App& cmd, BuildFlags& flags) {
   cmd.add_option("--dtype", flags.dtype, "float64 | float32 (default: the model's dtype)");
 }
 
+void add_implicit_flags(CLI::App& cmd, ImplicitFlags& flags) {
+  cmd.add_option("--newton-tol", flags.newton_tol,
+                 "Implicit steppers: Newton tolerance (mixed absolute/relative)");
+  cmd.add_option("--newton-max-iter", flags.newton_max_iter,
+                 "Implicit steppers: Newton iterations per solve");
+  cmd.add_option("--jac-eps", flags.jac_eps,
+                 "Implicit steppers: relative perturbation of --jacobian-mode fd");
+  cmd.add_option("--jacobian-mode", flags.jacobian_mode,
+                 "Implicit steppers: symbolic (default) | analytic ([equations.jacobian]) | fd");
+  cmd.add_option("--max-order", flags.max_order, "cvode: highest BDF (1-5) or Adams (1-12) order");
+}
+
 BuildOptions build_options(const BuildFlags& flags) {
   BuildOptions bo;
   bo.stepper = flags.stepper;

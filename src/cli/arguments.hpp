@@ -34,6 +34,23 @@ void add_build_flags(CLI::App& cmd,
                      BuildFlags& flags);  // --jit, --disk-cache, --march-native, --dtype
 BuildOptions build_options(const BuildFlags& flags);  // parses --jit (did-you-mean on a typo)
 
+// Implicit steppers' options: --newton-tol, --newton-max-iter, --jac-eps, --jacobian-mode,
+// --max-order (run and sweep). apply() copies those given into run options of either kind.
+struct ImplicitFlags {
+  std::optional<double> newton_tol, jac_eps;
+  std::optional<long long> newton_max_iter, max_order;
+  std::optional<std::string> jacobian_mode;
+  template <class Options>
+  void apply(Options& o) const {
+    o.newton_tol = newton_tol;
+    o.jac_eps = jac_eps;
+    o.newton_max_iter = newton_max_iter;
+    o.max_order = max_order;
+    o.jacobian_mode = jacobian_mode;
+  }
+};
+void add_implicit_flags(CLI::App& cmd, ImplicitFlags& flags);
+
 // --set NAME=VALUE: "x=1.5" or "w=[1, 2, 3]" (an array param).
 std::pair<std::string, Value> parse_assignment(const std::string& text);
 

@@ -25,6 +25,7 @@ struct RunArgsCli {
   std::optional<double> T;
   std::optional<long long> N;
   std::optional<double> dt, t0, transient, atol, rtol;
+  ImplicitFlags implicit;
   std::vector<std::string> sets;
   std::optional<std::string> preset;
   std::optional<std::string> record_vars;
@@ -81,6 +82,10 @@ void print_summary(const Sim& sim, const Results& r, double wall) {
   fmt::print("steps: {}", r.steps());
   if (r.rejected_steps() > 0) fmt::print(" (rejected {})", r.rejected_steps());
   fmt::print("   samples: {}   t = {}\n", r.size(), format_number(r.dtype(), r.final_time()));
+  const Evaluations& ev = r.evaluations();
+  if (ev.jacobians > 0 || ev.lu > 0)
+    fmt::print("evaluations: {} rhs, {} Jacobians, {} LU, {} Newton iterations\n", ev.rhs,
+               ev.jacobians, ev.lu, ev.newton);
   const std::vector<double> final_state = r.final_state();
   fmt::print("final state:\n");
   for (size_t i = 0; i < info.state_names.size() && i < final_state.size(); ++i)
@@ -151,6 +156,7 @@ int run(const RunArgsCli& a) {
   ro.transient = a.transient;
   ro.atol = a.atol;
   ro.rtol = a.rtol;
+  a.implicit.apply(ro);
   ro.max_steps = a.max_steps;
   ro.record_interval = a.record_interval;
   if (a.no_record) ro.record = false;
@@ -206,11 +212,20 @@ int run(const RunArgsCli& a) {
   return exit_code(r.status());
 }
 
-int list_steppers(const std::string& kind) {
+// `dynlib steppers list` filters: each set one keeps only the steppers that have the capability.
+struct StepperFilters {
+  std::string kind;
+  bool stiff = false, implicit = false, jacobian = false, adaptive = false;
+};
+
+int list_steppers(const StepperFilters& f) {
   std::vector<std::vector<std::string>> rows{
       {"name", "kind", "step", "order", "embedded", "stiff", "aliases", "description"}};
   for (const auto& s : steppers()) {
-    if (!kind.empty() && s.kind != kind) continue;
+    if (!f.kind.empty() && s.kind != f.kind) continue;
+    if ((f.stiff && !s.stiff) || (f.implicit && !s.implicit) || (f.jacobian && !s.jacobian) ||
+        (f.adaptive && !s.adaptive))
+      continue;
     std::string aliases;
     for (size_t i = 0; i < s.aliases.size(); ++i) aliases += (i ? "," : "") + s.aliases[i];
     rows.push_back({s.name, s.kind, s.adaptive ? "adaptive" : "fixed", std::to_string(s.order),
@@ -257,6 +272,7 @@ void add_run_commands(CLI::App& app) {
   run_cmd->add_option("--transient", a->transient, "Discard the first X time units of output");
   run_cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
   run_cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
+  add_implicit_flags(*run_cmd, a->implicit);
   run_cmd->add_option("--out", a->out, "Write samples to FILE.csv (events to FILE.events.csv)");
   run_cmd->add_flag("-q,--quiet", a->quiet, "Print nothing but errors and warnings");
   add_build_flags(*run_cmd, a->build);
@@ -287,13 +303,18 @@ void add_run_commands(CLI::App& app) {
     });
   });
 
-  auto kind = std::make_shared<std::string>();
+  auto filters = std::make_shared<StepperFilters>();
   CLI::App* steppers_cmd = app.add_subcommand("steppers", "The stepper registry");
   steppers_cmd->require_subcommand(1);
   CLI::App* list_cmd = steppers_cmd->add_subcommand("list", "List steppers with their metadata");
-  list_cmd->add_option("--kind", *kind, "Only steppers for 'ode' or 'map'")
+  list_cmd->add_option("--kind", filters->kind, "Only steppers for 'ode' or 'map'")
       ->check(CLI::IsMember({"ode", "map"}));
-  list_cmd->callback([kind] { set_action([kind] { return list_steppers(*kind); }); });
+  list_cmd->add_flag("--stiff", filters->stiff, "Only steppers meant for stiff problems");
+  list_cmd->add_flag("--implicit", filters->implicit, "Only implicit steppers");
+  list_cmd->add_flag("--jacobian", filters->jacobian,
+                     "Only steppers that use the model's Jacobian (see jacobian_mode)");
+  list_cmd->add_flag("--adaptive", filters->adaptive, "Only adaptive steppers");
+  list_cmd->callback([filters] { set_action([filters] { return list_steppers(*filters); }); });
 }
 
 }  // namespace dynlib::cli

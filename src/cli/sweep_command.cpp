@@ -28,6 +28,7 @@ struct SweepArgs {
   BuildFlags build;
   std::optional<std::string> preset, record_vars, out;
   std::optional<double> T, dt, t0, transient, atol, rtol;
+  ImplicitFlags implicit;
   std::optional<long long> N, record_interval, max_steps;
   std::vector<std::string> sets;
   int threads = 0;
@@ -192,6 +193,7 @@ int sweep(const SweepArgs& a) {
   o.max_steps = a.max_steps;
   o.atol = a.atol;
   o.rtol = a.rtol;
+  a.implicit.apply(o);
   o.threads = a.threads;
   o.final_only = a.final_only;
   o.stop = &g_stop;
@@ -269,6 +271,7 @@ void add_sweep_commands(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
   cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
+  add_implicit_flags(*cmd, a->implicit);
   cmd->add_option("--threads", a->threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--final-only", a->final_only,

@@ -259,6 +259,20 @@ const char* stepper_type(int id) {
       return "AB2";
     case kernel::STEPPER_AB3:
       return "AB3";
+    case kernel::STEPPER_SDIRK2:
+      return "SDIRK2";
+    case kernel::STEPPER_BDF2:
+      return "BDF2";
+    case kernel::STEPPER_BDF2A:
+      return "BDF2A";
+    case kernel::STEPPER_TRBDF2A:
+      return "TRBDF2A";
+    case kernel::STEPPER_RODAS3:
+      return "Rodas3";
+    case kernel::STEPPER_CVODE:
+      return "CvodeBdf";
+    case kernel::STEPPER_CVODE_ADAMS:
+      return "CvodeAdams";
     default:
       return nullptr;
   }
@@ -277,6 +291,13 @@ std::string switch_int(const std::string& sig, const std::vector<int>& values) {
 }
 
 }  // namespace
+
+std::string run_symbol(const std::string& stepper) {
+  std::string s = "dynlib_run_" + stepper;
+  for (char& ch : s)
+    if (ch == '-') ch = '_';
+  return s;
+}
 
 GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
                          std::optional<DType> dtype) {
@@ -435,10 +456,11 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   g.stepper.clear();
   g.runner.clear();
   for (int id : ids) {
-    const std::string name = kernel::kSteppers[id].name;
-    g.stepper += "using Stepper_" + name + " = ::dynlib::kernel::" + stepper_type(id) + ";\n";
-    g.runner += "extern \"C\" DYNLIB_EXPORT int dynlib_run_" + name +
-                "(void* args) {\n  return ::dynlib::kernel::run<Stepper_" + name +
+    const std::string symbol = run_symbol(kernel::kSteppers[id].name);
+    const std::string alias = "Stepper_" + symbol.substr(sizeof("dynlib_run_") - 1);
+    g.stepper += "using " + alias + " = ::dynlib::kernel::" + stepper_type(id) + ";\n";
+    g.runner += "extern \"C\" DYNLIB_EXPORT int " + symbol +
+                "(void* args) {\n  return ::dynlib::kernel::run<" + alias +
                 ">(Model{}, *static_cast<::dynlib::kernel::RunArgs<Real>*>(args));\n}\n";
   }
 

@@ -15,7 +15,8 @@
 //   int  dynlib_abi_version();              // kernel::kRunArgsAbi of the headers it was built with
 //   int  dynlib_dtype();                    // 0 float64, 1 float32, 2 int64 (dynlib::DType order)
 //   void dynlib_model_sizes(int* sizes);    // {n_state, n_param, n_aux, n_event}
-//   int  dynlib_run_<stepper>(void* args);  // per requested stepper, canonical name: runs
+//   int  dynlib_run_<stepper>(void* args);  // per requested stepper, canonical name with '-' as
+//                                           // '_' (run_symbol): runs
 //                                           // kernel::run<Stepper>(model, *(RunArgs<Real>*)args)
 //   void dynlib_rhs(Time t, const Real* y, const Real* p, const void* lag, Real* out);
 //   void dynlib_aux(Time t, const Real* y, const Real* p, const void* lag, Real* out);
@@ -65,6 +66,9 @@ struct GeneratedSource {
 // or aliases the kernel registry knows; unknown ones throw std::invalid_argument). `dtype`, if
 // given, must equal m.dtype (constants in the IR are already rounded to it; to run as float32,
 // lower the spec with dtype float32). Never reads user strings from `m` (names are ignored).
+// The exported run entry of a stepper: "dynlib_run_" + its canonical name, '-' spelled '_'.
+std::string run_symbol(const std::string& stepper);
+
 GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
                          std::optional<DType> dtype = std::nullopt);
 

@@ -2,6 +2,7 @@
 
 #include "dsl/frontend.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dynlib::dsl::frontend {
@@ -26,8 +27,10 @@ void Frontend::load_sim() {
   if (!t) return;
   check_keys(
       *t,
-      {"t0", "t_end", "dt", "stepper", "record", "record_interval", "max_steps", "atol", "rtol",
-       "dt_min", "dt_max", "safety", "min_factor", "max_factor", "max_rejects", "controller"},
+      {"t0",         "t_end",         "dt",          "stepper",    "record",     "record_interval",
+       "max_steps",  "atol",          "rtol",        "dt_min",     "dt_max",     "safety",
+       "min_factor", "max_factor",    "max_rejects", "controller", "newton_tol", "newton_max_iter",
+       "jac_eps",    "jacobian_mode", "max_order"},
       "in [sim]");
   SimDefaults& s = spec_.sim;
   auto positive = [&](const char* key) -> std::optional<double> {
@@ -70,6 +73,22 @@ void Frontend::load_sim() {
       fail_node(*n, fmt::format("controller must be \"pi\" or \"standard\", not {}", describe(*n)),
                 support::did_you_mean(c, {"pi", "standard"}));
     s.controller = c;
+  }
+  s.newton_tol = positive("newton_tol");
+  s.jac_eps = positive("jac_eps");
+  if (const toml::node* n = t->get("newton_max_iter"))
+    s.newton_max_iter = integer_at(*n, "newton_max_iter", 1);
+  if (const toml::node* n = t->get("max_order")) s.max_order = integer_at(*n, "max_order", 1);
+  if (const toml::node* n = t->get("jacobian_mode")) {
+    // The reference dynlib's spellings are accepted: "external" (the model's), "internal" (fd).
+    const std::vector<std::string> modes = {"symbolic", "analytic", "fd", "external", "internal"};
+    const std::string m = n->value_or(std::string{});
+    if (std::find(modes.begin(), modes.end(), m) == modes.end())
+      fail_node(*n,
+                fmt::format("jacobian_mode must be \"symbolic\", \"analytic\" or \"fd\", not {}",
+                            describe(*n)),
+                support::did_you_mean(m, modes));
+    s.jacobian_mode = m;
   }
   if (s.dt_min && s.dt_max && *s.dt_min > *s.dt_max)
     fail_node(*t->get("dt_min"), "dt_min must not exceed dt_max");

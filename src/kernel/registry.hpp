@@ -12,9 +12,14 @@
 
 #include "status.hpp"
 #include "steppers/adams.hpp"
+#include "steppers/bdf2.hpp"
 #include "steppers/common.hpp"
 #include "steppers/explicit_rk.hpp"
+#include "steppers/host.hpp"
 #include "steppers/rk45.hpp"
+#include "steppers/rodas3.hpp"
+#include "steppers/sdirk2.hpp"
+#include "steppers/trbdf2.hpp"
 
 namespace dynlib::kernel {
 
@@ -26,11 +31,20 @@ enum StepperId : int {
   STEPPER_RK45 = 4,
   STEPPER_AB2 = 5,
   STEPPER_AB3 = 6,
-  STEPPER_COUNT = 7,
+  STEPPER_SDIRK2 = 7,
+  STEPPER_BDF2 = 8,
+  STEPPER_BDF2A = 9,
+  STEPPER_TRBDF2A = 10,
+  STEPPER_RODAS3 = 11,
+  STEPPER_CVODE = 12,
+  STEPPER_CVODE_ADAMS = 13,
+  STEPPER_COUNT = 14,
 };
 
 inline constexpr StepperInfo kSteppers[STEPPER_COUNT] = {
-    MapStepper::info, Euler::info, RK2::info, RK4::info, RK45::info, AB2::info, AB3::info,
+    MapStepper::info, Euler::info,  RK2::info,      RK4::info,        RK45::info,
+    AB2::info,        AB3::info,    SDIRK2::info,   BDF2::info,       BDF2A::info,
+    TRBDF2A::info,    Rodas3::info, CvodeBdf::info, CvodeAdams::info,
 };
 
 template <class F>
@@ -50,6 +64,20 @@ constexpr int dispatch_stepper(int id, F&& f) {
       return f.template operator()<AB2>();
     case STEPPER_AB3:
       return f.template operator()<AB3>();
+    case STEPPER_SDIRK2:
+      return f.template operator()<SDIRK2>();
+    case STEPPER_BDF2:
+      return f.template operator()<BDF2>();
+    case STEPPER_BDF2A:
+      return f.template operator()<BDF2A>();
+    case STEPPER_TRBDF2A:
+      return f.template operator()<TRBDF2A>();
+    case STEPPER_RODAS3:
+      return f.template operator()<Rodas3>();
+    case STEPPER_CVODE:
+      return f.template operator()<CvodeBdf>();
+    case STEPPER_CVODE_ADAMS:
+      return f.template operator()<CvodeAdams>();
   }
   return BAD_ARGS;
 }

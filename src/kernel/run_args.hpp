@@ -20,7 +20,9 @@
 
 namespace dynlib::kernel {
 
-inline constexpr int kRunArgsAbi = 1;
+struct HostStepper;  // steppers/host.hpp
+
+inline constexpr int kRunArgsAbi = 2;  // 2: implicit steppers' options, iwork, host
 
 // Bits for RunArgs::reset: the wrapper sets them when it changed y or p between calls.
 enum ResetBits : int {
@@ -57,9 +59,11 @@ struct RunArgs {
   int reset;             // in: ResetBits, cleared by the runner once applied
   int stepper_state[8];  // in/out: stepper flags/counters (FSAL valid, Adams history...)
 
-  // ---- stepper workspace (persistent: also holds FSAL/Adams history) ----
+  // ---- stepper workspace (persistent: also holds FSAL/Adams history, Jacobian and LU) ----
   Real* work;
-  long long work_size;  // >= stepper work_size(n_state), see registry.hpp
+  long long work_size;   // >= stepper_work_size(info, n_state), see steppers/common.hpp
+  int* iwork;            // LU pivots
+  long long iwork_size;  // >= stepper_iwork_size(info, n_state)
 
   // ---- runner scratch (contents not preserved) ----
   Real* scratch;  // >= runner_scratch_size(n_state, n_param, n_aux)
@@ -112,12 +116,23 @@ struct RunArgs {
   int max_rejects;  // consecutive rejections before STEPFAIL; 0 = no limit
   int controller;   // Controller
 
+  // ---- implicit steppers (steppers/newton.hpp); explicit steppers ignore them ----
+  Time newton_tol;          // Newton stops when its estimated error is below this (mixed abs/rel)
+  Time jac_eps;             // JAC_FD: relative perturbation of each state
+  int newton_max_iter;      // iterations per solve before it counts as failed
+  int jacobian_mode;        // JacobianMode
+  int max_order;            // cvode: highest BDF/Adams order (0 = CVODE's default)
+  const HostStepper* host;  // host-stepped steppers (CAP_HOST): the driver; null otherwise
+
   // ---- outputs ----
   int exit_reason;       // ExitReason
   int nan_index;         // NAN_DETECTED: the first non-finite state, else -1
   long long n_accepted;  // in/out counters (accumulate across calls)
   long long n_rejected;
   long long n_rhs;
+  long long n_jac;     // Jacobian evaluations (implicit steppers)
+  long long n_lu;      // LU factorisations of the iteration matrix
+  long long n_newton;  // Newton iterations
 };
 
 static_assert(__is_standard_layout(RunArgs<double>) && __is_trivial(RunArgs<double>));

@@ -76,6 +76,11 @@ int check_args(const Model& m, const RunArgs<Real>& a) {
     return EXIT_BAD_SIZES;
   const long long need_work = stepper_work_size(Stepper::info, n);
   if (a.work_size < need_work || (need_work > 0 && !a.work)) return EXIT_BAD_WORKSPACE;
+  const long long need_iwork = stepper_iwork_size(Stepper::info, n);
+  if (a.iwork_size < need_iwork || (need_iwork > 0 && !a.iwork)) return EXIT_BAD_WORKSPACE;
+  if constexpr ((Stepper::info.caps & CAP_HOST) != 0) {
+    if (!a.host) return EXIT_BAD_STEPPER;
+  }
   if (a.scratch_size < runner_scratch_size(n, a.n_param, a.n_aux) || !a.scratch ||
       (m.n_event() > 0 && !a.evt_fired))
     return EXIT_BAD_WORKSPACE;
@@ -135,6 +140,11 @@ int check_args(const Model& m, const RunArgs<Real>& a) {
   } else {
     if (!(a.dt > 0) || !math::isfinite(a.dt) || !math::isfinite(a.t0)) return EXIT_BAD_STEP;
   }
+  if constexpr (Stepper::info.implicit) {
+    if (!(a.newton_tol > 0) || a.newton_max_iter < 1 || !(a.jac_eps > 0) ||
+        a.jacobian_mode < JAC_SYMBOLIC || a.jacobian_mode > JAC_FD)
+      return EXIT_BAD_STEP;
+  }
   return 0;
 }
 
@@ -181,6 +191,7 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   c.lag.depth = a.lag_depth;
   c.lag.head = a.lag_head;
   c.work = work;
+  c.iwork = a.iwork;
   c.state = a.stepper_state;
   c.atol = a.atol;
   c.rtol = a.rtol;
@@ -191,9 +202,19 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   c.max_factor = a.max_factor;
   c.max_rejects = a.max_rejects;
   c.controller = a.controller;
+  c.newton_tol = a.newton_tol;
+  c.jac_eps = a.jac_eps;
+  c.newton_max_iter = a.newton_max_iter;
+  c.jacobian_mode = a.jacobian_mode;
+  c.max_order = a.max_order;
+  c.host = a.host;
+  c.t_end = a.t_end;
   c.fail_reason = EXIT_NONE;
   c.n_rhs = 0;
   c.n_rejected = 0;
+  c.n_jac = 0;
+  c.n_lu = 0;
+  c.n_newton = 0;
 
   const int lag_width = a.lag_width;
   Real* const lag_ring = a.lag_ring;
@@ -253,6 +274,9 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     a.n_accepted += accepted;
     a.n_rejected += c.n_rejected;
     a.n_rhs += c.n_rhs;
+    a.n_jac += c.n_jac;
+    a.n_lu += c.n_lu;
+    a.n_newton += c.n_newton;
     a.exit_reason = reason;
     return status;
   };

@@ -31,6 +31,10 @@ enum ExitReason : int {
   EXIT_NEED_REC = 8,
   EXIT_NEED_EVT = 9,
   EXIT_OBSERVER = 10,       // EARLY_EXIT: an observer asked to stop (see observer.hpp)
+  EXIT_NEWTON_FAILED = 11,  // STEPFAIL: Newton did not converge (fixed step, or at dt_min)
+  EXIT_SINGULAR = 12,       // STEPFAIL: the iteration matrix I - h*gamma*J is singular
+  EXIT_NO_JACOBIAN = 13,    // STEPFAIL: the jacobian_mode's Jacobian is not in this kernel
+  EXIT_HOST_FAILED = 14,    // STEPFAIL: the host stepper (CVODE) failed; it says why
   EXIT_BAD_ABI = 20,        // abi_version does not match this kernel
   EXIT_BAD_SIZES = 21,      // n_state/n_param/n_aux differ from the model
   EXIT_BAD_WORKSPACE = 22,  // stepper workspace or runner scratch missing or too small
@@ -89,6 +93,14 @@ constexpr const char* exit_reason_name(int r) {
       return "event buffer full";
     case EXIT_OBSERVER:
       return "stopped by an observer";
+    case EXIT_NEWTON_FAILED:
+      return "Newton iteration did not converge";
+    case EXIT_SINGULAR:
+      return "singular iteration matrix";
+    case EXIT_NO_JACOBIAN:
+      return "no Jacobian for this jacobian_mode";
+    case EXIT_HOST_FAILED:
+      return "host stepper failed";
     case EXIT_BAD_ABI:
       return "RunArgs ABI version mismatch";
     case EXIT_BAD_SIZES:

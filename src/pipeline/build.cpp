@@ -11,6 +11,7 @@
 #include "support/digest.hpp"
 
 #include "dynlib/inspect.hpp"
+#include "ir/derivative.hpp"
 #include "kernel/registry.hpp"
 #include "pipeline/factory.hpp"
 #include "support/text.hpp"
@@ -242,6 +243,12 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   if (dtype == DType::Int64 && !(si.caps & kernel::CAP_INTEGER))
     stepper_error(spec, from_model, fmt::format("stepper '{}' cannot step int64 states", name),
                   "use 'map'");
+  if (dtype != DType::Float64 && (si.caps & kernel::CAP_HOST))
+    stepper_error(spec, from_model,
+                  fmt::format("stepper '{}' steps float64 states only (SUNDIALS' realtype), "
+                              "not {}",
+                              name, dtype_name(dtype)),
+                  "use dtype float64, or 'tr-bdf2a' / 'rodas3' for float32");
 
   // ---- which Jacobian ----
   if (options.jacobian && *options.jacobian != "symbolic") {
@@ -257,7 +264,13 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   // ---- lower and compile for the interpreter ----
   t_phase = Clock::now();
   if (dtype != spec.dtype) spec.dtype = dtype;  // float64 <-> float32 rebuild
-  factory->module = std::make_shared<const ir::Module>(ir::lower(spec));
+  {
+    ir::Module module = ir::lower(spec);
+    // Implicit steppers step with the model's Jacobian: the kernel carries the derivatives.
+    if ((si.caps & kernel::CAP_JACOBIAN) && module.dtype != DType::Int64)
+      ir::add_derivatives(module);
+    factory->module = std::make_shared<const ir::Module>(std::move(module));
+  }
   factory->compiled = interp::compile(factory->module);
   impl->stats.lower = seconds_since(t_phase);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "codegen/codegen.hpp"
 #include "kernel/registry.hpp"
 #include "pipeline/built_model.hpp"
 
@@ -35,7 +36,7 @@ std::vector<std::string> part_signatures(const std::string& part, const std::str
                            : dtype == DType::Int64 ? "int64_t"
                                                    : "double";
   const std::string time = dtype == DType::Float32 ? "float" : "double";
-  const std::string entry = "dynlib_run_" + stepper;
+  const std::string entry = codegen::run_symbol(stepper);
   const std::string args =
       fmt::format("({} t, const {}* y, const {}* p, const LagView* lag", time, real, real);
   std::string sig;
@@ -148,6 +149,14 @@ std::vector<StepperDescription> steppers() {
     d.stiff = s.stiff;
     d.order = s.order;
     d.embedded_order = s.embedded_order;
+    d.jacobian = (s.caps & kernel::CAP_JACOBIAN) != 0;
+    d.host = (s.caps & kernel::CAP_HOST) != 0;
+    if (s.caps & kernel::CAP_HOST)
+      d.dtypes = {"float64"};
+    else if (s.caps & kernel::CAP_INTEGER)
+      d.dtypes = {"float64", "float32", "int64"};
+    else
+      d.dtypes = {"float64", "float32"};
     d.description = s.description;
     out.push_back(std::move(d));
   }

@@ -103,7 +103,7 @@ class NativeKernel final : public Kernel {
   void bind(NativeFns<Real>& f, const std::string& stepper, bool with_derivatives) {
     const jit::LoadedKernel& k = *loaded_;
     using F = NativeFns<Real>;
-    f.run = reinterpret_cast<typename F::Run>(k.require_symbol("dynlib_run_" + stepper));
+    f.run = reinterpret_cast<typename F::Run>(k.require_symbol(codegen::run_symbol(stepper)));
     f.rhs = reinterpret_cast<typename F::Value>(k.require_symbol("dynlib_rhs"));
     f.aux = reinterpret_cast<typename F::Value>(k.require_symbol("dynlib_aux"));
     if (with_derivatives) {

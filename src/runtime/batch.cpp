@@ -180,6 +180,11 @@ RunOptions shared_options(const BatchOptions& o) {
   r.max_factor = o.max_factor;
   r.max_rejects = o.max_rejects;
   r.controller = o.controller;
+  r.newton_tol = o.newton_tol;
+  r.jac_eps = o.jac_eps;
+  r.newton_max_iter = o.newton_max_iter;
+  r.jacobian_mode = o.jacobian_mode;
+  r.max_order = o.max_order;
   return r;
 }
 

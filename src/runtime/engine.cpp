@@ -12,6 +12,7 @@
 
 #include "kernel/registry.hpp"
 #include "kernel/status.hpp"
+#include "runtime/cvode_driver.hpp"
 #include "runtime/tuning.hpp"
 
 namespace dynlib::detail {
@@ -101,6 +102,9 @@ class Engine final : public EngineBase {
     a_.p = p_.empty() ? nullptr : p_.data();
     a_.work = work_.empty() ? nullptr : work_.data();
     a_.work_size = static_cast<long long>(work_.size());
+    a_.iwork = iwork_.empty() ? nullptr : iwork_.data();
+    a_.iwork_size = static_cast<long long>(iwork_.size());
+    a_.host = host_ ? host_->host() : nullptr;
     a_.scratch = scratch_.data();
     a_.scratch_size = static_cast<long long>(scratch_.size());
     a_.evt_fired = fired_.data();
@@ -182,6 +186,8 @@ class Engine final : public EngineBase {
   bool has_run_ = false;
   kernel::RunArgs<Real> a_{};
   std::vector<Real> y_, p_, work_, scratch_, lag_ring_;
+  std::vector<int> iwork_;             // implicit steppers' LU pivots
+  std::unique_ptr<CvodeDriver> host_;  // host-stepped steppers (cvode): this run's CVODE
   std::vector<int> fired_, lag_state_, rec_state_, rec_aux_;
   std::vector<Time> rec_t_;
   std::vector<long long> rec_step_;
@@ -238,6 +244,12 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   } else if (plan.N) {
     n_limit = step_start + *plan.N;
   }
+  if (plan.jacobian_mode == kernel::JAC_ANALYTIC && !mi.info.has_jacobian &&
+      (kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_JACOBIAN))
+    throw DynlibError(fmt::format(
+        "jacobian_mode = \"analytic\" needs the model's own Jacobian, but model '{}' has no "
+        "[equations.jacobian] table; use \"symbolic\" (derived from the equations) or \"fd\"",
+        mi.info.name));
   if (resume && plan.rec_vars_given && (plan.rec_state != rec_state_ || plan.rec_aux != rec_aux_))
     throw DynlibError(
         "record_vars cannot change when resuming: the resumed run appends to the columns of the "
@@ -256,9 +268,11 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     y_ = y0_;
     for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = static_cast<Real>(v);
     p_ = p0_;
-    work_.assign(
-        static_cast<size_t>(kernel::stepper_work_size(kernel::kSteppers[mi.stepper_id], n)),
-        Real(0));
+    const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
+    work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n)), Real(0));
+    iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n)), 0);
+    host_.reset();
+    if (si.caps & kernel::CAP_HOST) host_ = std::make_unique<CvodeDriver>(n);
     scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n, np, na)), Real(0));
     fired_.assign(static_cast<size_t>(shape.n_event + 1), 0);
     lag_state_ = shape.lag_columns(a_.lag_depth);
@@ -339,6 +353,11 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   a_.max_factor = static_cast<Time>(plan.max_factor.value_or(defaults::max_factor));
   a_.max_rejects = static_cast<int>(plan.max_rejects.value_or(defaults::max_rejects));
   a_.controller = plan.controller;
+  a_.newton_tol = static_cast<Time>(plan.newton_tol);
+  a_.jac_eps = static_cast<Time>(plan.jac_eps);
+  a_.newton_max_iter = plan.newton_max_iter;
+  a_.jacobian_mode = plan.jacobian_mode;
+  a_.max_order = plan.max_order;
 
   // Starting capacities: exact when the number of samples is known (capped), else 1024.
   const long long rows_now = a_.rec_count;
@@ -446,20 +465,59 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
           "warning: max_steps = {} reached at {} before the end of the run; the results so far "
           "are kept (raise max_steps, or run again with resume=true to continue)",
           plan.max_steps ? *plan.max_steps : 0, where);
-    case kernel::STEPFAIL:
+    case kernel::STEPFAIL: {
+      const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
+      const std::string dt = fmt_num(static_cast<double>(a_.dt));
+      const std::string t = fmt_num(static_cast<double>(a_.t));
+      const std::string floor =
+          a_.dt_min > 0 ? fmt::format("below dt_min = {}", fmt_num(static_cast<double>(a_.dt_min)))
+                        : std::string("too small to advance t");
+      switch (a_.exit_reason) {
+        case kernel::EXIT_NEWTON_FAILED:
+          if (si.adaptive)
+            return fmt::format(
+                "step failure at t = {} (step {}): the Newton iteration did not converge even "
+                "after the step was reduced to dt = {}, {} (newton_tol = {}, newton_max_iter = "
+                "{}); the results so far are kept",
+                t, a_.step, dt, floor, fmt_num(plan.newton_tol), plan.newton_max_iter);
+          return fmt::format(
+              "step failure in the step from t = {} (step {}, dt = {}): the Newton iteration did "
+              "not converge with a fresh Jacobian (newton_tol = {}, newton_max_iter = {}); the "
+              "results so far are kept. Try a smaller dt, or an adaptive stiff stepper "
+              "(tr-bdf2a, bdf2a, rodas3, cvode)",
+              t, a_.step, dt, fmt_num(plan.newton_tol), plan.newton_max_iter);
+        case kernel::EXIT_SINGULAR:
+          return fmt::format(
+              "step failure at t = {} (step {}, dt = {}): the iteration matrix I - h*gamma*J is "
+              "singular{}; the results so far are kept",
+              t, a_.step, dt, si.adaptive ? fmt::format(" even at dt = {}", dt) : std::string());
+        case kernel::EXIT_NO_JACOBIAN:
+          return fmt::format(
+              "step failure at t = {}: this kernel has no Jacobian for jacobian_mode {} (stepper "
+              "'{}')",
+              t, plan.jacobian_mode, si.name);
+        case kernel::EXIT_HOST_FAILED:
+          return fmt::format(
+              "step failure at t = {} (step {}): CVODE: {}; the results so far are "
+              "kept",
+              t, a_.step, host_ ? host_->last_error() : std::string("failed"));
+        default:
+          break;
+      }
       if (a_.exit_reason == kernel::EXIT_DT_UNDERFLOW)
         return fmt::format(
             "step failure at t = {} (step {}): the error control shrank the step to dt = {}, {}; "
-            "the solution may be singular or the problem stiff there",
-            fmt_num(static_cast<double>(a_.t)), a_.step, fmt_num(static_cast<double>(a_.dt)),
-            a_.dt_min > 0
-                ? fmt::format("below dt_min = {}", fmt_num(static_cast<double>(a_.dt_min)))
-                : std::string("too small to advance t"));
+            "the solution may be singular or the problem stiff there{}",
+            t, a_.step, dt, floor,
+            si.stiff ? std::string()
+                     : std::string(" (a stiff stepper may get through: tr-bdf2a, bdf2a, rodas3, "
+                                   "cvode)"));
       return fmt::format(
           "step failure at t = {}: {} consecutive rejected steps (max_rejects), last dt = {} "
           "(step {})",
           fmt_num(static_cast<double>(a_.t)), a_.max_rejects, fmt_num(static_cast<double>(a_.dt)),
           a_.step);
+    }
     case kernel::NAN_DETECTED: {
       const int i = a_.nan_index;
       const std::string name =
@@ -565,6 +623,7 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   d->steps = a_.step;
   d->accepted = a_.n_accepted;
   d->rejected = a_.n_rejected;
+  d->evaluations = {a_.n_rhs, a_.n_jac, a_.n_lu, a_.n_newton};
   d->wall = wall_;
   d->run_stats = run_stats_;
   mi.on_run(run_stats_);

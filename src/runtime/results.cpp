@@ -78,6 +78,9 @@ long long Results::accepted_steps() const {
 long long Results::rejected_steps() const {
   return data_->rejected;
 }
+const Evaluations& Results::evaluations() const {
+  return data_->evaluations;
+}
 double Results::wall_seconds() const {
   return data_->wall;
 }

@@ -31,6 +31,7 @@ struct ResultsData {
   std::vector<double> final_state;
   double final_time = 0.0;
   long long steps = 0, accepted = 0, rejected = 0;
+  Evaluations evaluations;
   double wall = 0.0;
   RunStats run_stats;
 };

@@ -203,7 +203,39 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
     throw DynlibError(fmt::format("max_factor = {} must be >= 1", fmt_num(*p.max_factor)));
   if (p.max_rejects && (*p.max_rejects < 0 || *p.max_rejects > INT_MAX))
     throw DynlibError(fmt::format("max_rejects = {} is out of range", *p.max_rejects));
+
+  // Implicit steppers' options (ignored by explicit ones).
+  p.newton_tol =
+      pick(pick(o.newton_tol, c.newton_tol), s.newton_tol).value_or(defaults::newton_tol);
+  if (!(p.newton_tol > 0 && std::isfinite(p.newton_tol)))
+    throw DynlibError(fmt::format("newton_tol = {} must be > 0 and finite", fmt_num(p.newton_tol)));
+  p.jac_eps = pick(pick(o.jac_eps, c.jac_eps), s.jac_eps).value_or(defaults::jac_eps);
+  if (!(p.jac_eps > 0 && p.jac_eps < 1))
+    throw DynlibError(fmt::format("jac_eps = {} must be in (0, 1)", fmt_num(p.jac_eps)));
+  const long long iters = pick(pick(o.newton_max_iter, c.newton_max_iter), s.newton_max_iter)
+                              .value_or(defaults::newton_max_iter);
+  if (iters < 1 || iters > 1000)
+    throw DynlibError(fmt::format("newton_max_iter = {} must be in 1..1000", iters));
+  p.newton_max_iter = static_cast<int>(iters);
+  const long long order = pick(pick(o.max_order, c.max_order), s.max_order).value_or(0);
+  if (order < 0 || order > 12)
+    throw DynlibError(
+        fmt::format("max_order = {} must be in 1..5 (cvode) or 1..12 (cvode-adams)", order));
+  p.max_order = static_cast<int>(order);
+  const std::string mode = pick(pick(o.jacobian_mode, c.jacobian_mode), s.jacobian_mode)
+                               .value_or(defaults::jacobian_mode);
+  p.jacobian_mode = jacobian_mode_id(mode);
   return p;
+}
+
+int jacobian_mode_id(const std::string& mode) {
+  // The reference dynlib's names: "external" is the model's own Jacobian, "internal" differences.
+  if (mode == "symbolic") return kernel::JAC_SYMBOLIC;
+  if (mode == "analytic" || mode == "external") return kernel::JAC_ANALYTIC;
+  if (mode == "fd" || mode == "internal") return kernel::JAC_FD;
+  throw DynlibError(with_suggestion(fmt::format("unknown jacobian_mode '{}'", mode), mode,
+                                    {"symbolic", "analytic", "fd", "external", "internal"},
+                                    "jacobian modes"));
 }
 
 }  // namespace dynlib::detail

@@ -35,7 +35,15 @@ struct Plan {
   std::optional<double> dt_min, dt_max, safety, min_factor, max_factor;
   std::optional<long long> max_rejects;
   int controller = kernel::CONTROLLER_STANDARD;
+  // implicit steppers
+  double newton_tol = defaults::newton_tol, jac_eps = defaults::jac_eps;
+  int newton_max_iter = static_cast<int>(defaults::newton_max_iter);
+  int jacobian_mode = kernel::JAC_SYMBOLIC;
+  int max_order = 0;
 };
+
+// kernel::JacobianMode of a jacobian_mode name (the reference's "external"/"internal" included).
+int jacobian_mode_id(const std::string& mode);
 
 inline std::string fmt_num(double v) {
   return fmt::format("{}", v);

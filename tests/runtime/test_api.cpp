@@ -105,7 +105,7 @@ TEST(Build, DTypes) {
 
 TEST(Build, StepperListing) {
   const auto list = steppers();
-  ASSERT_EQ(list.size(), 7u);
+  ASSERT_EQ(list.size(), 14u);
   bool saw_rk45 = false;
   for (const auto& s : list) {
     if (s.name != "rk45") continue;

@@ -23,6 +23,8 @@ struct AdamsBashforth {
       CAP_EVENTS | CAP_LAG,
       K + 4,
       0,
+      0,
+      0,
       K == 2 ? "Adams-Bashforth order 2 (RK4 start): one derivative per step"
              : "Adams-Bashforth order 3 (RK4 start): one derivative per step"};
   template <class Real>

@@ -19,6 +19,8 @@ struct MapStepper {
                                        CAP_EVENTS | CAP_LAG | CAP_INTEGER,
                                        0,
                                        0,
+                                       0,
+                                       0,
                                        "iterate a discrete map: y_{n+1} = f(t_n, y_n)"};
   template <class Real>
   static constexpr bool supports = true;
@@ -47,6 +49,8 @@ struct Euler {
       false,
       CAP_EVENTS | CAP_LAG,
       1,
+      0,
+      0,
       0,
       "forward Euler, order 1: cheap, for tests and very smooth or noisy-resolution problems"};
   template <class Real>
@@ -79,6 +83,8 @@ struct RK2 {
                                        false,
                                        CAP_EVENTS | CAP_LAG,
                                        2,
+                                       0,
+                                       0,
                                        0,
                                        "explicit midpoint Runge-Kutta, order 2"};
   template <class Real>
@@ -139,6 +145,8 @@ struct RK4 {
       false,
       CAP_EVENTS | CAP_LAG,
       5,
+      0,
+      0,
       0,
       "classic Runge-Kutta, order 4: the default fixed-step method for smooth non-stiff ODEs"};
   template <class Real>

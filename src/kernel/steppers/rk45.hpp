@@ -19,6 +19,7 @@
 #include "../run_args.hpp"
 #include "../status.hpp"
 #include "common.hpp"
+#include "step_control.hpp"
 
 namespace dynlib::kernel {
 
@@ -35,6 +36,8 @@ struct RK45 {
       CAP_EVENTS | CAP_LAG | CAP_FSAL,
       8,
       1,
+      0,
+      0,
       "Dormand-Prince 5(4), adaptive with FSAL: the default for non-stiff ODEs"};
   template <class Real>
   static constexpr bool supports = is_floating<Real>;
@@ -45,45 +48,12 @@ struct RK45 {
     c.work[8 * c.n] = (Real)1e-4;  // err_prev for the PI controller, as in DOPRI5
   }
 
-  // Hairer's initial step guess (Solving ODEs I, II.4): balances ||y|| / ||f|| against an estimate
-  // of the second derivative. Leaves f(t, y) in k1 (FSAL valid). span = remaining interval.
+  // Hairer's initial step guess (step_control.hpp). Leaves f(t, y) in k1 (FSAL valid).
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
-    const int n = m.n_state();  // constexpr for generated models: loops unroll
-    Real* f0 = c.work;
-    Real* f1 = c.work + n;
-    Real* y1 = c.work + 7 * n;
-    m.rhs(t, y, c.p, c.lag, f0);
+    const int n = m.n_state();
     c.state[0] = 1;
-    Real dnf = 0, dny = 0;
-    DYNLIB_UNROLL_STATES
-    for (int i = 0; i < n; ++i) {
-      const Real sk = c.atol + c.rtol * math::abs(y[i]);
-      dnf += (f0[i] / sk) * (f0[i] / sk);
-      dny += (y[i] / sk) * (y[i] / sk);
-    }
-    Time h = (dnf <= (Real)1e-10 || dny <= (Real)1e-10) ? (Time)1e-6 : math::sqrt(dny / dnf) / 100;
-    Time hmax = span;
-    if (c.dt_max > 0 && c.dt_max < hmax) hmax = c.dt_max;
-    h = math::min(h, hmax);
-    DYNLIB_UNROLL_STATES
-    for (int i = 0; i < n; ++i) y1[i] = y[i] + h * f0[i];
-    m.rhs(t + h, y1, c.p, c.lag, f1);
-    c.n_rhs += 2;
-    Real der2 = 0;
-    DYNLIB_UNROLL_STATES
-    for (int i = 0; i < n; ++i) {
-      const Real sk = c.atol + c.rtol * math::abs(y[i]);
-      const Real d = (f1[i] - f0[i]) / sk;
-      der2 += d * d;
-    }
-    der2 = math::sqrt(der2) / h;
-    const Real der12 = math::max(math::abs(der2), math::sqrt(dnf));
-    const Time h1 = der12 <= (Real)1e-15 ? math::max((Time)1e-6, h / 1000)
-                                         : math::pow((Time)0.01 / der12, (Time)1 / 5);
-    h = math::min(math::min(100 * h, h1), hmax);
-    if (c.dt_min > 0 && h < c.dt_min) h = math::min(c.dt_min, span);
-    return h;
+    return hairer_initial_step(m, c, t, y, span, 5, c.work, c.work + n, c.work + 7 * n);
   }
 
   template <class Model, class Real, class Time>

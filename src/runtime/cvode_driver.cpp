@@ -1,0 +1,193 @@
+// CvodeDriver: one CVODE instance stepped one internal step at a time (see cvode_driver.hpp).
+#include "runtime/cvode_driver.hpp"
+
+#include <cvode/cvode.h>
+#include <fmt/format.h>
+#include <nvector/nvector_serial.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include <cmath>
+#include <vector>
+
+#include "dynlib/errors.hpp"
+#include "kernel/status.hpp"
+
+static_assert(sizeof(sunrealtype) == sizeof(double), "dynlib needs SUNDIALS built with double");
+
+namespace dynlib::detail {
+
+struct CvodeDriver::Impl {
+  int n;
+  SUNContext sun = nullptr;
+  void* mem = nullptr;
+  N_Vector y = nullptr;
+  SUNMatrix A = nullptr;
+  SUNLinearSolver ls = nullptr;
+  kernel::HostStepper host{};
+  std::string error;
+  const kernel::HostModelCalls* calls = nullptr;  // the step in progress
+  std::vector<double> jac;                        // row-major, from the kernel
+  int jac_failure = 0;                            // ExitReason of a failed Jacobian
+  // Options CVODE was last given, to re-apply only what changed.
+  int method = -1, max_order = -1;
+  double rtol = -1, atol = -1, dt_min = -1, dt_max = -1;
+  // CVODE's counters at the end of the previous step (they restart at zero on CVodeReInit).
+  long nst = 0, netf = 0, ncfn = 0, nsetups = 0, nni = 0;
+
+  explicit Impl(int n_state) : n(n_state), jac(static_cast<size_t>(n_state) * n_state) {
+    if (SUNContext_Create(nullptr, &sun) != 0) throw DynlibError("CVODE: cannot create a context");
+    host.self = this;
+    host.step = &Impl::step_thunk;
+  }
+  ~Impl() {
+    if (mem) CVodeFree(&mem);
+    if (ls) SUNLinSolFree(ls);
+    if (A) SUNMatDestroy(A);
+    if (y) N_VDestroy(y);
+    if (sun) SUNContext_Free(&sun);
+  }
+
+  static int rhs(sunrealtype t, N_Vector y, N_Vector ydot, void* self) {
+    auto& d = *static_cast<Impl*>(self);
+    double* out = N_VGetArrayPointer(ydot);
+    d.calls->rhs(d.calls->ctx, t, N_VGetArrayPointer(y), out);
+    for (int i = 0; i < d.n; ++i)
+      if (!std::isfinite(out[i])) return 1;  // recoverable: CVODE retries with a smaller step
+    return 0;
+  }
+
+  static int jacobian(sunrealtype t, N_Vector y, N_Vector, SUNMatrix J, void* self, N_Vector,
+                      N_Vector, N_Vector) {
+    auto& d = *static_cast<Impl*>(self);
+    if (const int bad = d.calls->jacobian(d.calls->ctx, t, N_VGetArrayPointer(y), d.jac.data())) {
+      d.jac_failure = bad;
+      return -1;
+    }
+    const int n = d.n;
+    for (int j = 0; j < n; ++j) {
+      sunrealtype* col = SUNDenseMatrix_Column(J, j);
+      for (int i = 0; i < n; ++i) col[i] = d.jac[static_cast<size_t>(i) * n + j];
+    }
+    return 0;
+  }
+
+  static void on_error(int code, const char* module, const char* function, char* msg, void* self) {
+    auto& d = *static_cast<Impl*>(self);
+    d.error = fmt::format("{} in {}: {}", CVodeGetReturnFlagName(code), function ? function : "?",
+                          msg ? msg : "");
+    (void)module;
+  }
+
+  int fail(int flag) {
+    if (error.empty()) error = CVodeGetReturnFlagName(flag);
+    return jac_failure ? jac_failure : kernel::EXIT_HOST_FAILED;
+  }
+
+  // (Re)creates CVODE for the method, or reinitialises it at (t, y0).
+  int start(const kernel::HostModelCalls& c, double t, const double* y0) {
+    double* yv = N_VGetArrayPointer(y);
+    for (int i = 0; i < n; ++i) yv[i] = y0[i];
+    int flag;
+    if (mem && method == c.method) {
+      flag = CVodeReInit(mem, t, y);
+    } else {
+      if (mem) CVodeFree(&mem);
+      mem = CVodeCreate(c.method == kernel::HOST_CVODE_ADAMS ? CV_ADAMS : CV_BDF, sun);
+      if (!mem) return fail(CV_MEM_NULL);
+      method = c.method;
+      max_order = -1;
+      rtol = atol = dt_min = dt_max = -1;
+      flag = CVodeInit(mem, &Impl::rhs, t, y);
+      if (flag == CV_SUCCESS) flag = CVodeSetUserData(mem, this);
+      if (flag == CV_SUCCESS) flag = CVodeSetErrHandlerFn(mem, &Impl::on_error, this);
+      if (flag == CV_SUCCESS) flag = CVodeSetLinearSolver(mem, ls, A);
+      if (flag == CV_SUCCESS) flag = CVodeSetJacFn(mem, &Impl::jacobian);
+    }
+    nst = netf = ncfn = nsetups = nni = 0;
+    return flag == CV_SUCCESS ? 0 : fail(flag);
+  }
+
+  int apply_options(const kernel::HostModelCalls& c) {
+    int flag = CV_SUCCESS;
+    if (c.rtol != rtol || c.atol != atol) {
+      flag = CVodeSStolerances(mem, c.rtol, c.atol);
+      rtol = c.rtol;
+      atol = c.atol;
+    }
+    const int order =
+        c.max_order > 0 ? c.max_order : (c.method == kernel::HOST_CVODE_ADAMS ? 12 : 5);
+    if (flag == CV_SUCCESS && order != max_order) {
+      flag = CVodeSetMaxOrd(mem, order);
+      max_order = order;
+    }
+    if (flag == CV_SUCCESS && c.dt_max != dt_max) {
+      flag = CVodeSetMaxStep(mem, c.dt_max);  // 0: no limit, as in RunArgs
+      dt_max = c.dt_max;
+    }
+    if (flag == CV_SUCCESS && c.dt_min != dt_min) {
+      flag = CVodeSetMinStep(mem, c.dt_min);
+      dt_min = c.dt_min;
+    }
+    return flag == CV_SUCCESS ? 0 : fail(flag);
+  }
+
+  int step(const kernel::HostModelCalls& c, int restart, double t, double t_stop, const double* y0,
+           double* y_new, double* h, double* h_next, kernel::HostStepStats* stats) {
+    calls = &c;
+    error.clear();
+    jac_failure = 0;
+    if (restart || !mem)
+      if (const int bad = start(c, t, y0)) return bad;
+    if (const int bad = apply_options(c)) return bad;
+    int flag = CVodeSetStopTime(mem, t_stop);
+    if (flag != CV_SUCCESS) return fail(flag);
+    sunrealtype t_ret = t;
+    flag = CVode(mem, t_stop, y, &t_ret, CV_ONE_STEP);
+    // Counters first: a failed step still did (and rejected) work.
+    long v_nst = 0, v_netf = 0, v_ncfn = 0, v_nsetups = 0, v_nni = 0;
+    CVodeGetNumSteps(mem, &v_nst);
+    CVodeGetNumErrTestFails(mem, &v_netf);
+    CVodeGetNumNonlinSolvConvFails(mem, &v_ncfn);
+    CVodeGetNumLinSolvSetups(mem, &v_nsetups);
+    CVodeGetNumNonlinSolvIters(mem, &v_nni);
+    stats->n_rejected += (v_netf - netf) + (v_ncfn - ncfn);
+    stats->n_lu += v_nsetups - nsetups;
+    stats->n_newton += v_nni - nni;
+    nst = v_nst, netf = v_netf, ncfn = v_ncfn, nsetups = v_nsetups, nni = v_nni;
+    if (flag < 0) return fail(flag);
+    const double* yv = N_VGetArrayPointer(y);
+    for (int i = 0; i < n; ++i) y_new[i] = yv[i];
+    *h = t_ret - t;
+    sunrealtype h_cur = 0;
+    CVodeGetCurrentStep(mem, &h_cur);
+    *h_next = h_cur > 0 ? h_cur : *h;
+    return 0;
+  }
+
+  static int step_thunk(void* self, const kernel::HostModelCalls* c, int restart, double t,
+                        double t_stop, const double* y0, double* y_new, double* h, double* h_next,
+                        kernel::HostStepStats* stats) {
+    return static_cast<Impl*>(self)->step(*c, restart, t, t_stop, y0, y_new, h, h_next, stats);
+  }
+};
+
+CvodeDriver::CvodeDriver(int n_state) : impl_(std::make_unique<Impl>(n_state)) {
+  Impl& d = *impl_;
+  d.y = N_VNew_Serial(n_state, d.sun);
+  d.A = d.y ? SUNDenseMatrix(n_state, n_state, d.sun) : nullptr;
+  d.ls = d.A ? SUNLinSol_Dense(d.y, d.A, d.sun) : nullptr;
+  if (!d.ls) throw DynlibError(fmt::format("CVODE: cannot allocate for {} states", n_state));
+}
+
+CvodeDriver::~CvodeDriver() = default;
+
+const kernel::HostStepper* CvodeDriver::host() const {
+  return &impl_->host;
+}
+
+const std::string& CvodeDriver::last_error() const {
+  return impl_->error;
+}
+
+}  // namespace dynlib::detail
