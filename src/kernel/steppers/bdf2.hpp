@@ -71,13 +71,18 @@ struct BDF2 {
         r[i] = (4 * y[i] - y_prev[i]) / 3;
         y_new[i] = 2 * y[i] - y_prev[i];
       }
-      for (bool force_jac = false;;) {
-        bad = newton_prepare(m, c, w, t, y, hb, force_jac, true);
-        if (!bad && newton_solve(m, c, w, t + h, hb, r, wt, y_new, f, dz, &theta)) break;
+      // As sdirk2: the Jacobian at hand, a fresh one, then Newton proper.
+      for (bool force_jac = false, full = false;;) {
+        bad = full ? 0 : newton_prepare(m, c, w, t, y, hb, force_jac, true);
+        if (!bad && newton_solve(m, c, w, t + h, hb, r, wt, y_new, f, dz, &theta, full)) break;
         if (bad == EXIT_NO_JACOBIAN) break;
-        if (!(w.flags & NEWTON_JAC_FRESH)) {
+        for (int i = 0; i < n; ++i) y_new[i] = 2 * y[i] - y_prev[i];
+        if (!full && !(w.flags & NEWTON_JAC_FRESH)) {
           force_jac = true;
-          for (int i = 0; i < n; ++i) y_new[i] = 2 * y[i] - y_prev[i];
+          continue;
+        }
+        if (!full && bad != EXIT_SINGULAR) {
+          full = true;
           continue;
         }
         if (!bad) bad = EXIT_NEWTON_FAILED;

@@ -169,15 +169,34 @@ void newton_weights(const StepCtx<Real>& c, const Real* y, bool adaptive, Real* 
 // Solves z - hg * f(ts, z) = r by simplified Newton with the prepared LU (whose hg may differ
 // slightly from hg: only the rate suffers). z holds the predictor on entry and the solution on
 // success; f and dz are scratch (n). Returns true on convergence; *theta_max is the largest rate.
+//
+// full: Newton proper, the fixed-step steppers' last resort after simplified Newton failed with a
+// fresh Jacobian — J is re-evaluated at every iterate and I - hg J refactorised, and only a
+// non-finite value, a singular matrix or newton_max_iter iterations end it (far from the solution
+// the first iterations may grow before the quadratic convergence sets in). J then no longer
+// belongs to the step's start: it is marked stale.
 template <class Model, class Real, class Time>
 bool newton_solve(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Time ts, Time hg,
-                  const Real* r, const Real* wt, Real* z, Real* f, Real* dz, Real* theta_max) {
+                  const Real* r, const Real* wt, Real* z, Real* f, Real* dz, Real* theta_max,
+                  bool full = false) {
   const int n = c.n;
   const int kmax = c.newton_max_iter;
   Real d_prev = 0, eta = math::max(*w.eta, epsilon_of<Real>());
   eta = math::pow(eta, (Real)0.8);
   *theta_max = 0;
+  if (full) w.flags = (w.flags | NEWTON_JAC_STALE) & ~NEWTON_JAC_FRESH;
   for (int k = 0; k < kmax; ++k) {
+    if (full) {
+      if (eval_jacobian(m, c, ts, z, w.J, w.s1, w.s2, w.s3)) return false;
+      for (int i = 0; i < n * n; ++i) w.lu[i] = -(Real)hg * w.J[i];
+      for (int i = 0; i < n; ++i) w.lu[i * n + i] += 1;
+      *w.hg_lu = (Real)hg;
+      ++c.n_lu;
+      if (!linalg::lu_factor(w.lu, n, w.piv)) {
+        w.flags &= ~NEWTON_LU_VALID;
+        return false;
+      }
+    }
     m.rhs(ts, z, c.p, c.lag, f);
     ++c.n_rhs;
     ++c.n_newton;
@@ -192,13 +211,17 @@ bool newton_solve(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Time ts
     if (k > 0) {
       const Real theta = d / d_prev;
       if (theta > *theta_max) *theta_max = theta;
-      if (!(theta < (Real)0.99)) return false;
-      eta = theta / (1 - theta);
-      // Predicted error after the remaining iterations still too large: give up early.
-      if (math::pow(theta, (Real)(kmax - 1 - k)) * eta > 1 && eta * d > 1) return false;
+      if (full) {
+        eta = theta < (Real)0.99 ? theta / (1 - theta) : (Real)1e30;
+      } else {
+        if (!(theta < (Real)0.99)) return false;
+        eta = theta / (1 - theta);
+        // Predicted error after the remaining iterations still too large: give up early.
+        if (math::pow(theta, (Real)(kmax - 1 - k)) * eta > 1 && eta * d > 1) return false;
+      }
     }
     if (d == 0 || eta * d <= 1) {
-      *w.eta = eta;
+      *w.eta = math::min(eta, (Real)1);
       return true;
     }
     d_prev = d;

@@ -29,15 +29,17 @@ int sdirk2_step(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Real* v, 
   Real* f = v + 2 * n;
   Real* dz = v + 3 * n;
   newton_weights(c, y, adaptive, wt);
-  bool force_jac = false;
+  // Attempts: simplified Newton with the Jacobian at hand; then with a fresh one; then (fixed
+  // step, which cannot shrink h) Newton proper.
+  bool force_jac = false, full = false;
   for (;;) {
-    const int bad = newton_prepare(m, c, w, t, y, hg, force_jac, !adaptive);
+    const int bad = full ? 0 : newton_prepare(m, c, w, t, y, hg, force_jac, !adaptive);
     bool ok = bad == 0;
     Real th1 = 0, th2 = 0;
     if (ok) {
       // Stage 1 from the predictor y.
       for (int i = 0; i < n; ++i) y_new[i] = y[i];
-      ok = newton_solve(m, c, w, t + g * h, hg, y, wt, y_new, f, dz, &th1);
+      ok = newton_solve(m, c, w, t + g * h, hg, y, wt, y_new, f, dz, &th1, full);
     }
     if (ok) {
       // Stage 2: r = y + (1 - g)/g (z1 - y); predictor y + (z1 - y)/g (slope k1 over h).
@@ -47,15 +49,19 @@ int sdirk2_step(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Real* v, 
         r[i] = y[i] + (Real)a * d;
         y_new[i] = y[i] + d / (Real)g;
       }
-      ok = newton_solve(m, c, w, t + h, hg, r, wt, y_new, f, dz, &th2);
+      ok = newton_solve(m, c, w, t + h, hg, r, wt, y_new, f, dz, &th2, full);
     }
     if (ok) {
       *theta = math::max(th1, th2);
       return 0;
     }
     if (bad == EXIT_NO_JACOBIAN) return bad;
-    if (!(w.flags & NEWTON_JAC_FRESH)) {
+    if (!full && !(w.flags & NEWTON_JAC_FRESH)) {
       force_jac = true;  // an old Jacobian may be what failed: once more with a new one
+      continue;
+    }
+    if (!full && !adaptive && bad != EXIT_SINGULAR) {
+      full = true;
       continue;
     }
     return bad ? bad : EXIT_NEWTON_FAILED;
