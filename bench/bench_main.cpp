@@ -203,6 +203,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
                                                        : r.aggregate_name == "median";
       auto it = r.counters.find("s/step");
       if (use && it != r.counters.end()) ns_per_step_[r.run_name.str()] = it->second.value * 1e9;
+      // Stiff problems compare whole solves (bench_stiff.cpp): milliseconds per run.
+      if (use && !r.error_occurred && r.run_name.str().rfind("BM_Stiff_", 0) == 0)
+        ms_per_solve_[r.run_name.str()] = r.GetAdjustedRealTime();
     }
   }
   void Finalize() override {
@@ -219,10 +222,20 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (base == name || b == ns_per_step_.end()) continue;  // no backend twin of a baseline
       std::printf("%-44s %12.2f %12.2f %7.2fx\n", name.c_str(), ns, b->second, ns / b->second);
     }
+    // BM_Stiff_<Problem>_<stepper>_<backend> against BM_Stiff_<Problem>_CVODE_Baseline.
+    std::printf("\n%-44s %12s %12s %8s\n", "stiff solve", "ms", "CVODE ms", "ratio");
+    for (const auto& [name, ms] : ms_per_solve_) {
+      if (name.find("_Baseline") != std::string::npos) continue;
+      const auto cut = name.find('_', sizeof("BM_Stiff_") - 1);
+      auto b = ms_per_solve_.find(name.substr(0, cut) + "_CVODE_Baseline");
+      if (cut == std::string::npos || b == ms_per_solve_.end()) continue;
+      std::printf("%-44s %12.3f %12.3f %7.2fx\n", name.c_str(), ms, b->second, ms / b->second);
+    }
   }
 
  private:
   std::map<std::string, double> ns_per_step_;
+  std::map<std::string, double> ms_per_solve_;
 };
 
 }  // namespace
