@@ -1,5 +1,6 @@
 #include "codegen/codegen.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -278,6 +279,32 @@ const char* stepper_type(int id) {
   }
 }
 
+// The kernel header that defines it: generated code includes only the steppers it runs, so a
+// plain kernel does not parse the implicit ones (cold compile time).
+const char* stepper_header(int id) {
+  switch (id) {
+    case kernel::STEPPER_RK45:
+      return "kernel/steppers/rk45.hpp";
+    case kernel::STEPPER_AB2:
+    case kernel::STEPPER_AB3:
+      return "kernel/steppers/adams.hpp";
+    case kernel::STEPPER_SDIRK2:
+      return "kernel/steppers/sdirk2.hpp";
+    case kernel::STEPPER_BDF2:
+    case kernel::STEPPER_BDF2A:
+      return "kernel/steppers/bdf2.hpp";
+    case kernel::STEPPER_TRBDF2A:
+      return "kernel/steppers/trbdf2.hpp";
+    case kernel::STEPPER_RODAS3:
+      return "kernel/steppers/rodas3.hpp";
+    case kernel::STEPPER_CVODE:
+    case kernel::STEPPER_CVODE_ADAMS:
+      return "kernel/steppers/host.hpp";
+    default:
+      return "kernel/steppers/explicit_rk.hpp";
+  }
+}
+
 std::string switch_int(const std::string& sig, const std::vector<int>& values) {
   std::string s = "  " + sig + " {\n";
   if (!values.empty()) {
@@ -455,6 +482,12 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   const std::string& ns = g.ns;
   g.stepper.clear();
   g.runner.clear();
+  std::vector<std::string> headers;
+  for (int id : ids)
+    if (std::find(headers.begin(), headers.end(), stepper_header(id)) == headers.end())
+      headers.push_back(stepper_header(id));
+  std::string includes;
+  for (const auto& h : headers) includes += "#include \"" + h + "\"\n";
   for (int id : ids) {
     const std::string symbol = run_symbol(kernel::kSteppers[id].name);
     const std::string alias = "Stepper_" + symbol.substr(sizeof("dynlib_run_") - 1);
@@ -505,17 +538,15 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   inspect += "extern \"C\" DYNLIB_EXPORT void dynlib_event_log(int e, " + in_args +
              ", Real* out) {\n  Model{}.event_log(e, t, y, p, lag_of(lag), out);\n}\n";
 
-  g.entry =
-      "// Entry points: the kernel's runner instantiated with the model above.\n"
-      "#include \"kernel/registry.hpp\"\n"
-      "#include \"kernel/run_args.hpp\"\n"
-      "#include \"kernel/runner.hpp\"\n\n"
-      "#ifndef DYNLIB_EXPORT\n"
-      "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
-      "#endif\n\n"
-      "namespace " +
-      ns + " {\n\n" + g.stepper + "\n" + g.runner + "\n" + inspect + "\n}  // namespace " + ns +
-      "\n";
+  g.entry = "// Entry points: the kernel's runner instantiated with the model above.\n" + includes +
+            "#include \"kernel/run_args.hpp\"\n"
+            "#include \"kernel/runner.hpp\"\n\n"
+            "#ifndef DYNLIB_EXPORT\n"
+            "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
+            "#endif\n\n"
+            "namespace " +
+            ns + " {\n\n" + g.stepper + "\n" + g.runner + "\n" + inspect + "\n}  // namespace " +
+            ns + "\n";
   return g;
 }
 
