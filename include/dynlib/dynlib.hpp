@@ -221,6 +221,7 @@ struct RunOptions {
   std::optional<std::string> jacobian_mode{};  // "symbolic" | "analytic" ("external") | "fd"
                                                // ("internal")
   std::optional<long long> max_order{};        // cvode: highest BDF/Adams order
+  std::optional<std::string> linear_solver{};  // cvode: "auto" | "dense" | "klu" (sparse)
 };
 
 enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };

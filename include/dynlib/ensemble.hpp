@@ -56,6 +56,7 @@ struct BatchOptions {
   std::optional<double> newton_tol{}, jac_eps{};
   std::optional<long long> newton_max_iter{}, max_order{};
   std::optional<std::string> jacobian_mode{};
+  std::optional<std::string> linear_solver{};
 
   // ---- execution ----
   int threads = 0;          // worker threads; 0: std::thread::hardware_concurrency()

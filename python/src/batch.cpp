@@ -183,6 +183,7 @@ py::object run_batch_py(py::handle model, py::kwargs kwargs) {
   o.newton_max_iter = shared.newton_max_iter;
   o.max_order = shared.max_order;
   o.jacobian_mode = shared.jacobian_mode;
+  o.linear_solver = shared.linear_solver;
   if (progress && !progress.is_none()) {
     // Called from worker threads (never two at once): take the GIL for the Python call.
     o.progress = [progress](size_t done, size_t n) {

@@ -115,6 +115,15 @@ const std::vector<std::pair<std::string, Setter>>& option_table() {
        [](RunOptions& o, py::handle h, const std::string& w) { o.newton_max_iter = opt_int(h, w); }},
       {"max_order",
        [](RunOptions& o, py::handle h, const std::string& w) { o.max_order = opt_int(h, w); }},
+      {"linear_solver",
+       [](RunOptions& o, py::handle h, const std::string& w) {
+         if (h.is_none()) {
+           o.linear_solver.reset();
+           return;
+         }
+         if (!PyUnicode_Check(h.ptr())) type_error(w, "\"auto\", \"dense\" or \"klu\"", h);
+         o.linear_solver = h.cast<std::string>();
+       }},
       {"jacobian_mode",
        [](RunOptions& o, py::handle h, const std::string& w) {
          if (h.is_none()) {

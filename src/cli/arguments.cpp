@@ -57,6 +57,8 @@ void add_implicit_flags(CLI::App& cmd, ImplicitFlags& flags) {
   cmd.add_option("--jacobian-mode", flags.jacobian_mode,
                  "Implicit steppers: symbolic (default) | analytic ([equations.jacobian]) | fd");
   cmd.add_option("--max-order", flags.max_order, "cvode: highest BDF (1-5) or Adams (1-12) order");
+  cmd.add_option("--linear-solver", flags.linear_solver,
+                 "cvode: auto (default) | dense | klu (sparse LU, for large sparse models)");
 }
 
 BuildOptions build_options(const BuildFlags& flags) {

@@ -39,9 +39,10 @@ BuildOptions build_options(const BuildFlags& flags);  // parses --jit (did-you-m
 struct ImplicitFlags {
   std::optional<double> newton_tol, jac_eps;
   std::optional<long long> newton_max_iter, max_order;
-  std::optional<std::string> jacobian_mode;
+  std::optional<std::string> jacobian_mode, linear_solver;
   template <class Options>
   void apply(Options& o) const {
+    o.linear_solver = linear_solver;
     o.newton_tol = newton_tol;
     o.jac_eps = jac_eps;
     o.newton_max_iter = newton_max_iter;

@@ -133,6 +133,7 @@ void describe(detail::BuiltModel& m, const dsl::ModelSpec& spec, const ir::Modul
   sh.n_aux = module.n_aux;
   sh.n_event = static_cast<int>(module.events.size());
   sh.lag_depth = module.lag_depth;
+  if (module.has_derivatives) sh.jac_sparsity.assign(module.jac_sparsity.begin(), module.jac_sparsity.end());
   for (const auto& e : module.events)
     sh.event_log_size.push_back(static_cast<int>(e.log.outputs.size()));
 

@@ -22,6 +22,9 @@ struct KernelShape {
   int n_state = 0, n_param = 0, n_aux = 0, n_event = 0;
   std::vector<int> lag_depth;       // per state: deepest lag_s(k) used, 0 if never lagged
   std::vector<int> event_log_size;  // per event: values logged per firing
+  // n_state x n_state row-major, 1 = d f_i / d y_j structurally nonzero; empty when the kernels
+  // carry no derivatives (ir/derivative.hpp). The cvode driver's sparse solver is built on it.
+  std::vector<unsigned char> jac_sparsity;
   int max_event_log_size() const {
     int w = 0;
     for (int s : event_log_size) w = s > w ? s : w;

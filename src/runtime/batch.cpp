@@ -185,6 +185,7 @@ RunOptions shared_options(const BatchOptions& o) {
   r.newton_max_iter = o.newton_max_iter;
   r.jacobian_mode = o.jacobian_mode;
   r.max_order = o.max_order;
+  r.linear_solver = o.linear_solver;
   return r;
 }
 

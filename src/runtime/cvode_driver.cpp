@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <nvector/nvector_serial.h>
 #include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
+#include <sunmatrix/sunmatrix_sparse.h>
 
 #include <cmath>
 #include <vector>
@@ -28,6 +30,9 @@ struct CvodeDriver::Impl {
   std::string error;
   const kernel::HostModelCalls* calls = nullptr;  // the step in progress
   std::vector<double> jac;                        // row-major, from the kernel
+  bool sparse = false;
+  // KLU: the CSC structure (the Jacobian's pattern plus the diagonal, which I - gamma J needs).
+  std::vector<sunindextype> col_start, row_index;
   int jac_failure = 0;                            // ExitReason of a failed Jacobian
   // Options CVODE was last given, to re-apply only what changed.
   int method = -1, max_order = -1;
@@ -65,6 +70,22 @@ struct CvodeDriver::Impl {
       return -1;
     }
     const int n = d.n;
+    if (d.sparse) {
+      // Rewritten whole each time: CVODE may hand back a matrix whose structure it changed.
+      sunindextype* starts = SUNSparseMatrix_IndexPointers(J);
+      sunindextype* rows = SUNSparseMatrix_IndexValues(J);
+      sunrealtype* data = SUNSparseMatrix_Data(J);
+      if (SUNSparseMatrix_NNZ(J) < static_cast<sunindextype>(d.row_index.size())) return -1;
+      for (int j = 0; j <= n; ++j) starts[j] = d.col_start[static_cast<size_t>(j)];
+      for (int j = 0; j < n; ++j)
+        for (sunindextype k = d.col_start[static_cast<size_t>(j)];
+             k < d.col_start[static_cast<size_t>(j) + 1]; ++k) {
+          const sunindextype i = d.row_index[static_cast<size_t>(k)];
+          rows[k] = i;
+          data[k] = d.jac[static_cast<size_t>(i) * n + j];
+        }
+      return 0;
+    }
     for (int j = 0; j < n; ++j) {
       sunrealtype* col = SUNDenseMatrix_Column(J, j);
       for (int i = 0; i < n; ++i) col[i] = d.jac[static_cast<size_t>(i) * n + j];
@@ -172,12 +193,45 @@ struct CvodeDriver::Impl {
   }
 };
 
-CvodeDriver::CvodeDriver(int n_state) : impl_(std::make_unique<Impl>(n_state)) {
+bool use_klu(LinearSolver choice, int n_state, const std::vector<unsigned char>& pattern) {
+  if (choice == LinearSolver::Dense) return false;
+  if (choice == LinearSolver::Klu) return true;
+  if (n_state < kKluMinStates || pattern.size() != static_cast<size_t>(n_state) * n_state)
+    return false;
+  size_t nnz = 0;
+  for (unsigned char v : pattern) nnz += v != 0;
+  return static_cast<double>(nnz) <= kKluMaxDensity * static_cast<double>(pattern.size());
+}
+
+CvodeDriver::CvodeDriver(int n_state, LinearSolver solver,
+                         const std::vector<unsigned char>& pattern)
+    : impl_(std::make_unique<Impl>(n_state)) {
   Impl& d = *impl_;
+  const size_t n = static_cast<size_t>(n_state);
   d.y = N_VNew_Serial(n_state, d.sun);
-  d.A = d.y ? SUNDenseMatrix(n_state, n_state, d.sun) : nullptr;
-  d.ls = d.A ? SUNLinSol_Dense(d.y, d.A, d.sun) : nullptr;
+  d.sparse = use_klu(solver, n_state, pattern);
+  if (d.sparse) {
+    if (pattern.size() != n * n)
+      throw DynlibError("linear_solver = \"klu\" needs the model's Jacobian pattern");
+    d.col_start.assign(n + 1, 0);
+    for (size_t j = 0; j < n; ++j) {
+      for (size_t i = 0; i < n; ++i)
+        if (pattern[i * n + j] || i == j) d.row_index.push_back(static_cast<sunindextype>(i));
+      d.col_start[j + 1] = static_cast<sunindextype>(d.row_index.size());
+    }
+    d.A = d.y ? SUNSparseMatrix(n_state, n_state, static_cast<sunindextype>(d.row_index.size()),
+                                CSC_MAT, d.sun)
+              : nullptr;
+    d.ls = d.A ? SUNLinSol_KLU(d.y, d.A, d.sun) : nullptr;
+  } else {
+    d.A = d.y ? SUNDenseMatrix(n_state, n_state, d.sun) : nullptr;
+    d.ls = d.A ? SUNLinSol_Dense(d.y, d.A, d.sun) : nullptr;
+  }
   if (!d.ls) throw DynlibError(fmt::format("CVODE: cannot allocate for {} states", n_state));
+}
+
+bool CvodeDriver::sparse() const {
+  return impl_->sparse;
 }
 
 CvodeDriver::~CvodeDriver() = default;

@@ -2,19 +2,31 @@
 // One driver per run of a host-stepped stepper (cvode, cvode-adams); RunArgs::host points at
 // host(). Each kernel step calls it for one CVODE internal step (CV_ONE_STEP, stop time t_end);
 // f and J are the calling backend's, passed per step, so interpreter and native runs do the same
-// arithmetic. The driver owns CVODE's memory, vectors, dense matrix and linear solver.
+// arithmetic. The driver owns CVODE's memory, vectors, matrix and linear solver: dense LU, or
+// KLU on a sparse matrix with the Jacobian's structural pattern for large sparse models.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kernel/steppers/host.hpp"
 
 namespace dynlib::detail {
 
+// Which linear solver the Newton iteration uses (RunOptions::linear_solver).
+enum class LinearSolver { Auto, Dense, Klu };
+
+// The choice Auto makes: KLU when the model is large (n >= kKluMinStates) and its Jacobian sparse
+// (at most kKluMaxDensity of the entries structurally nonzero), dense LU otherwise.
+inline constexpr int kKluMinStates = 64;
+inline constexpr double kKluMaxDensity = 0.2;
+bool use_klu(LinearSolver choice, int n_state, const std::vector<unsigned char>& pattern);
+
 class CvodeDriver {
  public:
-  explicit CvodeDriver(int n_state);
+  // pattern: n x n row-major structural nonzeros of the Jacobian (needed for KLU).
+  CvodeDriver(int n_state, LinearSolver solver, const std::vector<unsigned char>& pattern);
   ~CvodeDriver();
   CvodeDriver(const CvodeDriver&) = delete;
   CvodeDriver& operator=(const CvodeDriver&) = delete;
@@ -23,6 +35,7 @@ class CvodeDriver {
   const kernel::HostStepper* host() const;
   // CVODE's own account of the last failure (flag name and message), for the run's message.
   const std::string& last_error() const;
+  bool sparse() const;  // KLU (else dense LU)
 
   struct Impl;
 

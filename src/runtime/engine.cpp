@@ -272,7 +272,9 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n)), Real(0));
     iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n)), 0);
     host_.reset();
-    if (si.caps & kernel::CAP_HOST) host_ = std::make_unique<CvodeDriver>(n);
+    if (si.caps & kernel::CAP_HOST)
+      host_ = std::make_unique<CvodeDriver>(n, static_cast<LinearSolver>(plan.linear_solver),
+                                            shape.jac_sparsity);
     scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n, np, na)), Real(0));
     fired_.assign(static_cast<size_t>(shape.n_event + 1), 0);
     lag_state_ = shape.lag_columns(a_.lag_depth);
