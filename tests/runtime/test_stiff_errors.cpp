@@ -260,3 +260,43 @@ TEST(StiffKnownBugs, CvodeRunByStepCountWithoutEndTime) {
   Sim t = sim(kVdp, "tr-bdf2a");
   EXPECT_EQ(t.run({.N = 100, .record = false}).steps(), 100);
 }
+
+// BUG: max_order is validated as 0..12 for every stepper, although cvode's BDF allows at most 5
+// (the error message itself says "1..5 (cvode) or 1..12 (cvode-adams)"). cvode with max_order
+// 6..12 is accepted and the run ends at t = 0 with StepFail "CVODE: CV_ILL_INPUT in
+// CVodeSetMaxOrd: Illegal attempt to increase maximum method order" instead of a DynlibError
+// before the run, as for max_order = 13.
+TEST(StiffKnownBugs, CvodeMaxOrderAboveFiveIsRejectedBeforeTheRun) {
+  Sim s = sim(kVdp, "cvode");
+  for (long long order : {6LL, 8LL, 12LL}) {
+    const std::string e = error_of([&] { s.run({.T = 10.0, .max_order = order}); });
+    EXPECT_TRUE(contains(e, "max_order")) << "max_order = " << order << ": no error; the run "
+                                          << status_name(s.results().status()) << ": "
+                                          << s.results().message();
+  }
+  // What is right today: 13 is rejected, 5 runs, and cvode-adams takes 12.
+  EXPECT_TRUE(contains(error_of([&] { s.run({.T = 10.0, .max_order = 13}); }), "1..5 (cvode)"));
+  EXPECT_TRUE(s.run({.T = 10.0, .max_order = 5}).ok());
+  Sim adams = sim(kVdp, "cvode-adams");
+  EXPECT_TRUE(adams.run({.T = 10.0, .max_order = 12}).ok());
+}
+
+TEST(StiffErrors, AFailedFixedStepRunResumesWithASmallerStep) {
+  // sdirk2 fails at the jump with dt = 0.01 (above); "stopped runs of any status can be resumed":
+  // a smaller dt takes the run through the jump, and dt = 0.01 again to the end, close to a tight
+  // cvode solution.
+  Sim s = sim(kVdp, "sdirk2");
+  const Results& r1 = s.run({.T = 1000.0, .dt = 0.01, .record = false, .params = {{"mu", 1000.0}}});
+  ASSERT_EQ(r1.status(), Status::StepFail);
+  const Results& r2 = s.run({.T = 808.0, .dt = 1e-4, .resume = true});
+  ASSERT_TRUE(r2.ok()) << r2.message();
+  EXPECT_LT(r2.final_state()[0], -1.9) << "through the jump";
+  const Results& r3 = s.run({.T = 1000.0, .dt = 0.01, .resume = true});
+  ASSERT_TRUE(r3.ok()) << r3.message();
+  Sim ref = sim(kVdp, "cvode");
+  const Results& want = ref.run(
+      {.T = 1000.0, .record = false, .params = {{"mu", 1000.0}}, .atol = 1e-10, .rtol = 1e-8});
+  ASSERT_TRUE(want.ok()) << want.message();
+  // Measured: x(1000) -1.864007 against -1.863645.
+  EXPECT_NEAR(r3.final_state()[0], want.final_state()[0], 2e-3);
+}

@@ -640,3 +640,36 @@ TEST(StiffRegistry, StiffAndImplicitSetsAndAliases) {
 }
 
 }  // namespace
+
+#include "jit/jit.hpp"
+
+namespace {
+
+// jit=auto: the switch from the interpreter to the native kernel in the middle of a run (at a
+// YIELD) keeps the implicit steppers' history (bdf2a: past states and steps; cvode: the host's
+// CVODE instance; sdirk2: the Jacobian and its LU) and changes no bit.
+TEST(StiffBackends, JitAutoSwitchMidRunChangesNoBit) {
+  for (const char* stepper : {"bdf2a", "cvode", "sdirk2"}) {
+    SCOPED_TRACE(stepper);
+    RunOptions o{.T = 300.0, .params = {{"mu", 100.0}}, .atol = 1e-8, .rtol = 1e-6};
+    if (stiff_test::is_fixed(stepper)) o.dt = 0.01, o.T = 5.0;
+    Sim reference = sim(kVdp, stepper);
+    const Results& want = reference.run(o);
+    ASSERT_TRUE(want.ok()) << want.message();
+    jit::clear_memory_cache();  // else the kernel is found ready and runs native from step 0
+    rt_test::TinyBuffers tiny(16, 16, 7);
+    dynlib::detail::tuning().auto_switch_step = 60;
+    Sim s = setup(kVdp, {.stepper = stepper, .jit = JitMode::Auto});
+    const Results& got = s.run(o);
+    dynlib::detail::tuning().auto_switch_step = 0;
+    const RunStats& rs = got.run_stats();
+    EXPECT_GE(rs.switch_step, 60);
+    EXPECT_GT(rs.interp_steps, 0);
+    EXPECT_GT(rs.native_steps, 0);
+    expect_same_results(want, got);
+    EXPECT_EQ(want.evaluations().rhs, got.evaluations().rhs);
+    EXPECT_EQ(want.evaluations().lu, got.evaluations().lu);
+  }
+}
+
+}  // namespace
