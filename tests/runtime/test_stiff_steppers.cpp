@@ -256,26 +256,19 @@ RunOptions lorenz_run(const std::string& stepper, const std::string& dtype) {
   return o;
 }
 
-// The models both backends need, compiled two at a time, once for the whole binary.
-void compile_all_native() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::vector<std::tuple<std::string, std::string, std::string>> todo;
-    for (const auto& st : stiff_test::kAllNewSteppers)
-      for (const std::string dtype : {"float64", "float32"})
-        for (const std::string& uri : {kVdp, kLorenz})
-          if (!(st.rfind("cvode", 0) == 0 && dtype == "float32")) todo.emplace_back(uri, st, dtype);
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t i; (i = next++) < todo.size();) {
-        const auto& [uri, st, dtype] = todo[i];
-        stiff_test::model(uri, st, dtype, true);
-      }
-    };
-    std::thread a(work), b(work);
-    a.join();
-    b.join();
-  });
+// Native kernels for (uri, stepper, dtype), compiled two at a time into the binary's model cache
+// (ctest runs every test in its own process, so each test compiles only what it uses).
+void compile_native(const std::vector<std::tuple<std::string, std::string, std::string>>& todo) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < todo.size();) {
+      const auto& [uri, st, dtype] = todo[i];
+      stiff_test::model(uri, st, dtype, true);
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
 }
 
 void expect_backends_identical(const std::string& uri, const std::string& stepper,
@@ -309,8 +302,13 @@ void expect_backends_identical(const std::string& uri, const std::string& steppe
 class StiffBackends : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(StiffBackends, InterpreterAndNativeAgreeBitForBit) {
-  compile_all_native();
   const std::string stepper = GetParam();
+  std::vector<std::tuple<std::string, std::string, std::string>> todo;
+  for (const std::string dtype : {"float64", "float32"})
+    for (const std::string& uri : {kVdp, kLorenz})
+      if (!(stepper.rfind("cvode", 0) == 0 && dtype == "float32"))
+        todo.emplace_back(uri, stepper, dtype);
+  compile_native(todo);
   for (const std::string dtype : {"float64", "float32"}) {
     if (stepper.rfind("cvode", 0) == 0 && dtype == "float32") continue;  // StiffErrors
     expect_backends_identical(kVdp, stepper, dtype, stiff_vdp_run(stepper, dtype));
@@ -346,7 +344,7 @@ TEST(StiffBackends, VanderpolWindowIncludesTheFastTransition) {
 }
 
 TEST(StiffBackends, AnalyticAndFdJacobiansAgreeBitForBitToo) {
-  compile_all_native();
+  compile_native({{kVdp, "tr-bdf2a", "float64"}, {kVdp, "cvode", "float64"}});
   for (const char* mode : {"analytic", "fd"})
     for (const char* stepper : {"tr-bdf2a", "cvode"}) {
       SCOPED_TRACE(std::string(stepper) + " " + mode);
