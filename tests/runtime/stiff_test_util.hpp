@@ -65,15 +65,16 @@ lam = 1e6
 y = "-lam * (y - cos(t))"
 )toml");
 
-// The exact solution of kVeryStiff: y = c (lam^2 cos t + lam sin t - lam^2 e^{-lam t}), c = 1/(lam^2+1).
+// The exact solution of kVeryStiff: y = c (lam^2 cos t + lam sin t - lam^2 e^{-lam t}), c =
+// 1/(lam^2+1).
 inline double very_stiff_exact(double t, double lam = 1e6) {
   return (lam * lam * std::cos(t) + lam * std::sin(t) - lam * lam * std::exp(-lam * t)) /
          (lam * lam + 1);
 }
 
 // The new steppers.
-inline const std::vector<std::string> kStiffKernelSteppers = {"sdirk2", "bdf2", "bdf2a",
-                                                              "tr-bdf2a", "rodas3"};
+inline const std::vector<std::string> kStiffKernelSteppers = {"sdirk2", "bdf2", "bdf2a", "tr-bdf2a",
+                                                              "rodas3"};
 inline const std::vector<std::string> kAllNewSteppers = {
     "sdirk2", "bdf2", "bdf2a", "tr-bdf2a", "rodas3", "cvode", "cvode-adams"};
 
@@ -85,8 +86,7 @@ inline bool is_fixed(const std::string& stepper) {
 inline const dynlib::FullModel& model(const std::string& uri, const std::string& stepper,
                                       const std::string& dtype = "float64", bool jit = false) {
   static std::mutex mu;
-  static std::map<std::tuple<std::string, std::string, std::string, bool>, dynlib::FullModel>
-      cache;
+  static std::map<std::tuple<std::string, std::string, std::string, bool>, dynlib::FullModel> cache;
   const auto key = std::make_tuple(uri, stepper, dtype, jit);
   {
     std::lock_guard<std::mutex> lock(mu);

@@ -30,8 +30,8 @@ TEST(StiffErrors, StiffStepperOnAMapIsAClearError) {
 TEST(StiffErrors, CvodeIsFloat64OnlyAndSaysSo) {
   for (const char* stepper : {"cvode", "cvode-adams"})
     for (bool jit : {false, true}) {
-      const std::string e =
-          error_of([&] { (void)build(kVdp, {.stepper = stepper, .jit = jit, .dtype = "float32"}); });
+      const std::string e = error_of(
+          [&] { (void)build(kVdp, {.stepper = stepper, .jit = jit, .dtype = "float32"}); });
       EXPECT_TRUE(contains(e, stepper)) << e;
       EXPECT_TRUE(contains(e, "float64 states only")) << e;
       EXPECT_TRUE(contains(e, "float32")) << e;
@@ -91,18 +91,16 @@ TEST(StiffErrors, AnalyticJacobianWithoutOneIsAnErrorBeforeTheRun) {
     const size_t rows = first.size();
     const std::vector<double> state = s.state();
     for (const char* mode : {"analytic", "external"}) {
-      const std::string e =
-          error_of([&] { s.run({.T = 1.0, .dt = 0.01, .jacobian_mode = mode}); });
+      const std::string e = error_of([&] { s.run({.T = 1.0, .dt = 0.01, .jacobian_mode = mode}); });
       EXPECT_TRUE(contains(e, "[equations.jacobian]")) << stepper << ": " << e;
       EXPECT_TRUE(contains(e, "prothero_robinson")) << e;
       EXPECT_TRUE(contains(e, "symbolic")) << "names the alternatives: " << e;
       EXPECT_EQ(s.results().size(), rows);
       EXPECT_EQ(s.state(), state);
       // Also as a resume of the previous run.
-      EXPECT_TRUE(contains(error_of([&] {
-                             s.run({.T = 1.0, .resume = true, .jacobian_mode = mode});
-                           }),
-                           "[equations.jacobian]"));
+      EXPECT_TRUE(
+          contains(error_of([&] { s.run({.T = 1.0, .resume = true, .jacobian_mode = mode}); }),
+                   "[equations.jacobian]"));
     }
     // The run can still be resumed with a mode that works.
     EXPECT_TRUE(s.run({.T = 1.0, .resume = true, .jacobian_mode = "fd"}).ok());
@@ -148,8 +146,8 @@ TEST(StiffErrors, Sdirk2NewtonFailureAtTheRelaxationJumpKeepsEverySample) {
 TEST(StiffErrors, AdaptiveSteppersGetThroughWhereSdirk2Fails) {
   for (const char* stepper : {"tr-bdf2a", "bdf2a", "rodas3", "cvode"}) {
     Sim s = sim(kVdp, stepper);
-    const Results& r = s.run({.T = 1000.0, .record = false, .params = {{"mu", 1000.0}},
-                              .atol = 1e-8, .rtol = 1e-6});
+    const Results& r = s.run(
+        {.T = 1000.0, .record = false, .params = {{"mu", 1000.0}}, .atol = 1e-8, .rtol = 1e-6});
     EXPECT_TRUE(r.ok()) << stepper << ": " << r.message();
     EXPECT_EQ(r.final_time(), 1000.0);
   }
@@ -195,8 +193,11 @@ TEST(StiffErrors, NewtonMaxIterOneMakesSdirk2FailWhereTheDefaultSucceeds) {
   Sim s = sim(kVdp, "sdirk2");
   const Results& good = s.run({.T = 50.0, .dt = 0.05, .params = {{"mu", 100.0}}});
   ASSERT_TRUE(good.ok()) << good.message();
-  const Results& r = s.run({.T = 50.0, .dt = 0.05, .params = {{"mu", 100.0}},
-                            .newton_tol = 1e-12, .newton_max_iter = 1});
+  const Results& r = s.run({.T = 50.0,
+                            .dt = 0.05,
+                            .params = {{"mu", 100.0}},
+                            .newton_tol = 1e-12,
+                            .newton_max_iter = 1});
   std::printf("  sdirk2 newton_max_iter=1: %s %s\n", status_name(r.status()), r.message().c_str());
   ASSERT_EQ(r.status(), Status::StepFail) << r.message();
   EXPECT_TRUE(contains(r.message(), "newton_max_iter = 1")) << r.message();
@@ -218,8 +219,8 @@ TEST(StiffErrors, NewtonMaxIterOneMakesSdirk2FailWhereTheDefaultSucceeds) {
 // The child's body: 0 when the resumed run with the changed tolerance finishes.
 int cvode_resume_with_changed(const std::string& which) {
   Sim s = sim(kVdp, "cvode");
-  const Results& r1 = s.run(
-      {.T = 300.0, .max_steps = 200, .params = {{"mu", 100.0}}, .atol = 1e-8, .rtol = 1e-6});
+  const Results& r1 =
+      s.run({.T = 300.0, .max_steps = 200, .params = {{"mu", 100.0}}, .atol = 1e-8, .rtol = 1e-6});
   if (r1.status() != Status::EarlyExit) return 3;
   RunOptions o{.T = 300.0, .resume = true, .atol = 1e-8, .rtol = 1e-6};
   if (which == "rtol") {
@@ -270,9 +271,9 @@ TEST(StiffKnownBugs, CvodeMaxOrderAboveFiveIsRejectedBeforeTheRun) {
   Sim s = sim(kVdp, "cvode");
   for (long long order : {6LL, 8LL, 12LL}) {
     const std::string e = error_of([&] { s.run({.T = 10.0, .max_order = order}); });
-    EXPECT_TRUE(contains(e, "max_order")) << "max_order = " << order << ": no error; the run "
-                                          << status_name(s.results().status()) << ": "
-                                          << s.results().message();
+    EXPECT_TRUE(contains(e, "max_order"))
+        << "max_order = " << order << ": no error; the run " << status_name(s.results().status())
+        << ": " << s.results().message();
   }
   // What is right today: 13 is rejected, 5 runs, and cvode-adams takes 12.
   EXPECT_TRUE(contains(error_of([&] { s.run({.T = 10.0, .max_order = 13}); }), "1..5 (cvode)"));

@@ -44,7 +44,8 @@ void expect_fixed_order(const std::string& what, const std::vector<double>& errs
   std::printf("  %s errors:", what.c_str());
   for (double e : errs) std::printf(" %.3e", e);
   std::printf("  orders:");
-  for (size_t k = 0; k + 1 < errs.size(); ++k) std::printf(" %.3f", std::log2(errs[k] / errs[k + 1]));
+  for (size_t k = 0; k + 1 < errs.size(); ++k)
+    std::printf(" %.3f", std::log2(errs[k] / errs[k + 1]));
   std::printf("\n");
   for (size_t k = 0; k + 1 < errs.size(); ++k) {
     const double p = std::log2(errs[k] / errs[k + 1]);
@@ -151,22 +152,22 @@ TEST_P(AdaptiveStiffTolerance, GlobalErrorTracksRtolOverFourDecades) {
   EXPECT_LE(steps.back(), c.max_steps_tight);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Stiff, AdaptiveStiffTolerance,
-    ::testing::Values(TolCase{"bdf2a", "pr", 0.5, 0.65, 20, 400},
-                      TolCase{"tr-bdf2a", "pr", 0.1, 0.45, 100, 250},
-                      TolCase{"rodas3", "pr", 0.9, 1.0, 10, 1200},
-                      TolCase{"cvode", "pr", 0.3, 0.6, 10, 150},
-                      TolCase{"bdf2a", "linear2", 0.55, 0.55, 600, 450},
-                      TolCase{"tr-bdf2a", "linear2", 0.5, 0.55, 300, 300},
-                      TolCase{"rodas3", "linear2", 0.25, 0.7, 20, 1500},
-                      TolCase{"cvode", "linear2", 0.5, 0.8, 50, 150}),
-    [](const auto& info) {
-      std::string s = std::string(info.param.stepper) + "_" + info.param.problem;
-      for (char& ch : s)
-        if (ch == '-') ch = '_';
-      return s;
-    });
+INSTANTIATE_TEST_SUITE_P(Stiff, AdaptiveStiffTolerance,
+                         ::testing::Values(TolCase{"bdf2a", "pr", 0.5, 0.65, 20, 400},
+                                           TolCase{"tr-bdf2a", "pr", 0.1, 0.45, 100, 250},
+                                           TolCase{"rodas3", "pr", 0.9, 1.0, 10, 1200},
+                                           TolCase{"cvode", "pr", 0.3, 0.6, 10, 150},
+                                           TolCase{"bdf2a", "linear2", 0.55, 0.55, 600, 450},
+                                           TolCase{"tr-bdf2a", "linear2", 0.5, 0.55, 300, 300},
+                                           TolCase{"rodas3", "linear2", 0.25, 0.7, 20, 1500},
+                                           TolCase{"cvode", "linear2", 0.5, 0.8, 50, 150}),
+                         [](const auto& info) {
+                           std::string s =
+                               std::string(info.param.stepper) + "_" + info.param.problem;
+                           for (char& ch : s)
+                             if (ch == '-') ch = '_';
+                           return s;
+                         });
 
 // ---------------------------------------------------------------------------------------------
 // 2. L-stability
@@ -380,13 +381,13 @@ TEST(StiffJacobianModes, SymbolicAnalyticAndFdGiveTheSameSolution) {
     auto rel = [&](const char* a, const char* b) {
       double d = 0;
       for (size_t i = 0; i < 2; ++i)
-        d = std::max(d, std::fabs(finals[a][i] - finals[b][i]) /
-                            std::max(1.0, std::fabs(finals[a][i])));
+        d = std::max(
+            d, std::fabs(finals[a][i] - finals[b][i]) / std::max(1.0, std::fabs(finals[a][i])));
       return d;
     };
-    std::printf("  %-8s sym-vs-analytic %.3e  sym-vs-fd %.3e  (jacobians %lld/%lld/%lld)\n", stepper,
-                rel("symbolic", "analytic"), rel("symbolic", "fd"), evals["symbolic"].jacobians,
-                evals["analytic"].jacobians, evals["fd"].jacobians);
+    std::printf("  %-8s sym-vs-analytic %.3e  sym-vs-fd %.3e  (jacobians %lld/%lld/%lld)\n",
+                stepper, rel("symbolic", "analytic"), rel("symbolic", "fd"),
+                evals["symbolic"].jacobians, evals["analytic"].jacobians, evals["fd"].jacobians);
     // Measured: symbolic vs analytic identical (0) for all five; fd up to 4.7e-6 (cvode).
     EXPECT_LT(rel("symbolic", "analytic"), 1e-10) << stepper;
     EXPECT_LT(rel("symbolic", "fd"), 1e-4) << stepper;
@@ -526,8 +527,8 @@ TEST(StiffRunner, BatchWithCvodeEqualsIndividualRuns) {
     for (size_t k = 0; k < r.size(); ++k) {
       ASSERT_TRUE(same_bits(b.t[i * b.n_time + k], r.t()[k])) << "t at " << k;
       for (size_t v = 0; v < b.n_var; ++v)
-        ASSERT_TRUE(same_bits(b.data[(i * b.n_time + k) * b.n_var + v],
-                              r.column_as_double(b.names[v])[k]))
+        ASSERT_TRUE(
+            same_bits(b.data[(i * b.n_time + k) * b.n_var + v], r.column_as_double(b.names[v])[k]))
             << b.names[v] << " at " << k;
     }
     for (size_t j = 0; j < 2; ++j)
@@ -612,8 +613,8 @@ TEST(StiffRegistry, StiffAndImplicitSetsAndAliases) {
     if (s.jacobian) jacobian.insert(s.name);
     if (s.host) host.insert(s.name);
   }
-  const std::set<std::string> want_stiff = {"sdirk2", "bdf2", "bdf2a", "tr-bdf2a", "rodas3",
-                                            "cvode"};
+  const std::set<std::string> want_stiff = {"sdirk2",   "bdf2",   "bdf2a",
+                                            "tr-bdf2a", "rodas3", "cvode"};
   EXPECT_EQ(stiff, want_stiff);
   std::set<std::string> want_implicit = want_stiff;
   want_implicit.insert("cvode-adams");
@@ -626,13 +627,13 @@ TEST(StiffRegistry, StiffAndImplicitSetsAndAliases) {
     }
   }
 
-  for (const auto& [alias, name] : std::vector<std::pair<std::string, std::string>>{
-           {"alexander2", "sdirk2"},
-           {"trbdf2a", "tr-bdf2a"},
-           {"bdf2a_jit", "bdf2a"},
-           {"rosenbrock", "rodas3"},
-           {"cvode_bdf", "cvode"},
-           {"cvode_adams", "cvode-adams"}}) {
+  for (const auto& [alias, name] :
+       std::vector<std::pair<std::string, std::string>>{{"alexander2", "sdirk2"},
+                                                        {"trbdf2a", "tr-bdf2a"},
+                                                        {"bdf2a_jit", "bdf2a"},
+                                                        {"rosenbrock", "rodas3"},
+                                                        {"cvode_bdf", "cvode"},
+                                                        {"cvode_adams", "cvode-adams"}}) {
     EXPECT_EQ(build(kVdp, {.stepper = alias}).stepper_name(), name) << alias;
   }
 }
@@ -667,6 +668,87 @@ TEST(StiffBackends, JitAutoSwitchMidRunChangesNoBit) {
     expect_same_results(want, got);
     EXPECT_EQ(want.evaluations().rhs, got.evaluations().rhs);
     EXPECT_EQ(want.evaluations().lu, got.evaluations().lu);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Options reach the steppers
+// ---------------------------------------------------------------------------------------------
+
+TEST(StiffOptions, EachImplicitOptionChangesTheRun) {
+  // newton_tol: a looser tolerance stops the Newton iterations earlier.
+  {
+    Sim a = sim(kVdp, "sdirk2"), b = sim(kVdp, "sdirk2");
+    const RunOptions base{.T = 20.0, .dt = 0.01, .record = false, .params = {{"mu", 100.0}}};
+    RunOptions loose = base, tight = base;
+    loose.newton_tol = 1e-3;
+    tight.newton_tol = 1e-12;
+    const Results& rl = a.run(loose);
+    const Results& rt = b.run(tight);
+    ASSERT_TRUE(rl.ok() && rt.ok()) << rl.message() << rt.message();
+    std::printf("  sdirk2 newton iterations: newton_tol 1e-3 %lld, 1e-12 %lld\n",
+                rl.evaluations().newton, rt.evaluations().newton);
+    EXPECT_LT(rl.evaluations().newton, rt.evaluations().newton);
+  }
+  // jac_eps: the difference quotient's increment (fd only; symbolic ignores it).
+  {
+    auto run = [](const char* mode, double eps) {
+      Sim s = sim(kVdp, "tr-bdf2a");
+      RunOptions o{.T = 20.0, .record = false, .params = {{"mu", 100.0}}, .rtol = 1e-6};
+      o.jacobian_mode = mode;
+      o.jac_eps = eps;
+      return s.run(o).final_state();
+    };
+    EXPECT_NE(run("fd", 1e-8), run("fd", 1e-3));
+    EXPECT_EQ(run("symbolic", 1e-8), run("symbolic", 1e-3));
+  }
+  // max_order: cvode limited to BDF1 needs many more steps than with BDF1..5.
+  {
+    Sim a = sim(kVdp, "cvode"), b = sim(kVdp, "cvode");
+    const Results& r1 = a.run({.T = 10.0, .record = false, .rtol = 1e-6, .max_order = 1});
+    const Results& r5 = b.run({.T = 10.0, .record = false, .rtol = 1e-6, .max_order = 5});
+    ASSERT_TRUE(r1.ok() && r5.ok());
+    std::printf("  cvode steps: max_order 1 %lld, 5 %lld\n", r1.steps(), r5.steps());
+    EXPECT_GT(r1.steps(), 5 * r5.steps());
+  }
+  // dt_max bounds every step of every adaptive implicit stepper; dt is the first step tried.
+  for (const char* stepper : {"bdf2a", "tr-bdf2a", "rodas3", "cvode", "cvode-adams"}) {
+    Sim s = sim(kVdp, stepper);
+    const Results& r = s.run({.T = 50.0, .params = {{"mu", 100.0}}, .rtol = 1e-6, .dt_max = 0.05});
+    ASSERT_TRUE(r.ok()) << stepper << ": " << r.message();
+    double h_max = 0;
+    for (size_t i = 0; i + 1 < r.size(); ++i) h_max = std::max(h_max, r.t()[i + 1] - r.t()[i]);
+    EXPECT_LE(h_max, 0.05 * (1 + 1e-12)) << stepper;
+    EXPECT_GE(r.steps(), 1000) << stepper;  // 50 / 0.05
+  }
+  for (const char* stepper : {"bdf2a", "tr-bdf2a", "rodas3"}) {
+    Sim s = sim(stiff_test::kProtheroRobinson, stepper);
+    const Results& r = s.run({.T = 1.0, .dt = 1e-3, .rtol = 1e-4});
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_EQ(r.t()[1], 1e-3) << stepper << ": the given first step, accepted";
+  }
+}
+
+TEST(StiffOptions, Float32RunsReachSinglePrecisionAccuracy) {
+  for (const auto& stepper : stiff_test::kStiffKernelSteppers) {
+    Sim s = sim(stiff_test::kProtheroRobinson, stepper, "float32");
+    RunOptions o{.T = 2.0, .record = false};
+    if (stiff_test::is_fixed(stepper)) {
+      o.dt = 0.005;
+    } else {
+      o.rtol = 1e-5;
+      o.atol = 1e-6;
+    }
+    const Results& r = s.run(o);
+    ASSERT_TRUE(r.ok()) << stepper << ": " << r.message();
+    const double err = std::fabs(r.final_state()[0] - std::sin(2.0));
+    std::printf("  float32 %-8s PR(50): |error(2)| %.2e in %lld steps\n", stepper.c_str(), err,
+                r.steps());
+    EXPECT_LT(err, 1e-4) << stepper;
   }
 }
 
