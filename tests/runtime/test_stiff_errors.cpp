@@ -309,11 +309,10 @@ TEST(StiffErrors, AFailedFixedStepRunResumesWithASmallerStep) {
 // (0.05 (atol + rtol |y|) ~ 9e-8) and 15x the tolerance; the embedded estimate, built from the
 // stage values, cannot see it, so the global error jumps to 1.5e-5 there (AdaptiveStiffTolerance:
 // tr-bdf2a's poor error/rtol proportionality on PR). Likely cause (read in newton.hpp, not
-// verified by changing it): the LU of I - hg J is
-// reused while hg moves by up to 20%, but the solve starts from the previous solve's contraction
-// estimate eta (~1e-10 after a solve with an exact LU on a linear problem), so the stopping rule
-// eta * d <= 1 accepts the first iterate although the stale LU contracts only by ~0.1 per
-// iteration.
+// verified by changing it): the LU of I - hg J is reused while hg moves by up to 20%, but the
+// solve starts from the previous solve's contraction estimate eta (~1e-10 after a solve with an
+// exact LU on a linear problem), so the stopping rule eta * d <= 1 accepts the first iterate
+// although the stale LU contracts only by ~0.1 per iteration.
 TEST(StiffKnownBugs, TrBdf2aStagesSolveTheirEquationsToTheNewtonTolerance) {
   const double lam = 50.0;
   auto f = [&](double t, double y) { return -lam * (y - std::sin(t)) + std::cos(t); };
