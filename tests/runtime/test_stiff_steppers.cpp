@@ -781,3 +781,48 @@ TEST(StiffAccuracy, Bdf2aStepsSolveTheirBdf2Equation) {
 }
 
 }  // namespace
+
+namespace {
+
+// Lagged states (cross_up reads lag_s(1), the last committed step) with implicit steppers: a
+// harmonic oscillator plus a stiff relaxing component; every upward crossing of s = 0.5 is logged
+// once, at the first step past it (so within one step of pi/6 + 2 pi k).
+TEST(StiffRunner, CrossUpEventsOnLaggedStatesFireOncePerCrossing) {
+  const std::string model = rt_test::inline_model(R"toml(
+[model]
+type = "ode"
+[states]
+s = 0.0
+c = 1.0
+q = 0.0
+[equations.rhs]
+s = "c"
+c = "-s"
+q = "-1000 * (q - s)"
+[events.up]
+cond = "cross_up(s, 0.5)"
+log = ["s", "lag_s(1)"]
+)toml");
+  const double pi = std::acos(-1.0);
+  for (const char* stepper : {"sdirk2", "bdf2", "bdf2a", "tr-bdf2a", "rodas3", "cvode"}) {
+    SCOPED_TRACE(stepper);
+    Sim s = sim(model, stepper);
+    RunOptions o{.T = 10 * 2 * pi, .record = false, .atol = 1e-8, .rtol = 1e-6, .dt_max = 0.02};
+    if (stiff_test::is_fixed(stepper)) o.dt = 0.01;
+    const Results& r = s.run(o);
+    ASSERT_TRUE(r.ok()) << r.message();
+    const EventLog& up = r.event("up");
+    ASSERT_EQ(up.t.size(), 10u);
+    for (size_t k = 0; k < up.t.size(); ++k) {
+      const double expected = pi / 6 + 2 * pi * static_cast<double>(k);
+      EXPECT_GE(up.t[k], expected - 1e-6) << k;
+      EXPECT_LE(up.t[k], expected + 0.02 + 1e-6) << k;
+      EXPECT_GE(up.values[0][k], 0.5) << k;  // s after the crossing
+      EXPECT_LT(up.values[1][k], 0.5) << k;  // lag_s(1) before it
+    }
+    // The stiff component follows s: q = s - 1e-3 c + O(1e-6).
+    EXPECT_NEAR(r.final_state()[2], r.final_state()[0] - 1e-3 * r.final_state()[1], 1e-4);
+  }
+}
+
+}  // namespace
