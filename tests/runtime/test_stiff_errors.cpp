@@ -244,8 +244,9 @@ TEST(StiffKnownBugsDeathTest, CvodeResumeWithAChangedToleranceMustNotCrash) {
 }
 
 // BUG: cvode and cvode-adams cannot run by a step count alone. With N and no T the kernel's end
-// time is the largest double, which the driver passes to CVodeSetStopTime and which CVODE's
-// initial step guess then uses: the first step is ~1e137 and the run ends at t = 0 with
+// time is the largest double, which the driver passes to CVODE as both tout and stop time, and
+// CVODE's initial step guess scales with |tout - t0|: the first step is ~4e136 and the run ends
+// at t = 0 with
 // StepFail "CV_ERR_FAILURE ... the error test failed repeatedly or with |h| = hmin". Every other
 // adaptive stepper runs N steps (docs/simulation.md: "With N, the run takes N accepted steps").
 // (Passing dt_max avoids it; the run option dt, the documented first step, is not used by cvode.)
