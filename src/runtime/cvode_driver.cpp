@@ -117,8 +117,6 @@ struct CvodeDriver::Impl {
       mem = CVodeCreate(c.method == kernel::HOST_CVODE_ADAMS ? CV_ADAMS : CV_BDF, sun);
       if (!mem) return fail(CV_MEM_NULL);
       method = c.method;
-      max_order = -1;
-      rtol = atol = dt_min = dt_max = -1;
       flag = CVodeInit(mem, &Impl::rhs, t, y);
       if (flag == CV_SUCCESS) flag = CVodeSetUserData(mem, this);
       if (flag == CV_SUCCESS) flag = CVodeSetErrHandlerFn(mem, &Impl::on_error, this);
@@ -129,27 +127,27 @@ struct CvodeDriver::Impl {
     return flag == CV_SUCCESS ? 0 : fail(flag);
   }
 
-  int apply_options(const kernel::HostModelCalls& c) {
-    int flag = CV_SUCCESS;
-    if (c.rtol != rtol || c.atol != atol) {
-      flag = CVodeSStolerances(mem, c.rtol, c.atol);
-      rtol = c.rtol;
-      atol = c.atol;
-    }
-    const int order =
-        c.max_order > 0 ? c.max_order : (c.method == kernel::HOST_CVODE_ADAMS ? 12 : 5);
-    if (flag == CV_SUCCESS && order != max_order) {
-      flag = CVodeSetMaxOrd(mem, order);
-      max_order = order;
-    }
-    if (flag == CV_SUCCESS && c.dt_max != dt_max) {
-      flag = CVodeSetMaxStep(mem, c.dt_max);  // 0: no limit, as in RunArgs
-      dt_max = c.dt_max;
-    }
-    if (flag == CV_SUCCESS && c.dt_min != dt_min) {
-      flag = CVodeSetMinStep(mem, c.dt_min);
-      dt_min = c.dt_min;
-    }
+  static int max_order_of(const kernel::HostModelCalls& c) {
+    return c.max_order > 0 ? c.max_order : (c.method == kernel::HOST_CVODE_ADAMS ? 12 : 5);
+  }
+  bool options_changed(const kernel::HostModelCalls& c) const {
+    return c.rtol != rtol || c.atol != atol || max_order_of(c) != max_order ||
+           c.dt_max != dt_max || c.dt_min != dt_min;
+  }
+
+  // Right after start(): CVODE takes tolerances and limits only at (re)initialisation (a new
+  // tolerance on a running instance leaves its error weights unset until the next one).
+  int apply_options(const kernel::HostModelCalls& c, double h_first) {
+    rtol = c.rtol;
+    atol = c.atol;
+    max_order = max_order_of(c);
+    dt_max = c.dt_max;
+    dt_min = c.dt_min;
+    int flag = CVodeSStolerances(mem, c.rtol, c.atol);
+    if (flag == CV_SUCCESS) flag = CVodeSetMaxOrd(mem, max_order);
+    if (flag == CV_SUCCESS) flag = CVodeSetMaxStep(mem, c.dt_max);  // 0: no limit, as in RunArgs
+    if (flag == CV_SUCCESS) flag = CVodeSetMinStep(mem, c.dt_min);
+    if (flag == CV_SUCCESS) flag = CVodeSetInitStep(mem, h_first);  // 0: CVODE estimates it
     return flag == CV_SUCCESS ? 0 : fail(flag);
   }
 
@@ -158,13 +156,20 @@ struct CvodeDriver::Impl {
     calls = &c;
     error.clear();
     jac_failure = 0;
-    if (restart || !mem)
+    // A run with no end time (N steps only) has t_stop = the largest double: no stop time then,
+    // and CVODE's first-step estimate sees a unit interval instead of an infinite one.
+    const bool bounded = t_stop < 1e300;
+    if (restart || !mem || options_changed(c)) {
       if (const int bad = start(c, t, y0)) return bad;
-    if (const int bad = apply_options(c)) return bad;
-    int flag = CVodeSetStopTime(mem, t_stop);
+      // The runner's step proposal (the run's dt, or the last step before an event) starts
+      // CVODE when it fits the interval; else CVODE estimates its first step.
+      const double span = bounded ? t_stop - t : 1.0;
+      if (const int bad = apply_options(c, *h > 0 && *h < span ? *h : 0.0)) return bad;
+    }
+    int flag = bounded ? CVodeSetStopTime(mem, t_stop) : CV_SUCCESS;
     if (flag != CV_SUCCESS) return fail(flag);
     sunrealtype t_ret = t;
-    flag = CVode(mem, t_stop, y, &t_ret, CV_ONE_STEP);
+    flag = CVode(mem, bounded ? t_stop : t + 1.0, y, &t_ret, CV_ONE_STEP);
     // Counters first: a failed step still did (and rejected) work.
     long v_nst = 0, v_netf = 0, v_ncfn = 0, v_nsetups = 0, v_nni = 0;
     CVodeGetNumSteps(mem, &v_nst);

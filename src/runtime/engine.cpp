@@ -244,6 +244,11 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   } else if (plan.N) {
     n_limit = step_start + *plan.N;
   }
+  if ((kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_HOST) &&
+      plan.max_order > kernel::kSteppers[mi.stepper_id].order)
+    throw DynlibError(fmt::format("max_order = {} is above {}'s highest order, {}", plan.max_order,
+                                  kernel::kSteppers[mi.stepper_id].name,
+                                  kernel::kSteppers[mi.stepper_id].order));
   if (plan.jacobian_mode == kernel::JAC_ANALYTIC && !mi.info.has_jacobian &&
       (kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_JACOBIAN))
     throw DynlibError(fmt::format(

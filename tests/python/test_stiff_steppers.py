@@ -137,7 +137,7 @@ def test_cvode_resume_is_one_run():
     first = pieces.run(T=300.0, params={"mu": 100.0}, rtol=1e-6, atol=1e-8, max_steps=n // 2)
     assert first.status == "early_exit"
     # The options of a resumed run apply to the continuation: the same tolerances again (else the
-    # model's [sim] rtol = 1e-7 would apply; see test_known_bug_cvode_resume_with_new_rtol...).
+    # model's [sim] rtol = 1e-7 would apply; see test_regression_cvode_resume_with_new_rtol...).
     rest = pieces.run(T=300.0, rtol=1e-6, atol=1e-8, resume=True)
     assert rest.ok and rest.steps == n
     assert rest.data.tobytes() == whole.data.tobytes()
@@ -180,7 +180,7 @@ def test_cli_run_with_implicit_flags(cli, tmp_path):
     assert cv.returncode == 0, cv.stderr
 
 
-def test_known_bug_cvode_resume_with_new_rtol_must_not_crash():
+def test_regression_cvode_resume_with_new_rtol_must_not_crash():
     """BUG: a cvode run resumed with a different rtol/atol kills the process (SIGSEGV in SUNDIALS'
     cvEwtSet: the driver calls CVodeSStolerances mid-integration without CVodeReInit). Run in a
     child process so that the crash fails only this test."""
@@ -197,7 +197,7 @@ def test_known_bug_cvode_resume_with_new_rtol_must_not_crash():
     assert proc.stdout.strip() == "done"
 
 
-def test_known_bug_cvode_run_by_step_count_without_end_time():
+def test_regression_cvode_run_by_step_count_without_end_time():
     """BUG: cvode with N and no T ends at t = 0 with step_fail (CVODE's first step guess uses the
     stop time, which is the largest double): h ~ 1e137, "the error test failed repeatedly"."""
     res = dynlib.setup("builtin://ode/vanderpol", stepper="cvode").run(N=100, record=False)

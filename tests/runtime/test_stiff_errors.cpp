@@ -206,11 +206,11 @@ TEST(StiffErrors, NewtonMaxIterOneMakesSdirk2FailWhereTheDefaultSucceeds) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Known bugs (found by this suite; product code unchanged). Each test states the behaviour the
-// documentation promises and fails until the bug is fixed.
+// Regressions: bugs this suite found, now fixed. Each test states the behaviour the
+// documentation promises.
 // ---------------------------------------------------------------------------------------------
 
-// BUG: resuming a cvode run with a different rtol or atol crashes the process (SIGSEGV in
+// Was a bug: resuming a cvode run with a different rtol or atol crashes the process (SIGSEGV in
 // SUNDIALS' cvEwtSet). CvodeDriver::apply_options calls CVodeSStolerances on the live CVODE
 // instance without CVodeReInit; CVodeSStolerances resets cv_e_data to NULL, which only
 // cvInitialSetup (the first CVode call after (re)initialisation) sets again, so the next error
@@ -231,7 +231,7 @@ int cvode_resume_with_changed(const std::string& which) {
   return s.run(o).ok() ? 0 : 2;
 }
 
-TEST(StiffKnownBugsDeathTest, CvodeResumeWithAChangedToleranceMustNotCrash) {
+TEST(StiffRegressionsDeathTest, CvodeResumeWithAChangedToleranceMustNotCrash) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   for (const char* which : {"rtol", "atol"}) {
     SCOPED_TRACE(which);
@@ -243,14 +243,14 @@ TEST(StiffKnownBugsDeathTest, CvodeResumeWithAChangedToleranceMustNotCrash) {
   EXPECT_TRUE(s.run({.T = 300.0, .resume = true, .atol = 1e-8, .rtol = 1e-6}).ok());
 }
 
-// BUG: cvode and cvode-adams cannot run by a step count alone. With N and no T the kernel's end
+// Was a bug: cvode and cvode-adams cannot run by a step count alone. With N and no T the kernel's end
 // time is the largest double, which the driver passes to CVODE as both tout and stop time, and
 // CVODE's initial step guess scales with |tout - t0|: the first step is ~4e136 and the run ends
 // at t = 0 with
 // StepFail "CV_ERR_FAILURE ... the error test failed repeatedly or with |h| = hmin". Every other
 // adaptive stepper runs N steps (docs/simulation.md: "With N, the run takes N accepted steps").
 // (Passing dt_max avoids it; the run option dt, the documented first step, is not used by cvode.)
-TEST(StiffKnownBugs, CvodeRunByStepCountWithoutEndTime) {
+TEST(StiffRegressions, CvodeRunByStepCountWithoutEndTime) {
   for (const char* stepper : {"cvode", "cvode-adams"}) {
     Sim s = sim(kVdp, stepper);
     const Results& r = s.run({.N = 100, .record = false});
@@ -263,12 +263,12 @@ TEST(StiffKnownBugs, CvodeRunByStepCountWithoutEndTime) {
   EXPECT_EQ(t.run({.N = 100, .record = false}).steps(), 100);
 }
 
-// BUG: max_order is validated as 0..12 for every stepper, although cvode's BDF allows at most 5
+// Was a bug: max_order is validated as 0..12 for every stepper, although cvode's BDF allows at most 5
 // (the error message itself says "1..5 (cvode) or 1..12 (cvode-adams)"). cvode with max_order
 // 6..12 is accepted and the run ends at t = 0 with StepFail "CVODE: CV_ILL_INPUT in
 // CVodeSetMaxOrd: Illegal attempt to increase maximum method order" instead of a DynlibError
 // before the run, as for max_order = 13.
-TEST(StiffKnownBugs, CvodeMaxOrderAboveFiveIsRejectedBeforeTheRun) {
+TEST(StiffRegressions, CvodeMaxOrderAboveFiveIsRejectedBeforeTheRun) {
   Sim s = sim(kVdp, "cvode");
   for (long long order : {6LL, 8LL, 12LL}) {
     const std::string e = error_of([&] { s.run({.T = 10.0, .max_order = order}); });
@@ -303,7 +303,7 @@ TEST(StiffErrors, AFailedFixedStepRunResumesWithASmallerStep) {
   EXPECT_NEAR(r3.final_state()[0], want.final_state()[0], 2e-3);
 }
 
-// BUG: tr-bdf2a accepts stage values that do not solve the stage equations. On the linear
+// Was a bug: tr-bdf2a accepts stage values that do not solve the stage equations. On the linear
 // Prothero-Robinson problem (lambda = 50, rtol = atol = 1e-6) each TR-BDF2 step can be solved in
 // closed form; replaying every recorded step (y_k, h_k) that way shows the run's y_{k+1} off by
 // 1.4e-5 at t = 1.0065 -> 1.0548 (and 4.0e-6 at t = 1.18 -> 1.24), 150x the Newton weight
@@ -314,7 +314,7 @@ TEST(StiffErrors, AFailedFixedStepRunResumesWithASmallerStep) {
 // solve starts from the previous solve's contraction estimate eta (~1e-10 after a solve with an
 // exact LU on a linear problem), so the stopping rule eta * d <= 1 accepts the first iterate
 // although the stale LU contracts only by ~0.1 per iteration.
-TEST(StiffKnownBugs, TrBdf2aStagesSolveTheirEquationsToTheNewtonTolerance) {
+TEST(StiffRegressions, TrBdf2aStagesSolveTheirEquationsToTheNewtonTolerance) {
   const double lam = 50.0;
   auto f = [&](double t, double y) { return -lam * (y - std::sin(t)) + std::cos(t); };
   Sim s = sim(stiff_test::kProtheroRobinson, "tr-bdf2a");
@@ -340,14 +340,14 @@ TEST(StiffKnownBugs, TrBdf2aStagesSolveTheirEquationsToTheNewtonTolerance) {
                          << " is far from the solution of its own stage equations";
 }
 
-// BUG: the default newton_tol (1e-8) is below float32 resolution (epsilon 1.2e-7), and the Newton
+// Was a bug: the default newton_tol (1e-8) is below float32 resolution (epsilon 1.2e-7), and the Newton
 // weights newton_tol * max(1, |y_i|) have no floor in the state's precision, so a float32 run can
 // fail where the same run in float64 succeeds: bdf2 on vanderpol mu = 100, dt = 0.01 in float32
 // ends at t = 0.21 (step 21) with StepFail "the Newton iteration did not converge with a fresh
 // Jacobian (newton_tol = 1e-08 ...)"; with newton_tol = 1e-6 it runs to the end, as float64 does
 // with the default. (Measured also: vanderpol mu = 1000, dt = 0.01, float32 bdf2 fails at t = 0.15
 // with the default and only at the relaxation jump, t = 807, with newton_tol = 1e-6.)
-TEST(StiffKnownBugs, Float32Bdf2WithTheDefaultNewtonTolMustNotFailWhereFloat64Succeeds) {
+TEST(StiffRegressions, Float32Bdf2WithTheDefaultNewtonTolMustNotFailWhereFloat64Succeeds) {
   const RunOptions o{.T = 20.0, .dt = 0.01, .record = false, .params = {{"mu", 100.0}}};
   Sim f64 = sim(kVdp, "bdf2", "float64");
   ASSERT_TRUE(f64.run(o).ok());

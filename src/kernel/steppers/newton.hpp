@@ -15,7 +15,7 @@
 // iterations stays above 1, after newton_max_iter iterations, or on a non-finite value.
 // Weights: w_i = newton_tol * max(1, |y_i|) (newton_tol is a mixed absolute/relative tolerance);
 // adaptive steppers also cap w_i at 0.05 * (atol + rtol * |y_i|), so the Newton error stays a
-// small part of the local error the controller accepts.
+// small part of the local error the controller accepts; never below 16 epsilon * max(1, |y_i|).
 //
 // Workspace used here: J (n*n), LU (n*n), three scratch vectors (3n), eta and hg_lu (2 Reals);
 // pivots in iwork (n); flags in c.state[kNewtonFlags].
@@ -162,7 +162,8 @@ void newton_weights(const StepCtx<Real>& c, const Real* y, bool adaptive, Real* 
     const Real ay = math::abs(y[i]);
     Real v = (Real)c.newton_tol * math::max((Real)1, ay);
     if (adaptive) v = math::min(v, (Real)0.05 * ((Real)c.atol + (Real)c.rtol * ay));
-    wt[i] = v;
+    // Never below what the state type resolves (float32: newton_tol = 1e-8 is under its ulp).
+    wt[i] = math::max(v, 16 * epsilon_of<Real>() * math::max((Real)1, ay));
   }
 }
 
@@ -220,7 +221,10 @@ bool newton_solve(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Time ts
         if (math::pow(theta, (Real)(kmax - 1 - k)) * eta > 1 && eta * d > 1) return false;
       }
     }
-    if (d == 0 || eta * d <= 1) {
+    // The first iteration may stop on the previous solve's rate only if its correction itself is
+    // within the tolerance: the matrix may have changed since (hg moved, J stale), so that rate
+    // says little about this solve.
+    if (d == 0 || (eta * d <= 1 && (k > 0 || d <= 1))) {
       *w.eta = math::min(eta, (Real)1);
       return true;
     }
