@@ -202,7 +202,9 @@ struct Emitter {
             s += indent + "const Real " + slot(in.dst) + " = " + expr(in) + ";\n";
       }
     }
-    // Outputs in the VM's order: values, then states, then params.
+    // Outputs in the VM's order: the zero fill, values, then states, then params.
+    if (f.zero_fill > 0)
+      s += "  for (int k = 0; k < " + std::to_string(f.zero_fill) + "; ++k) out[k] = 0;\n";
     for (auto kind : {ir::OutputKind::Value, ir::OutputKind::State, ir::OutputKind::Param})
       for (const auto& o : f.outputs) {
         if (o.kind != kind) continue;

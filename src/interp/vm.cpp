@@ -52,6 +52,7 @@ Program prepare(const ir::Function& f) {
     }
   }
   p.n_slots = f.n_slots;
+  p.zero_fill = f.zero_fill;
   return p;
 }
 
@@ -134,6 +135,7 @@ op_Halt:
 #undef DISPATCH
 #undef NEXT
 
+  for (int k = 0; k < prog.zero_fill; ++k) args.out[k] = 0;
   for (const auto& o : prog.values_out) args.out[o.index] = frame[o.slot];
   for (const auto& o : prog.states_out) args.y_out[o.index] = frame[o.slot];
   for (const auto& o : prog.params_out) args.p_out[o.index] = frame[o.slot];

@@ -20,6 +20,7 @@ struct Program {
       params_out;
   int time_slot = -1;
   int n_slots = 0;
+  int zero_fill = 0;  // out[0, zero_fill) = 0 before values_out (ir::Function::zero_fill)
 };
 
 Program prepare(const ir::Function& f);

@@ -517,19 +517,22 @@ class Differentiator {
     throw std::logic_error(std::string("add_derivatives: no rule for ") + op_name(ins.op));
   }
 
-  // ---- outputs: dense, structural zeros read the constant 0 ----
+  // ---- outputs: the structural nonzeros; the rest is the function's zero fill ----
   void outputs(std::vector<uint8_t>* sparsity) {
     const int n = m_.n_state, nd = n_dir();
+    int n_values = 0;
     for (const Output& o : src_.outputs) {
       if (o.kind != OutputKind::Value) continue;
+      n_values = std::max(n_values, (o.index + 1) * nd);
       const Tangent& t = tan_of(from(o.slot));
       for (int d = 0; d < nd; ++d) {
         auto it = t.find(d);
-        out_.outputs.push_back(
-            {OutputKind::Value, o.index * nd + d, it == t.end() ? zero_ : it->second});
-        if (sparsity && it != t.end()) (*sparsity)[static_cast<size_t>(o.index * n + d)] = 1;
+        if (it == t.end()) continue;
+        out_.outputs.push_back({OutputKind::Value, o.index * nd + d, it->second});
+        if (sparsity) (*sparsity)[static_cast<size_t>(o.index * n + d)] = 1;
       }
     }
+    out_.zero_fill = n_values;
   }
 
   // Drops what no output needs (primal values without derivative use, mostly), then conditionals

@@ -82,6 +82,7 @@ std::string dump(const Function& f, const Module& m) {
     }
     out += fmt::format("  {:4}: {}\n", i, line);
   }
+  if (f.zero_fill > 0) out += fmt::format("  out[0..{}) = 0\n", f.zero_fill);
   for (const auto& o : f.outputs) {
     static const char* kinds[] = {"out", "y_out", "p_out"};
     out += fmt::format("  {}[{}] = {}\n", kinds[static_cast<int>(o.kind)], o.index, slot(o.slot));

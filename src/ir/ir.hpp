@@ -90,6 +90,9 @@ struct Function {
   std::vector<Instr> code;
   std::vector<Output> outputs;
   int n_slots = 0;  // frame size, constants included
+  // Value outputs [0, zero_fill) are set to 0 before `outputs` are written: derivative functions
+  // list only their structural nonzeros (a 200-state Jacobian is 40 000 entries, mostly zero).
+  int zero_fill = 0;
 };
 
 struct EventIR {
