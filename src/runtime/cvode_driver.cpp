@@ -33,12 +33,13 @@ struct CvodeDriver::Impl {
   bool sparse = false;
   // KLU: the CSC structure (the Jacobian's pattern plus the diagonal, which I - gamma J needs).
   std::vector<sunindextype> col_start, row_index;
-  int jac_failure = 0;                            // ExitReason of a failed Jacobian
+  int jac_failure = 0;  // ExitReason of a failed Jacobian
   // Options CVODE was last given, to re-apply only what changed.
   int method = -1, max_order = -1;
   double rtol = -1, atol = -1, dt_min = -1, dt_max = -1;
   // CVODE's counters at the end of the previous step (they restart at zero on CVodeReInit).
   long nst = 0, netf = 0, ncfn = 0, nsetups = 0, nni = 0;
+  double stop_set = -1;  // the stop time CVODE holds (-1: none)
 
   explicit Impl(int n_state) : n(n_state), jac(static_cast<size_t>(n_state) * n_state) {
     if (SUNContext_Create(nullptr, &sun) != 0) throw DynlibError("CVODE: cannot create a context");
@@ -124,6 +125,7 @@ struct CvodeDriver::Impl {
       if (flag == CV_SUCCESS) flag = CVodeSetJacFn(mem, &Impl::jacobian);
     }
     nst = netf = ncfn = nsetups = nni = 0;
+    stop_set = -1;
     return flag == CV_SUCCESS ? 0 : fail(flag);
   }
 
@@ -131,8 +133,8 @@ struct CvodeDriver::Impl {
     return c.max_order > 0 ? c.max_order : (c.method == kernel::HOST_CVODE_ADAMS ? 12 : 5);
   }
   bool options_changed(const kernel::HostModelCalls& c) const {
-    return c.rtol != rtol || c.atol != atol || max_order_of(c) != max_order ||
-           c.dt_max != dt_max || c.dt_min != dt_min;
+    return c.rtol != rtol || c.atol != atol || max_order_of(c) != max_order || c.dt_max != dt_max ||
+           c.dt_min != dt_min;
   }
 
   // Right after start(): CVODE takes tolerances and limits only at (re)initialisation (a new
@@ -166,17 +168,24 @@ struct CvodeDriver::Impl {
       const double span = bounded ? t_stop - t : 1.0;
       if (const int bad = apply_options(c, *h > 0 && *h < span ? *h : 0.0)) return bad;
     }
-    int flag = bounded ? CVodeSetStopTime(mem, t_stop) : CV_SUCCESS;
-    if (flag != CV_SUCCESS) return fail(flag);
+    // The stop time is set again only when it moved (or after a restart: a reinitialised CVODE
+    // has none); CVODE drops it by itself once it returns there, at the run's end.
+    int flag = CV_SUCCESS;
+    if (bounded && t_stop != stop_set) {
+      flag = CVodeSetStopTime(mem, t_stop);
+      if (flag != CV_SUCCESS) return fail(flag);
+      stop_set = t_stop;
+    }
     sunrealtype t_ret = t;
     flag = CVode(mem, bounded ? t_stop : t + 1.0, y, &t_ret, CV_ONE_STEP);
-    // Counters first: a failed step still did (and rejected) work.
-    long v_nst = 0, v_netf = 0, v_ncfn = 0, v_nsetups = 0, v_nni = 0;
-    CVodeGetNumSteps(mem, &v_nst);
-    CVodeGetNumErrTestFails(mem, &v_netf);
-    CVodeGetNumNonlinSolvConvFails(mem, &v_ncfn);
-    CVodeGetNumLinSolvSetups(mem, &v_nsetups);
-    CVodeGetNumNonlinSolvIters(mem, &v_nni);
+    if (flag == CV_TSTOP_RETURN) stop_set = -1;  // reached: CVODE no longer holds it
+    // Counters first: a failed step still did (and rejected) work. Two calls get them all.
+    long v_nst = 0, v_nfe = 0, v_nsetups = 0, v_netf = 0, v_nni = 0, v_ncfn = 0;
+    int q_last = 0, q_cur = 0;
+    sunrealtype h_used = 0, h_last = 0, h_cur = 0, t_cur = 0;
+    CVodeGetIntegratorStats(mem, &v_nst, &v_nfe, &v_nsetups, &v_netf, &q_last, &q_cur, &h_used,
+                            &h_last, &h_cur, &t_cur);
+    CVodeGetNonlinSolvStats(mem, &v_nni, &v_ncfn);
     stats->n_rejected += (v_netf - netf) + (v_ncfn - ncfn);
     stats->n_lu += v_nsetups - nsetups;
     stats->n_newton += v_nni - nni;
@@ -185,8 +194,6 @@ struct CvodeDriver::Impl {
     const double* yv = N_VGetArrayPointer(y);
     for (int i = 0; i < n; ++i) y_new[i] = yv[i];
     *h = t_ret - t;
-    sunrealtype h_cur = 0;
-    CVodeGetCurrentStep(mem, &h_cur);
     *h_next = h_cur > 0 ? h_cur : *h;
     return 0;
   }
