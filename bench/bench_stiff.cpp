@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "brusselator_model.hpp"
 #include "dynlib/dynlib.hpp"
 #include "stiff_baselines.hpp"
 
@@ -150,31 +151,9 @@ const StepperRun kVanDerPolRuns[] = {
 
 // A large sparse stiff problem: the 1-D Brusselator (Hairer & Wanner II, IV.10) with 100 grid
 // points, 200 states, each coupled to its neighbours; cvode natively with dense LU and with KLU on
-// the Jacobian's pattern (linear_solver "auto" picks KLU here). Model text generated here.
-std::string brusselator_model(int n) {
-  std::string s = "inline:[model]\ntype = \"ode\"\nname = \"bruss\"\n[states]\n";
-  const double pi = 3.14159265358979323846;
-  for (int i = 1; i <= n; ++i)
-    s +=
-        "u" + std::to_string(i) + " = " + std::to_string(1 + std::sin(2 * pi * i / (n + 1))) + "\n";
-  for (int i = 1; i <= n; ++i) s += "v" + std::to_string(i) + " = 3.0\n";
-  s += "[params]\nc = " + std::to_string((n + 1) * (n + 1) / 50.0) + "\n[equations.rhs]\n";
-  auto name = [&](char w, int i) {
-    if (i < 1 || i > n) return std::string(w == 'u' ? "1.0" : "3.0");
-    return std::string(1, w) + std::to_string(i);
-  };
-  for (int i = 1; i <= n; ++i) {
-    const std::string u = name('u', i), v = name('v', i);
-    s += u + " = \"1 + " + u + "**2*" + v + " - 4*" + u + " + c*(" + name('u', i - 1) + " - 2*" +
-         u + " + " + name('u', i + 1) + ")\"\n";
-    s += v + " = \"3*" + u + " - " + u + "**2*" + v + " + c*(" + name('v', i - 1) + " - 2*" + v +
-         " + " + name('v', i + 1) + ")\"\n";
-  }
-  return s;
-}
-
+// the Jacobian's pattern (linear_solver "auto" picks KLU here).
 void BM_Stiff_Bruss200_cvode_Native(benchmark::State& state, const char* solver) {
-  static const std::string model = brusselator_model(100);
+  static const std::string model = bench::brusselator_model(100);
   dynlib::Sim sim = dynlib::setup(model, {.stepper = "cvode", .jit = true});
   dynlib::RunOptions o{.T = 10.0, .record = false, .atol = 1e-8, .rtol = 1e-6};
   o.linear_solver = solver;

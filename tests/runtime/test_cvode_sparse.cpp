@@ -1,42 +1,17 @@
 // cvode's sparse linear solver (KLU on the Jacobian's structural pattern) on a large sparse model:
-// the 1-D Brusselator of Hairer & Wanner II (BRUSS, IV.10) with N grid points, 2N states, each
-// coupled to its two neighbours only.
+// the 1-D Brusselator (bench/brusselator_model.hpp, shared with the stiff benchmarks).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
+#include "../bench/brusselator_model.hpp"
 #include "runtime/cvode_driver.hpp"
 #include "runtime/runtime_test_util.hpp"
 
 namespace {
 
 using namespace dynlib;
-
-// u_i' = 1 + u_i^2 v_i - 4 u_i + c (u_{i-1} - 2 u_i + u_{i+1}), v_i' = 3 u_i - u_i^2 v_i +
-// c (v_{i-1} - 2 v_i + v_{i+1}), c = (N + 1)^2 / 50, boundaries u = 1, v = 3, u_i(0) = 1 +
-// sin(2 pi x_i), v_i(0) = 3.
-std::string brusselator(int n) {
-  std::string s = "[model]\ntype = \"ode\"\nname = \"bruss\"\n[states]\n";
-  const double pi = 3.14159265358979323846;
-  for (int i = 1; i <= n; ++i)
-    s +=
-        "u" + std::to_string(i) + " = " + std::to_string(1 + std::sin(2 * pi * i / (n + 1))) + "\n";
-  for (int i = 1; i <= n; ++i) s += "v" + std::to_string(i) + " = 3.0\n";
-  s += "[params]\nc = " + std::to_string((n + 1) * (n + 1) / 50.0) + "\n[equations.rhs]\n";
-  auto name = [&](char w, int i) {
-    if (i < 1 || i > n) return std::string(w == 'u' ? "1.0" : "3.0");
-    return std::string(1, w) + std::to_string(i);
-  };
-  for (int i = 1; i <= n; ++i) {
-    const std::string u = name('u', i), v = name('v', i);
-    s += u + " = \"1 + " + u + "**2*" + v + " - 4*" + u + " + c*(" + name('u', i - 1) + " - 2*" +
-         u + " + " + name('u', i + 1) + ")\"\n";
-    s += v + " = \"3*" + u + " - " + u + "**2*" + v + " + c*(" + name('v', i - 1) + " - 2*" + v +
-         " + " + name('v', i + 1) + ")\"\n";
-  }
-  return rt_test::inline_model(s);
-}
 
 TEST(CvodeSparse, AutoChoosesKluForLargeSparseJacobiansOnly) {
   using detail::LinearSolver;
@@ -55,7 +30,7 @@ TEST(CvodeSparse, AutoChoosesKluForLargeSparseJacobiansOnly) {
 // The same problem with dense LU and with KLU: the same solution to the tolerance (the linear
 // solves differ in rounding only), and KLU's run is the same in both backends, bit for bit.
 TEST(CvodeSparse, KluAndDenseAgreeAndBackendsAgreeBitForBit) {
-  const std::string model = brusselator(40);  // 80 states
+  const std::string model = bench::brusselator_model(40);  // 80 states
   const RunOptions base{.T = 10.0, .atol = 1e-8, .rtol = 1e-7};
   auto run_with = [&](const char* solver, bool jit) {
     Sim sim = setup(model, {.stepper = "cvode", .jit = jit});

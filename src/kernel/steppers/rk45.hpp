@@ -146,8 +146,6 @@ struct RK45 {
         return 0;
       }
 
-      c.n_rejected += 1;
-      ++rejects;
       Time fac = c.min_factor;
       if (finite) {
         if (c.controller == CONTROLLER_PI) {
@@ -156,16 +154,7 @@ struct RK45 {
           fac = math::max(c.min_factor, c.safety * math::pow((Time)err, Time(-1) / 5));
         }
       }
-      h = h * fac;
-      if (c.max_rejects > 0 && rejects >= c.max_rejects) {
-        c.fail_reason = EXIT_TOO_MANY_REJECTS;
-        return STEPFAIL;
-      }
-      // Also fail when h no longer moves t: the step could never be accepted.
-      if (h < c.dt_min || !(h > 0) || t + h == t) {
-        c.fail_reason = EXIT_DT_UNDERFLOW;
-        return STEPFAIL;
-      }
+      if (reject_step(c, t, fac, rejects, h) == STEP_FAIL) return STEPFAIL;
     }
   }
 };
