@@ -53,6 +53,7 @@ struct SimTable {
   std::optional<double> newton_tol{}, jac_eps{};
   std::optional<long long> newton_max_iter{}, max_order{};
   std::optional<std::string> jacobian_mode{};  // "symbolic" | "analytic" | "fd"
+  std::optional<std::string> linear_solver{};  // cvode: "auto" | "dense" | "klu"
 };
 
 }  // namespace dynlib

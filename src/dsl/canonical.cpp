@@ -221,12 +221,13 @@ std::string canonical_form(const ModelSpec& m) {
       opt(s.max_steps), num(s.atol), num(s.rtol), opt(s.dt_min), opt(s.dt_max), opt(s.safety),
       opt(s.min_factor), opt(s.max_factor), opt(s.max_rejects), opt(s.controller)));
   // Implicit steppers' options: only when set, so models without them keep their hash.
-  if (s.newton_tol || s.newton_max_iter || s.jac_eps || s.jacobian_mode || s.max_order)
+  if (s.newton_tol || s.newton_max_iter || s.jac_eps || s.jacobian_mode || s.max_order ||
+      s.linear_solver)
     line(
         fmt::format("sim newton_tol={} newton_max_iter={} jac_eps={} jacobian_mode={} "
-                    "max_order={}",
+                    "max_order={} linear_solver={}",
                     opt(s.newton_tol), opt(s.newton_max_iter), opt(s.jac_eps), opt(s.jacobian_mode),
-                    opt(s.max_order)));
+                    opt(s.max_order), opt(s.linear_solver)));
   for (const auto& p : m.presets) {
     line(fmt::format("preset {}", p.name));
     for (const auto& v : p.values) {

@@ -25,13 +25,13 @@ long long Frontend::integer_at(const toml::node& n, const std::string& what, lon
 void Frontend::load_sim() {
   const toml::table* t = sub_table(root_, "sim", "[sim]");
   if (!t) return;
-  check_keys(
-      *t,
-      {"t0",         "t_end",         "dt",          "stepper",    "record",     "record_interval",
-       "max_steps",  "atol",          "rtol",        "dt_min",     "dt_max",     "safety",
-       "min_factor", "max_factor",    "max_rejects", "controller", "newton_tol", "newton_max_iter",
-       "jac_eps",    "jacobian_mode", "max_order"},
-      "in [sim]");
+  check_keys(*t, {"t0",         "t_end",           "dt",          "stepper",
+                  "record",     "record_interval", "max_steps",   "atol",
+                  "rtol",       "dt_min",          "dt_max",      "safety",
+                  "min_factor", "max_factor",      "max_rejects", "controller",
+                  "newton_tol", "newton_max_iter", "jac_eps",     "jacobian_mode",
+                  "max_order",  "linear_solver"},
+             "in [sim]");
   SimDefaults& s = spec_.sim;
   auto positive = [&](const char* key) -> std::optional<double> {
     const toml::node* n = t->get(key);
@@ -89,6 +89,16 @@ void Frontend::load_sim() {
                             describe(*n)),
                 support::did_you_mean(m, modes));
     s.jacobian_mode = m;
+  }
+  if (const toml::node* n = t->get("linear_solver")) {
+    const std::vector<std::string> solvers = {"auto", "dense", "klu"};
+    const std::string v = n->value_or(std::string{});
+    if (std::find(solvers.begin(), solvers.end(), v) == solvers.end())
+      fail_node(
+          *n,
+          fmt::format("linear_solver must be \"auto\", \"dense\" or \"klu\", not {}", describe(*n)),
+          support::did_you_mean(v, solvers));
+    s.linear_solver = v;
   }
   if (s.dt_min && s.dt_max && *s.dt_min > *s.dt_max)
     fail_node(*t->get("dt_min"), "dt_min must not exceed dt_max");

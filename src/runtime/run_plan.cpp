@@ -226,7 +226,8 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
   const std::string mode = pick(pick(o.jacobian_mode, c.jacobian_mode), s.jacobian_mode)
                                .value_or(defaults::jacobian_mode);
   p.jacobian_mode = jacobian_mode_id(mode);
-  const std::string solver = pick(o.linear_solver, c.linear_solver).value_or("auto");
+  const std::string solver =
+      pick(pick(o.linear_solver, c.linear_solver), s.linear_solver).value_or("auto");
   const std::vector<std::string> solvers = {"auto", "dense", "klu"};
   const auto it = std::find(solvers.begin(), solvers.end(), solver);
   if (it == solvers.end())

@@ -203,3 +203,39 @@ def test_regression_cvode_run_by_step_count_without_end_time():
     res = dynlib.setup("builtin://ode/vanderpol", stepper="cvode").run(N=100, record=False)
     assert res.status == "done", res.message
     assert res.steps == 100
+
+
+def _with_sim(extra):
+    return PROTHERO_ROBINSON + "[sim]\nt_end = 2.0\n" + textwrap.dedent(extra)
+
+
+def test_sim_table_keys_of_the_implicit_steppers_are_used():
+    # The reference's spelling "internal" (finite differences) in [sim]: the run is the same as
+    # asking for jacobian_mode="fd" in run(), bit for bit, and differs from the symbolic default.
+    text = _with_sim('stepper = "tr-bdf2a"\njacobian_mode = "internal"\nnewton_tol = 1e-9\n')
+    from_table = dynlib.setup(text).run()
+    plain = PROTHERO_ROBINSON + '[sim]\nt_end = 2.0\nstepper = "tr-bdf2a"\n'
+    from_run = dynlib.setup(plain).run(jacobian_mode="fd", newton_tol=1e-9)
+    symbolic = dynlib.setup(plain).run(newton_tol=1e-9)
+    assert from_table.final_state[0] == from_run.final_state[0]
+    assert from_table.evaluations == from_run.evaluations
+    assert from_table.evaluations["rhs"] > symbolic.evaluations["rhs"]  # n + 1 per Jacobian
+    # cvode's keys: max_order and linear_solver from [sim].
+    res = dynlib.setup(_with_sim('stepper = "cvode"\nmax_order = 2\nlinear_solver = "klu"\n')).run()
+    assert res.status == "done" and abs(res.final_state[0] - math.sin(2.0)) < 1e-4
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        ('jacobian_mode = "symbolc"\n', "did you mean 'symbolic'"),
+        ('linear_solver = "kul"\n', "did you mean 'klu'"),
+        ("newton_max_iter = 0\n", "newton_max_iter must be at least 1"),
+        ("newton_tol = -1\n", "newton_tol must be positive"),
+    ],
+)
+def test_sim_table_keys_of_the_implicit_steppers_are_checked(extra, expected):
+    with pytest.raises(dynlib.DynlibError) as e:
+        dynlib.setup(_with_sim(extra))
+    assert expected in str(e.value)
+    assert "line" in str(e.value)  # points at the key in the model text
