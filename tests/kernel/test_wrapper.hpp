@@ -10,32 +10,6 @@
 
 namespace dynlib::kernel::testing {
 
-// dispatch_stepper restricted to the explicit steppers (ids below STEPPER_SDIRK2): these tests
-// exercise the runner's mechanics (events, lags, buffers, observers) with them. Instantiating
-// the implicit steppers too, for every test model, variant and observer, tripled the build time
-// of tests/kernel; the implicit steppers are tested through both backends in tests/runtime
-// (test_stiff_*.cpp, test_cvode_sparse.cpp). Other ids return BAD_ARGS.
-template <class F>
-int dispatch_explicit(int id, F&& f) {
-  switch (id) {
-    case STEPPER_MAP:
-      return f.template operator()<MapStepper>();
-    case STEPPER_EULER:
-      return f.template operator()<Euler>();
-    case STEPPER_RK2:
-      return f.template operator()<RK2>();
-    case STEPPER_RK4:
-      return f.template operator()<RK4>();
-    case STEPPER_RK45:
-      return f.template operator()<RK45>();
-    case STEPPER_AB2:
-      return f.template operator()<AB2>();
-    case STEPPER_AB3:
-      return f.template operator()<AB3>();
-  }
-  return BAD_ARGS;
-}
-
 template <class Model>
 struct Sim {
   using Real = typename Model::real_t;
@@ -141,14 +115,17 @@ struct Sim {
     a.evt_cap = cap;
   }
 
-  // run<S>(m, a): the call both backends make.
+  // run<S>(m, a): the call both backends make. Only the explicit steppers: these tests exercise
+  // the runner's mechanics (events, lags, buffers, observers) with them, and instantiating the
+  // implicit ones too for every test model, variant and observer doubled the build of
+  // tests/kernel. The implicit steppers are tested through both backends in tests/runtime.
   int step_once() {
-    return dispatch_explicit(stepper, [&]<class S>() { return run<S>(m, a); });
+    return dispatch_explicit_stepper(stepper, [&]<class S>() { return run<S>(m, a); });
   }
   // A runner variant with the caller's observer.
   template <RunVariant V, class Observer>
   int step_once(Observer& obs) {
-    return dispatch_explicit(stepper, [&]<class S>() { return run<S, V>(m, a, obs); });
+    return dispatch_explicit_stepper(stepper, [&]<class S>() { return run<S, V>(m, a, obs); });
   }
 
   // Runs to a terminal status (anything but GROW_* / YIELD).
