@@ -25,6 +25,7 @@
 #include "../math.hpp"
 #include "../status.hpp"
 #include "common.hpp"
+#include "step_control.hpp"
 
 namespace dynlib::kernel {
 
@@ -125,13 +126,37 @@ int eval_jacobian(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Real*
   return 0;
 }
 
+// Factorises I - hg * J (from w.J) into w.lu / w.piv and records hg; false when singular.
+template <class Real, class Time>
+bool factor_iteration_matrix(StepCtx<Real>& c, NewtonWork<Real>& w, Time hg) {
+  const int n = c.n;
+  for (int i = 0; i < n * n; ++i) w.lu[i] = -(Real)hg * w.J[i];
+  for (int i = 0; i < n; ++i) w.lu[i * n + i] += 1;
+  *w.hg_lu = (Real)hg;
+  ++c.n_lu;
+  if (!linalg::lu_factor(w.lu, n, w.piv)) {
+    w.flags &= ~NEWTON_LU_VALID;
+    return false;
+  }
+  w.flags |= NEWTON_LU_VALID;
+  return true;
+}
+
+// Hairer's initial step guess for an implicit stepper of order `order`, with the first three
+// vectors after the Newton block as scratch.
+template <class Model, class Real, class Time>
+Time implicit_initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span,
+                           int order) {
+  Real* v = c.work + newton_block_size(c.n);
+  return hairer_initial_step(m, c, t, y, span, order, v, v + c.n, v + 2 * c.n);
+}
+
 // Makes the LU of I - hg * J ready for a solve at (t, y). Recomputes J when it is stale or
 // missing, or when force_jac (a failed solve with an old J); refactors when J changed or hg moved
 // by more than 20% (or at all, when exact). Returns 0, EXIT_NO_JACOBIAN or EXIT_SINGULAR.
 template <class Model, class Real, class Time>
 int newton_prepare(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Time t, const Real* y,
                    Time hg, bool force_jac, bool exact_hg) {
-  const int n = c.n;
   bool refactor = !(w.flags & NEWTON_LU_VALID);
   if (force_jac || !(w.flags & NEWTON_JAC_VALID) || (w.flags & NEWTON_JAC_STALE)) {
     if (const int bad = eval_jacobian(m, c, t, y, w.J, w.s1, w.s2, w.s3)) return bad;
@@ -143,16 +168,7 @@ int newton_prepare(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Time t
     refactor = exact_hg ? ratio != 1 : (ratio > (Time)1.2 || ratio < (Time)(1 / 1.2));
   }
   if (!refactor) return 0;
-  for (int i = 0; i < n * n; ++i) w.lu[i] = -(Real)hg * w.J[i];
-  for (int i = 0; i < n; ++i) w.lu[i * n + i] += 1;
-  *w.hg_lu = (Real)hg;
-  ++c.n_lu;
-  if (!linalg::lu_factor(w.lu, n, w.piv)) {
-    w.flags &= ~NEWTON_LU_VALID;
-    return EXIT_SINGULAR;
-  }
-  w.flags |= NEWTON_LU_VALID;
-  return 0;
+  return factor_iteration_matrix(c, w, hg) ? 0 : EXIT_SINGULAR;
 }
 
 // Tolerance weights for newton_solve (see the top of this file), from the step's start state.
@@ -189,14 +205,7 @@ bool newton_solve(const Model& m, StepCtx<Real>& c, NewtonWork<Real>& w, Time ts
   for (int k = 0; k < kmax; ++k) {
     if (full) {
       if (eval_jacobian(m, c, ts, z, w.J, w.s1, w.s2, w.s3)) return false;
-      for (int i = 0; i < n * n; ++i) w.lu[i] = -(Real)hg * w.J[i];
-      for (int i = 0; i < n; ++i) w.lu[i * n + i] += 1;
-      *w.hg_lu = (Real)hg;
-      ++c.n_lu;
-      if (!linalg::lu_factor(w.lu, n, w.piv)) {
-        w.flags &= ~NEWTON_LU_VALID;
-        return false;
-      }
+      if (!factor_iteration_matrix(c, w, hg)) return false;
     }
     m.rhs(ts, z, c.p, c.lag, f);
     ++c.n_rhs;

@@ -44,8 +44,7 @@ struct Rodas3 {
 
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
-    Real* v = c.work + newton_block_size(c.n);
-    return hairer_initial_step(m, c, t, y, span, 3, v, v + c.n, v + 2 * c.n);
+    return implicit_initial_step(m, c, t, y, span, 3);
   }
 
   template <class Model, class Real, class Time>
@@ -80,11 +79,8 @@ struct Rodas3 {
     int rejects = 0;
     for (;;) {
       const Time hg = g * h;
-      for (int i = 0; i < n * n; ++i) w.lu[i] = -(Real)hg * w.J[i];
-      for (int i = 0; i < n; ++i) w.lu[i * n + i] += 1;
-      ++c.n_lu;
       int verdict;
-      if (!linalg::lu_factor(w.lu, n, w.piv)) {
+      if (!factor_iteration_matrix(c, w, hg)) {
         verdict = reject_step(c, t, (Time)0.25, rejects, h);
         if (verdict == STEP_FAIL) c.fail_reason = EXIT_SINGULAR;
       } else {

@@ -130,8 +130,7 @@ struct TRBDF2A {
 
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
-    Real* v = c.work + newton_block_size(c.n);
-    return hairer_initial_step(m, c, t, y, span, 2, v, v + c.n, v + 2 * c.n);
+    return implicit_initial_step(m, c, t, y, span, 2);
   }
 
   template <class Model, class Real, class Time>
