@@ -38,7 +38,7 @@ struct CvodeDriver::Impl {
   int method = -1, max_order = -1;
   double rtol = -1, atol = -1, dt_min = -1, dt_max = -1;
   // CVODE's counters at the end of the previous step (they restart at zero on CVodeReInit).
-  long nst = 0, netf = 0, ncfn = 0, nsetups = 0, nni = 0;
+  long netf = 0, ncfn = 0, nsetups = 0, nni = 0;
   double stop_set = -1;  // the stop time CVODE holds (-1: none)
 
   explicit Impl(int n_state) : n(n_state), jac(static_cast<size_t>(n_state) * n_state) {
@@ -124,7 +124,7 @@ struct CvodeDriver::Impl {
       if (flag == CV_SUCCESS) flag = CVodeSetLinearSolver(mem, ls, A);
       if (flag == CV_SUCCESS) flag = CVodeSetJacFn(mem, &Impl::jacobian);
     }
-    nst = netf = ncfn = nsetups = nni = 0;
+    netf = ncfn = nsetups = nni = 0;
     stop_set = -1;
     return flag == CV_SUCCESS ? 0 : fail(flag);
   }
@@ -189,7 +189,7 @@ struct CvodeDriver::Impl {
     stats->n_rejected += (v_netf - netf) + (v_ncfn - ncfn);
     stats->n_lu += v_nsetups - nsetups;
     stats->n_newton += v_nni - nni;
-    nst = v_nst, netf = v_netf, ncfn = v_ncfn, nsetups = v_nsetups, nni = v_nni;
+    netf = v_netf, ncfn = v_ncfn, nsetups = v_nsetups, nni = v_nni;
     if (flag < 0) return fail(flag);
     const double* yv = N_VGetArrayPointer(y);
     for (int i = 0; i < n; ++i) y_new[i] = yv[i];
@@ -240,10 +240,6 @@ CvodeDriver::CvodeDriver(int n_state, LinearSolver solver,
     d.ls = d.A ? SUNLinSol_Dense(d.y, d.A, d.sun) : nullptr;
   }
   if (!d.ls) throw DynlibError(fmt::format("CVODE: cannot allocate for {} states", n_state));
-}
-
-bool CvodeDriver::sparse() const {
-  return impl_->sparse;
 }
 
 CvodeDriver::~CvodeDriver() = default;

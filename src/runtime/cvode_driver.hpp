@@ -35,7 +35,6 @@ class CvodeDriver {
   const kernel::HostStepper* host() const;
   // CVODE's own account of the last failure (flag name and message), for the run's message.
   const std::string& last_error() const;
-  bool sparse() const;  // KLU (else dense LU)
 
   struct Impl;
 

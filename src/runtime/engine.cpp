@@ -500,9 +500,9 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
               t, a_.step, dt, si.adaptive ? fmt::format(" even at dt = {}", dt) : std::string());
         case kernel::EXIT_NO_JACOBIAN:
           return fmt::format(
-              "step failure at t = {}: this kernel has no Jacobian for jacobian_mode {} (stepper "
-              "'{}')",
-              t, plan.jacobian_mode, si.name);
+              "step failure at t = {}: this kernel has no Jacobian for jacobian_mode \"{}\" "
+              "(stepper '{}')",
+              t, jacobian_mode_name(plan.jacobian_mode), si.name);
         case kernel::EXIT_HOST_FAILED:
           return fmt::format(
               "step failure at t = {} (step {}): CVODE: {}; the results so far are "

@@ -237,6 +237,10 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
   return p;
 }
 
+const char* jacobian_mode_name(int mode) {
+  return mode == kernel::JAC_ANALYTIC ? "analytic" : mode == kernel::JAC_FD ? "fd" : "symbolic";
+}
+
 int jacobian_mode_id(const std::string& mode) {
   // The reference dynlib's names: "external" is the model's own Jacobian, "internal" differences.
   if (mode == "symbolic") return kernel::JAC_SYMBOLIC;

@@ -45,6 +45,7 @@ struct Plan {
 
 // kernel::JacobianMode of a jacobian_mode name (the reference's "external"/"internal" included).
 int jacobian_mode_id(const std::string& mode);
+const char* jacobian_mode_name(int mode);  // the canonical name of a kernel::JacobianMode
 
 inline std::string fmt_num(double v) {
   return fmt::format("{}", v);
