@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(g++ clang cmake make ninja-build libfmt-dev libtomlplusplus-dev libcli11-dev libssl-dev
           googletest libgtest-dev libbenchmark-dev libclang-rt-14-dev clang-format clang-tidy
           pybind11-dev python3-numpy python3-dev python3-pytest python3-matplotlib
-          libsundials-dev)
+          libsundials-dev libeigen3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

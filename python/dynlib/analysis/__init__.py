@@ -1,0 +1,44 @@
+"""Analyses of dynamical systems, with the reference dynlib's names: sweeps, Lyapunov sweeps,
+fixed points, bifurcation extraction and trajectory statistics.
+
+    from dynlib.analysis import scalar_sweep, find_fixed_points, lyapunov_mle_sweep
+
+Names are imported from their submodules on first use, so `import dynlib.analysis` stays cheap.
+See docs/analysis.md.
+"""
+import importlib
+
+# name -> submodule of dynlib.analysis that defines it
+_EXPORTS = {
+    # sweeps (dynlib.analysis.sweep)
+    "SweepResult": "sweep",
+    "TrajectoryPayload": "sweep",
+    "scalar_sweep": "sweep",
+    "traj_sweep": "sweep",
+    "lyapunov_mle_sweep": "lyapunov_sweep",
+    "lyapunov_spectrum_sweep": "lyapunov_sweep",
+    # post-processing (dynlib.analysis.post)
+    "BifurcationResult": "post",
+    "BifurcationExtractor": "post",
+    "TrajectoryAnalyzer": "post",
+    "MultiVarAnalyzer": "post",
+    # equilibria and periodic points (dynlib.analysis.fixed_points)
+    "FixedPointConfig": "fixed_points",
+    "FixedPointResult": "fixed_points",
+    "find_fixed_points": "fixed_points",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dynlib.analysis' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
