@@ -23,6 +23,7 @@
 #include "dynlib/dtype.hpp"
 #include "dynlib/errors.hpp"
 #include "dynlib/layout.hpp"
+#include "dynlib/observers.hpp"
 #include "dynlib/run_defaults.hpp"
 
 namespace dynlib {
@@ -222,6 +223,9 @@ struct RunOptions {
                                                // ("internal")
   std::optional<long long> max_order{};        // cvode: highest BDF/Adams order
   std::optional<std::string> linear_solver{};  // cvode: "auto" | "dense" | "klu" (sparse)
+  // Observers of this run (observers.hpp, docs/lyapunov.md): at most one Lyapunov observer and
+  // one callback; results in Results::observers(). Not kept by config().
+  std::vector<ObserverSpec> observers{};
 };
 
 enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
@@ -307,6 +311,9 @@ class Results {
   long long accepted_steps() const;  // adaptive steppers
   long long rejected_steps() const;
   const Evaluations& evaluations() const;
+  // What the run's observers computed, by name (RunOptions::observers); empty without observers.
+  const std::map<std::string, ObserverResult>& observers() const;
+  const ObserverResult& observer(const std::string& name) const;  // throws with did-you-mean
   double wall_seconds() const;        // time spent in run()
   const RunStats& run_stats() const;  // backends of this run (a resumed run: the last run() only)
 

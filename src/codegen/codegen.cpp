@@ -321,11 +321,21 @@ std::string switch_int(const std::string& sig, const std::vector<int>& values) {
 
 }  // namespace
 
-std::string run_symbol(const std::string& stepper) {
-  std::string s = "dynlib_run_" + stepper;
+namespace {
+std::string entry_symbol(const char* prefix, const std::string& stepper) {
+  std::string s = prefix + stepper;
   for (char& ch : s)
     if (ch == '-') ch = '_';
   return s;
+}
+}  // namespace
+
+std::string run_symbol(const std::string& stepper) {
+  return entry_symbol("dynlib_run_", stepper);
+}
+
+std::string observe_symbol(const std::string& stepper) {
+  return entry_symbol("dynlib_observe_", stepper);
 }
 
 GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
@@ -488,6 +498,8 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   for (int id : ids)
     if (std::find(headers.begin(), headers.end(), stepper_header(id)) == headers.end())
       headers.push_back(stepper_header(id));
+  const bool observed = m.has_derivatives && m.dtype != DType::Int64;
+  if (observed) headers.push_back("kernel/variational.hpp");
   std::string includes;
   for (const auto& h : headers) includes += "#include \"" + h + "\"\n";
   for (int id : ids) {
@@ -497,6 +509,17 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
     g.runner += "extern \"C\" DYNLIB_EXPORT int " + symbol +
                 "(void* args) {\n  return ::dynlib::kernel::run<" + alias +
                 ">(Model{}, *static_cast<::dynlib::kernel::RunArgs<Real>*>(args));\n}\n";
+    // Observed runs (Lyapunov tangents, host callbacks) need J·v: only kernels with derivatives.
+    if (observed)
+      g.runner += "extern \"C\" DYNLIB_EXPORT int " +
+                  observe_symbol(kernel::kSteppers[id].name) +
+                  "(void* args, void* observe) {\n"
+                  "  auto& o = *static_cast<::dynlib::kernel::ObserveArgs<Real>*>(observe);\n"
+                  "  const Model model{};\n"
+                  "  ::dynlib::kernel::Variational<Model> vm{model, o.k, o.jac_scratch};\n"
+                  "  ::dynlib::kernel::TangentObserver<Real> obs{o, model.n_state()};\n"
+                  "  return ::dynlib::kernel::run<" +
+                  alias + ">(vm, *static_cast<::dynlib::kernel::RunArgs<Real>*>(args), obs);\n}\n";
   }
 
   const std::string in_args = "Time t, const Real* y, const Real* p, const void* lag";

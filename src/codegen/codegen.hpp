@@ -27,6 +27,9 @@
 //   void dynlib_jvp(Time t, const Real* y, const Real* p, const void* lag, const Real* v,
 //                   Real* out);                    // out = J(y) v
 //   void dynlib_dfdp(...same as rhs...);           // out[i*n_param + k] = d f_i / d p_k
+//   int  dynlib_observe_<stepper>(void* args, void* observe);  // float dtypes: runs
+//        kernel::run<Stepper>(Variational<Model>, RunArgs, TangentObserver(ObserveArgs))
+//        (kernel/variational.hpp: Lyapunov tangents and host callbacks; observe_symbol)
 //   int  dynlib_event_cond(int e, Time t, const Real* y, const Real* p, const void* lag);
 //   void dynlib_event_action(int e, Time t, const Real* y, const Real* p, const void* lag,
 //                            Real* y_out, Real* p_out);     // y_out/p_out preloaded by the caller
@@ -68,6 +71,9 @@ struct GeneratedSource {
 // lower the spec with dtype float32). Never reads user strings from `m` (names are ignored).
 // The exported run entry of a stepper: "dynlib_run_" + its canonical name, '-' spelled '_'.
 std::string run_symbol(const std::string& stepper);
+// The exported observed-run entry of a stepper (kernels with derivatives): "dynlib_observe_" + its
+// canonical name, '-' spelled '_'.
+std::string observe_symbol(const std::string& stepper);
 
 GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
                          std::optional<DType> dtype = std::nullopt);

@@ -16,7 +16,8 @@
 //   // it; the step stays committed, re-entering continues after it; from a start-phase on_event
 //   // the stop comes after that iteration's step, so re-entry never fires the same events twice),
 //   // OBS_STATE_CHANGED if it wrote o.y or o.p (the runner then restarts the stepper's history, as
-//   // after an event action).
+//   // after an event action), OBS_TANGENTS_REBASED after a linear change of a variational run's
+//   // tangents (the runner calls the observer's `void rebase(Real* w)` on each history vector).
 //
 //   // Capacity, for observers that write into caller-owned buffers (the recorder). Asked before
 //   // anything changes; false makes the runner return GROW_REC (EXIT_NEED_REC) and call again
@@ -41,6 +42,10 @@ enum ObserverAction : int {
   OBS_CONTINUE = 0,
   OBS_STOP = 1,           // end the run: EARLY_EXIT / EXIT_OBSERVER
   OBS_STATE_CHANGED = 2,  // the hook wrote y or p: restart the stepper's history
+  // The hook changed the basis of a variational run's tangents linearly (variational.hpp): the
+  // runner applies the same change, the observer's rebase(w), to every vector of the stepper's
+  // history (Stepper::for_each_history), or restarts a stepper that cannot list it.
+  OBS_TANGENTS_REBASED = 4,
 };
 
 // The point an observer sees.
@@ -108,6 +113,16 @@ DYNLIB_KERNEL_INLINE int obs_event(O& o, const Model& m, const Observation<Real>
     return o.on_event(m, at, phase, fired);
   } else {
     return OBS_CONTINUE;
+  }
+}
+
+template <class O, class Real>
+DYNLIB_KERNEL_INLINE void obs_rebase(O& o, Real* w) {
+  if constexpr (is_both<O>) {
+    obs_rebase(o.first, w);
+    obs_rebase(o.second, w);
+  } else if constexpr (requires { o.rebase(w); }) {
+    o.rebase(w);
   }
 }
 

@@ -185,6 +185,7 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
 
   StepCtx<Real> c;
   c.n = n;
+  c.n_err = error_states(m);
   c.p = p;
   c.lag.ring = a.lag_ring;
   c.lag.width = a.lag_width;
@@ -418,7 +419,15 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
 
     // 8. observers: the recorder, then the caller's
     act |= on_step(point(t, h, step));
-    if (act & OBS_STATE_CHANGED) Stepper::reset(c);
+    if (act & OBS_STATE_CHANGED) {
+      Stepper::reset(c);
+    } else if (act & OBS_TANGENTS_REBASED) {
+      auto rebase = [&](Real* w) { obs_rebase(obs, w); };
+      if constexpr (requires { Stepper::for_each_history(c, rebase); })
+        Stepper::for_each_history(c, rebase);
+      else
+        Stepper::reset(c);
+    }
     if (act & OBS_STOP) return finish(EARLY_EXIT, EXIT_OBSERVER);
   }
 }

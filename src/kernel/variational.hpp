@@ -1,26 +1,34 @@
-// Variational stepping: a model adapter whose state carries K tangent vectors along with the
-// trajectory, so that any stepper advances both with the same scheme, and an observer that keeps
-// the tangents orthonormal and sums their log stretch (the seam Lyapunov exponents are built on).
+// Variational stepping: a model adapter whose state carries k tangent vectors along with the
+// trajectory, so that any stepper advances both with the same scheme, and the observer that keeps
+// the tangents orthonormal and sums their log stretch: the seam Lyapunov exponents stand on.
 //
-//   Variational<M, K>: state [y, v_1, ..., v_K] (n (K + 1) values, v_k at y + n k);
-//     ODE:  rhs = [f(t, y), J(t, y) v_1, ..., J(t, y) v_K]       (J = df/dy, by M::jvp)
-//     map:  rhs = [F(t, y), DF(t, y) v_1, ..., DF(t, y) v_K]     (next state, next tangents)
-//   The same formula serves both kinds: for a map, jvp is the product with DF. Parameters, aux,
-//   events and lags are M's: they see the y part (event actions write y or p only, so tangents
-//   pass through unchanged; a lagged state's tangent is taken as if the lag were constant).
-//   The y part of a fixed-step run is bit for bit the y of running M alone (each state's
-//   arithmetic is the same); adaptive steppers control the error of the tangents too.
+//   Variational<M>{model, k}: state [y, v_1, ..., v_k] (n (k + 1) values, v_j at y + n j);
+//     ODE:  rhs = [f(t, y), J(t, y) v_1, ..., J(t, y) v_k]       (J = df/dy, by M::jvp)
+//     map:  rhs = [F(t, y), DF(t, y) v_1, ..., DF(t, y) v_k]     (next state, next tangents)
+//   The same formula serves both kinds: for a map, jvp is the product with DF. Because every
+//   stage of a stepper is linear in the tangents with J taken at that stage's state, the tangents
+//   follow the *discrete* variational equation of the stepper actually used (exact derivatives of
+//   its one-step or multistep map), not a separately discretised continuous one.
+//   Parameters, aux, events and lags are M's: they see the y part (event actions write y or p
+//   only, so tangents pass through unchanged; a lagged state's tangent is taken as if the lag were
+//   constant). Adaptive steppers control the error of the y part only (error_size()), and so
+//   take exactly the steps of a plain run: the y part is bit for bit the y of running M alone.
+//   Implicit steppers solve the tangent stages with the same Newton iteration; their Jacobian of
+//   the augmented system is block-diagonal J (the exact one also has d(Jv)/dy below the diagonal:
+//   leaving it out changes the iteration's rate, not its solution), and Newton's convergence test
+//   looks at the y part, so its iterations, too, are those of a plain run.
 //
-//   M must provide, besides the Model contract (model.hpp),
-//     void jvp(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
-//              const real_t* v, real_t* out) const;     // out = J(t, y) v, n values
-//
-//   RenormalizeTangents<Real, K>: an observer for a Variational<M, K> run. At start and after every
-//   `every`-th committed step it orthonormalises v_1..v_K (modified Gram–Schmidt, in order) and
-//   adds log |v_k| before normalising (the R_kk of a QR step) to log_stretch[k]; it tells the
-//   runner the state changed, so stepper history restarts (free for one-step methods).
-//   exponent(k) = log_stretch[k] / (t - t_start): for a linear ODE y' = A y it tends to A's
-//   eigenvalues' real parts, largest first; for a map per step, divide by steps instead.
+//   TangentObserver<Real>: the observer of such a run, with its state in a caller-owned
+//   ObserveArgs (plain C, the ABI a compiled kernel shares). After every `renorm_every`-th committed
+//   step it orthonormalises v_1..v_k (modified Gram-Schmidt, in order: the QR step of Benettin /
+//   Shimada-Nagashima; k = 1 is the plain renormalisation of the largest exponent), adds log R_jj
+//   to log_growth[j] once the interval lies after t_accum_start (the transient), and counts time
+//   (flows) or iterations (maps) in denom: exponent j = log_growth[j] / denom. The rescaling is
+//   linear, so instead of restarting the stepper it asks the runner to apply the same change of
+//   basis to the stepper's history (OBS_TANGENTS_REBASED: Adams derivatives, BDF past states, the
+//   FSAL stage), and multistep runs keep their history exactly.
+//   It can also call a host function every cb_every steps (custom observers from C++ or Python
+//   that need no compiled hook; see ObserveArgs).
 #pragma once
 
 #include "lag.hpp"
@@ -30,17 +38,58 @@
 
 namespace dynlib::kernel {
 
-template <class M, int K>
+inline constexpr int kObserveArgsAbi = 1;
+
+// Everything an observed run reads and writes besides RunArgs. Plain C layout; the caller owns
+// every buffer and passes the same struct back on re-entry (after GROW_REC/YIELD).
+template <class Real>
+struct ObserveArgs {
+  using Time = time_t_of<Real>;
+  int abi_version;  // kObserveArgsAbi
+
+  // ---- tangents (k = 0: none) ----
+  int k;
+  int per_step;             // 1: exponents per iteration (maps); 0: per unit time (flows)
+  long long renorm_every;   // >= 1
+  Time t_accum_start;       // growth counts from the first renormalisation interval after this
+  double* log_growth;       // in/out, k values: sum of log R_jj
+  double denom;             // in/out: time (flows) or steps (maps) the sums cover
+  long long steps_counted;  // in/out: committed steps the sums cover
+  long long n_renorm;       // in/out: renormalisations done (transient included)
+  Time t_last;              // in/out: time of the last renormalisation (or of the start)
+  long long step_last;      // in/out: its step
+  Real* r;                  // k x k scratch: R of the latest renormalisation
+  Real* jac_scratch;        // n x n scratch (the augmented Jacobian's diagonal block)
+
+  // ---- trace of the running estimates (trace_stride = 0: none) ----
+  long long trace_stride;   // a row every trace_stride committed steps, once growth is counted
+  double* trace;            // trace_cap rows of k values: log_growth / denom
+  double* trace_time;       // trace_cap
+  long long* trace_step;    // trace_cap
+  long long trace_cap;
+  long long trace_count;    // in/out
+
+  // ---- a host callback (null: none) ----
+  // Called at start (step = a.step) and after every cb_every-th committed step with the model's
+  // state (n values) and params. Returns ObserverAction bits: OBS_STOP ends the run (EARLY_EXIT,
+  // EXIT_OBSERVER); OBS_STATE_CHANGED if it wrote y or p.
+  void* cb_ctx;
+  int (*cb_step)(void* ctx, double t, long long step, Real* y, int n, Real* p);
+  long long cb_every;
+};
+
+template <class M>
 struct Variational {
-  static_assert(K >= 1, "at least one tangent vector");
   using real_t = typename M::real_t;
   using Time = time_t_of<real_t>;
-  static constexpr int tangents = K;
 
   const M& model;
+  int k;                 // tangent vectors
+  real_t* jac_scratch;   // n x n, for jacobian()/user_jacobian()
 
   int n_model() const { return model.n_state(); }
-  int n_state() const { return model.n_state() * (K + 1); }
+  int n_state() const { return model.n_state() * (k + 1); }
+  int error_size() const { return model.n_state(); }  // adaptive control sees y only
   int n_param() const { return model.n_param(); }
   int n_aux() const { return model.n_aux(); }
   int n_event() const { return model.n_event(); }
@@ -50,7 +99,7 @@ struct Variational {
            real_t* out) const {
     const int n = model.n_state();
     model.rhs(t, y, p, lag, out);
-    for (int k = 1; k <= K; ++k) model.jvp(t, y, p, lag, y + n * k, out + n * k);
+    for (int j = 1; j <= k; ++j) model.jvp(t, y, p, lag, y + n * j, out + n * j);
   }
   void aux(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
            real_t* out) const {
@@ -70,60 +119,136 @@ struct Variational {
                  real_t* out) const {
     model.event_log(e, t, y, p, lag, out);
   }
+
+  // The implicit steppers' Jacobian of the augmented system: J on every diagonal block.
+  bool has_derivatives() const { return model.has_derivatives(); }
+  void jacobian(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
+                real_t* out) const {
+    model.jacobian(t, y, p, lag, jac_scratch);
+    block_diagonal(out);
+  }
+  bool has_user_jacobian() const {
+    if constexpr (requires { model.has_user_jacobian(); })
+      return model.has_user_jacobian();
+    else
+      return false;
+  }
+  void user_jacobian(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
+                     real_t* out) const {
+    if constexpr (requires { model.user_jacobian(t, y, p, lag, out); }) {
+      model.user_jacobian(t, y, p, lag, jac_scratch);
+      block_diagonal(out);
+    }
+  }
+
+ private:
+  void block_diagonal(real_t* out) const {
+    const int n = model.n_state(), big = n * (k + 1);
+    for (long long i = 0; i < (long long)big * big; ++i) out[i] = 0;
+    for (int b = 0; b <= k; ++b)
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) out[(b * n + i) * big + b * n + j] = jac_scratch[i * n + j];
+  }
 };
 
-template <class Real, int K>
-struct RenormalizeTangents {
+template <class Real>
+struct TangentObserver {
   using Time = time_t_of<Real>;
   static_assert(is_floating<Real>, "tangents need a floating-point state");
 
-  long long every = 1;       // renormalise after every `every`-th step (and at start)
-  Real log_stretch[K] = {};  // sum of log |v_k| before each normalisation (start excluded)
-  Real last[K] = {};         // the latest of those terms
-  Time t_start = 0;          // time of the start (on_start)
-  Time t_last = 0;           // time of the latest renormalisation
-  long long steps = 0;       // committed steps seen
-  long long renormalisations = 0;
+  ObserveArgs<Real>& o;
+  int n;  // the model's states (the y part)
 
-  // Growth rate of the k-th direction so far (0 before any time has passed).
-  Real exponent(int k) const {
-    return t_last > t_start ? log_stretch[k] / (Real)(t_last - t_start) : Real(0);
+  // Trace rows and host callbacks happen at fixed steps: ask for room before the step.
+  bool room_for_step(long long step) const {
+    return !(o.trace_stride > 0 && step % o.trace_stride == 0 && o.trace_count >= o.trace_cap);
   }
 
   template <class Model>
-  int on_start(const Model& m, const Observation<Real>& o) {
-    t_start = t_last = o.t;
-    orthonormalise(m.n_model(), o.y, false);
-    return OBS_STATE_CHANGED;
-  }
-  template <class Model>
-  int on_step(const Model& m, const Observation<Real>& o) {
-    ++steps;
-    if (steps % every != 0) return OBS_CONTINUE;
-    t_last = o.t;
-    ++renormalisations;
-    orthonormalise(m.n_model(), o.y, true);
-    return OBS_STATE_CHANGED;
+  int on_start(const Model&, const Observation<Real>& at) {
+    int act = OBS_CONTINUE;
+    if (o.k > 0) {
+      o.t_last = at.t;
+      o.step_last = at.step;
+      orthonormalise(at.y);  // the caller's initial basis, normalised (not counted)
+      act |= OBS_STATE_CHANGED;
+    }
+    if (o.cb_step) act |= o.cb_step(o.cb_ctx, (double)at.t, at.step, at.y, n, at.p);
+    return act;
   }
 
-  // Modified Gram–Schmidt on the tangents stored after the n trajectory values of y.
-  void orthonormalise(int n, Real* y, bool accumulate) {
-    for (int k = 0; k < K; ++k) {
-      Real* v = y + n * (k + 1);
-      for (int j = 0; j < k; ++j) {
-        const Real* u = y + n * (j + 1);
+  template <class Model>
+  int on_step(const Model&, const Observation<Real>& at) {
+    int act = OBS_CONTINUE;
+    if (o.k > 0 && at.step % o.renorm_every == 0) {
+      const bool count = !(o.t_last < o.t_accum_start);
+      orthonormalise(at.y);
+      if (count) {
+        for (int j = 0; j < o.k; ++j) o.log_growth[j] += math::log((double)o.r[j * o.k + j]);
+        o.denom += o.per_step ? (double)(at.step - o.step_last) : (double)(at.t - o.t_last);
+        o.steps_counted += at.step - o.step_last;
+      }
+      o.t_last = at.t;
+      o.step_last = at.step;
+      ++o.n_renorm;
+      act |= OBS_TANGENTS_REBASED;
+    }
+    if (o.trace_stride > 0 && at.step % o.trace_stride == 0 && counting() &&
+        o.trace_count < o.trace_cap) {
+      const long long row = o.trace_count++;
+      for (int j = 0; j < o.k; ++j) o.trace[row * o.k + j] = o.log_growth[j] / o.denom;
+      o.trace_time[row] = (double)at.t;
+      o.trace_step[row] = at.step;
+    }
+    if (o.cb_step && at.step % o.cb_every == 0)
+      act |= o.cb_step(o.cb_ctx, (double)at.t, at.step, at.y, n, at.p);
+    return act;
+  }
+
+  // The change of basis of the latest renormalisation, V_new = V_old R^-1, applied to the
+  // tangent blocks of another augmented vector w (a stepper's history): the same recurrence as
+  // modified Gram-Schmidt with R's coefficients.
+  void rebase(Real* w) const {
+    for (int j = 0; j < o.k; ++j) {
+      Real* wj = w + n * (j + 1);
+      for (int i = 0; i < j; ++i) {
+        const Real rij = o.r[i * o.k + j];
+        const Real* wi = w + n * (i + 1);
+        for (int s = 0; s < n; ++s) wj[s] -= rij * wi[s];
+      }
+      const Real rjj = o.r[j * o.k + j];
+      for (int s = 0; s < n; ++s) wj[s] /= rjj;
+    }
+  }
+
+ private:
+  bool counting() const { return o.denom > 0; }
+
+  // Modified Gram-Schmidt on the tangents stored after the n trajectory values of y; R into o.r.
+  void orthonormalise(Real* y) {
+    const int k = o.k;
+    for (int j = 0; j < k; ++j) {
+      Real* v = y + n * (j + 1);
+      for (int i = 0; i < j; ++i) {
+        const Real* u = y + n * (i + 1);
         Real dot = 0;
-        for (int i = 0; i < n; ++i) dot += u[i] * v[i];
-        for (int i = 0; i < n; ++i) v[i] -= dot * u[i];
+        for (int s = 0; s < n; ++s) dot += u[s] * v[s];
+        o.r[i * k + j] = dot;
+        for (int s = 0; s < n; ++s) v[s] -= dot * u[s];
       }
       Real norm2 = 0;
-      for (int i = 0; i < n; ++i) norm2 += v[i] * v[i];
+      for (int s = 0; s < n; ++s) norm2 += v[s] * v[s];
       const Real norm = math::sqrt(norm2);
-      if (accumulate) {
-        last[k] = math::log(norm);
-        log_stretch[k] += last[k];
+      for (int i = j + 1; i < k; ++i) o.r[i * k + j] = 0;
+      if (!(norm > 0)) {
+        // The direction collapsed (a superstable point: DF v = 0). Its growth is not counted
+        // (R_jj = 1, as the reference does), and a fresh unit direction takes its place.
+        o.r[j * k + j] = 1;
+        for (int s = 0; s < n; ++s) v[s] = s == j % n ? Real(1) : Real(0);
+        continue;
       }
-      for (int i = 0; i < n; ++i) v[i] /= norm;
+      o.r[j * k + j] = norm;
+      for (int s = 0; s < n; ++s) v[s] /= norm;
     }
   }
 };

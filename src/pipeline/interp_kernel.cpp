@@ -2,6 +2,7 @@
 // and steppers (kernel::run<Stepper> over interp::InterpModel, the stepper picked at run time).
 #include "kernel/kernel.hpp"
 #include "kernel/registry.hpp"
+#include "kernel/status.hpp"
 #include "pipeline/factory.hpp"
 
 namespace dynlib::detail::pipeline_detail {
@@ -21,6 +22,17 @@ class InterpEntry final : public Entry<Real> {
   int run(kernel::RunArgs<Real>& args) override {
     return kernel::dispatch_stepper(stepper_id_,
                                     [&]<class S>() { return kernel::run<S>(model_, args); });
+  }
+  int run_observed(kernel::RunArgs<Real>& args, kernel::ObserveArgs<Real>& o) override {
+    if constexpr (!kernel::is_floating<Real>) {
+      return kernel::BAD_ARGS;
+    } else {
+      if (!model_.has_derivatives()) return kernel::BAD_ARGS;
+      const kernel::Variational<interp::InterpModel<Real>> vm{model_, o.k, o.jac_scratch};
+      kernel::TangentObserver<Real> obs{o, model_.n_state()};
+      return kernel::dispatch_stepper(stepper_id_,
+                                      [&]<class S>() { return kernel::run<S>(vm, args, obs); });
+    }
   }
   void rhs(Time t, const Real* y, const Real* p, const Lag& lag, Real* out) override {
     model_.rhs(t, y, p, lag, out);

@@ -13,6 +13,7 @@
 #include "dynlib/layout.hpp"
 #include "kernel/lag.hpp"
 #include "kernel/run_args.hpp"
+#include "kernel/variational.hpp"
 #include "kernel/types.hpp"
 
 namespace dynlib::pipeline {
@@ -55,6 +56,10 @@ class Entry {
 
   // kernel::run<Stepper> for the stepper the kernel was built with.
   virtual int run(kernel::RunArgs<Real>& args) = 0;
+  // The same stepper over kernel::Variational<Model> with a kernel::TangentObserver
+  // (kernel/variational.hpp): args' state holds n (k + 1) values. Only when the kernel has
+  // derivatives and a float dtype; otherwise returns kernel::BAD_ARGS.
+  virtual int run_observed(kernel::RunArgs<Real>& args, kernel::ObserveArgs<Real>& observe) = 0;
   // ODE: dy/dt; map: the next state (n_state values).
   virtual void rhs(Time t, const Real* y, const Real* p, const Lag& lag, Real* out) = 0;
   virtual void aux(Time t, const Real* y, const Real* p, const Lag& lag, Real* out) = 0;

@@ -3,6 +3,7 @@
 // laid out for another model.
 #include <fmt/format.h>
 
+#include "kernel/status.hpp"
 #include "pipeline/factory.hpp"
 
 namespace dynlib::detail::pipeline_detail {
@@ -15,6 +16,8 @@ template <class Real>
 struct NativeFns {
   using Time = kernel::time_t_of<Real>;
   using Run = int (*)(void*);
+  using Observe = int (*)(void*, void*);
+  Observe observe = nullptr;  // kernels with derivatives, float dtypes
   using Value = void (*)(Time, const Real*, const Real*, const void*, Real*);
   using Jvp = void (*)(Time, const Real*, const Real*, const void*, const Real*, Real*);
   Run run = nullptr;
@@ -29,6 +32,9 @@ class NativeEntry final : public Entry<Real> {
   using typename Entry<Real>::Lag;
   explicit NativeEntry(const NativeFns<Real>& fns) : f_(fns) {}
   int run(kernel::RunArgs<Real>& args) override { return f_.run(&args); }
+  int run_observed(kernel::RunArgs<Real>& args, kernel::ObserveArgs<Real>& o) override {
+    return f_.observe ? f_.observe(&args, &o) : kernel::BAD_ARGS;
+  }
   void rhs(Time t, const Real* y, const Real* p, const Lag& lag, Real* out) override {
     f_.rhs(t, y, p, &lag, out);
   }
@@ -110,6 +116,9 @@ class NativeKernel final : public Kernel {
       f.jacobian = reinterpret_cast<typename F::Value>(k.require_symbol("dynlib_jacobian"));
       f.jvp = reinterpret_cast<typename F::Jvp>(k.require_symbol("dynlib_jvp"));
       f.dfdp = reinterpret_cast<typename F::Value>(k.require_symbol("dynlib_dfdp"));
+      if constexpr (kernel::is_floating<Real>)
+        f.observe = reinterpret_cast<typename F::Observe>(
+            k.require_symbol(codegen::observe_symbol(stepper)));
     }
     f.inverse = reinterpret_cast<typename F::Value>(k.symbol("dynlib_inverse"));
     has_inverse_ = f.inverse != nullptr;

@@ -13,6 +13,7 @@
 #include "kernel/registry.hpp"
 #include "kernel/status.hpp"
 #include "runtime/cvode_driver.hpp"
+#include "runtime/observed_run.hpp"
 #include "runtime/tuning.hpp"
 
 namespace dynlib::detail {
@@ -57,8 +58,8 @@ class Engine final : public EngineBase {
     }
   }
   std::vector<double> state() const override {
-    const auto& src = has_run_ ? y_ : y0_;
-    return std::vector<double>(src.begin(), src.end());
+    const auto& src = has_run_ ? y_ : y0_;  // an observed run's y_ also holds its tangents
+    return std::vector<double>(src.begin(), src.begin() + static_cast<long>(y0_.size()));
   }
   double param(int flat) const override {
     return static_cast<double>((has_run_ ? p_ : p0_)[static_cast<size_t>(flat)]);
@@ -84,6 +85,8 @@ class Engine final : public EngineBase {
   void clear_run() {
     has_run_ = false;
     a_ = {};
+    observed_ = ObservedRun<Real>();
+    observed_entry_.reset();
     rec_t_.clear();
     rec_step_.clear();
     rec_data_.clear();
@@ -144,11 +147,20 @@ class Engine final : public EngineBase {
     const long long step0 = a_.step;
     const auto t0 = Clock::now();
     int status;
-    // Both kernels are kernel::run<Stepper> over the same RunArgs layout.
-    status = (native_ ? native_ : interp_)->run(a_);
+    bool native = native_ != nullptr;
+    if (observed_.active()) {
+      // Observed runs: the same stepper over the variational model, in the kernel with
+      // derivatives of the current backend (pipeline: BuiltModel::function_kernel).
+      observed_.bind();
+      status = observed_entry_->run_observed(a_, observed_.args());
+      native = observed_native_;
+    } else {
+      // Both kernels are kernel::run<Stepper> over the same RunArgs layout.
+      status = (native_ ? native_ : interp_)->run(a_);
+    }
     const double s = seconds_since(t0);
-    (native_ ? run_stats_.native_steps : run_stats_.interp_steps) += a_.step - step0;
-    (native_ ? run_stats_.native_seconds : run_stats_.interp_seconds) += s;
+    (native ? run_stats_.native_steps : run_stats_.interp_steps) += a_.step - step0;
+    (native ? run_stats_.native_seconds : run_stats_.interp_seconds) += s;
     return status;
   }
 
@@ -158,7 +170,7 @@ class Engine final : public EngineBase {
   // under the test knob that pins the switch to a step.
   void consider_native(double fraction, double elapsed) {
     const BuiltModel& m = *mi_;
-    if (!m.auto_jit() || native_) return;
+    if (!m.auto_jit() || native_ || observed_.active()) return;
     const long long force_at = tuning().auto_switch_step.load();
     if (force_at > 0 && a_.step >= force_at) {
       m.start_native();
@@ -188,6 +200,9 @@ class Engine final : public EngineBase {
   std::vector<Real> y_, p_, work_, scratch_, lag_ring_;
   std::vector<int> iwork_;             // implicit steppers' LU pivots
   std::unique_ptr<CvodeDriver> host_;  // host-stepped steppers (cvode): this run's CVODE
+  ObservedRun<Real> observed_;         // RunOptions::observers: tangents, trace, callback
+  std::unique_ptr<pipeline::Entry<Real>> observed_entry_;  // their kernel (with derivatives)
+  bool observed_native_ = false;
   std::vector<int> fired_, lag_state_, rec_state_, rec_aux_;
   std::vector<Time> rec_t_;
   std::vector<long long> rec_step_;
@@ -255,6 +270,12 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
         "jacobian_mode = \"analytic\" needs the model's own Jacobian, but model '{}' has no "
         "[equations.jacobian] table; use \"symbolic\" (derived from the equations) or \"fd\"",
         mi.info.name));
+  observed_.prepare(plan, mi, resume);  // checks the observers (a fresh run: sets them up)
+  if (observed_.active() && !observed_entry_) {
+    std::shared_ptr<const pipeline::Kernel> k = mi.function_kernel();  // builds J·v on first use
+    observed_entry_ = k->entry<Real>();
+    observed_native_ = std::string(k->backend()) == "native";
+  }
   if (resume && plan.rec_vars_given && (plan.rec_state != rec_state_ || plan.rec_aux != rec_aux_))
     throw DynlibError(
         "record_vars cannot change when resuming: the resumed run appends to the columns of the "
@@ -265,22 +286,33 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   const int n = shape.n_state, np = shape.n_param, na = shape.n_aux;
   for (const auto& [i, v] : plan.params) p0_[static_cast<size_t>(i)] = static_cast<Real>(v);
   if (!resume) {
-    clear_run();
+    {
+      // clear_run() forgets the observed run; keep the one prepare() just set up.
+      ObservedRun<Real> observed = std::move(observed_);
+      auto entry = std::move(observed_entry_);
+      clear_run();
+      observed_ = std::move(observed);
+      observed_entry_ = std::move(entry);
+    }
+    // An observed run's state also carries its tangent vectors (kernel/variational.hpp).
+    const int n_run = n * (observed_.tangents() + 1);
     a_.abi_version = kernel::kRunArgsAbi;
-    a_.n_state = n;
+    a_.n_state = n_run;
     a_.n_param = np;
     a_.n_aux = na;
     y_ = y0_;
     for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    y_.resize(static_cast<size_t>(n_run), Real(0));
+    if (observed_.tangents() > 0) observed_.initial_tangents(y_.data());
     p_ = p0_;
     const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
-    work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n)), Real(0));
-    iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n)), 0);
+    work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n_run)), Real(0));
+    iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n_run)), 0);
     host_.reset();
     if (si.caps & kernel::CAP_HOST)
       host_ = std::make_unique<CvodeDriver>(n, static_cast<LinearSolver>(plan.linear_solver),
                                             shape.jac_sparsity);
-    scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n, np, na)), Real(0));
+    scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n_run, np, na)), Real(0));
     fired_.assign(static_cast<size_t>(shape.n_event + 1), 0);
     lag_state_ = shape.lag_columns(a_.lag_depth);
     a_.lag_width = static_cast<int>(lag_state_.size());
@@ -407,8 +439,12 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       const auto t_call = Clock::now();
       status = call_kernel();
       if (status == kernel::GROW_REC) {
-        const long long cap = a_.rec_cap;
-        resize_rec(std::max(cap * 2, cap + 16));  // geometric; small starts only in tests
+        if (observed_.active() && observed_.trace_full()) {
+          observed_.grow_trace(0);  // the observer's trace asked (the recorder may next)
+        } else {
+          const long long cap = a_.rec_cap;
+          resize_rec(std::max(cap * 2, cap + 16));  // geometric; small starts only in tests
+        }
       } else if (status == kernel::GROW_EVT) {
         const long long cap = a_.evt_cap;
         resize_evt(std::max(cap * 2, a_.evt_count + 2LL * shape.n_event + 2));
@@ -450,6 +486,8 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
                                   kernel::exit_reason_name(reason)));
   }
   finish(status, n_limit, plan, slot, seconds_since(t_run));
+  // A callback observer that threw stopped the run; its results are kept, its error goes on.
+  if (std::exception_ptr e = observed_.take_callback_error()) std::rethrow_exception(e);
 }
 
 template <class Real>
@@ -529,6 +567,12 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
       const int i = a_.nan_index;
       const std::string name =
           i >= 0 && i < static_cast<int>(state_names.size()) ? state_names[i] : "?";
+      if (i >= static_cast<int>(state_names.size()) && observed_.active())
+        return fmt::format(
+            "{} became non-finite in the step from t = {} (step {}; renormalise more often with "
+            "renorm_every); the results end at the last finite state",
+            observed_.nonfinite_tangent(i, state_names), fmt_num(static_cast<double>(a_.t)),
+            a_.step);
       std::string bad = "a non-finite value";
       if constexpr (!kInt) {
         if (i >= 0)
@@ -625,7 +669,8 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
           evt_data_[static_cast<size_t>(r) * static_cast<size_t>(a_.evt_width) + f]));
   }
 
-  d->final_state.assign(y_.begin(), y_.end());
+  d->final_state.assign(y_.begin(), y_.begin() + mi.shape.n_state);
+  observed_.results(*d, mi.stepper_name);
   d->final_time = static_cast<double>(a_.t);
   d->steps = a_.step;
   d->accepted = a_.n_accepted;

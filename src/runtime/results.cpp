@@ -200,6 +200,20 @@ template const double* Results::raw_data<double>() const;
 template const float* Results::raw_data<float>() const;
 template const long long* Results::raw_data<long long>() const;
 
+const std::map<std::string, ObserverResult>& Results::observers() const {
+  return data_->observers;
+}
+const ObserverResult& Results::observer(const std::string& name) const {
+  const auto it = data_->observers.find(name);
+  if (it != data_->observers.end()) return it->second;
+  std::vector<std::string> names;
+  for (const auto& [n, r] : data_->observers) names.push_back(n);
+  throw DynlibError(with_suggestion(
+      names.empty() ? fmt::format("no observer named '{}': the run had no observers", name)
+                    : fmt::format("no observer named '{}'", name),
+      name, names, "observers"));
+}
+
 const EventLog& Results::event(const std::string& name) const {
   for (const auto& e : data_->events)
     if (e.name == name) return e;

@@ -3,6 +3,7 @@
 // the end of a run; the buffers are moved in from the wrapper, never copied.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ struct ResultsData {
   double final_time = 0.0;
   long long steps = 0, accepted = 0, rejected = 0;
   Evaluations evaluations;
+  std::map<std::string, ObserverResult> observers;
   double wall = 0.0;
   RunStats run_stats;
 };

@@ -96,6 +96,7 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
   auto pick = [](const auto& a, const auto& b) { return a ? a : b; };
   Plan p;
   p.resume = o.resume;
+  p.observers = o.observers;
   if (p.resume && !has_run)
     throw DynlibError(
         "resume=true, but there is no run to continue: run once without resume first (reset() "

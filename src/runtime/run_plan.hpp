@@ -41,6 +41,7 @@ struct Plan {
   int jacobian_mode = kernel::JAC_SYMBOLIC;
   int max_order = 0;
   int linear_solver = 0;  // LinearSolver of runtime/cvode_driver.hpp: 0 auto, 1 dense, 2 klu
+  std::vector<ObserverSpec> observers;  // this run's (RunOptions::observers)
 };
 
 // kernel::JacobianMode of a jacobian_mode name (the reference's "external"/"internal" included).

@@ -66,6 +66,13 @@ struct AdamsBashforth {
     c.state[0] = 0;
     c.state[1] = 0;
   }
+
+  // A variational run's history (variational.hpp): the stored derivatives (every row of the
+  // ring; rows not yet filled are overwritten before they are read).
+  template <class Real, class Fn>
+  static void for_each_history(StepCtx<Real>& c, Fn&& fn) {
+    for (int r = 0; r < K; ++r) fn(c.work + (long long)r * c.n);
+  }
 };
 
 using AB2 = AdamsBashforth<2>;

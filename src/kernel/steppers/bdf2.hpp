@@ -49,6 +49,12 @@ struct BDF2 {
     c.state[0] = 0;
   }
 
+  // A variational run's history (variational.hpp): the previous state, when valid.
+  template <class Real, class Fn>
+  static void for_each_history(StepCtx<Real>& c, Fn&& fn) {
+    if (c.state[0]) fn(c.work + newton_block_size(c.n) + 4 * c.n);
+  }
+
   template <class Model, class Real, class Time>
   static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&, const Real* y,
                   Real* y_new) {
@@ -129,6 +135,14 @@ struct BDF2A {
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
     return TRBDF2A::initial_step(m, c, t, y, span);
+  }
+
+  // A variational run's history (variational.hpp): the two previous states, when valid.
+  template <class Real, class Fn>
+  static void for_each_history(StepCtx<Real>& c, Fn&& fn) {
+    Real* v = c.work + newton_block_size(c.n);
+    if (c.state[0] >= 1) fn(v + 6 * c.n);
+    if (c.state[0] >= 2) fn(v + 7 * c.n);
   }
 
   template <class Model, class Real, class Time>

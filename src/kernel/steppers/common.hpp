@@ -68,10 +68,22 @@ constexpr long long stepper_iwork_size(const StepperInfo& s, int n_state) {
 
 struct HostStepper;  // host.hpp
 
+// The states an adaptive stepper's error norm covers: all, unless the model says otherwise (a
+// variational run controls the trajectory, not its tangents, so it steps exactly as a plain run).
+template <class Model>
+constexpr int error_states(const Model& m) {
+  if constexpr (requires { m.error_size(); })
+    return m.error_size();
+  else
+    return m.n_state();
+}
+
 template <class Real>
 struct StepCtx {
   using Time = time_t_of<Real>;
   int n;              // states
+  int n_err;          // adaptive steppers: the leading states their error norm covers (n, or
+                      // the y part of a variational run)
   const Real* p;      // parameters
   LagView<Real> lag;  // past committed states (head moves on every commit)
   Real* work;         // persistent workspace

@@ -48,6 +48,12 @@ struct RK45 {
     c.work[8 * c.n] = (Real)1e-4;  // err_prev for the PI controller, as in DOPRI5
   }
 
+  // A variational run's history (variational.hpp): the FSAL derivative, when valid.
+  template <class Real, class Fn>
+  static void for_each_history(StepCtx<Real>& c, Fn&& fn) {
+    if (c.state[0]) fn(c.work);
+  }
+
   // Hairer's initial step guess (step_control.hpp). Leaves f(t, y) in k1 (FSAL valid).
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
@@ -75,7 +81,8 @@ struct RK45 {
     constexpr Time beta = Time(0.04);
     constexpr Time expo1 = Time(1) / 5 - beta * Time(0.75);
 
-    const int n = m.n_state();  // constexpr for generated models: loops unroll
+    const int n = m.n_state();       // constexpr for generated models: loops unroll
+    const int ne = error_states(m);  // the error norm's states (variational runs: the y part)
     Real* k1 = c.work;
     Real* k2 = k1 + n;
     Real* k3 = k2 + n;
@@ -118,13 +125,13 @@ struct RK45 {
 
       Real sum = 0;
       DYNLIB_UNROLL_STATES
-      for (int i = 0; i < n; ++i) {
+      for (int i = 0; i < ne; ++i) {
         const Real e =
             h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
         const Real sc = c.atol + c.rtol * math::max(math::abs(y[i]), math::abs(y_new[i]));
         sum += (e / sc) * (e / sc);
       }
-      const Real err = math::sqrt(sum / n);
+      const Real err = math::sqrt(sum / ne);
       const bool finite = math::isfinite(err);
 
       if (finite && err <= 1) {

@@ -42,6 +42,11 @@ struct Rodas3 {
     newton_reset(c, c.work);
   }
 
+  // One-step: no history for a variational run's rebase, so its Jacobian and LU stay valid
+  // (they depend on the state, not on the tangents).
+  template <class Real, class Fn>
+  static void for_each_history(StepCtx<Real>&, Fn&&) {}
+
   template <class Model, class Real, class Time>
   static Time initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span) {
     return implicit_initial_step(m, c, t, y, span, 3);

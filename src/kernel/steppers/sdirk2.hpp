@@ -93,6 +93,11 @@ struct SDIRK2 {
     newton_reset(c, c.work);
   }
 
+  // One-step: no history for a variational run's rebase, so its Jacobian and LU stay valid
+  // (they depend on the state, not on the tangents).
+  template <class Real, class Fn>
+  static void for_each_history(StepCtx<Real>&, Fn&&) {}
+
   template <class Model, class Real, class Time>
   static int step(const Model& m, StepCtx<Real>& c, Time t, Time& h, Time&, const Real* y,
                   Real* y_new) {

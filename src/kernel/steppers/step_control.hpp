@@ -22,11 +22,12 @@ namespace dynlib::kernel {
 template <class Model, class Real, class Time>
 Time hairer_initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y, Time span,
                          int order, Real* f0, Real* f1, Real* y1) {
-  const int n = m.n_state();  // constexpr for generated models: loops unroll
+  const int n = m.n_state();       // constexpr for generated models: loops unroll
+  const int ne = error_states(m);  // the norms cover what the error control covers
   m.rhs(t, y, c.p, c.lag, f0);
   Real dnf = 0, dny = 0;
   DYNLIB_UNROLL_STATES
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < ne; ++i) {
     const Real sk = c.atol + c.rtol * math::abs(y[i]);
     dnf += (f0[i] / sk) * (f0[i] / sk);
     dny += (y[i] / sk) * (y[i] / sk);
@@ -41,7 +42,7 @@ Time hairer_initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y
   c.n_rhs += 2;
   Real der2 = 0;
   DYNLIB_UNROLL_STATES
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < ne; ++i) {
     const Real sk = c.atol + c.rtol * math::abs(y[i]);
     const Real d = (f1[i] - f0[i]) / sk;
     der2 += d * d;
@@ -55,15 +56,15 @@ Time hairer_initial_step(const Model& m, StepCtx<Real>& c, Time t, const Real* y
   return h;
 }
 
-// sqrt(mean_i (e_i / (atol + rtol * max(|y_i|, |y_new_i|)))^2)
+// sqrt(mean_i (e_i / (atol + rtol * max(|y_i|, |y_new_i|)))^2) over the first c.n_err states
 template <class Real>
 Real error_norm(const StepCtx<Real>& c, const Real* e, const Real* y, const Real* y_new) {
   Real sum = 0;
-  for (int i = 0; i < c.n; ++i) {
+  for (int i = 0; i < c.n_err; ++i) {
     const Real sc = (Real)c.atol + (Real)c.rtol * math::max(math::abs(y[i]), math::abs(y_new[i]));
     sum += (e[i] / sc) * (e[i] / sc);
   }
-  return math::sqrt(sum / c.n);
+  return math::sqrt(sum / c.n_err);
 }
 
 enum StepVerdict : int { STEP_ACCEPT = 0, STEP_RETRY = 1, STEP_FAIL = 2 };

@@ -1,0 +1,293 @@
+// The host side of an observed run (RunOptions::observers): checks the observer specs against the
+// model, owns kernel::ObserveArgs and every buffer it points into (tangent sums, R, the trace),
+// calls a callback observer's host function for the kernel, and turns the kernel's sums into
+// ObserverResults. The Engine owns one per Sim and keeps it across resumed runs, like RunArgs.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "kernel/observer.hpp"
+#include "kernel/registry.hpp"
+#include "kernel/variational.hpp"
+#include "pipeline/built_model.hpp"
+#include "runtime/results_data.hpp"
+#include "runtime/run_plan.hpp"
+
+namespace dynlib::detail {
+
+template <class Real>
+class ObservedRun {
+ public:
+  using Time = kernel::time_t_of<Real>;
+
+  bool active() const { return active_; }
+  int tangents() const { return k_; }
+  kernel::ObserveArgs<Real>& args() { return o_; }
+
+  // Checks `plan.observers` against the model and, for a fresh run, sets up a new observed run;
+  // a resumed run must ask for the same observers as the run it continues.
+  void prepare(const Plan& plan, const BuiltModel& mi, bool resume) {
+    const std::string signature = signature_of(plan.observers);
+    if (resume) {
+      if (signature != signature_)
+        throw DynlibError(
+            "observers cannot change when resuming: pass the same observers as the run being "
+            "continued (or none if it had none)");
+      if (active_) callback_ = find(plan.observers, ObserverSpec::Kind::Callback);
+      return;
+    }
+    if (!plan.observers.empty()) validate(plan.observers, mi);  // before anything changes
+    *this = ObservedRun();
+    signature_ = signature;
+    if (plan.observers.empty()) return;
+    active_ = true;
+    n_ = mi.shape.n_state;
+    n_param_ = mi.shape.n_param;
+    if (const ObserverSpec* l = lyapunov_of(plan.observers)) {
+      lyap_ = *l;
+      has_lyap_ = true;
+      k_ = l->k;
+      per_step_ = l->mode == "map" || (l->mode == "auto" && mi.is_map);
+    }
+    callback_ = find(plan.observers, ObserverSpec::Kind::Callback);
+    const size_t k = static_cast<size_t>(k_), n = static_cast<size_t>(n_);
+    log_growth_.assign(k, 0.0);
+    r_.assign(k * k, Real(0));
+    jac_.assign(n * n, Real(0));
+    o_ = {};
+    o_.abi_version = kernel::kObserveArgsAbi;
+    o_.k = k_;
+    o_.per_step = per_step_ ? 1 : 0;
+    o_.renorm_every = has_lyap_ ? lyap_.renorm_every : 1;
+    o_.t_accum_start = plan.transient > 0 ? static_cast<Time>(plan.t0 + plan.transient)
+                                          : -std::numeric_limits<Time>::infinity();
+    o_.trace_stride = has_lyap_ ? lyap_.record_interval : 0;
+    o_.cb_every = callback_ ? callback_->every : 1;
+    grow_trace(o_.trace_stride > 0 ? 256 : 0);
+  }
+
+  // The tangents' initial values after the n state values of y (n (k + 1) values).
+  void initial_tangents(Real* y) const {
+    for (int j = 0; j < k_; ++j)
+      for (int i = 0; i < n_; ++i)
+        y[n_ * (j + 1) + i] =
+            lyap_.init_basis.empty()
+                ? Real(i == j ? 1 : 0)
+                : static_cast<Real>(lyap_.init_basis[static_cast<size_t>(j * n_ + i)]);
+  }
+
+  // Points ObserveArgs at the buffers (after any growth).
+  void bind() {
+    o_.log_growth = log_growth_.empty() ? nullptr : log_growth_.data();
+    o_.r = r_.empty() ? nullptr : r_.data();
+    o_.jac_scratch = jac_.empty() ? nullptr : jac_.data();
+    o_.trace = trace_.empty() ? nullptr : trace_.data();
+    o_.trace_time = trace_time_.empty() ? nullptr : trace_time_.data();
+    o_.trace_step = trace_step_.empty() ? nullptr : trace_step_.data();
+    o_.trace_cap = static_cast<long long>(trace_time_.size());
+    o_.cb_ctx = this;
+    o_.cb_step = callback_ ? &ObservedRun::call_host : nullptr;
+  }
+
+  // GROW_REC: the kernel may have stopped for the trace (else it was the recorder).
+  bool trace_full() const { return o_.trace_stride > 0 && o_.trace_count >= o_.trace_cap; }
+  void grow_trace(long long at_least) {
+    const size_t rows = static_cast<size_t>(
+        std::max<long long>(at_least, 2 * static_cast<long long>(trace_time_.size())));
+    trace_.resize(rows * static_cast<size_t>(k_));
+    trace_time_.resize(rows);
+    trace_step_.resize(rows);
+  }
+
+  // An exception a callback threw (the run stopped there); rethrown once the results are kept.
+  std::exception_ptr take_callback_error() {
+    std::exception_ptr e = callback_error_;
+    callback_error_ = nullptr;
+    return e;
+  }
+
+  // The describe_end() text for a non-finite tangent component (index >= n in the state).
+  std::string nonfinite_tangent(int index, const std::vector<std::string>& state_names) const {
+    const int j = index / n_ - 1, i = index % n_;
+    return fmt::format("tangent vector {} of observer '{}' (its '{}' component)", j, lyap_.name,
+                       state_names[static_cast<size_t>(i)]);
+  }
+
+  void results(ResultsData& d, const std::string& stepper) const {
+    if (!active_) return;
+    if (has_lyap_) d.observers[lyap_.name] = lyapunov_result(stepper);
+    if (callback_) {
+      ObserverResult r;
+      r.name = callback_->name;
+      r.meta["kind"] = "callback";
+      r.meta["every"] = std::to_string(callback_->every);
+      d.observers[r.name] = std::move(r);
+    }
+  }
+
+ private:
+  static const ObserverSpec* find(const std::vector<ObserverSpec>& specs, ObserverSpec::Kind kind) {
+    for (const auto& s : specs)
+      if (s.kind == kind) return &s;
+    return nullptr;
+  }
+  static const ObserverSpec* lyapunov_of(const std::vector<ObserverSpec>& specs) {
+    for (const auto& s : specs)
+      if (s.kind != ObserverSpec::Kind::Callback) return &s;
+    return nullptr;
+  }
+
+  static std::string signature_of(const std::vector<ObserverSpec>& specs) {
+    std::string sig;
+    for (const auto& s : specs)
+      sig += fmt::format("{}|{}|{}|{}|{}|{}|{};", static_cast<int>(s.kind), s.name, s.k, s.mode,
+                         s.renorm_every, s.record_interval, s.every);
+    return sig;
+  }
+
+  static void validate(const std::vector<ObserverSpec>& specs, const BuiltModel& mi) {
+    int n_lyap = 0, n_cb = 0;
+    std::vector<std::string> names;
+    for (const auto& s : specs) {
+      const bool cb = s.kind == ObserverSpec::Kind::Callback;
+      (cb ? n_cb : n_lyap) += 1;
+      if (s.name.empty()) throw DynlibError("an observer needs a name");
+      for (const auto& other : names)
+        if (other == s.name)
+          throw DynlibError(fmt::format("two observers are named '{}': names must differ", s.name));
+      names.push_back(s.name);
+      if (cb) {
+        if (!s.callback) throw DynlibError(fmt::format("observer '{}' has no callback", s.name));
+        if (s.every < 1)
+          throw DynlibError(fmt::format("observer '{}': every = {} must be >= 1", s.name, s.every));
+        continue;
+      }
+      const int n = mi.shape.n_state;
+      if (mi.dtype == DType::Int64)
+        throw DynlibError(fmt::format(
+            "observer '{}': Lyapunov exponents need a float model, and '{}' is int64", s.name,
+            mi.info.name));
+      if (kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_HOST)
+        throw DynlibError(fmt::format(
+            "observer '{}': stepper '{}' steps inside SUNDIALS, where tangents cannot follow it; "
+            "use a kernel stepper (rk4, rk45, bdf2a, tr-bdf2a, rodas3, ...)",
+            s.name, mi.stepper_name));
+      if (s.k < 1 || s.k > n)
+        throw DynlibError(fmt::format("observer '{}': k = {} must be between 1 and the model's {} "
+                                      "state{}",
+                                      s.name, s.k, n, n == 1 ? "" : "s"));
+      if (s.mode != "auto" && s.mode != "flow" && s.mode != "map")
+        throw DynlibError(fmt::format(
+            "observer '{}': mode = '{}' must be 'flow', 'map' or 'auto'", s.name, s.mode));
+      if (s.renorm_every < 1)
+        throw DynlibError(fmt::format("observer '{}': renorm_every = {} must be >= 1", s.name,
+                                      s.renorm_every));
+      if (s.record_interval < 0)
+        throw DynlibError(fmt::format("observer '{}': record_interval = {} must be >= 0 (0: no "
+                                      "trace)",
+                                      s.name, s.record_interval));
+      if (!s.init_basis.empty() &&
+          s.init_basis.size() != static_cast<size_t>(s.k) * static_cast<size_t>(n))
+        throw DynlibError(fmt::format(
+            "observer '{}': init_basis has {} values, but k = {} vectors of {} states need {}",
+            s.name, s.init_basis.size(), s.k, n, s.k * n));
+      for (double v : s.init_basis)
+        if (!std::isfinite(v))
+          throw DynlibError(fmt::format("observer '{}': init_basis has a non-finite value", s.name));
+    }
+    if (n_lyap > 1)
+      throw DynlibError(
+          "at most one Lyapunov observer per run: the spectrum's first exponent is the MLE");
+    if (n_cb > 1) throw DynlibError("at most one callback observer per run");
+  }
+
+  ObserverResult lyapunov_result(const std::string& stepper) const {
+    ObserverResult r;
+    r.name = lyap_.name;
+    const bool mle = lyap_.kind == ObserverSpec::Kind::LyapunovMle;
+    const double denom = o_.denom;
+    auto exponent = [&](int j) {
+      return denom > 0 ? log_growth_[static_cast<size_t>(j)] / denom
+                       : std::numeric_limits<double>::quiet_NaN();
+    };
+    if (mle) {
+      r.output_names = {"mle", "log_growth", "denom", "steps", "renormalisations"};
+      r.out = {exponent(0), log_growth_[0], denom, static_cast<double>(o_.steps_counted),
+               static_cast<double>(o_.n_renorm)};
+      r.trace_names = {"mle"};
+    } else {
+      double sum = 0;
+      for (int j = 0; j < k_; ++j) {
+        r.output_names.push_back(fmt::format("lyap{}", j));
+        r.out.push_back(exponent(j));
+        sum += exponent(j);
+      }
+      r.output_names.push_back("sum");
+      r.out.push_back(sum);
+      for (int j = 0; j < k_; ++j) {
+        r.output_names.push_back(fmt::format("log_r{}", j));
+        r.out.push_back(log_growth_[static_cast<size_t>(j)]);
+      }
+      r.output_names.insert(r.output_names.end(), {"denom", "steps", "renormalisations"});
+      r.out.insert(r.out.end(), {denom, static_cast<double>(o_.steps_counted),
+                                 static_cast<double>(o_.n_renorm)});
+      for (int j = 0; j < k_; ++j) r.trace_names.push_back(fmt::format("lyap{}", j));
+    }
+    const size_t rows = static_cast<size_t>(o_.trace_count);
+    r.trace_rows = rows;
+    r.trace.assign(trace_.begin(), trace_.begin() + static_cast<long>(rows * k_));
+    r.trace_time.assign(trace_time_.begin(), trace_time_.begin() + static_cast<long>(rows));
+    r.trace_steps.assign(trace_step_.begin(), trace_step_.begin() + static_cast<long>(rows));
+    r.record_interval = lyap_.record_interval;
+    r.meta["kind"] = mle ? "lyapunov_mle" : "lyapunov_spectrum";
+    r.meta["mode"] = per_step_ ? "map" : "flow";
+    r.meta["k"] = std::to_string(k_);
+    r.meta["renorm_every"] = std::to_string(lyap_.renorm_every);
+    r.meta["stepper"] = stepper;
+    r.meta["variational"] = "combined";  // tangents stepped with the state, by the same stepper
+    return r;
+  }
+
+  // kernel::ObserveArgs::cb_step: the callback observer, on copies widened to double.
+  static int call_host(void* ctx, double t, long long step, Real* y, int n, Real* p) {
+    auto* self = static_cast<ObservedRun*>(ctx);
+    try {
+      self->cb_y.assign(y, y + n);
+      self->cb_p.assign(p, p + self->n_param_);
+      const ObserverReply reply = self->callback_->callback({t, step, &self->cb_y, &self->cb_p});
+      int act = kernel::OBS_CONTINUE;
+      if (reply.state_changed) {
+        for (int i = 0; i < n; ++i) y[i] = static_cast<Real>(self->cb_y[static_cast<size_t>(i)]);
+        act |= kernel::OBS_STATE_CHANGED;
+      }
+      if (reply.stop) act |= kernel::OBS_STOP;
+      return act;
+    } catch (...) {
+      self->callback_error_ = std::current_exception();
+      return kernel::OBS_STOP;
+    }
+  }
+
+  bool active_ = false;
+  std::string signature_;
+  int n_ = 0, k_ = 0, n_param_ = 0;
+  bool has_lyap_ = false, per_step_ = false;
+  ObserverSpec lyap_;
+  const ObserverSpec* callback_ = nullptr;  // into the current run's plan (valid during run())
+  kernel::ObserveArgs<Real> o_{};
+  std::vector<double> log_growth_;
+  std::vector<Real> r_, jac_;
+  std::vector<double> trace_, trace_time_;
+  std::vector<long long> trace_step_;
+  std::vector<double> cb_y, cb_p;
+  std::exception_ptr callback_error_;
+};
+
+}  // namespace dynlib::detail
