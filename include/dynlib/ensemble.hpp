@@ -57,6 +57,9 @@ struct BatchOptions {
   std::optional<long long> newton_max_iter{}, max_order{};
   std::optional<std::string> jacobian_mode{};
   std::optional<std::string> linear_solver{};
+  // Lyapunov observers run with every trajectory (observers.hpp); callbacks are not allowed here
+  // (they would be called from the worker threads). Results in BatchResults::observers.
+  std::vector<ObserverSpec> observers{};
 
   // ---- execution ----
   int threads = 0;          // worker threads; 0: std::thread::hardware_concurrency()
@@ -92,6 +95,8 @@ struct BatchResults {
   std::vector<Status> status;                 // [n]
   std::vector<std::string> message;           // [n] as Results::message()
   std::vector<std::vector<EventLog>> events;  // [n][event]; empty with final_only
+  // [n]: what each trajectory's observers computed (BatchOptions::observers); empty without.
+  std::vector<std::map<std::string, ObserverResult>> observers;
 
   Layout layout;              // the model's names (what var_index() resolves against)
   int threads = 0;            // worker threads used

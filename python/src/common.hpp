@@ -22,6 +22,12 @@ void bind_model(py::module_& m);
 void bind_results(py::module_& m);
 void bind_sim(py::module_& m);
 void bind_batch(py::module_& m);
+void bind_observers(py::module_& m);
+
+// run(observers=...): an ObserverSpec, an object with _dynlib_observer_spec(), or a list of them.
+std::vector<ObserverSpec> to_observers(py::handle h);
+// Results::observers() as {name: dynlib.runtime.observers.ObserverResult}.
+py::dict observer_results_to_python(const std::map<std::string, ObserverResult>& results);
 
 // The C++ Sim behind a Python Sim, or null when `h` is not one.
 const dynlib::Sim* sim_of(py::handle h);

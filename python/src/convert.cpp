@@ -47,6 +47,8 @@ using Setter = std::function<void(RunOptions&, py::handle, const std::string&)>;
 const std::vector<std::pair<std::string, Setter>>& option_table() {
   static const auto* table = new std::vector<std::pair<std::string, Setter>>{
       {"T", [](RunOptions& o, py::handle h, const std::string& w) { o.T = opt_double(h, w); }},
+      {"observers",
+       [](RunOptions& o, py::handle h, const std::string&) { o.observers = to_observers(h); }},
       {"N", [](RunOptions& o, py::handle h, const std::string& w) { o.N = opt_int(h, w); }},
       {"dt", [](RunOptions& o, py::handle h, const std::string& w) { o.dt = opt_double(h, w); }},
       {"t0", [](RunOptions& o, py::handle h, const std::string& w) { o.t0 = opt_double(h, w); }},

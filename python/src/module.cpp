@@ -45,6 +45,7 @@ PYBIND11_MODULE(_dynlib, m) {
   m.doc() = "dynlib's C++ engine; use the `dynlib` package, which re-exports all of this.";
   m.attr("__version__") = DYNLIB_VERSION;
   bind_errors(m);
+  bind_observers(m);
   bind_model(m);
   bind_results(m);
   bind_sim(m);

@@ -232,6 +232,17 @@ void bind_results(py::module_& m) {
           },
           "which backend computed this run's steps and how fast (jit='auto' switches mid-run "
           "at switch_step; -1 when it did not). A resumed run: the last run() only.")
+      .def_property_readonly(
+          "observers", [](const Results& r) { return observer_results_to_python(r.observers()); },
+          "What the run's observers computed: {name: ObserverResult} (run(observers=...)).")
+      .def_property_readonly(
+          "observer_metadata",
+          [](const Results& r) {
+            py::dict d;
+            for (const auto& [name, o] : r.observers()) d[py::str(name)] = py::cast(o.meta);
+            return d;
+          },
+          "{observer name: {key: value}}: how each observer ran (kind, mode, k, stepper, ...).")
       .def("__repr__", [](const Results& r) {
         return "<dynlib.Results " + std::to_string(r.size()) + " samples x " +
                std::to_string(r.width()) + " variables, status " + status_name(r.status()) + ">";

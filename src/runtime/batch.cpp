@@ -186,6 +186,13 @@ RunOptions shared_options(const BatchOptions& o) {
   r.jacobian_mode = o.jacobian_mode;
   r.max_order = o.max_order;
   r.linear_solver = o.linear_solver;
+  for (const ObserverSpec& spec : o.observers)
+    if (spec.kind == ObserverSpec::Kind::Callback)
+      throw DynlibError(fmt::format(
+          "run_batch: observer '{}' is a callback; batches take Lyapunov observers only (a "
+          "callback would be called from every worker thread)",
+          spec.name));
+  r.observers = o.observers;
   return r;
 }
 
@@ -200,6 +207,7 @@ struct Trajectory {
   Status status = Status::UserBreak;
   std::string message = "not run: the batch was stopped before this trajectory started";
   std::vector<EventLog> events;
+  std::map<std::string, ObserverResult> observers;
 };
 
 template <class T>
@@ -231,6 +239,7 @@ void keep(const Results& r, bool final_only, Trajectory& out) {
   out.status = r.status();
   out.message = r.message();
   if (!final_only) out.events = r.events();
+  out.observers = r.observers();
 }
 
 // What every worker reads to know whether to stop early.
@@ -428,6 +437,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
   b.status.assign(n, Status::UserBreak);
   b.message.assign(n, {});
   if (!o.final_only) b.events.resize(n);
+  if (!o.observers.empty()) b.observers.resize(n);
   size_t longest = 0;
   for (size_t i = 0; i < n; ++i) {
     Trajectory& tr = slots[i];
@@ -445,6 +455,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
     b.status[i] = tr.status;
     b.message[i] = std::move(tr.message);
     if (!o.final_only) b.events[i] = std::move(tr.events);
+    if (!o.observers.empty()) b.observers[i] = std::move(tr.observers);
     tr = Trajectory{};  // release as we go: the packed copy is the one that stays
   }
   // A common time axis when every trajectory's times are a prefix of the longest one's.

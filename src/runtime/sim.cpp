@@ -78,6 +78,8 @@ const Results& Sim::results() const {
 
 void Sim::config(const RunOptions& defaults) {
   detail::SimImpl& s = *impl_;
+  if (!defaults.observers.empty())
+    throw DynlibError("observers apply to one run: pass them to run(), not config()");
   // Check names and values now, not at the next run: resolve with these defaults.
   RunOptions saved = std::move(s.config);
   s.config = defaults;

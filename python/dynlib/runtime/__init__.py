@@ -1,0 +1,1 @@
+"""The reference dynlib's runtime namespace: observers of runs (dynlib.runtime.observers)."""
