@@ -94,6 +94,18 @@ TEST(ScalarSweep, RunsStartFromTheSimsCurrentStateAndParams) {
   }
 }
 
+TEST(ScalarSweep, AFailedRunGivesNaNAndSaysWhyTheOthersRunOn) {
+  // r = 4.5 throws x out of [0, 1] and on to -inf: that run stops with a NaN.
+  const SweepResult s = scalar_sweep(build("builtin://map/logistic"), "r", {3.2, 4.5}, "x",
+                                     ScalarMode::Max, {.N = 100});
+  EXPECT_FALSE(s.all_ok());
+  EXPECT_EQ(s.status[0], Status::Done);
+  EXPECT_NE(s.status[1], Status::Done);
+  EXPECT_FALSE(s.message[1].empty());
+  EXPECT_TRUE(std::isnan(s.output("y").data[1]));
+  EXPECT_GT(s.output("y").data[0], 0.79);  // the 2-cycle's upper point, 0.7995...
+}
+
 TEST(TrajSweep, PayloadHasTheDocumentedShapeAndTheSeparateRunsValues) {
   // Columns in the order asked for ("v" before "x"), one run per value, t = 0, 0.1, ..., 1.
   const FullModel m = build("builtin://ode/harmonic");

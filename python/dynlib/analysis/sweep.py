@@ -169,11 +169,14 @@ class SweepResult(Mapping):
     @classmethod
     def from_data(cls, data, *, meta=None):
         """Wraps a SweepData (the C++ SweepResult): its outputs, traces and, for trajectory
-        sweeps, a TrajectoryPayload whose arrays view the engine's buffers. meta gets the run's
-        stepper, model kind, threads and per-run status on top of what is passed."""
+        sweeps, a TrajectoryPayload whose arrays view the engine's buffers. meta gets the
+        stepper, the model's kind, the threads used and `failed` ({run index: why it stopped}
+        for the runs that did not finish; usually empty) on top of what is passed."""
         full_meta = dict(stepper=data.stepper, kind=data.model_kind)
         full_meta.update(meta or {})
-        full_meta.update(threads=data.threads, status=data.status, message=data.message)
+        failed = {i: message for i, (status, message) in enumerate(zip(data.status, data.message))
+                  if status != "done"}
+        full_meta.update(threads=data.threads, failed=failed)
         payload = None
         if data.has_trajectories:
             t, block, counts = data.t, data.data, data.counts
