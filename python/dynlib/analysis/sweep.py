@@ -13,7 +13,7 @@ fresh Sim would make, so results do not depend on the number of threads. See doc
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
