@@ -33,7 +33,7 @@ bool parabola_vertex(double t0, double t1, double t2, double y0, double y1, doub
   const double d01 = (y1 - y0) / (t1 - t0);
   const double d12 = (y2 - y1) / (t2 - t1);
   const double c = (d12 - d01) / (t2 - t0);
-  if (!(c != 0.0) || !std::isfinite(c)) return false;
+  if (c == 0.0 || !std::isfinite(c)) return false;
   const double tv = 0.5 * (t0 + t1) - d01 / (2.0 * c);
   const double yv = y0 + d01 * (tv - t0) + c * (tv - t0) * (tv - t1);
   if (!std::isfinite(tv) || !std::isfinite(yv)) return false;

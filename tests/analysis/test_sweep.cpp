@@ -170,6 +170,24 @@ TEST(SweepErrors, UnknownParamGetsADidYouMean) {
   expect_error([&] { traj_sweep(m, "x", {3.0}, {"x"}); }, {"traj_sweep", "'x'", "state"});
 }
 
+TEST(ScalarSweep, AnElementOfAnArrayParamIsSweptByName) {
+  // x_{n+1} = w[0] + w[1] w[2]: one iteration gives 1 + 2 w[2].
+  const FullModel m = build(R"toml(inline:[model]
+type = "map"
+[states]
+x = 0.0
+[params]
+w = [1, 2, 3]
+[equations.rhs]
+x = "w[0] + w[1] * w[2]"
+)toml");
+  const SweepResult s = scalar_sweep(m, "w[2]", {5.0, 7.0}, "x", ScalarMode::Final, {.N = 1});
+  EXPECT_EQ(s.param_name, "w[2]");
+  EXPECT_EQ(s.output("y").data, (std::vector<double>{11.0, 15.0}));
+  expect_error([&] { scalar_sweep(m, "w", {5.0}, "x"); },
+               {"param 'w' is an array of 3 values", "'w[0]'"});
+}
+
 TEST(SweepErrors, EmptyValuesBadModeAndUnknownVariable) {
   const FullModel m = build("builtin://map/logistic");
   expect_error([&] { scalar_sweep(m, "r", {}, "x"); }, {"values is empty"});
