@@ -23,6 +23,7 @@ void bind_results(py::module_& m);
 void bind_sim(py::module_& m);
 void bind_batch(py::module_& m);
 void bind_observers(py::module_& m);
+void bind_sweep(py::module_& m);
 
 // run(observers=...): an ObserverSpec, an object with _dynlib_observer_spec(), or a list of them.
 std::vector<ObserverSpec> to_observers(py::handle h);
