@@ -2,8 +2,8 @@
 // TrajectoryAnalyzer / MultiVarAnalyzer keep the reference dynlib's API and compute through the
 // private `_TrajectoryStats` bound here; and `Results.analyze(var=None)`, which builds them.
 
-#include "common.hpp"
 #include "dynlib/trajectory_stats.hpp"
+#include "common.hpp"
 
 namespace dynlib::python {
 
