@@ -162,6 +162,9 @@ def test_int64_results():
 
 
 def test_analyzers_made_from_arrays_as_in_the_reference():
+    import dynlib.analysis.post as post
+
+    assert post.TrajectoryAnalyzer is TrajectoryAnalyzer and post.MultiVarAnalyzer is MultiVarAnalyzer
     t = np.array([0.0, 1.0, 2.0, 3.0])
     y = TrajectoryAnalyzer(None, "y", np.array([0, 2, -2, 1]), t)  # int data is read as float
     np.testing.assert_array_equal(y.crossing_times(1.0), [0.5, 1.25, 3.0])
