@@ -57,11 +57,10 @@ size_t extreme_index(const std::vector<double>& v, Better better) {
   return best;
 }
 
-// The k-th smallest of `sorted_copy` (partially sorted in place), k < size.
-double kth_smallest(std::vector<double>& sorted_copy, size_t k) {
-  std::nth_element(sorted_copy.begin(), sorted_copy.begin() + static_cast<std::ptrdiff_t>(k),
-                   sorted_copy.end());
-  return sorted_copy[k];
+// The k-th smallest of `values` (k < size), which are partially sorted in place around it.
+double kth_smallest(std::vector<double>& values, size_t k) {
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+  return values[k];
 }
 
 // After kth_smallest(v, k): the (k+1)-th smallest is the least element right of k.
