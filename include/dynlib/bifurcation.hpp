@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "dynlib/crossing.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/sweep.hpp"
 
@@ -45,11 +46,6 @@ struct BifurcationResult {
 enum class ExtremaKind { Max, Min, Both };
 const char* extrema_kind_name(ExtremaKind kind);  // "max", "min", "both"
 ExtremaKind parse_extrema_kind(const std::string& text);
-
-enum class CrossingDirection { Up, Down, Both };
-const char* crossing_direction_name(CrossingDirection d);  // "up", "down", "both"
-// "up" (or "positive"), "down" (or "negative"), "both"; DynlibError otherwise.
-CrossingDirection parse_crossing_direction(const std::string& text);
 
 struct ExtremaOptions {
   ExtremaKind kind = ExtremaKind::Both;

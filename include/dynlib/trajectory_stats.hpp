@@ -21,17 +21,13 @@
 #include <utility>
 #include <vector>
 
+#include "dynlib/crossing.hpp"
 #include "dynlib/dynlib.hpp"
 
 namespace dynlib {
 
 // Which crossings of a threshold count: from below to at-or-above (Up), from at-or-above to below
 // (Down), or both (Any).
-enum class CrossingDirection { Up, Down, Any };
-
-// "up", "down" or "any". Throws DynlibError (with a did-you-mean) for anything else.
-CrossingDirection parse_crossing_direction(const std::string& text);
-const char* crossing_direction_name(CrossingDirection direction);
 
 // A sample: its time and the variable's value there.
 struct TimedValue {

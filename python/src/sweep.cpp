@@ -8,6 +8,7 @@
 
 #include "common.hpp"
 #include "dynlib/bifurcation.hpp"
+#include "dynlib/lyapunov.hpp"
 #include "dynlib/sweep.hpp"
 
 namespace dynlib::python {
@@ -144,6 +145,26 @@ py::object traj_sweep_py(py::handle model, const std::string& param, py::handle 
   SweepResult r = interruptible(o, [&] {
     return b.sim ? traj_sweep(*b.sim, param, v, record_vars, o)
                  : traj_sweep(*b.model, param, v, record_vars, o);
+  });
+  return py::cast(std::make_shared<SweepResult>(std::move(r)));
+}
+
+// lyapunov_mle_sweep (k = 0) / lyapunov_spectrum_sweep (k >= 1): `run` without record_interval,
+// which is the traces' stride here.
+py::object lyapunov_sweep_py(py::handle model, const std::string& param, py::handle values, int k,
+                             py::dict run, long long record_interval, const std::string& mode,
+                             long long renorm_every, std::vector<double> init_basis,
+                             const std::string& parallel_mode, py::handle max_workers) {
+  const Base b = base_of(model);
+  const std::vector<double> v = to_values(values, "values");
+  BatchOptions o = sweep_options(run, parallel_mode, max_workers);
+  const LyapunovSweepOptions ly{record_interval, renorm_every, mode, std::move(init_basis)};
+  SweepResult r = interruptible(o, [&] {
+    if (k == 0)
+      return b.sim ? lyapunov_mle_sweep(*b.sim, param, v, o, ly)
+                   : lyapunov_mle_sweep(*b.model, param, v, o, ly);
+    return b.sim ? lyapunov_spectrum_sweep(*b.sim, param, v, k, o, ly)
+                 : lyapunov_spectrum_sweep(*b.model, param, v, k, o, ly);
   });
   return py::cast(std::make_shared<SweepResult>(std::move(r)));
 }
@@ -310,6 +331,10 @@ void bind_sweep(py::module_& m) {
         py::arg("var"), py::arg("mode"), py::arg("run"), py::arg("parallel_mode"),
         py::arg("max_workers"),
         "dynlib.analysis.sweep.scalar_sweep's engine: run is a dict of the run keywords.");
+  m.def("_lyapunov_sweep", &lyapunov_sweep_py, py::arg("model"), py::arg("param"),
+        py::arg("values"), py::arg("k"), py::arg("run"), py::arg("record_interval"),
+        py::arg("mode"), py::arg("renorm_every"), py::arg("init_basis"), py::arg("parallel_mode"),
+        py::arg("max_workers"));
   m.def("_traj_sweep", &traj_sweep_py, py::arg("model"), py::arg("param"), py::arg("values"),
         py::arg("record_vars"), py::arg("run"), py::arg("parallel_mode"), py::arg("max_workers"),
         "dynlib.analysis.sweep.traj_sweep's engine: run is a dict of the run keywords.");

@@ -63,26 +63,6 @@ ExtremaKind parse_extrema_kind(const std::string& text) {
                                     {"max", "min", "both"}, "kinds"));
 }
 
-const char* crossing_direction_name(CrossingDirection d) {
-  switch (d) {
-    case CrossingDirection::Up:
-      return "up";
-    case CrossingDirection::Down:
-      return "down";
-    case CrossingDirection::Both:
-      return "both";
-  }
-  return "?";
-}
-
-CrossingDirection parse_crossing_direction(const std::string& text) {
-  if (text == "up" || text == "positive") return CrossingDirection::Up;
-  if (text == "down" || text == "negative") return CrossingDirection::Down;
-  if (text == "both") return CrossingDirection::Both;
-  throw DynlibError(with_suggestion(fmt::format("poincare: unknown direction '{}'", text), text,
-                                    {"up", "down", "both", "positive", "negative"}, "directions"));
-}
-
 BifurcationExtractor::BifurcationExtractor(std::string param_name, std::vector<double> values,
                                            std::vector<std::string> names,
                                            std::vector<RunSamples> runs, const std::string& var,

@@ -2,6 +2,8 @@
 // SweepResult shape every sweep shares (dynlib/sweep.hpp).
 #include "dynlib/sweep.hpp"
 
+#include "analysis/sweep_runs.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,9 +13,7 @@
 
 namespace dynlib {
 
-namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace analysis_detail {
 
 // The sweep owns the per-trajectory inputs and what is recorded; a caller's value there would be
 // silently overridden, so it is an error instead.
@@ -34,6 +34,31 @@ void check_shared_only(const BatchOptions& o, const std::string& context) {
   reject(o.final_only, "final_only");
 }
 
+SweepResult start_result(const char* kind, const std::string& param,
+                         const std::vector<double>& values, const FullModel& model,
+                         const BatchResults& b) {
+  SweepResult r;
+  r.kind = kind;
+  r.param_name = param;
+  r.values = values;
+  r.status = b.status;
+  r.message = b.message;
+  r.model_kind = model.spec().kind;
+  r.stepper = model.stepper_name();
+  r.threads = b.threads;
+  r.wall_seconds = b.wall_seconds;
+  return r;
+}
+
+}  // namespace analysis_detail
+
+namespace {
+
+using analysis_detail::check_shared_only;
+using analysis_detail::start_result;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 // Checks everything about the sweep's own arguments, then runs the batch recording `record_vars`.
 BatchResults run_sweep(const Sim* sim, const FullModel& model, const std::string& param,
                        const std::vector<double>& values,
@@ -51,22 +76,6 @@ BatchResults run_sweep(const Sim* sim, const FullModel& model, const std::string
   o.params = {{name, values}};
   o.record_vars = record_vars;
   return sim ? run_batch(*sim, o) : run_batch(model, o);
-}
-
-SweepResult start_result(const char* kind, const std::string& param,
-                         const std::vector<double>& values, const FullModel& model,
-                         const BatchResults& b) {
-  SweepResult r;
-  r.kind = kind;
-  r.param_name = param;
-  r.values = values;
-  r.status = b.status;
-  r.message = b.message;
-  r.model_kind = model.spec().kind;
-  r.stepper = model.stepper_name();
-  r.threads = b.threads;
-  r.wall_seconds = b.wall_seconds;
-  return r;
 }
 
 // A run that ended normally but kept no sample means the options leave nothing to record.

@@ -71,28 +71,6 @@ double next_smallest(const std::vector<double>& partitioned, size_t k) {
 
 }  // namespace
 
-CrossingDirection parse_crossing_direction(const std::string& text) {
-  if (text == "up") return CrossingDirection::Up;
-  if (text == "down") return CrossingDirection::Down;
-  if (text == "any") return CrossingDirection::Any;
-  std::string message = "invalid crossing direction '" + text + "'; use 'up', 'down' or 'any'";
-  const std::string hint = support::did_you_mean(text, {"up", "down", "any"});
-  if (!hint.empty()) message += " (" + hint + ")";
-  throw DynlibError(message);
-}
-
-const char* crossing_direction_name(CrossingDirection direction) {
-  switch (direction) {
-    case CrossingDirection::Up:
-      return "up";
-    case CrossingDirection::Down:
-      return "down";
-    case CrossingDirection::Any:
-      break;
-  }
-  return "any";
-}
-
 const std::vector<std::string>& summary_keys() {
   static const std::vector<std::string> keys{"min",    "max",   "mean",    "std",
                                              "median", "range", "initial", "final"};

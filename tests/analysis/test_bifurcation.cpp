@@ -223,7 +223,7 @@ TEST(BifurcationExtractor, Errors) {
   expect_error([] { parse_extrema_kind("maxx"); }, {"unknown kind 'maxx'", "did you mean 'max'"});
   expect_error([] { parse_extrema_kind("peaks"); }, {"(kinds: max, min, both)"});
   expect_error([] { parse_crossing_direction("dwn"); },
-               {"unknown direction 'dwn'", "did you mean 'down'"});
+               {"unknown crossing direction 'dwn'", "did you mean 'down'"});
   EXPECT_EQ(parse_crossing_direction("positive"), CrossingDirection::Up);
   EXPECT_EQ(parse_crossing_direction("negative"), CrossingDirection::Down);
 }

@@ -204,10 +204,9 @@ TEST(TrajectoryStats, BadArguments) {
   EXPECT_TRUE(contains(error_of([&] { a.crossing_times(kNaN); }), "threshold is NaN"));
   EXPECT_TRUE(contains(error_of([&] { a.time_above(kNaN); }), "threshold is NaN"));
   EXPECT_TRUE(contains(error_of([] { parse_crossing_direction("upp"); }),
-                       "invalid crossing direction 'upp'; use 'up', 'down' or 'any' (did you "
-                       "mean 'up'?)"));
+                       "unknown crossing direction 'upp'; did you mean 'up'?"));
   EXPECT_EQ(parse_crossing_direction("down"), CrossingDirection::Down);
-  EXPECT_STREQ(crossing_direction_name(parse_crossing_direction("any")), "any");
+  EXPECT_STREQ(crossing_direction_name(parse_crossing_direction("any")), "both");
   EXPECT_TRUE(contains(error_of([] {
                          TrajectoryAnalyzer("y", {0, 1, 2}, {0, 1});
                        }),

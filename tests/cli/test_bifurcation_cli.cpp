@@ -133,7 +133,7 @@ TEST_F(BifurcationCli, Errors) {
   EXPECT_NE(p.err.find("VAR=LEVEL"), std::string::npos) << p.err;
   Output d = cli(base + "--param r=3:4:5 --var x --poincare x=0.5:sideways");
   EXPECT_EQ(d.code, 1);
-  EXPECT_NE(d.err.find("unknown direction 'sideways'"), std::string::npos) << d.err;
+  EXPECT_NE(d.err.find("unknown crossing direction 'sideways'"), std::string::npos) << d.err;
   Output k = cli(base + "--param r=3:4:5 --var x --extrema peaks");
   EXPECT_EQ(k.code, 1);
   EXPECT_NE(k.err.find("unknown kind 'peaks'"), std::string::npos) << k.err;

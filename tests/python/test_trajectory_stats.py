@@ -131,7 +131,7 @@ def test_errors(harmonic):
         x.percentile(101)
     with pytest.raises(dynlib.DynlibError, match=r"got -1"):
         harmonic.analyze(["x"]).percentile(-1)
-    with pytest.raises(dynlib.DynlibError, match="invalid crossing direction 'upp'.*did you mean 'up'"):
+    with pytest.raises(dynlib.DynlibError, match="unknown crossing direction 'upp'.*did you mean 'up'"):
         x.crossing_times(0.0, direction="upp")
     with pytest.raises(dynlib.DynlibError, match="threshold is NaN"):
         x.time_above(float("nan"))

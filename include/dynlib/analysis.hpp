@@ -1,0 +1,11 @@
+// dynlib's analyses in one include: observers and Lyapunov exponents, parameter sweeps and
+// bifurcation extraction, equilibria and periodic points, trajectory statistics
+// (docs/analysis.md).
+#pragma once
+
+#include "dynlib/bifurcation.hpp"
+#include "dynlib/dynlib.hpp"
+#include "dynlib/lyapunov.hpp"
+#include "dynlib/observers.hpp"
+#include "dynlib/sweep.hpp"
+#include "dynlib/trajectory_stats.hpp"
