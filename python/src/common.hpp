@@ -22,6 +22,7 @@ void bind_model(py::module_& m);
 void bind_results(py::module_& m);
 void bind_sim(py::module_& m);
 void bind_batch(py::module_& m);
+void bind_fixed_points(py::module_& m);
 
 // The C++ Sim behind a Python Sim, or null when `h` is not one.
 const dynlib::Sim* sim_of(py::handle h);
