@@ -31,6 +31,7 @@ int run_cli(int argc, char** argv) {
   cli::add_run_commands(app);
   cli::add_cache_commands(app);
   cli::add_sweep_commands(app);
+  cli::add_fixed_points_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -16,5 +16,6 @@ void add_model_commands(CLI::App& app);
 void add_run_commands(CLI::App& app);
 void add_cache_commands(CLI::App& app);
 void add_sweep_commands(CLI::App& app);
+void add_fixed_points_commands(CLI::App& app);
 
 }  // namespace dynlib::cli
