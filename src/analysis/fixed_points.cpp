@@ -202,6 +202,9 @@ FixedPointResult find_fixed_points(const FullModel& model, const FixedPointOptio
     out.converged = newton.converged;
     out.iterations = newton.iterations;
     out.message = newton.message;
+    if (!newton.converged && std::isfinite(newton.residual) && model.dtype() == DType::Float32 &&
+        options.tol < 1e-6)
+      out.message += "; a float32 model's values are rounded to about 1e-7: use tol ~ 1e-5";
     if (options.progress) options.progress(s + 1, seeds.size());
     if (!newton.converged) continue;
 

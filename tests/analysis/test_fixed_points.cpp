@@ -393,6 +393,18 @@ TEST(FixedPoints, NonConvergenceIsReportedWithWhereNewtonEnded) {
   EXPECT_EQ(nearest(ok, {-1.4}).type, "stable node");
 }
 
+TEST(FixedPoints, Float32ModelsConvergeToTheirPrecision) {
+  const FullModel m = build("builtin://map/henon", {.dtype = "float32"});
+  const FixedPointResult strict = find_fixed_points(m, {.seeds = {{0.6, 0.2}}});
+  ASSERT_FALSE(strict.seeds[0].converged);
+  EXPECT_TRUE(contains(strict.seeds[0].message, "use tol ~ 1e-5")) << strict.seeds[0].message;
+  const FixedPointResult loose = find_fixed_points(m, {.seeds = {{0.6, 0.2}}, .tol = 1e-5});
+  ASSERT_EQ(loose.points.size(), 1u);
+  const double a = 1.4, b = 0.3;
+  const double x = (-(1 - b) + std::sqrt((1 - b) * (1 - b) + 4 * a)) / (2 * a);
+  EXPECT_NEAR(loose.points[0].x[0], x, 1e-5);
+}
+
 TEST(FixedPoints, BadInputIsAPreciseError) {
   const FullModel lorenz = build("builtin://ode/lorenz");
   std::string msg = error_of([&] { find_fixed_points(lorenz, {.seeds = {{1, 2}}}); });
