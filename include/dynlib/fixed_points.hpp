@@ -62,8 +62,9 @@ struct FixedPointOptions {
 
 struct FixedPoint {
   std::vector<double> x;  // the point
-  double residual = 0;    // ||f(x)|| (ODE) or ||F^period(x) - x|| (map)
-  // Jacobian of f (ODE) or of F^period (map; the chain rule along the orbit), n×n row-major.
+  double residual = 0;    // ||f(x)|| (ODE) or ||F^period(x) - x|| (map; `period` below)
+  // Jacobian of f (ODE) or of F^period (map; the chain rule along the orbit), n×n row-major,
+  // with `period` the point's minimal period.
   std::vector<double> jacobian;
   // With classify: its eigenvalues (Eigen's order) and eigenvectors (column j belongs to
   // eigenvalue j, n×n row-major), the reference's stability label ("stable", "unstable",

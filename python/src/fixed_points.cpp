@@ -4,7 +4,10 @@
 
 #include "dynlib/fixed_points.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <complex>
+#include <future>
 
 #include "common.hpp"
 
@@ -138,10 +141,31 @@ py::dict find(py::handle target, py::handle seeds, py::handle params, py::handle
   o.classify = classify;
   o.stability_tol = stability_tol;
 
+  // Solve on a helper thread so this (main) thread can watch for Ctrl+C: a KeyboardInterrupt
+  // skips the remaining seeds and is then raised.
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
   FixedPointResult r;
+  bool interrupted = false;
   {
     py::gil_scoped_release release;
-    r = find_fixed_points(model, o);
+    auto job = std::async(std::launch::async, [&] { r = find_fixed_points(model, o); });
+    while (job.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) {
+        PyErr_Clear();
+        interrupted = true;
+        stop = true;
+        py::gil_scoped_release again;
+        job.wait();
+        break;
+      }
+    }
+    job.get();  // rethrows a DynlibError (translated to the Python class by pybind11)
+  }
+  if (interrupted) {
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    throw py::error_already_set();
   }
 
   const size_t n = static_cast<size_t>(layout.n_state());

@@ -1,15 +1,20 @@
 """find_fixed_points / FullModel.fixed_points (docs/fixed-points.md): the reference's API and
 result shape, the C++ route for models and Sims, the numpy route for plain callables (the same
-answers), period-k points of maps, errors, and the CLI's CSV agreeing with Python."""
+answers), period-k points of maps, errors, Ctrl+C, and the CLI's CSV agreeing with Python."""
 import csv
+import json
 import math
 import os
+import signal
 import subprocess
+import textwrap
+import time
 
 import numpy as np
 import pytest
 
 import dynlib
+from conftest import PYTHON, python_env
 from dynlib.analysis import FixedPointConfig, FixedPointResult, find_fixed_points
 
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
@@ -188,3 +193,43 @@ def test_cli_csv_agrees_with_python(tmp_path):
     for row, p, kind in zip(rows, res.points, res.types):
         assert float(row["x"]) == p[0] and float(row["y"]) == p[1]
         assert row["type"] == kind
+
+
+INTERRUPTED_CHILD = """
+import json, signal, time
+import numpy as np
+import dynlib
+signal.signal(signal.SIGINT, signal.default_int_handler)
+model = dynlib.build("builtin://map/logistic")
+seeds = np.linspace(0.01, 0.99, 200000)[:, None]
+print("running", flush=True)
+try:
+    model.fixed_points(seeds=seeds, period=64)  # minutes of work
+    outcome = "finished"
+except KeyboardInterrupt:
+    outcome = "KeyboardInterrupt"
+again = model.fixed_points(seeds=[[0.6]], params={"r": 2.5})  # the model still works
+print(json.dumps({"outcome": outcome, "again": again.points.tolist()}))
+"""
+
+
+def test_sigint_stops_a_long_search():
+    child = subprocess.Popen([PYTHON, "-c", textwrap.dedent(INTERRUPTED_CHILD)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=python_env())
+    try:
+        assert child.stdout.readline().strip() == "running"
+        time.sleep(0.5)
+        sent = time.perf_counter()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+        reaction = time.perf_counter() - sent
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, err
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got["outcome"] == "KeyboardInterrupt"
+    assert got["again"] == [[pytest.approx(0.6, abs=1e-10)]]
+    assert reaction < 10
