@@ -233,3 +233,21 @@ def test_sigint_stops_a_long_search():
     assert got["outcome"] == "KeyboardInterrupt"
     assert got["again"] == [[pytest.approx(0.6, abs=1e-10)]]
     assert reaction < 10
+
+
+def test_sigint_stops_the_cli_search_with_code_130():
+    child = subprocess.Popen([os.environ.get("DYNLIB_CLI", "dynlib"), "fixed-points",
+                              "builtin://map/logistic", "--period", "64",
+                              "--grid", "x=0.01:0.99:200000"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130, err
+    assert "stopped (Ctrl+C)" in err
+    assert out.startswith("model logistic (map, period 64)")
