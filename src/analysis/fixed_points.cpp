@@ -248,8 +248,7 @@ FixedPointResult find_fixed_points(const FullModel& model, const FixedPointOptio
       p.seed = cycles[c].seed;
       std::vector<double> g(n);
       system.residual(p.x.data(), d, g.data());
-      p.residual = j == 0 ? cycles[c].residual
-                          : std::sqrt(std::inner_product(g.begin(), g.end(), g.begin(), 0.0));
+      p.residual = std::sqrt(std::inner_product(g.begin(), g.end(), g.begin(), 0.0));
       p.jacobian.resize(static_cast<size_t>(n) * n);
       system.dynamics_jacobian(p.x.data(), d, p.jacobian.data());
       if (!options.classify) continue;

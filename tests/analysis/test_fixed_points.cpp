@@ -225,7 +225,12 @@ TEST(FixedPoints, LogisticPeriodTwoAppearsAtThreeAndLosesStabilityAtOnePlusRootS
     const FixedPointResult r = find_fixed_points(
         m, {.seeds = {{0.3}, {0.5}, {0.7}, {0.85}}, .params = {{"r", 2.9}}, .period = 2});
     ASSERT_FALSE(r.points.empty());
-    for (const auto& p : r.points) EXPECT_EQ(p.period, 1) << p.x[0];
+    for (const auto& p : r.points) {
+      EXPECT_EQ(p.period, 1) << p.x[0];
+      // Residual and eigenvalue are those of F itself: F(x) = x, F'(x) = r (1 - 2x).
+      EXPECT_EQ(p.residual, std::fabs(m.rhs(0, p.x, {2.9})[0] - p.x[0]));
+      EXPECT_NEAR(p.eigenvalues[0].real(), 2.9 * (1 - 2 * p.x[0]), 1e-12);
+    }
   }
   for (double rr : {3.2, 3.4, r_flip, 3.5}) {
     SCOPED_TRACE(rr);
