@@ -113,7 +113,8 @@ def test_find_fixed_points_on_model_and_sim():
 
 def test_plain_callable_matches_the_model_route():
     def f(x, p):
-        return np.array([p[0] * (x[1] - x[0]), x[0] * (p[1] - x[2]) - x[1], x[0] * x[1] - p[2] * x[2]])
+        return np.array([p[0] * (x[1] - x[0]), x[0] * (p[1] - x[2]) - x[1],
+                         x[0] * x[1] - p[2] * x[2]])
 
     def jac(x, p):
         return np.array([[-p[0], p[0], 0], [p[1] - x[2], -1, -x[0]], [x[1], x[0], -p[2]]])

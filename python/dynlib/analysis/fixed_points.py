@@ -249,7 +249,8 @@ def _newton(system: _CallableSystem, seed: np.ndarray, tol: float, max_iter: int
     it = 0
     while True:
         if not np.isfinite(r):
-            return x, False, float("nan"), it, f"the function's value is not finite after {it} Newton steps"
+            message = f"the function's value is not finite after {it} Newton steps"
+            return x, False, float("nan"), it, message
         if r <= tol:
             return x, True, r, it, ""
         if it == max_iter:
@@ -277,7 +278,8 @@ def _newton(system: _CallableSystem, seed: np.ndarray, tol: float, max_iter: int
             return x, False, r, it, f"every Newton step after {it} steps reaches non-finite values"
         r, x, g = best
         it += 1
-    return x, False, r, it, f"no convergence in {max_iter} Newton steps (residual {r:.3g} > tol {tol:.3g})"
+    message = f"no convergence in {max_iter} Newton steps (residual {r:.3g} > tol {tol:.3g})"
+    return x, False, r, it, message
 
 
 def _solve_callable(f, jac, seeds, params, cfg: FixedPointConfig) -> FixedPointResult:
@@ -312,7 +314,8 @@ def _solve_callable(f, jac, seeds, params, cfg: FixedPointConfig) -> FixedPointR
         messages.append(message)
         if not ok:
             continue
-        match = next((j for j, p in enumerate(points) if same > 0 and np.linalg.norm(p - x) <= same), -1)
+        near = (j for j, p in enumerate(points) if same > 0 and np.linalg.norm(p - x) <= same)
+        match = next(near, -1)
         if match < 0:
             seed_to_unique[i] = len(points)
             points.append(x)
