@@ -30,6 +30,7 @@ std::vector<ObserverSpec> to_observers(py::handle h);
 // Results::observers() as {name: dynlib.runtime.observers.ObserverResult}.
 py::dict observer_results_to_python(const std::map<std::string, ObserverResult>& results);
 void bind_trajectory_stats(py::module_& m);
+void bind_fixed_points(py::module_& m);
 
 // The C++ Sim behind a Python Sim, or null when `h` is not one.
 const dynlib::Sim* sim_of(py::handle h);
