@@ -5,6 +5,7 @@
 
 #include "dynlib/bifurcation.hpp"
 #include "dynlib/dynlib.hpp"
+#include "dynlib/fixed_points.hpp"
 #include "dynlib/lyapunov.hpp"
 #include "dynlib/observers.hpp"
 #include "dynlib/sweep.hpp"

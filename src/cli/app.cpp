@@ -33,6 +33,7 @@ int run_cli(int argc, char** argv) {
   cli::add_sweep_commands(app);
   cli::add_bifurcation_commands(app);
   cli::add_analyze_commands(app);
+  cli::add_lyapunov_commands(app);
   cli::add_fixed_points_commands(app);
 
   try {

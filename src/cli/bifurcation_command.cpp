@@ -15,6 +15,7 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/bifurcation.hpp"
@@ -65,27 +66,6 @@ PoincareSection parse_section(const std::string& text) {
   s.level = parse_number("--poincare " + s.var, level);
   return s;
 }
-
-// Opened before the work, so that an unwritable path fails fast.
-struct CsvFile {
-  explicit CsvFile(const std::optional<std::string>& path) : path(path ? *path : "<stdout>") {
-    f = path ? std::fopen(path->c_str(), "w") : stdout;
-    if (!f)
-      throw DynlibError(fmt::format("cannot write '{}': {}", this->path, std::strerror(errno)));
-  }
-  ~CsvFile() {
-    if (f && f != stdout) std::fclose(f);
-  }
-  void close() {
-    const bool bad = std::ferror(f) != 0;
-    const int rc = f == stdout ? std::fflush(f) : std::fclose(f);
-    f = nullptr;
-    if (bad || rc != 0)
-      throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
-  }
-  std::string path;
-  FILE* f = nullptr;
-};
 
 BifurcationResult reduce(const BifurcationExtractor& bif, const BifurcationArgs& a,
                          const std::optional<PoincareSection>& section) {

@@ -18,6 +18,7 @@ void add_cache_commands(CLI::App& app);
 void add_sweep_commands(CLI::App& app);
 void add_bifurcation_commands(CLI::App& app);
 void add_analyze_commands(CLI::App& app);
+void add_lyapunov_commands(CLI::App& app);
 void add_fixed_points_commands(CLI::App& app);
 
 }  // namespace dynlib::cli

@@ -121,11 +121,18 @@ struct Variational {
   }
 
   // The implicit steppers' Jacobian of the augmented system: J on every diagonal block.
-  bool has_derivatives() const { return model.has_derivatives(); }
+  bool has_derivatives() const {
+    if constexpr (requires { model.has_derivatives(); })
+      return model.has_derivatives();
+    else
+      return false;
+  }
   void jacobian(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
                 real_t* out) const {
-    model.jacobian(t, y, p, lag, jac_scratch);
-    block_diagonal(out);
+    if constexpr (requires { model.jacobian(t, y, p, lag, out); }) {
+      model.jacobian(t, y, p, lag, jac_scratch);
+      block_diagonal(out);
+    }
   }
   bool has_user_jacobian() const {
     if constexpr (requires { model.has_user_jacobian(); })

@@ -50,7 +50,12 @@ class ObservedRun {
     active_ = true;
     n_ = mi.shape.n_state;
     n_param_ = mi.shape.n_param;
-    if (const ObserverSpec* l = lyapunov_of(plan.observers)) {
+    // The spectrum, if asked for, carries the tangents; an MLE observer beside it reads its first
+    // exponent (the same vector, renormalised the same way).
+    const ObserverSpec* mle = find(plan.observers, ObserverSpec::Kind::LyapunovMle);
+    const ObserverSpec* spectrum = find(plan.observers, ObserverSpec::Kind::LyapunovSpectrum);
+    if (mle) mle_name_ = mle->name;
+    if (const ObserverSpec* l = spectrum ? spectrum : mle) {
       lyap_ = *l;
       has_lyap_ = true;
       k_ = l->k;
@@ -122,7 +127,11 @@ class ObservedRun {
 
   void results(ResultsData& d, const std::string& stepper) const {
     if (!active_) return;
-    if (has_lyap_) d.observers[lyap_.name] = lyapunov_result(stepper);
+    if (has_lyap_) {
+      if (lyap_.kind == ObserverSpec::Kind::LyapunovSpectrum)
+        d.observers[lyap_.name] = lyapunov_result(stepper, false);
+      if (!mle_name_.empty()) d.observers[mle_name_] = lyapunov_result(stepper, true);
+    }
     if (callback_) {
       ObserverResult r;
       r.name = callback_->name;
@@ -138,11 +147,6 @@ class ObservedRun {
       if (s.kind == kind) return &s;
     return nullptr;
   }
-  static const ObserverSpec* lyapunov_of(const std::vector<ObserverSpec>& specs) {
-    for (const auto& s : specs)
-      if (s.kind != ObserverSpec::Kind::Callback) return &s;
-    return nullptr;
-  }
 
   static std::string signature_of(const std::vector<ObserverSpec>& specs) {
     std::string sig;
@@ -153,11 +157,11 @@ class ObservedRun {
   }
 
   static void validate(const std::vector<ObserverSpec>& specs, const BuiltModel& mi) {
-    int n_lyap = 0, n_cb = 0;
+    int n_mle = 0, n_spectrum = 0, n_cb = 0;
     std::vector<std::string> names;
     for (const auto& s : specs) {
       const bool cb = s.kind == ObserverSpec::Kind::Callback;
-      (cb ? n_cb : n_lyap) += 1;
+      (cb ? n_cb : s.kind == ObserverSpec::Kind::LyapunovMle ? n_mle : n_spectrum) += 1;
       if (s.name.empty()) throw DynlibError("an observer needs a name");
       for (const auto& other : names)
         if (other == s.name)
@@ -202,16 +206,26 @@ class ObservedRun {
         if (!std::isfinite(v))
           throw DynlibError(fmt::format("observer '{}': init_basis has a non-finite value", s.name));
     }
-    if (n_lyap > 1)
+    if (n_mle > 1 || n_spectrum > 1)
       throw DynlibError(
-          "at most one Lyapunov observer per run: the spectrum's first exponent is the MLE");
+          "at most one lyapunov_mle and one lyapunov_spectrum observer per run (the spectrum's "
+          "first exponent is the MLE)");
+    const ObserverSpec* mle = find(specs, ObserverSpec::Kind::LyapunovMle);
+    const ObserverSpec* spectrum = find(specs, ObserverSpec::Kind::LyapunovSpectrum);
+    if (mle && spectrum &&
+        (mle->mode != spectrum->mode || mle->renorm_every != spectrum->renorm_every ||
+         mle->record_interval != spectrum->record_interval))
+      throw DynlibError(fmt::format(
+          "observers '{}' and '{}' share one set of tangents (the MLE is the spectrum's first "
+          "exponent), so their mode, renorm_every and record_interval must agree",
+          mle->name, spectrum->name));
     if (n_cb > 1) throw DynlibError("at most one callback observer per run");
   }
 
-  ObserverResult lyapunov_result(const std::string& stepper) const {
+  // The MLE's result (from the first tangent) or the spectrum's.
+  ObserverResult lyapunov_result(const std::string& stepper, bool mle) const {
     ObserverResult r;
-    r.name = lyap_.name;
-    const bool mle = lyap_.kind == ObserverSpec::Kind::LyapunovMle;
+    r.name = mle ? mle_name_ : lyap_.name;
     const double denom = o_.denom;
     auto exponent = [&](int j) {
       return denom > 0 ? log_growth_[static_cast<size_t>(j)] / denom
@@ -242,13 +256,17 @@ class ObservedRun {
     }
     const size_t rows = static_cast<size_t>(o_.trace_count);
     r.trace_rows = rows;
-    r.trace.assign(trace_.begin(), trace_.begin() + static_cast<long>(rows * k_));
+    if (mle) {
+      for (size_t row = 0; row < rows; ++row) r.trace.push_back(trace_[row * k_]);
+    } else {
+      r.trace.assign(trace_.begin(), trace_.begin() + static_cast<long>(rows * k_));
+    }
     r.trace_time.assign(trace_time_.begin(), trace_time_.begin() + static_cast<long>(rows));
     r.trace_steps.assign(trace_step_.begin(), trace_step_.begin() + static_cast<long>(rows));
     r.record_interval = lyap_.record_interval;
     r.meta["kind"] = mle ? "lyapunov_mle" : "lyapunov_spectrum";
     r.meta["mode"] = per_step_ ? "map" : "flow";
-    r.meta["k"] = std::to_string(k_);
+    r.meta["k"] = std::to_string(mle ? 1 : k_);
     r.meta["renorm_every"] = std::to_string(lyap_.renorm_every);
     r.meta["stepper"] = stepper;
     r.meta["variational"] = "combined";  // tangents stepped with the state, by the same stepper
@@ -279,7 +297,8 @@ class ObservedRun {
   std::string signature_;
   int n_ = 0, k_ = 0, n_param_ = 0;
   bool has_lyap_ = false, per_step_ = false;
-  ObserverSpec lyap_;
+  ObserverSpec lyap_;     // the observer that carries the tangents (the spectrum, else the MLE)
+  std::string mle_name_;  // an MLE observer's name (its exponent: the first tangent's)
   const ObserverSpec* callback_ = nullptr;  // into the current run's plan (valid during run())
   kernel::ObserveArgs<Real> o_{};
   std::vector<double> log_growth_;

@@ -65,9 +65,16 @@ int run_any(int id, RunArgs<R>& a) {
   s |= dispatch_stepper(id, [&]<class S>() { return run<S, RunVariant::fast>(m, a, count); });
   s |= dispatch_stepper(id, [&]<class S>() { return run<S, RunVariant::analysis>(m, a, count); });
   if constexpr (is_floating<R>) {
-    const Variational<Model<R>, 2> var{m};
-    RenormalizeTangents<R, 2> lyap;
-    Both<RenormalizeTangents<R, 2>, Count> both{lyap, count};
+    R jac[4] = {}, r[4] = {};
+    double growth[2] = {};
+    ObserveArgs<R> o{};
+    o.k = 2;
+    o.log_growth = growth;
+    o.r = r;
+    o.jac_scratch = jac;
+    const Variational<Model<R>> var{m, 2, jac};
+    TangentObserver<R> lyap{o, m.n_state()};
+    Both<TangentObserver<R>, Count> both{lyap, count};
     s |= dispatch_stepper(id, [&]<class S>() { return run<S>(var, a, both); });
   }
   return s;

@@ -134,6 +134,20 @@ TEST(LyapunovObservers, MapSpectrumPerIteration) {
   EXPECT_EQ(ly.meta.at("mode"), "map");
 }
 
+TEST(LyapunovObservers, MleBesideASpectrumIsItsFirstExponent) {
+  dynlib::Sim sim = sim_of("builtin://ode/lorenz", "rk4");
+  const auto& res = sim.run({.T = 5.0, .dt = 0.01, .observers = {lyapunov_mle_observer(10),
+                                                                 lyapunov_spectrum_observer(3, 10)}});
+  const auto& mle = res.observer("lyapunov_mle");
+  const auto& spectrum = res.observer("lyapunov_spectrum");
+  EXPECT_TRUE(same_bits(mle.output("mle"), spectrum.output("lyap0")));
+  EXPECT_EQ(mle.trace_column("mle"), spectrum.trace_column("lyap0"));
+  dynlib::Sim alone = sim_of("builtin://ode/lorenz", "rk4");
+  const auto& single = alone.run({.T = 5.0, .dt = 0.01, .observers = {lyapunov_mle_observer(10)}})
+                           .observer("lyapunov_mle");
+  EXPECT_TRUE(same_bits(single.output("mle"), mle.output("mle")));
+}
+
 TEST(LyapunovObservers, LogisticAtFourIsLn2) {
   dynlib::Sim sim = sim_of("builtin://map/logistic", "map");
   sim.assign({{"r", 4.0}, {"x", 0.3}});
@@ -269,8 +283,14 @@ TEST(LyapunovObservers, ClearErrors) {
   };
   EXPECT_TRUE(contains(err({lyapunov_spectrum_observer(4)}), "k = 4 must be between 1 and"));
   EXPECT_TRUE(contains(err({lyapunov_mle_observer(1, "flows")}), "mode = 'flows' must be"));
-  EXPECT_TRUE(contains(err({lyapunov_mle_observer(), lyapunov_spectrum_observer(2)}),
-                       "at most one Lyapunov observer"));
+  EXPECT_TRUE(contains(err({lyapunov_spectrum_observer(1), lyapunov_spectrum_observer(2)}),
+                       "two observers are named 'lyapunov_spectrum'"));
+  dynlib::ObserverSpec other = lyapunov_spectrum_observer(2);
+  other.name = "other";
+  EXPECT_TRUE(contains(err({lyapunov_spectrum_observer(1), other}),
+                       "at most one lyapunov_mle and one lyapunov_spectrum observer"));
+  EXPECT_TRUE(contains(err({lyapunov_mle_observer(1), lyapunov_spectrum_observer(2, 5)}),
+                       "record_interval must agree"));
   EXPECT_TRUE(contains(err({lyapunov_spectrum_observer(2, 1, "auto", {1, 0, 0})}),
                        "init_basis has 3 values"));
   EXPECT_TRUE(contains(error_of([&] { sim.results().observer("lyapunov"); }),
