@@ -74,6 +74,19 @@ std::vector<ObserverSpec> to_observers(py::handle h) {
       out.push_back(item.attr("_dynlib_observer_spec")().cast<ObserverSpec>());
       return;
     }
+    // The reference's factory mode: `observers=lyapunov_mle_observer` (the factory itself).
+    if (PyCallable_Check(item.ptr()) && !py::isinstance<py::type>(item)) {
+      py::object made;
+      try {
+        made = item();
+      } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_TypeError)) throw;
+      }
+      if (made && py::isinstance<ObserverSpec>(made)) {
+        out.push_back(made.cast<ObserverSpec>());
+        return;
+      }
+    }
     throw py::type_error(
         "observers= takes observers made by dynlib.runtime.observers (lyapunov_mle_observer(), "
         "lyapunov_spectrum_observer(k=...), callback_observer(fn), an ObserverModule subclass), "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dynlib
-from .sweep import SweepResult, _run_keywords
 
 __all__ = ["lyapunov_mle_sweep", "lyapunov_spectrum_sweep"]
 
@@ -23,6 +22,9 @@ def _stride(record_interval):
 
 def _sweep(sim, param, values, k, t0, T, N, dt, transient, record_interval, max_steps,
            parallel_mode, max_workers, mode, renorm_every, init_basis, extra):
+    # Imported here: sweep.py re-exports this module's functions (the reference's module path).
+    from .sweep import SweepResult, _run_keywords
+
     run = _run_keywords(t0, T, N, dt, transient, None, max_steps)
     data = _dynlib._lyapunov_sweep(sim, str(param), values, int(k), run, _stride(record_interval),
                                    str(mode), int(renorm_every), init_basis, str(parallel_mode),

@@ -347,3 +347,8 @@ def traj_sweep(sim, *, param, values, record_vars, t0=None, T=None, N=None, dt=N
     meta = dict(run, parallel_mode=parallel_mode, max_workers=max_workers,
                 record_vars=tuple(names))
     return SweepResult.from_data(data, meta=meta)
+
+
+# The reference keeps its Lyapunov sweeps in this module (`from dynlib.analysis import sweep;
+# sweep.lyapunov_mle_sweep(...)`); they live in lyapunov_sweep.py.
+from .lyapunov_sweep import lyapunov_mle_sweep, lyapunov_spectrum_sweep  # noqa: E402
