@@ -222,6 +222,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (base == name || b == ns_per_step_.end()) continue;  // no backend twin of a baseline
       std::printf("%-44s %12.2f %12.2f %7.2fx\n", name.c_str(), ns, b->second, ns / b->second);
     }
+    // BM_Lyapunov_<Problem>_<Kind>_<Backend> against the plain run of the same steps,
+    // BM_Lyapunov_<Problem>_Plain_<Backend> (bench_lyapunov.cpp): what the tangents cost.
+    std::printf("\n%-44s %12s %12s %8s\n", "observed run", "ns/step", "plain run", "ratio");
+    for (const auto& [name, ns] : ns_per_step_) {
+      if (name.rfind("BM_Lyapunov_", 0) != 0 || name.find("_Plain_") != std::string::npos)
+        continue;
+      const auto backend = name.rfind('_');
+      const auto kind = name.rfind('_', backend - 1);
+      auto p = ns_per_step_.find(name.substr(0, kind) + "_Plain" + name.substr(backend));
+      if (p == ns_per_step_.end()) continue;
+      std::printf("%-44s %12.2f %12.2f %7.2fx\n", name.c_str(), ns, p->second, ns / p->second);
+    }
     // BM_Stiff_<Problem>_<stepper>_<backend> against BM_Stiff_<Problem>_CVODE_Baseline.
     std::printf("\n%-44s %12s %12s %8s\n", "stiff solve", "ms", "CVODE ms", "ratio");
     for (const auto& [name, ms] : ms_per_solve_) {

@@ -19,16 +19,16 @@
 //   looks at the y part, so its iterations, too, are those of a plain run.
 //
 //   TangentObserver<Real>: the observer of such a run, with its state in a caller-owned
-//   ObserveArgs (plain C, the ABI a compiled kernel shares). After every `renorm_every`-th committed
-//   step it orthonormalises v_1..v_k (modified Gram-Schmidt, in order: the QR step of Benettin /
-//   Shimada-Nagashima; k = 1 is the plain renormalisation of the largest exponent), adds log R_jj
-//   to log_growth[j] once the interval lies after t_accum_start (the transient), and counts time
-//   (flows) or iterations (maps) in denom: exponent j = log_growth[j] / denom. The rescaling is
-//   linear, so instead of restarting the stepper it asks the runner to apply the same change of
-//   basis to the stepper's history (OBS_TANGENTS_REBASED: Adams derivatives, BDF past states, the
-//   FSAL stage), and multistep runs keep their history exactly.
-//   It can also call a host function every cb_every steps (custom observers from C++ or Python
-//   that need no compiled hook; see ObserveArgs).
+//   ObserveArgs (plain C, the ABI a compiled kernel shares). After every `renorm_every`-th
+//   committed step it orthonormalises v_1..v_k (modified Gram-Schmidt, in order: the QR step of
+//   Benettin / Shimada-Nagashima; k = 1 is the plain renormalisation of the largest exponent), adds
+//   log R_jj to log_growth[j] once the interval lies after t_accum_start (the transient), and
+//   counts time (flows) or iterations (maps) in denom: exponent j = log_growth[j] / denom. The
+//   rescaling is linear, so instead of restarting the stepper it asks the runner to apply the same
+//   change of basis to the stepper's history (OBS_TANGENTS_REBASED: Adams derivatives, BDF past
+//   states, the FSAL stage), and multistep runs keep their history exactly. It can also call a host
+//   function every cb_every steps (custom observers from C++ or Python that need no compiled hook;
+//   see ObserveArgs).
 #pragma once
 
 #include "lag.hpp"
@@ -52,22 +52,27 @@ struct ObserveArgs {
   int per_step;             // 1: exponents per iteration (maps); 0: per unit time (flows)
   long long renorm_every;   // >= 1
   Time t_accum_start;       // growth counts from the first renormalisation interval after this
-  double* log_growth;       // in/out, k values: sum of log R_jj
+  double* log_growth;       // in/out, k values: sum of log R_jj, folded from `growth`:
+  double* growth;           // in/out, k values: product of the R_jj not yet in log_growth (a log
+                            // per renormalisation would cost more than the step); the exponent
+                            // sums are log_growth + log(growth)
   double denom;             // in/out: time (flows) or steps (maps) the sums cover
   long long steps_counted;  // in/out: committed steps the sums cover
   long long n_renorm;       // in/out: renormalisations done (transient included)
   Time t_last;              // in/out: time of the last renormalisation (or of the start)
   long long step_last;      // in/out: its step
+  long long next_renorm;    // in/out: the step of the next renormalisation (set at start)
   Real* r;                  // k x k scratch: R of the latest renormalisation
   Real* jac_scratch;        // n x n scratch (the augmented Jacobian's diagonal block)
 
   // ---- trace of the running estimates (trace_stride = 0: none) ----
-  long long trace_stride;   // a row every trace_stride committed steps, once growth is counted
-  double* trace;            // trace_cap rows of k values: log_growth / denom
-  double* trace_time;       // trace_cap
-  long long* trace_step;    // trace_cap
+  long long trace_stride;  // a row every trace_stride committed steps, once growth is counted
+  double* trace;           // trace_cap rows of k values: log_growth / denom
+  double* trace_time;      // trace_cap
+  long long* trace_step;   // trace_cap
   long long trace_cap;
-  long long trace_count;    // in/out
+  long long trace_count;  // in/out
+  long long next_trace;   // in/out: the step of the next trace row (set at start)
 
   // ---- a host callback (null: none) ----
   // Called at start (step = a.step) and after every cb_every-th committed step with the model's
@@ -76,6 +81,9 @@ struct ObserveArgs {
   void* cb_ctx;
   int (*cb_step)(void* ctx, double t, long long step, Real* y, int n, Real* p);
   long long cb_every;
+  long long next_cb;  // in/out: the step of the next call (set at start)
+  // (Counters rather than step % every: a 64-bit division per step and observer cost more than
+  // a small model's whole step.)
 };
 
 template <class M>
@@ -84,8 +92,8 @@ struct Variational {
   using Time = time_t_of<real_t>;
 
   const M& model;
-  int k;                 // tangent vectors
-  real_t* jac_scratch;   // n x n, for jacobian()/user_jacobian()
+  int k;                // tangent vectors
+  real_t* jac_scratch;  // n x n, for jacobian()/user_jacobian()
 
   int n_model() const { return model.n_state(); }
   int n_state() const { return model.n_state() * (k + 1); }
@@ -168,12 +176,15 @@ struct TangentObserver {
 
   // Trace rows and host callbacks happen at fixed steps: ask for room before the step.
   bool room_for_step(long long step) const {
-    return !(o.trace_stride > 0 && step % o.trace_stride == 0 && o.trace_count >= o.trace_cap);
+    return !(o.trace_stride > 0 && step >= o.next_trace && o.trace_count >= o.trace_cap);
   }
 
   template <class Model>
   int on_start(const Model&, const Observation<Real>& at) {
     int act = OBS_CONTINUE;
+    o.next_renorm = at.step + o.renorm_every;
+    o.next_trace = at.step + o.trace_stride;
+    o.next_cb = at.step + o.cb_every;
     if (o.k > 0) {
       o.t_last = at.t;
       o.step_last = at.step;
@@ -187,11 +198,12 @@ struct TangentObserver {
   template <class Model>
   int on_step(const Model&, const Observation<Real>& at) {
     int act = OBS_CONTINUE;
-    if (o.k > 0 && at.step % o.renorm_every == 0) {
+    if (o.k > 0 && at.step >= o.next_renorm) {
+      o.next_renorm = at.step + o.renorm_every;
       const bool count = !(o.t_last < o.t_accum_start);
       orthonormalise(at.y);
       if (count) {
-        for (int j = 0; j < o.k; ++j) o.log_growth[j] += math::log((double)o.r[j * o.k + j]);
+        for (int j = 0; j < o.k; ++j) accumulate(j, (double)o.r[j * o.k + j]);
         o.denom += o.per_step ? (double)(at.step - o.step_last) : (double)(at.t - o.t_last);
         o.steps_counted += at.step - o.step_last;
       }
@@ -200,15 +212,14 @@ struct TangentObserver {
       ++o.n_renorm;
       act |= OBS_TANGENTS_REBASED;
     }
-    if (o.trace_stride > 0 && at.step % o.trace_stride == 0 && counting() &&
-        o.trace_count < o.trace_cap) {
-      const long long row = o.trace_count++;
-      for (int j = 0; j < o.k; ++j) o.trace[row * o.k + j] = o.log_growth[j] / o.denom;
-      o.trace_time[row] = (double)at.t;
-      o.trace_step[row] = at.step;
+    if (o.trace_stride > 0 && at.step >= o.next_trace) {
+      o.next_trace = at.step + o.trace_stride;
+      if (counting() && o.trace_count < o.trace_cap) write_trace_row(at);
     }
-    if (o.cb_step && at.step % o.cb_every == 0)
+    if (o.cb_step && at.step >= o.next_cb) {
+      o.next_cb = at.step + o.cb_every;
       act |= o.cb_step(o.cb_ctx, (double)at.t, at.step, at.y, n, at.p);
+    }
     return act;
   }
 
@@ -230,6 +241,30 @@ struct TangentObserver {
 
  private:
   bool counting() const { return o.denom > 0; }
+
+  // A row of running estimates: the sums over the time (or iterations) counted so far.
+  void write_trace_row(const Observation<Real>& at) {
+    const long long row = o.trace_count++;
+    for (int j = 0; j < o.k; ++j)
+      o.trace[row * o.k + j] = (o.log_growth[j] + math::log(o.growth[j])) / o.denom;
+    o.trace_time[row] = (double)at.t;
+    o.trace_step[row] = at.step;
+  }
+
+  // growth *= r, folded into log_growth before the product could leave [1e-200, 1e200] (factors
+  // outside [1e-100, 1e100] go straight to the log).
+  void accumulate(int j, double r) {
+    if (!(r > 1e-100 && r < 1e100)) {
+      o.log_growth[j] += math::log(r);
+      return;
+    }
+    double g = o.growth[j] * r;
+    if (!(g > 1e-100 && g < 1e100)) {
+      o.log_growth[j] += math::log(g);
+      g = 1;
+    }
+    o.growth[j] = g;
+  }
 
   // Modified Gram-Schmidt on the tangents stored after the n trajectory values of y; R into o.r.
   void orthonormalise(Real* y) {
@@ -255,7 +290,8 @@ struct TangentObserver {
         continue;
       }
       o.r[j * k + j] = norm;
-      for (int s = 0; s < n; ++s) v[s] /= norm;
+      const Real inv = Real(1) / norm;  // one division per vector, not per component
+      for (int s = 0; s < n; ++s) v[s] *= inv;
     }
   }
 };

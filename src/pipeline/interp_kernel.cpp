@@ -4,6 +4,7 @@
 #include "kernel/registry.hpp"
 #include "kernel/status.hpp"
 #include "pipeline/factory.hpp"
+#include "pipeline/interp_observed.hpp"
 
 namespace dynlib::detail::pipeline_detail {
 namespace {
@@ -28,10 +29,7 @@ class InterpEntry final : public Entry<Real> {
       return kernel::BAD_ARGS;
     } else {
       if (!model_.has_derivatives()) return kernel::BAD_ARGS;
-      const kernel::Variational<interp::InterpModel<Real>> vm{model_, o.k, o.jac_scratch};
-      kernel::TangentObserver<Real> obs{o, model_.n_state()};
-      return kernel::dispatch_stepper(stepper_id_,
-                                      [&]<class S>() { return kernel::run<S>(vm, args, obs); });
+      return interp_run_observed(model_, stepper_id_, args, o);
     }
   }
   void rhs(Time t, const Real* y, const Real* p, const Lag& lag, Real* out) override {

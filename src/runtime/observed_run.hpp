@@ -64,6 +64,7 @@ class ObservedRun {
     callback_ = find(plan.observers, ObserverSpec::Kind::Callback);
     const size_t k = static_cast<size_t>(k_), n = static_cast<size_t>(n_);
     log_growth_.assign(k, 0.0);
+    growth_.assign(k, 1.0);
     r_.assign(k * k, Real(0));
     jac_.assign(n * n, Real(0));
     o_ = {};
@@ -91,6 +92,7 @@ class ObservedRun {
   // Points ObserveArgs at the buffers (after any growth).
   void bind() {
     o_.log_growth = log_growth_.empty() ? nullptr : log_growth_.data();
+    o_.growth = growth_.empty() ? nullptr : growth_.data();
     o_.r = r_.empty() ? nullptr : r_.data();
     o_.jac_scratch = jac_.empty() ? nullptr : jac_.data();
     o_.trace = trace_.empty() ? nullptr : trace_.data();
@@ -227,13 +229,16 @@ class ObservedRun {
     ObserverResult r;
     r.name = mle ? mle_name_ : lyap_.name;
     const double denom = o_.denom;
+    // The kernel's sums: log_growth plus the log of the product not yet folded into it.
+    auto log_r = [&](int j) {
+      return log_growth_[static_cast<size_t>(j)] + std::log(growth_[static_cast<size_t>(j)]);
+    };
     auto exponent = [&](int j) {
-      return denom > 0 ? log_growth_[static_cast<size_t>(j)] / denom
-                       : std::numeric_limits<double>::quiet_NaN();
+      return denom > 0 ? log_r(j) / denom : std::numeric_limits<double>::quiet_NaN();
     };
     if (mle) {
       r.output_names = {"mle", "log_growth", "denom", "steps", "renormalisations"};
-      r.out = {exponent(0), log_growth_[0], denom, static_cast<double>(o_.steps_counted),
+      r.out = {exponent(0), log_r(0), denom, static_cast<double>(o_.steps_counted),
                static_cast<double>(o_.n_renorm)};
       r.trace_names = {"mle"};
     } else {
@@ -247,7 +252,7 @@ class ObservedRun {
       r.out.push_back(sum);
       for (int j = 0; j < k_; ++j) {
         r.output_names.push_back(fmt::format("log_r{}", j));
-        r.out.push_back(log_growth_[static_cast<size_t>(j)]);
+        r.out.push_back(log_r(j));
       }
       r.output_names.insert(r.output_names.end(), {"denom", "steps", "renormalisations"});
       r.out.insert(r.out.end(), {denom, static_cast<double>(o_.steps_counted),
@@ -301,7 +306,7 @@ class ObservedRun {
   std::string mle_name_;  // an MLE observer's name (its exponent: the first tangent's)
   const ObserverSpec* callback_ = nullptr;  // into the current run's plan (valid during run())
   kernel::ObserveArgs<Real> o_{};
-  std::vector<double> log_growth_;
+  std::vector<double> log_growth_, growth_;
   std::vector<Real> r_, jac_;
   std::vector<double> trace_, trace_time_;
   std::vector<long long> trace_step_;

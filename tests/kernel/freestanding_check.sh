@@ -66,10 +66,11 @@ int run_any(int id, RunArgs<R>& a) {
   s |= dispatch_stepper(id, [&]<class S>() { return run<S, RunVariant::analysis>(m, a, count); });
   if constexpr (is_floating<R>) {
     R jac[4] = {}, r[4] = {};
-    double growth[2] = {};
+    double sums[2] = {}, growth[2] = {1, 1};
     ObserveArgs<R> o{};
     o.k = 2;
-    o.log_growth = growth;
+    o.log_growth = sums;
+    o.growth = growth;
     o.r = r;
     o.jac_scratch = jac;
     const Variational<Model<R>> var{m, 2, jac};

@@ -269,6 +269,7 @@ void expm_times(double t, const double* v, double* out) {
 template <int K>
 struct TangentRun {
   double log_growth[K] = {};
+  double growth[K];
   double r[K * K] = {};
   ObserveArgs<double> o{};
   TangentObserver<double> obs{o, 0};
@@ -278,9 +279,12 @@ struct TangentRun {
     o.renorm_every = 1;
     o.t_accum_start = -std::numeric_limits<double>::infinity();
     o.log_growth = log_growth;
+    o.growth = growth;
     o.r = r;
+    for (double& g : growth) g = 1;
   }
-  double exponent(int j) const { return o.denom > 0 ? log_growth[j] / o.denom : 0.0; }
+  double total(int j) const { return log_growth[j] + std::log(growth[j]); }
+  double exponent(int j) const { return o.denom > 0 ? total(j) / o.denom : 0.0; }
 };
 
 TEST(Variational, TangentIsExpmTimesVWithOrderFourForRk4) {
@@ -383,7 +387,7 @@ TEST(Variational, RenormalisedStretchConvergesToTheEigenvalues) {
   EXPECT_LT(prev, 1e-3);
 }
 
-// Checks, after the renormaliser ran, that each step added exactly log|a| to the sum.
+// Checks, after the renormaliser ran, that each step added log|a| to the sum.
 struct ExactStretch {
   const TangentRun<1>& lyap;
   double expect;
@@ -392,13 +396,13 @@ struct ExactStretch {
   template <class M>
   int on_step(const M&, const Observation<double>& o) {
     sum += expect;
-    EXPECT_EQ(lyap.log_growth[0], sum);
+    EXPECT_NEAR(lyap.total(0), sum, 1e-12 * std::abs(sum));
     ++checked;
     return OBS_CONTINUE;
   }
 };
 
-TEST(Variational, LinearMapStretchesExactlyLogAPerStep) {
+TEST(Variational, LinearMapStretchesLogAPerStep) {
   const ScaleMap map;
   for (double a : {3.0, -1.7, 0.25, 1e-3}) {
     Sim<Variational<ScaleMap>> s(Variational<ScaleMap>{map, 1, nullptr}, "map", {0.5, -4.0}, {a},
@@ -409,7 +413,7 @@ TEST(Variational, LinearMapStretchesExactlyLogAPerStep) {
     Both<TangentObserver<double>, ExactStretch> both{lyap.obs, check};
     ASSERT_EQ(s.run_all<RunVariant::ordinary>(both), DONE);
     EXPECT_EQ(check.checked, 200);
-    EXPECT_EQ(lyap.log_growth[0] / 200, check.sum / 200);
+    EXPECT_NEAR(lyap.total(0) / 200, check.sum / 200, 1e-14);
     EXPECT_EQ(std::abs(s.y[1]), 1.0);  // normalised, sign of a^200 * v0
     EXPECT_EQ(s.rows(), 201);          // recording composes with the analysis observer
   }
