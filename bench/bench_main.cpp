@@ -226,8 +226,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     // BM_Lyapunov_<Problem>_Plain_<Backend> (bench_lyapunov.cpp): what the tangents cost.
     std::printf("\n%-44s %12s %12s %8s\n", "observed run", "ns/step", "plain run", "ratio");
     for (const auto& [name, ns] : ns_per_step_) {
-      if (name.rfind("BM_Lyapunov_", 0) != 0 || name.find("_Plain_") != std::string::npos)
-        continue;
+      if (name.rfind("BM_Lyapunov_", 0) != 0 || name.find("_Plain_") != std::string::npos) continue;
       const auto backend = name.rfind('_');
       const auto kind = name.rfind('_', backend - 1);
       auto p = ns_per_step_.find(name.substr(0, kind) + "_Plain" + name.substr(backend));

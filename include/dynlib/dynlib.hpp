@@ -314,7 +314,7 @@ class Results {
   // What the run's observers computed, by name (RunOptions::observers); empty without observers.
   const std::map<std::string, ObserverResult>& observers() const;
   const ObserverResult& observer(const std::string& name) const;  // throws with did-you-mean
-  double wall_seconds() const;        // time spent in run()
+  double wall_seconds() const;                                    // time spent in run()
   const RunStats& run_stats() const;  // backends of this run (a resumed run: the last run() only)
 
   explicit Results(std::shared_ptr<const detail::ResultsData> data);

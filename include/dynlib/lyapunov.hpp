@@ -26,7 +26,7 @@ namespace dynlib {
 struct LyapunovSweepOptions {
   long long record_interval = 0;  // a trace row every this many steps (0: no traces)
   long long renorm_every = 1;
-  std::string mode = "auto";        // "flow" | "map" | "auto"
+  std::string mode = "auto";         // "flow" | "map" | "auto"
   std::vector<double> init_basis{};  // spectrum: k vectors of n values
 };
 

@@ -39,9 +39,9 @@ struct ObserverSpec {
   Kind kind = Kind::LyapunovMle;
   std::string name;  // key in Results::observers(); default "lyapunov_mle" / "lyapunov_spectrum"
   // ---- Lyapunov ----
-  int k = 1;                    // exponents (spectrum), 1 <= k <= states
-  std::string mode = "auto";    // "flow" (per unit time) | "map" (per iteration) | "auto": model
-  long long renorm_every = 1;   // renormalise every this many steps (>= 1)
+  int k = 1;                      // exponents (spectrum), 1 <= k <= states
+  std::string mode = "auto";      // "flow" (per unit time) | "map" (per iteration) | "auto": model
+  long long renorm_every = 1;     // renormalise every this many steps (>= 1)
   long long record_interval = 1;  // a trace row every this many steps (0: no trace)
   std::vector<double> init_basis{};  // k vectors of n values ([j][i]); default e_1..e_k
   // ---- callback ----

@@ -32,7 +32,7 @@ py::array view(const Batch& b, const T* data, std::vector<py::ssize_t> shape,
   py::capsule owner(new Batch(b), [](void* p) { delete static_cast<Batch*>(p); });
   py::array_t<T> a(std::move(shape), std::move(strides), data ? data : &empty, owner);
   a.attr("setflags")(py::arg("write") = false);
-  return std::move(a);
+  return a;
 }
 
 py::ssize_t ss(size_t v) {
@@ -197,28 +197,7 @@ py::object run_batch_py(py::handle model, py::kwargs kwargs) {
   std::atomic<bool> stop{false};
   o.stop = &stop;
   BatchResults out;
-  bool interrupted = false;
-  {
-    py::gil_scoped_release release;
-    auto job = std::async(std::launch::async,
-                          [&] { out = base ? run_batch(*base, o) : run_batch(fm, o); });
-    while (job.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) {
-        PyErr_Clear();
-        interrupted = true;
-        stop = true;
-        py::gil_scoped_release again;
-        job.wait();
-        break;
-      }
-    }
-    job.get();  // rethrows the batch's error (translated to the Python class by pybind11)
-  }
-  if (interrupted) {
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    throw py::error_already_set();
-  }
+  run_interruptibly(stop, [&] { out = base ? run_batch(*base, o) : run_batch(fm, o); });
   return py::cast(std::make_shared<BatchResults>(std::move(out)));
 }
 

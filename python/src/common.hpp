@@ -6,6 +6,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,6 +33,11 @@ std::vector<ObserverSpec> to_observers(py::handle h);
 py::dict observer_results_to_python(const std::map<std::string, ObserverResult>& results);
 void bind_trajectory_stats(py::module_& m);
 void bind_fixed_points(py::module_& m);
+
+// Runs `job` on a helper thread without the GIL while this thread watches for Ctrl+C, which sets
+// `stop` (the job's stop flag), waits for the job to wind down and raises KeyboardInterrupt. The
+// job's own exception propagates.
+void run_interruptibly(std::atomic<bool>& stop, const std::function<void()>& job);
 
 // The C++ Sim behind a Python Sim, or null when `h` is not one.
 const dynlib::Sim* sim_of(py::handle h);

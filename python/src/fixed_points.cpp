@@ -146,27 +146,7 @@ py::dict find(py::handle target, py::handle seeds, py::handle params, py::handle
   std::atomic<bool> stop{false};
   o.stop = &stop;
   FixedPointResult r;
-  bool interrupted = false;
-  {
-    py::gil_scoped_release release;
-    auto job = std::async(std::launch::async, [&] { r = find_fixed_points(model, o); });
-    while (job.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) {
-        PyErr_Clear();
-        interrupted = true;
-        stop = true;
-        py::gil_scoped_release again;
-        job.wait();
-        break;
-      }
-    }
-    job.get();  // rethrows a DynlibError (translated to the Python class by pybind11)
-  }
-  if (interrupted) {
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    throw py::error_already_set();
-  }
+  run_interruptibly(stop, [&] { r = find_fixed_points(model, o); });
 
   const size_t n = static_cast<size_t>(layout.n_state());
   const size_t m = r.points.size(), s = r.seeds.size();

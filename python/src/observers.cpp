@@ -113,13 +113,13 @@ py::dict observer_results_to_python(const std::map<std::string, ObserverResult>&
     std::copy(r.trace.begin(), r.trace.end(), trace.mutable_data());
     py::dict meta;
     for (const auto& [k, v] : r.meta) meta[py::str(k)] = v;
-    d[py::str(name)] = wrap(
-        py::arg("name") = r.name, py::arg("out") = py::array(py::cast(r.out)),
-        py::arg("output_names") = py::tuple(py::cast(r.output_names)),
-        py::arg("trace") = trace, py::arg("trace_names") = py::tuple(py::cast(r.trace_names)),
-        py::arg("trace_time") = py::array(py::cast(r.trace_time)),
-        py::arg("trace_steps") = py::array(py::cast(r.trace_steps)),
-        py::arg("record_interval") = r.record_interval, py::arg("meta") = meta);
+    d[py::str(name)] =
+        wrap(py::arg("name") = r.name, py::arg("out") = py::array(py::cast(r.out)),
+             py::arg("output_names") = py::tuple(py::cast(r.output_names)),
+             py::arg("trace") = trace, py::arg("trace_names") = py::tuple(py::cast(r.trace_names)),
+             py::arg("trace_time") = py::array(py::cast(r.trace_time)),
+             py::arg("trace_steps") = py::array(py::cast(r.trace_steps)),
+             py::arg("record_interval") = r.record_interval, py::arg("meta") = meta);
   }
   return d;
 }
@@ -137,8 +137,8 @@ void bind_observers(py::module_& m) {
       .def_readwrite("init_basis", &ObserverSpec::init_basis)
       .def_readwrite("every", &ObserverSpec::every)
       .def("__repr__", [](const ObserverSpec& s) {
-        std::string r = std::string("<dynlib.ObserverSpec ") + kind_name(s.kind) + " '" + s.name +
-                        "'";
+        std::string r =
+            std::string("<dynlib.ObserverSpec ") + kind_name(s.kind) + " '" + s.name + "'";
         if (s.kind == ObserverSpec::Kind::LyapunovSpectrum) r += " k=" + std::to_string(s.k);
         return r + ">";
       });
@@ -146,9 +146,9 @@ void bind_observers(py::module_& m) {
       "_lyapunov_observer",
       [](bool spectrum, int k, long long record_interval, const std::string& mode,
          long long renorm_every, std::vector<double> init_basis, std::optional<std::string> name) {
-        ObserverSpec s = spectrum ? lyapunov_spectrum_observer(k, record_interval, mode,
-                                                               std::move(init_basis))
-                                  : lyapunov_mle_observer(record_interval, mode);
+        ObserverSpec s =
+            spectrum ? lyapunov_spectrum_observer(k, record_interval, mode, std::move(init_basis))
+                     : lyapunov_mle_observer(record_interval, mode);
         s.renorm_every = renorm_every;
         if (name) s.name = *name;
         return s;

@@ -82,27 +82,7 @@ SweepResult interruptible(BatchOptions& o, const std::function<SweepResult()>& j
   std::atomic<bool> stop{false};
   o.stop = &stop;
   SweepResult out;
-  bool interrupted = false;
-  {
-    py::gil_scoped_release release;
-    auto running = std::async(std::launch::async, [&] { out = job(); });
-    while (running.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) {
-        PyErr_Clear();
-        interrupted = true;
-        stop = true;
-        py::gil_scoped_release again;
-        running.wait();
-        break;
-      }
-    }
-    running.get();
-  }
-  if (interrupted) {
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    throw py::error_already_set();
-  }
+  run_interruptibly(stop, [&] { out = job(); });
   return out;
 }
 

@@ -27,9 +27,9 @@ SweepResult lyapunov_sweep(const Sim* sim, const FullModel& model, const std::st
   analysis_detail::check_shared_only(options, context);
   if (!options.observers.empty())
     throw DynlibError(fmt::format("{}: options.observers is set by the sweep itself", context));
-  ObserverSpec spec = spectrum ? lyapunov_spectrum_observer(k, ly.record_interval, ly.mode,
-                                                            ly.init_basis)
-                               : lyapunov_mle_observer(ly.record_interval, ly.mode);
+  ObserverSpec spec =
+      spectrum ? lyapunov_spectrum_observer(k, ly.record_interval, ly.mode, ly.init_basis)
+               : lyapunov_mle_observer(ly.record_interval, ly.mode);
   spec.renorm_every = ly.renorm_every;
   BatchOptions o = options;
   o.params = {{name, values}};
@@ -37,8 +37,8 @@ SweepResult lyapunov_sweep(const Sim* sim, const FullModel& model, const std::st
   o.observers = {spec};
   const BatchResults b = sim ? run_batch(*sim, o) : run_batch(model, o);
 
-  SweepResult r = analysis_detail::start_result(spectrum ? "spectrum" : "mle", param, values,
-                                                model, b);
+  SweepResult r =
+      analysis_detail::start_result(spectrum ? "spectrum" : "mle", param, values, model, b);
   const size_t m = values.size();
   const size_t kk = static_cast<size_t>(spectrum ? k : 1);
   // A run that never started or stopped before any growth was counted has no exponents.

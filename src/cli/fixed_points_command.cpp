@@ -3,7 +3,6 @@
 // residual, eigenvalues, stability, type) and written as CSV with --out.
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -18,6 +17,7 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/progress_bar.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/fixed_points.hpp"
 
@@ -43,35 +43,6 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_sigint_fixed_points(int) {
   g_stop.store(true);
 }
-
-// A bar on stderr for long searches (many seeds, high periods); nothing in the first second.
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
-  void update(size_t done, size_t total) {
-    if (!enabled_) return;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    if (elapsed < 1.0 || elapsed - last_ < 0.1) return;
-    last_ = elapsed;
-    shown_ = true;
-    const int width = 30;
-    const int filled = static_cast<int>(width * double(done) / double(total) + 0.5);
-    std::string bar(static_cast<size_t>(filled), '#');
-    bar.resize(width, '.');
-    fmt::print(stderr, "\r[{}] {}/{} seeds  {:.1f}s", bar, done, total, elapsed);
-    std::fflush(stderr);
-  }
-  void finish() {
-    if (shown_) fmt::print(stderr, "\r{:70}\r", "");
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool enabled_;
-  bool shown_ = false;
-  double last_ = 0;
-  Clock::time_point start_;
-};
 
 // "x=1,y=2" (named; the other states keep the default seed) or "1,2" (every state, in order).
 std::vector<double> parse_seed(const std::string& text, const FullModel& model,
@@ -249,8 +220,10 @@ int fixed_points(const FixedPointArgs& a) {
   o.fd_central = a.fd_central;
   o.classify = !a.no_classify;
   o.stability_tol = a.stability_tol;
-  ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
-  o.progress = [&](size_t done, size_t total) { bar.update(done, total); };
+  ProgressBar bar(!a.quiet);
+  o.progress = [&](size_t done, size_t total) {
+    bar.update(static_cast<double>(done) / static_cast<double>(total));
+  };
   o.stop = &g_stop;
 
   g_stop.store(false);

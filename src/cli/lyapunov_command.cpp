@@ -121,8 +121,7 @@ int single_run(Sim& sim, const LyapunovArgs& a) {
     if (a.spectrum) fmt::print("sum = {}\n", format_number(dtype, ly.output("sum")));
     fmt::print("# {} over {} ({} steps, {} renormalisations), stepper {}\n",
                ly.meta.at("mode") == "map" ? "per iteration" : "per unit time",
-               format_number(dtype, ly.output("denom")),
-               static_cast<long long>(ly.output("steps")),
+               format_number(dtype, ly.output("denom")), static_cast<long long>(ly.output("steps")),
                static_cast<long long>(ly.output("renormalisations")), ly.meta.at("stepper"));
   }
   if (!res->ok()) fmt::print(stderr, "dynlib: warning: {}\n", res->message());
@@ -217,8 +216,9 @@ void add_lyapunov_commands(CLI::App& app) {
   cmd->add_option("uri", a->uri, "Model URI or path")->required();
   cmd->add_option("--spectrum", a->spectrum, "The K largest exponents (QR method)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--param", a->grid,
-                  "Sweep NAME=A:B:K (K points from A to B) or NAME=V1,V2,...: one CSV row per value");
+  cmd->add_option(
+      "--param", a->grid,
+      "Sweep NAME=A:B:K (K points from A to B) or NAME=V1,V2,...: one CSV row per value");
   auto* T = cmd->add_option("-T,--T", a->T, "End time");
   auto* N = cmd->add_option("-N,--N", a->N, "Number of steps (maps: iterations)");
   T->excludes(N);
@@ -237,8 +237,7 @@ void add_lyapunov_commands(CLI::App& app) {
   cmd->add_option("--stepper", a->build.stepper,
                   "Stepper name or alias (see: dynlib steppers list); not cvode");
   add_build_flags(*cmd, a->build);
-  cmd->add_option("--set", a->sets,
-                  "NAME=VALUE (a state's initial value or a param); repeatable");
+  cmd->add_option("--set", a->sets, "NAME=VALUE (a state's initial value or a param); repeatable");
   cmd->add_option("--preset", a->preset, "Apply a named preset first");
   cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
   cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");

@@ -1,7 +1,6 @@
 // dynlib run URI ... and dynlib steppers list
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/progress_bar.hpp"
 #include "dynlib/dynlib.hpp"
 
 namespace dynlib::cli {
@@ -42,36 +42,6 @@ std::atomic<Sim*> g_running{nullptr};
 extern "C" void on_sigint(int) {
   if (Sim* s = g_running.load()) s->request_stop();
 }
-
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
-  void update(double fraction) {
-    if (!enabled_) return;
-    const double elapsed = seconds();
-    if (elapsed < 1.0) return;  // short runs never show a bar
-    shown_ = true;
-    const int width = 30;
-    const int filled = fraction < 0 ? 0 : static_cast<int>(fraction * width + 0.5);
-    std::string bar(static_cast<size_t>(std::min(filled, width)), '#');
-    bar.resize(width, '.');
-    if (fraction >= 0)
-      fmt::print(stderr, "\r[{}] {:5.1f}%  {:.1f}s", bar, fraction * 100, elapsed);
-    else
-      fmt::print(stderr, "\r[{}] {:.1f}s", bar, elapsed);
-    std::fflush(stderr);
-  }
-  void finish() {
-    if (shown_) fmt::print(stderr, "\r{:60}\r", "");
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-  bool enabled_;
-  bool shown_ = false;
-  Clock::time_point start_;
-};
 
 void print_summary(const Sim& sim, const Results& r, double wall) {
   const ModelInfo& info = sim.model().spec();
@@ -172,7 +142,7 @@ int run(const RunArgsCli& a) {
       ro.params[name] = value;  // unknown names get a did-you-mean from the run
   }
 
-  ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
+  ProgressBar bar(!a.quiet);
   sim.set_progress([&](double fraction, long long) { bar.update(fraction); }, 0.1);
   g_running.store(&sim);
   auto previous = std::signal(SIGINT, on_sigint);

@@ -511,8 +511,7 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
                 ">(Model{}, *static_cast<::dynlib::kernel::RunArgs<Real>*>(args));\n}\n";
     // Observed runs (Lyapunov tangents, host callbacks) need J·v: only kernels with derivatives.
     if (observed)
-      g.runner += "extern \"C\" DYNLIB_EXPORT int " +
-                  observe_symbol(kernel::kSteppers[id].name) +
+      g.runner += "extern \"C\" DYNLIB_EXPORT int " + observe_symbol(kernel::kSteppers[id].name) +
                   "(void* args, void* observe) {\n"
                   "  auto& o = *static_cast<::dynlib::kernel::ObserveArgs<Real>*>(observe);\n"
                   "  const Model model{};\n"

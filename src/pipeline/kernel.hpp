@@ -13,8 +13,8 @@
 #include "dynlib/layout.hpp"
 #include "kernel/lag.hpp"
 #include "kernel/run_args.hpp"
-#include "kernel/variational.hpp"
 #include "kernel/types.hpp"
+#include "kernel/variational.hpp"
 
 namespace dynlib::pipeline {
 

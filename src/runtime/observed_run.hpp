@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <exception>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -177,28 +177,30 @@ class ObservedRun {
       }
       const int n = mi.shape.n_state;
       if (mi.dtype == DType::Int64)
-        throw DynlibError(fmt::format(
-            "observer '{}': Lyapunov exponents need a float model, and '{}' is int64", s.name,
-            mi.info.name));
+        throw DynlibError(
+            fmt::format("observer '{}': Lyapunov exponents need a float model, and '{}' is int64",
+                        s.name, mi.info.name));
       if (kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_HOST)
         throw DynlibError(fmt::format(
             "observer '{}': stepper '{}' steps inside SUNDIALS, where tangents cannot follow it; "
             "use a kernel stepper (rk4, rk45, bdf2a, tr-bdf2a, rodas3, ...)",
             s.name, mi.stepper_name));
       if (s.k < 1 || s.k > n)
-        throw DynlibError(fmt::format("observer '{}': k = {} must be between 1 and the model's {} "
-                                      "state{}",
-                                      s.name, s.k, n, n == 1 ? "" : "s"));
+        throw DynlibError(
+            fmt::format("observer '{}': k = {} must be between 1 and the model's {} "
+                        "state{}",
+                        s.name, s.k, n, n == 1 ? "" : "s"));
       if (s.mode != "auto" && s.mode != "flow" && s.mode != "map")
-        throw DynlibError(fmt::format(
-            "observer '{}': mode = '{}' must be 'flow', 'map' or 'auto'", s.name, s.mode));
+        throw DynlibError(fmt::format("observer '{}': mode = '{}' must be 'flow', 'map' or 'auto'",
+                                      s.name, s.mode));
       if (s.renorm_every < 1)
-        throw DynlibError(fmt::format("observer '{}': renorm_every = {} must be >= 1", s.name,
-                                      s.renorm_every));
+        throw DynlibError(
+            fmt::format("observer '{}': renorm_every = {} must be >= 1", s.name, s.renorm_every));
       if (s.record_interval < 0)
-        throw DynlibError(fmt::format("observer '{}': record_interval = {} must be >= 0 (0: no "
-                                      "trace)",
-                                      s.name, s.record_interval));
+        throw DynlibError(
+            fmt::format("observer '{}': record_interval = {} must be >= 0 (0: no "
+                        "trace)",
+                        s.name, s.record_interval));
       if (!s.init_basis.empty() &&
           s.init_basis.size() != static_cast<size_t>(s.k) * static_cast<size_t>(n))
         throw DynlibError(fmt::format(
@@ -206,7 +208,8 @@ class ObservedRun {
             s.name, s.init_basis.size(), s.k, n, s.k * n));
       for (double v : s.init_basis)
         if (!std::isfinite(v))
-          throw DynlibError(fmt::format("observer '{}': init_basis has a non-finite value", s.name));
+          throw DynlibError(
+              fmt::format("observer '{}': init_basis has a non-finite value", s.name));
     }
     if (n_mle > 1 || n_spectrum > 1)
       throw DynlibError(

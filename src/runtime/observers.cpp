@@ -41,9 +41,9 @@ ObserverSpec callback_observer(std::string name,
 double ObserverResult::output(const std::string& key) const {
   for (size_t i = 0; i < output_names.size(); ++i)
     if (output_names[i] == key) return out[i];
-  throw DynlibError(with_suggestion(
-      fmt::format("observer '{}' has no output named '{}'", name, key), key, output_names,
-      "outputs"));
+  throw DynlibError(
+      with_suggestion(fmt::format("observer '{}' has no output named '{}'", name, key), key,
+                      output_names, "outputs"));
 }
 
 std::vector<double> ObserverResult::trace_column(const std::string& key) const {
@@ -53,9 +53,8 @@ std::vector<double> ObserverResult::trace_column(const std::string& key) const {
     for (size_t r = 0; r < trace_rows; ++r) col[r] = trace[r * trace_names.size() + j];
     return col;
   }
-  throw DynlibError(with_suggestion(
-      fmt::format("observer '{}' has no trace named '{}'", name, key), key, trace_names,
-      "traces"));
+  throw DynlibError(with_suggestion(fmt::format("observer '{}' has no trace named '{}'", name, key),
+                                    key, trace_names, "traces"));
 }
 
 }  // namespace dynlib

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace dynlib::testing {
 
@@ -24,6 +25,26 @@ inline std::string slurp(const std::string& path) {
 }
 
 // Runs DYNLIB_CLI_PATH with `args`; stdout and stderr go through files in `dir`.
+// Rows of comma-separated cells (a trailing comma is a last, empty cell).
+inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.push_back("");
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+inline double num(const std::string& s) {
+  return std::strtod(s.c_str(), nullptr);
+}
+
 inline CliOutput run_dynlib_cli(const std::string& args, const std::string& dir) {
   const std::string out_file = dir + "/stdout.txt", err_file = dir + "/stderr.txt";
   const std::string cmd =

@@ -19,25 +19,9 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::num;
+using dynlib::testing::parse_csv;
 using dynlib::testing::slurp;
-
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-double num(const std::string& s) {
-  return std::strtod(s.c_str(), nullptr);
-}
 
 class BifurcationCli : public ::testing::Test {
  protected:

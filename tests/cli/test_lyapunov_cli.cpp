@@ -17,25 +17,9 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::num;
+using dynlib::testing::parse_csv;
 using dynlib::testing::slurp;
-
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-double num(const std::string& s) {
-  return std::strtod(s.c_str(), nullptr);
-}
 
 class LyapunovCli : public ::testing::Test {
  protected:
@@ -45,15 +29,18 @@ class LyapunovCli : public ::testing::Test {
 };
 
 TEST_F(LyapunovCli, SingleRunPrintsTheApisExponentsAndWritesTheTrace) {
-  const Output o = cli(
-      "lyapunov builtin://ode/lorenz --stepper rk4 --spectrum 3 -T 20 --dt 0.01 --transient 5 "
-      "--trace-interval 10 --out " + path("trace.csv"));
+  const Output o =
+      cli("lyapunov builtin://ode/lorenz --stepper rk4 --spectrum 3 -T 20 --dt 0.01 --transient 5 "
+          "--trace-interval 10 --out " +
+          path("trace.csv"));
   ASSERT_EQ(o.code, 0) << o.err;
   dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4"});
-  const auto& ly =
-      sim.run({.T = 20.0, .dt = 0.01, .record = false, .transient = 5.0,
-               .observers = {dynlib::lyapunov_spectrum_observer(3, 10)}})
-          .observer("lyapunov_spectrum");
+  const auto& ly = sim.run({.T = 20.0,
+                            .dt = 0.01,
+                            .record = false,
+                            .transient = 5.0,
+                            .observers = {dynlib::lyapunov_spectrum_observer(3, 10)}})
+                       .observer("lyapunov_spectrum");
   for (const char* name : {"lyap0", "lyap1", "lyap2", "sum"}) {
     const std::string key = std::string(name) + " = ";
     const auto at = o.out.find(key);
@@ -79,9 +66,9 @@ TEST_F(LyapunovCli, SweepWritesOneRowPerValueForAnyThreadCount) {
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"r", "mle", "steps"}));
   EXPECT_NEAR(num(rows[1][1]), std::log(0.5), 1e-3);  // r = 2.5: fixed point, F' = -0.5
-  EXPECT_LT(num(rows[2][1]), 0.0);                     // r = 3.2: period 2
-  EXPECT_LT(num(rows[3][1]), 0.0);                     // r = 3.5: period 4
-  EXPECT_NEAR(num(rows[4][1]), std::log(2.0), 2e-2);   // r = 4: ln 2
+  EXPECT_LT(num(rows[2][1]), 0.0);                    // r = 3.2: period 2
+  EXPECT_LT(num(rows[3][1]), 0.0);                    // r = 3.5: period 4
+  EXPECT_NEAR(num(rows[4][1]), std::log(2.0), 2e-2);  // r = 4: ln 2
   EXPECT_EQ(rows[4][2], "19900");
 }
 

@@ -18,28 +18,12 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::num;
+using dynlib::testing::parse_csv;
 using dynlib::testing::slurp;
 
 Output dynlib_cli(const std::string& args, const std::string& dir) {
   return dynlib::testing::run_dynlib_cli(args, dir);
-}
-
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-double num(const std::string& s) {
-  return std::strtod(s.c_str(), nullptr);
 }
 
 // The grid "A:B:K" as the CLI documents it: numpy.linspace spacing, last point exactly B.

@@ -16,24 +16,8 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
-
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-double num(const std::string& s) {
-  return std::strtod(s.c_str(), nullptr);
-}
+using dynlib::testing::num;
+using dynlib::testing::parse_csv;
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;

@@ -68,9 +68,8 @@ dynlib::Sim sim_of(const std::string& uri, const std::string& stepper, bool jit 
 }
 
 TEST(LyapunovObservers, ExactForTheDiscretisationOfEveryStepper) {
-  const std::vector<std::string> steppers = {"euler", "rk2",  "rk4",      "rk45",   "ab2",
-                                             "ab3",   "sdirk2", "bdf2", "bdf2a", "tr-bdf2a",
-                                             "rodas3"};
+  const std::vector<std::string> steppers = {"euler",  "rk2",  "rk4",   "rk45",     "ab2",   "ab3",
+                                             "sdirk2", "bdf2", "bdf2a", "tr-bdf2a", "rodas3"};
   for (const auto& name : steppers) {
     SCOPED_TRACE(name);
     dynlib::Sim sim = sim_of(kDecay, name);
@@ -136,8 +135,10 @@ TEST(LyapunovObservers, MapSpectrumPerIteration) {
 
 TEST(LyapunovObservers, MleBesideASpectrumIsItsFirstExponent) {
   dynlib::Sim sim = sim_of("builtin://ode/lorenz", "rk4");
-  const auto& res = sim.run({.T = 5.0, .dt = 0.01, .observers = {lyapunov_mle_observer(10),
-                                                                 lyapunov_spectrum_observer(3, 10)}});
+  const auto& res =
+      sim.run({.T = 5.0,
+               .dt = 0.01,
+               .observers = {lyapunov_mle_observer(10), lyapunov_spectrum_observer(3, 10)}});
   const auto& mle = res.observer("lyapunov_mle");
   const auto& spectrum = res.observer("lyapunov_spectrum");
   EXPECT_TRUE(same_bits(mle.output("mle"), spectrum.output("lyap0")));
@@ -151,9 +152,10 @@ TEST(LyapunovObservers, MleBesideASpectrumIsItsFirstExponent) {
 TEST(LyapunovObservers, LogisticAtFourIsLn2) {
   dynlib::Sim sim = sim_of("builtin://map/logistic", "map");
   sim.assign({{"r", 4.0}, {"x", 0.3}});
-  const auto& res =
-      sim.run({.N = 1000000, .record = false, .transient = 100.0,
-               .observers = {lyapunov_mle_observer(1000)}});
+  const auto& res = sim.run({.N = 1000000,
+                             .record = false,
+                             .transient = 100.0,
+                             .observers = {lyapunov_mle_observer(1000)}});
   ASSERT_TRUE(res.ok()) << res.message();
   const auto& ly = res.observer("lyapunov_mle");
   EXPECT_NEAR(ly.output("mle"), std::numbers::ln2, 5e-3);
@@ -166,7 +168,10 @@ TEST(LyapunovObservers, LogisticAtFourIsLn2) {
 
 TEST(LyapunovObservers, LorenzSpectrumSumsToTheDivergenceAndHasAZero) {
   dynlib::Sim sim = sim_of("builtin://ode/lorenz", "rk4");
-  const auto& res = sim.run({.T = 120.0, .dt = 0.01, .record = false, .transient = 20.0,
+  const auto& res = sim.run({.T = 120.0,
+                             .dt = 0.01,
+                             .record = false,
+                             .transient = 20.0,
                              .observers = {lyapunov_spectrum_observer(3, 100)}});
   ASSERT_TRUE(res.ok()) << res.message();
   const auto& ly = res.observer("lyapunov_spectrum");
@@ -190,8 +195,8 @@ TEST(LyapunovObservers, InterpreterAndNativeAgreeBitForBit) {
     SCOPED_TRACE(name);
     dynlib::Sim interp = sim_of("builtin://ode/lorenz", name, false);
     dynlib::Sim native = sim_of("builtin://ode/lorenz", name, true);
-    const dynlib::RunOptions o{.T = 4.0, .dt = 0.01, .transient = 1.0,
-                               .observers = {lyapunov_spectrum_observer(3, 7)}};
+    const dynlib::RunOptions o{
+        .T = 4.0, .dt = 0.01, .transient = 1.0, .observers = {lyapunov_spectrum_observer(3, 7)}};
     const auto& a = interp.run(o).observer("lyapunov_spectrum");
     const auto& b = native.run(o).observer("lyapunov_spectrum");
     ASSERT_EQ(a.out.size(), b.out.size());
@@ -217,8 +222,8 @@ TEST(LyapunovObservers, TraceGrowsAndResumeContinues) {
   ASSERT_EQ(a.out.size(), b.out.size());
   for (size_t i = 0; i < a.out.size(); ++i) EXPECT_TRUE(same_bits(a.out[i], b.out[i]));
   EXPECT_TRUE(contains(error_of([&] {
-                         twice.run({.T = 3.0, .resume = true,
-                                    .observers = {lyapunov_mle_observer()}});
+                         twice.run(
+                             {.T = 3.0, .resume = true, .observers = {lyapunov_mle_observer()}});
                        }),
                        "observers cannot change when resuming"));
 }
@@ -227,11 +232,11 @@ TEST(LyapunovObservers, RenormalisingLessOftenGivesTheSameExponents) {
   dynlib::Sim every = sim_of(kDiagonal, "rk4");
   dynlib::Sim tenth = sim_of(kDiagonal, "rk4");
   dynlib::ObserverSpec spec = lyapunov_spectrum_observer(3, 0);
-  const auto& a = every.run({.T = 5.0, .dt = 0.01, .observers = {spec}})
-                      .observer("lyapunov_spectrum");
+  const auto& a =
+      every.run({.T = 5.0, .dt = 0.01, .observers = {spec}}).observer("lyapunov_spectrum");
   spec.renorm_every = 10;
-  const auto& b = tenth.run({.T = 5.0, .dt = 0.01, .observers = {spec}})
-                      .observer("lyapunov_spectrum");
+  const auto& b =
+      tenth.run({.T = 5.0, .dt = 0.01, .observers = {spec}}).observer("lyapunov_spectrum");
   EXPECT_EQ(b.output("renormalisations"), 50.0);
   for (const char* name : {"lyap0", "lyap1", "lyap2"})
     EXPECT_NEAR(a.output(name), b.output(name), 1e-11) << name;
@@ -245,8 +250,8 @@ TEST(LyapunovObservers, CallbackSeesEveryPointAndCanStop) {
     EXPECT_EQ(pt.y->size(), 1u);
     return dynlib::ObserverReply{.stop = pt.step >= 30};
   };
-  const auto& res = sim.run({.T = 10.0, .dt = 0.1,
-                             .observers = {dynlib::callback_observer("watch", cb, 10)}});
+  const auto& res =
+      sim.run({.T = 10.0, .dt = 0.1, .observers = {dynlib::callback_observer("watch", cb, 10)}});
   EXPECT_EQ(res.status(), dynlib::Status::EarlyExit);
   EXPECT_EQ(res.steps(), 30);
   EXPECT_EQ(steps, (std::vector<long long>{0, 10, 20, 30}));
@@ -270,9 +275,9 @@ TEST(LyapunovObservers, CallbackSeesEveryPointAndCanStop) {
     return {};
   };
   dynlib::Sim thrower = sim_of(kDecay, "rk4");
-  EXPECT_THROW(thrower.run({.T = 1.0, .dt = 0.1,
-                            .observers = {dynlib::callback_observer("boom", boom)}}),
-               std::runtime_error);
+  EXPECT_THROW(
+      thrower.run({.T = 1.0, .dt = 0.1, .observers = {dynlib::callback_observer("boom", boom)}}),
+      std::runtime_error);
   EXPECT_EQ(thrower.results().steps(), 3);
 }
 
@@ -296,15 +301,13 @@ TEST(LyapunovObservers, ClearErrors) {
   EXPECT_TRUE(contains(error_of([&] { sim.results().observer("lyapunov"); }),
                        "no observer named 'lyapunov'"));
   dynlib::Sim cvode = sim_of("builtin://ode/lorenz", "cvode");
-  EXPECT_TRUE(contains(error_of([&] {
-                         cvode.run({.T = 1.0, .observers = {lyapunov_mle_observer()}});
-                       }),
-                       "steps inside SUNDIALS"));
+  EXPECT_TRUE(
+      contains(error_of([&] { cvode.run({.T = 1.0, .observers = {lyapunov_mle_observer()}}); }),
+               "steps inside SUNDIALS"));
   dynlib::Sim collatz = dynlib::setup("builtin://map/collatz");
-  EXPECT_TRUE(contains(error_of([&] {
-                         collatz.run({.N = 10, .observers = {lyapunov_mle_observer()}});
-                       }),
-                       "need a float model"));
+  EXPECT_TRUE(
+      contains(error_of([&] { collatz.run({.N = 10, .observers = {lyapunov_mle_observer()}}); }),
+               "need a float model"));
 }
 
 }  // namespace
