@@ -31,18 +31,7 @@ Output dynlib_cli(const std::string& args, const std::string& dir) {
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<std::vector<std::string>> rows;
-  std::string line;
-  while (std::getline(f, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.push_back("");
-    rows.push_back(cells);
-  }
-  return rows;
+  return dynlib::testing::parse_csv(dynlib::testing::slurp(path));
 }
 
 class Cli : public ::testing::Test {
