@@ -159,6 +159,11 @@ class ObservedRun {
   }
 
   static void validate(const std::vector<ObserverSpec>& specs, const BuiltModel& mi) {
+    if (mi.dtype == DType::Int64)
+      throw DynlibError(fmt::format(
+          "observers need a float model, and '{}' is int64 (observed runs step the model in the "
+          "kernel with derivatives, which int64 models do not have)",
+          mi.info.name));
     int n_mle = 0, n_spectrum = 0, n_cb = 0;
     std::vector<std::string> names;
     for (const auto& s : specs) {
@@ -176,10 +181,6 @@ class ObservedRun {
         continue;
       }
       const int n = mi.shape.n_state;
-      if (mi.dtype == DType::Int64)
-        throw DynlibError(
-            fmt::format("observer '{}': Lyapunov exponents need a float model, and '{}' is int64",
-                        s.name, mi.info.name));
       if (kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_HOST)
         throw DynlibError(fmt::format(
             "observer '{}': stepper '{}' steps inside SUNDIALS, where tangents cannot follow it; "

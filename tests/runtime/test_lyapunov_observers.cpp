@@ -307,7 +307,13 @@ TEST(LyapunovObservers, ClearErrors) {
   dynlib::Sim collatz = dynlib::setup("builtin://map/collatz");
   EXPECT_TRUE(
       contains(error_of([&] { collatz.run({.N = 10, .observers = {lyapunov_mle_observer()}}); }),
-               "need a float model"));
+               "observers need a float model, and 'collatz' is int64"));
+  auto nothing = [](const dynlib::ObserverPoint&) { return dynlib::ObserverReply{}; };
+  EXPECT_TRUE(contains(error_of([&] {
+                         collatz.run(
+                             {.N = 10, .observers = {dynlib::callback_observer("cb", nothing)}});
+                       }),
+                       "observers need a float model"));
 }
 
 }  // namespace
