@@ -2,46 +2,26 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
-#include <set>
 
-#include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
-#include "cli/progress_bar.hpp"
+#include "cli/plot_render.hpp"
+#include "cli/run_flags.hpp"
 #include "dynlib/dynlib.hpp"
 
 namespace dynlib::cli {
 namespace {
 
 struct RunArgsCli {
-  std::string uri;
-  BuildFlags build;
-  std::optional<double> T;
-  std::optional<long long> N;
-  std::optional<double> dt, t0, transient, atol, rtol;
-  ImplicitFlags implicit;
-  std::vector<std::string> sets;
-  std::optional<std::string> preset;
-  std::optional<std::string> record_vars;
-  std::optional<long long> record_interval;
-  bool no_record = false;
-  std::optional<long long> max_steps;
+  RunFlags run;
   std::optional<std::string> out;
+  std::optional<std::string> plot;
   bool quiet = false;
   bool stats = false;
 };
-
-// Ctrl+C asks the running simulation to stop; it then returns what it computed.
-std::atomic<Sim*> g_running{nullptr};
-extern "C" void on_sigint(int) {
-  if (Sim* s = g_running.load()) s->request_stop();
-}
 
 void print_summary(const Sim& sim, const Results& r, double wall) {
   const ModelInfo& info = sim.model().spec();
@@ -116,58 +96,18 @@ void print_stats(const FullModel& m, const Results& r) {
 }
 
 int run(const RunArgsCli& a) {
-  Sim sim = setup(a.uri, build_options(a.build));
-  if (a.preset) sim.apply_preset(*a.preset);
-  RunOptions ro;
-  ro.T = a.T;
-  ro.N = a.N;
-  ro.dt = a.dt;
-  ro.t0 = a.t0;
-  ro.transient = a.transient;
-  ro.atol = a.atol;
-  ro.rtol = a.rtol;
-  a.implicit.apply(ro);
-  ro.max_steps = a.max_steps;
-  ro.record_interval = a.record_interval;
-  if (a.no_record) ro.record = false;
-  if (a.record_vars) ro.record_vars = split_list(*a.record_vars);
+  if (a.plot) check_plot_path(*a.plot);  // before the work, not after
+  Sim sim = setup_sim(a.run);
   const ModelInfo& info = sim.model().spec();
-  for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
-    const bool is_state =
-        std::find(info.state_names.begin(), info.state_names.end(), name) != info.state_names.end();
-    if (is_state)
-      ro.ic[name] = value;
-    else
-      ro.params[name] = value;  // unknown names get a did-you-mean from the run
-  }
-
-  ProgressBar bar(!a.quiet);
-  sim.set_progress([&](double fraction, long long) { bar.update(fraction); }, 0.1);
-  g_running.store(&sim);
-  auto previous = std::signal(SIGINT, on_sigint);
-  const auto start = std::chrono::steady_clock::now();
-  const Results* results = nullptr;
-  try {
-    results = &sim.run(ro);
-  } catch (...) {
-    std::signal(SIGINT, previous);
-    g_running.store(nullptr);
-    bar.finish();
-    throw;
-  }
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::signal(SIGINT, previous);
-  g_running.store(nullptr);
-  bar.finish();
-  const Results& r = *results;
+  const RunOptions ro = run_options(a.run, info);
+  double wall = 0.0;
+  const Results& r = run_with_progress(sim, ro, a.quiet, &wall);
 
   if (r.status() != Status::Done)
     fmt::print(stderr, "dynlib: {}: {}\n", r.status() == Status::EarlyExit ? "warning" : "stopped",
                r.message());
   if (a.out) {
-    const size_t rows = write_results_csv(*a.out, r, info.state_names, a.no_record);
+    const size_t rows = write_results_csv(*a.out, r, info.state_names, a.run.no_record);
     const std::string events_path = events_csv_path(*a.out);
     const size_t firings = write_events_csv(events_path, r);
     if (!a.quiet) {
@@ -179,6 +119,10 @@ int run(const RunArgsCli& a) {
     print_summary(sim, r, wall);
   }
   if (a.stats) print_stats(sim.model(), r);
+  if (a.plot) {
+    const int rendered = plot_results(r, info, a.run.uri, *a.plot, a.quiet);
+    if (rendered != 0) return rendered;
+  }
   return exit_code(r.status());
 }
 
@@ -220,37 +164,17 @@ void add_run_commands(CLI::App& app) {
   auto a = std::make_shared<RunArgsCli>();
   CLI::App* run_cmd =
       app.add_subcommand("run", "Simulate a model and print a summary or write CSV");
-  run_cmd->add_option("uri", a->uri, "Model URI or path")->required();
-  run_cmd->add_option("--stepper", a->build.stepper,
-                      "Stepper name or alias (see: dynlib steppers list)");
-  auto* T = run_cmd->add_option("-T,--T", a->T, "End time");
-  auto* N = run_cmd->add_option("-N,--N", a->N, "Number of steps (maps: iterations)");
-  T->excludes(N);
-  run_cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
-  run_cmd->add_option("--t0", a->t0, "Start time");
-  run_cmd->add_option("--set", a->sets,
-                      "NAME=VALUE for a state (initial value) or param; "
-                      "arrays as NAME=[1,2,3]; repeatable");
-  run_cmd->add_option("--preset", a->preset, "Apply a named preset first");
-  run_cmd->add_option("--record-vars", a->record_vars,
-                      "Comma-separated states/aux to record (empty: time only)");
-  run_cmd->add_option("--record-interval", a->record_interval, "Record every K-th step")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_flag("--no-record", a->no_record, "Record nothing but the final state");
-  run_cmd->add_option("--max-steps", a->max_steps, "Stop after K steps")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--transient", a->transient, "Discard the first X time units of output");
-  run_cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
-  run_cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
-  add_implicit_flags(*run_cmd, a->implicit);
+  add_run_flags(*run_cmd, a->run);
   run_cmd->add_option("--out", a->out, "Write samples to FILE.csv (events to FILE.events.csv)");
+  run_cmd->add_option("--plot", a->plot,
+                      "Draw the run to FILE.png|svg|pdf: time series, and the phase portrait of "
+                      "the first two variables (needs matplotlib)");
   run_cmd->add_flag("-q,--quiet", a->quiet, "Print nothing but errors and warnings");
-  add_build_flags(*run_cmd, a->build);
   run_cmd->add_flag("--stats", a->stats,
                     "Print the time of each phase (parse, lower, codegen, compile, load, run)");
   run_cmd->callback([a] { set_action([a] { return run(*a); }); });
 
-  auto e = std::make_shared<RunArgsCli>();
+  auto e = std::make_shared<RunFlags>();
   auto dir = std::make_shared<std::string>();
   CLI::App* export_cmd = app.add_subcommand(
       "export", "Write the generated C++ of a model and a build.sh that compiles it by hand");
