@@ -14,6 +14,11 @@
 #include "dynlib/errors.hpp"
 
 namespace dynlib::cli {
+namespace {
+// Exit statuses of scripts/render_plot.py.
+constexpr int kRendererBadInput = 2;
+constexpr int kRendererNoMatplotlib = 4;
+}  // namespace
 
 const std::vector<std::string>& plot_kinds() {
   static const std::vector<std::string> kinds{
@@ -49,7 +54,17 @@ int render_plot(const PlotRequest& q) {
   if (!q.source.empty()) args.insert(args.end(), {"--source", q.source});
   args.insert(args.end(), {"--dpi", fmt::format("{}", q.dpi), "--width", fmt::format("{}", q.width),
                            "--height", fmt::format("{}", q.height)});
-  return run_python(embedded_script("render_plot.py"), args);
+  const int rc = run_python(embedded_script("render_plot.py"), args);
+  switch (rc) {
+    case 0:
+      return 0;
+    case kRendererBadInput:
+    case kRendererNoMatplotlib:
+      return 1;  // a user error: the renderer said why in one line
+    default:     // an uncaught exception (its traceback is above) or a signal
+      fmt::print(stderr, "dynlib: internal error: the picture renderer failed (status {})\n", rc);
+      return 2;
+  }
 }
 
 TempDir::TempDir() {

@@ -27,8 +27,8 @@ const std::vector<std::string>& plot_kinds();
 // any work, so a long run is never lost to a typo in the picture's path.
 void check_plot_path(const std::string& out);
 
-// Draws the picture. Returns 0, or the renderer's exit status after it printed why on stderr
-// (2: bad input; 4: matplotlib missing, with how to install it).
+// Draws the picture. Returns the command's exit status: 0; 1 after the renderer printed why in
+// one line (bad input, or matplotlib missing and how to install it); 2 if the renderer crashed.
 int render_plot(const PlotRequest& request);
 
 // A directory under $TMPDIR (or /tmp) removed with everything in it when this goes out of scope.
