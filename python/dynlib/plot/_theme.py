@@ -241,10 +241,21 @@ def _rc_from_tokens(tokens: Mapping[str, Any], palettes: Mapping[str, list[str]]
     return {key: value for key, value in rc.items() if key in mpl.rcParams}
 
 
+# rcParams that only a raw `rc` override sets, with the value they had before it: when the
+# override goes (use, pop, the end of temp) the old value comes back.
+_rc_before_override: dict[str, Any] = {}
+
+
 def _apply() -> None:
     global _resolved_tokens
     tokens, rc_overrides, palettes = _resolve(_state)
     rc = _rc_from_tokens(tokens, palettes)
+    for key in list(_rc_before_override):
+        if key not in rc_overrides:
+            mpl.rcParams[key] = _rc_before_override.pop(key)
+    for key in rc_overrides:
+        if key not in rc and key not in _rc_before_override:
+            _rc_before_override[key] = mpl.rcParams[key]
     rc.update(rc_overrides)  # the user's raw rcParams have the last word
     mpl.rcParams.update(rc)
     _resolved_tokens = tokens
