@@ -735,7 +735,10 @@ def manifold(data=None, *, segments=None, branches=None, result=None, groups=Non
     groups_list = _manifold_groups(data, segments, branches, result, groups, label)
     # all groups of one call share a colour unless a style says otherwise
     if "color" not in base:
-        base["color"] = plot_ax._get_lines.get_next_color()
+        try:
+            base["color"] = plot_ax._get_lines.get_next_color()  # private, but stable since 3.0
+        except AttributeError:
+            base["color"] = f"C{len(plot_ax.collections) % 10}"
     for segs, group_label, group_style in groups_list:
         segs = [seg for seg in segs if seg.shape[0] >= 2]
         for seg in segs:
