@@ -270,3 +270,33 @@ def test_bad_input_messages(lorenz):
         phase.multi(x=[np.zeros(3)] * 2, y=[np.zeros(3)] * 2, labels=["a", "b", "c"])
     with pytest.raises(ValueError, match="must be a 2-D"):
         utils.image(np.zeros(5))
+
+
+# ---- analysis objects ------------------------------------------------------------------------
+
+def test_analysis_results_bifurcation_fixed_points_lyapunov():
+    sim = dynlib.setup("builtin://map/logistic", jit=False)
+    runs = sweep.traj_sweep(sim, param="r", values=np.linspace(2.8, 4.0, 25), record_vars=["x"],
+                            N=80, transient=40)
+    bif = runs.bifurcation("x").tail(30)
+    ax = phase.xy(bif, x="p", y="y", style="scatter", ms=1)  # fields of a BifurcationResult
+    assert ax.get_xlabel() == "p" and len(ax.lines[0].get_xdata()) == 25 * 30
+    with pytest.raises(KeyError, match="'q' is not a field of BifurcationResult.*available"):
+        phase.xy(bif, x="q", y="y")
+    sim.run(N=40)
+    res = sim.results()
+    fixed = sim.model.fixed_points(seeds=[[0.1], [0.7]])
+    ax = phase.return_map(res, x="x", equil=fixed)
+    assert len(ax.lines) == 1 + len(fixed.points)
+    mle = sweep.lyapunov_mle_sweep(sim, param="r", values=np.linspace(3.0, 4.0, 12), N=100)
+    ax = series.line(mle, x="values", y="mle", hlines=[0.0])
+    assert ax.get_ylabel() == "mle" and len(ax.lines[0].get_xdata()) == 12
+    assert png_variance(ax) > 0
+
+
+def test_shared_axis_keywords_are_in_the_signatures():
+    import inspect
+    for function in (series.line, series.stem, series.step, series.multi, phase.xy,
+                     phase.multi, phase.return_map, utils.hist, utils.image, manifold):
+        params = inspect.signature(function).parameters
+        assert {"ax", "xlim", "title", "vlines_kwargs", "ytick_fs"} <= set(params), function

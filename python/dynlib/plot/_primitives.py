@@ -23,6 +23,7 @@ Common keywords (all functions):
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,22 +48,53 @@ STYLE_PRESETS: dict[str, dict[str, Any]] = {
 _SHORT_KEYS = {"lw": "linewidth", "ls": "linestyle", "ms": "markersize", "c": "color"}
 
 # The axis decoration keywords every 2-D function takes (see the module docstring).
-_DECOR_KEYS = frozenset({
+_DECOR_ORDER = (
     "xlim", "ylim", "xlabel", "ylabel", "title",
-    "xpad", "ypad", "titlepad", "xlabel_fs", "ylabel_fs", "title_fs", "xtick_fs", "ytick_fs",
-    "xlabel_rot", "ylabel_rot",
     "vlines", "vlines_color", "vlines_kwargs", "vbands",
     "hlines", "hlines_color", "hlines_kwargs", "hbands",
-})
+    "xlabel_rot", "ylabel_rot", "xpad", "ypad", "titlepad",
+    "xlabel_fs", "ylabel_fs", "title_fs", "xtick_fs", "ytick_fs",
+)
+_DECOR_KEYS = frozenset(_DECOR_ORDER)
+
+
+def _with_decor_keywords(function):
+    """List the shared axis keywords in the signature that help() and editors show, although the
+    function receives them through **decor (all default to None)."""
+    signature = inspect.signature(function)
+    params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+               for name in _DECOR_ORDER]
+    function.__signature__ = signature.replace(parameters=params)
+    return function
 
 
 # ---------------------------------------------------------------------------------------------
 # data
 
+def _is_record(data) -> bool:
+    """Result objects that keep their arrays as attributes and cannot be indexed by name (e.g.
+    a BifurcationResult: p, y, t, run)."""
+    return data is not None and not hasattr(type(data), "__getitem__")
+
+
+def _attribute(data, name: str, what: str):
+    if hasattr(data, name) and not callable(getattr(data, name)):
+        return getattr(data, name)
+    fields = list(getattr(data, "__dataclass_fields__", {}))
+    if not fields and hasattr(data, "__dict__"):
+        fields = [f for f in vars(data) if not f.startswith("_")]
+    hint = f"; available: {', '.join(fields)}" if fields else ""
+    raise KeyError(f"{what}={name!r} is not a field of {type(data).__name__}{hint}")
+
+
 def _values(data, value, what: str) -> np.ndarray:
     """An array from an array-like or from a column name of `data`."""
-    if isinstance(value, str) and value == "t" and data is not None and _time_attribute(data):
-        return as_array(data.t)
+    if isinstance(value, str) and data is not None:
+        if value == "t" and _time_attribute(data):
+            return as_array(data.t)
+        if _is_record(data):
+            return as_array(_attribute(data, value, what))
     return resolve(data, value, what=what)
 
 
@@ -74,6 +106,8 @@ def _raw(data, value, what: str):
             return resolve(data, value, what=what)  # raises the shared "no data given" error
         if value == "t" and _time_attribute(data):
             return data.t  # Results and sweeps keep "t" apart from their columns
+        if _is_record(data):
+            return _attribute(data, value, what)
         try:
             return data[value]
         except (KeyError, IndexError):
@@ -295,6 +329,7 @@ def _theme_ticks(ax) -> None:
 class _Series:
     """Plots of values against time (or any independent variable)."""
 
+    @_with_decor_keywords
     def line(self, data=None, *, x=None, y=None, label: str | None = None,
              style: str | dict | None = "continuous", color=None, lw=None, ls=None, marker=None,
              ms=None, alpha=None, legend: bool = True, ax=None, **decor):
@@ -308,6 +343,7 @@ class _Series:
         _finish(plot_ax, self._labels(decor, x, y), label=label, legend=legend)
         return plot_ax
 
+    @_with_decor_keywords
     def stem(self, data=None, *, x=None, y=None, label: str | None = None,
              style: str | dict | None = None, color=None, lw=None, marker=None, ms=None,
              alpha=None, legend: bool = True, ax=None, **decor):
@@ -332,6 +368,7 @@ class _Series:
         _finish(plot_ax, self._labels(decor, x, y), label=label, legend=legend)
         return plot_ax
 
+    @_with_decor_keywords
     def step(self, data=None, *, x=None, y=None, label: str | None = None,
              style: str | dict | None = None, color=None, lw=None, ls=None, marker=None,
              ms=None, alpha=None, where: str = "post", legend: bool = True, ax=None, **decor):
@@ -345,6 +382,7 @@ class _Series:
         _finish(plot_ax, self._labels(decor, x, y), label=label, legend=legend)
         return plot_ax
 
+    @_with_decor_keywords
     def multi(self, data=None, *, x=None, y=None, names: Sequence[str] | None = None,
               styles: Mapping[str, Mapping[str, Any]] | None = None, legend: bool = False,
               ax=None, **decor):
@@ -445,6 +483,25 @@ class _Series:
 # ---------------------------------------------------------------------------------------------
 # phase space
 
+def _equilibria(equil, data=None, x=None, y=None):
+    """The points of `equil`: a list of points, or a FixedPointResult (its `points`; when x and
+    y name states of `data`, those two coordinates, else the first two)."""
+    if equil is None:
+        return ()
+    points = getattr(equil, "points", None)
+    if points is None:
+        return equil
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[0] == 0:
+        return ()
+    names = list(getattr(data, "state_names", None) or getattr(data, "names", None) or [])
+    if isinstance(x, str) and isinstance(y, str) and x in names and y in names:
+        return points[:, [names.index(x), names.index(y)]]
+    if points.shape[1] == 1:
+        return points[:, 0]  # one-dimensional maps: values on the diagonal
+    return points[:, :2]
+
+
 def _mark_points(ax, points, *, diagonal: bool = False) -> None:
     """Equilibria / fixed points as red dots; `diagonal` puts scalars at (v, v) (return maps)."""
     for point in points:
@@ -472,17 +529,18 @@ def _trajectories(values, what: str) -> list[np.ndarray]:
 class _Phase:
     """Trajectories in state space."""
 
+    @_with_decor_keywords
     def xy(self, data=None, *, x=None, y=None, label: str | None = None,
            style: str | dict | None = "continuous", color=None, lw=None, ls=None, marker=None,
            ms=None, alpha=None, equil=None, legend: bool = True, ax=None, **decor):
-        """y against x (a phase portrait); equil: points (x, y) to mark."""
+        """y against x (a phase portrait); equil: points (x, y) to mark, or a FixedPointResult."""
         _check_decor("phase.xy", decor)
         xs, ys = _values(data, x, "x"), _values(data, y, "y")
         _check_same_length("x", xs, "y", ys)
         plot_ax = get_ax(ax)
         plot_ax.plot(xs, ys, label=label, **_line_style(style, color=color, lw=lw, ls=ls,
                                                          marker=marker, ms=ms, alpha=alpha))
-        _mark_points(plot_ax, equil if equil is not None else ())
+        _mark_points(plot_ax, _equilibria(equil, data, x, y))
         _finish(plot_ax, _Series._labels(decor, x, y), label=label, legend=legend)
         return plot_ax
 
@@ -532,6 +590,7 @@ class _Phase:
                 plot_ax.tick_params(axis=axis, labelsize=float(fs))
         return plot_ax
 
+    @_with_decor_keywords
     def multi(self, data=None, *, x=None, y=None, labels: Sequence[str] | None = None,
               styles: Mapping[str, Mapping[str, Any]] | None = None, legend: bool = False,
               equil=None, ax=None, **decor):
@@ -555,14 +614,16 @@ class _Phase:
         for name, xv, yv in zip(names, xs, ys):
             _check_same_length(f"x of {name!r}", xv, f"y of {name!r}", yv)
             plot_ax.plot(xv, yv, label=name, **_mapping_style((styles or {}).get(name)))
-        _mark_points(plot_ax, equil if equil is not None else ())
+        _mark_points(plot_ax, _equilibria(equil, data, x, y))
         _finish(plot_ax, _Series._labels(decor, x, y), label=bool(names), legend=legend)
         return plot_ax
 
+    @_with_decor_keywords
     def return_map(self, data=None, *, x=None, step: int = 1, label: str | None = None,
                    style: str | dict | None = "map", color=None, lw=None, ls=None, marker=None,
                    ms=None, alpha=None, equil=None, legend: bool = True, ax=None, **decor):
-        """x[n + step] against x[n]; equil: fixed-point values marked on the diagonal."""
+        """x[n + step] against x[n]; equil: fixed-point values (or a FixedPointResult) marked on the
+        diagonal."""
         _check_decor("phase.return_map", decor)
         if int(step) < 1:
             raise ValueError(f"return_map: step must be >= 1, got {step}")
@@ -577,7 +638,7 @@ class _Phase:
         plot_ax.plot(values[:-step], values[step:], label=label,
                      **_line_style(style, color=color, lw=lw, ls=ls, marker=marker, ms=ms,
                                    alpha=alpha))
-        _mark_points(plot_ax, equil if equil is not None else (), diagonal=True)
+        _mark_points(plot_ax, _equilibria(equil, data, x, x), diagonal=True)
         name = x if isinstance(x, str) else "x"
         decor = dict(decor)
         if decor.get("xlabel") is None:
@@ -594,6 +655,7 @@ class _Phase:
 class _Utils:
     """Histograms and 2-D images."""
 
+    @_with_decor_keywords
     def hist(self, data=None, *, y=None, bins: int = 50, density: bool = False,
              label: str | None = None, color=None, alpha=None, legend: bool = True, ax=None,
              **decor):
@@ -616,6 +678,7 @@ class _Utils:
         _finish(plot_ax, decor, label=label, legend=legend)
         return plot_ax
 
+    @_with_decor_keywords
     def image(self, data=None, *, Z=None, extent=None, label: str | None = None, alpha=None,
               cmap=None, colorbar: bool = False, legend: bool = False, ax=None, **decor):
         """A 2-D array as an image, row 0 at the bottom (`image(Z)`, `image(Z=...)` or
@@ -713,6 +776,7 @@ def _manifold_groups(data, segments, branches, result, groups, label):
     return [(_segments(segments, "segments"), label, None)]
 
 
+@_with_decor_keywords
 def manifold(data=None, *, segments=None, branches=None, result=None, groups=None,
              components: tuple[int, int] = (0, 1), label: str | None = None,
              style: str | dict | None = "continuous", color=None, lw=None, ls=None, marker=None,
