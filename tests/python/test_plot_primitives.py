@@ -125,6 +125,11 @@ def test_series_multi_reference_forms(lorenz):
     assert ax.lines[0].get_color() == "k" and ax.get_legend() is None
     ax = series.multi(x=lorenz.t, y={"x": lorenz["x"]}, legend=True)
     assert legend_texts(ax) == ["x"]
+    # plain lists: one shared x of numbers, or one x array per series
+    ax = series.multi(x=[0, 1, 2], y={"a": [1, 2, 3]})
+    assert list(ax.lines[0].get_xdata()) == [0, 1, 2]
+    ax = series.multi(x=[np.arange(3), np.arange(4)], y=[np.ones(3), np.ones(4)])
+    assert [len(line.get_xdata()) for line in ax.lines] == [3, 4]
 
 
 # ---- phase -----------------------------------------------------------------------------------

@@ -398,10 +398,14 @@ class _Series:
         entries = self._entries(data, y, names)
         xs = _raw(data, x, "x")
         per_run_t = getattr(data, "t_all", None) if isinstance(x, str) and x == "t" else None
+        # a list of arrays gives each series its own x (e.g. a ragged sweep's per-run times)
+        per_series_x = isinstance(xs, (list, tuple)) and len(xs) > 0 and np.ndim(xs[0]) >= 1
+        if per_series_x and len(xs) != len(entries):
+            raise ValueError(f"series.multi: x has {len(xs)} arrays for {len(entries)} series")
         plot_ax = get_ax(ax)
         for index, (name, values, inline_style) in enumerate(entries):
             ys = as_array(values)
-            xv = as_array(xs) if not isinstance(xs, list) else as_array(xs[index])
+            xv = as_array(xs[index]) if per_series_x else as_array(xs)
             if np.shape(xv)[:1] != np.shape(ys)[:1] and per_run_t is not None \
                     and len(per_run_t) == len(entries):
                 xv = as_array(per_run_t[index])  # adaptive sweep runs: each run has its times
@@ -516,7 +520,7 @@ def _trajectories(values, what: str) -> list[np.ndarray]:
     """One 1-D array per trajectory from a list of arrays or a 2-D array. A 2-D array counts as
     [samples, trajectories] when it has at least as many rows as columns (the layout of sweep
     results), else as [trajectories, samples]."""
-    if isinstance(values, (list, tuple)):
+    if isinstance(values, (list, tuple)) and len(values) > 0 and np.ndim(values[0]) >= 1:
         return [as_array(v) for v in values]
     arr = as_array(values)
     if arr.ndim == 1:
