@@ -178,7 +178,7 @@ def test_renderer_basin_map_is_a_labelled_grid(tmp_path):
     ax, bar = fig.axes
     image = ax.get_images()[0].get_array()
     assert image.shape == (11, 21)
-    assert [t.get_text() for t in bar.get_yticklabels()] == ["escape", "attractor 0",
+    assert [t.get_text() for t in bar.get_yticklabels()] == ["blow-up", "attractor 0",
                                                              "attractor 1"]
     write_csv(basin, ["x", "y", "label"], rows[:-3])
     assert r.main(["--data", str(basin), "--out", str(tmp_path / "b.png")]) == 2

@@ -197,12 +197,14 @@ def draw_basin(ax, header, cols, args, path):
     grid[np.searchsorted(ys, cols[y]), np.searchsorted(xs, cols[x])] = labels
     classes = np.unique(labels).astype(int)
     base = mpl.colormaps["tab10" if len(classes) <= 10 else "tab20"]
-    # Negative labels (escape, unresolved) get greys; attractors get the palette in order.
+    # Negative labels (the reference's codes: -1 blow-up, -2 outside, -3 unresolved) get greys;
+    # attractors get the palette in order.
+    greys = {-1: (0.15, 0.15, 0.15, 1.0), -2: (0.45, 0.45, 0.45, 1.0), -3: (0.8, 0.8, 0.8, 1.0)}
     colors = []
     attractor_index = 0
     for c in classes:
         if c < 0:
-            colors.append((0.15, 0.15, 0.15, 1.0) if c == -1 else (0.75, 0.75, 0.75, 1.0))
+            colors.append(greys.get(c, (0.6, 0.6, 0.6, 1.0)))
         else:
             colors.append(base(attractor_index % base.N))
             attractor_index += 1
@@ -214,7 +216,7 @@ def draw_basin(ax, header, cols, args, path):
                       extent=(xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy), aspect="auto",
                       interpolation="nearest")
     bar = ax.figure.colorbar(image, ax=ax, ticks=range(len(classes)))
-    names = {-1: "escape", -2: "unresolved"}
+    names = {-1: "blow-up", -2: "outside", -3: "unresolved"}
     bar.ax.set_yticklabels([names.get(c, f"attractor {c}") for c in classes])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
