@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 CMAKE_GEN := -G Ninja
 RUN_MODEL ?= builtin://ode/lorenz
 
-.PHONY: all setup build run test test-unit test-python test-asan fuzz fuzz-smoke bench format lint clean install
+.PHONY: all setup build run docs-images test test-unit test-python test-asan fuzz fuzz-smoke bench format lint clean install
 
 all: build
 
@@ -44,6 +44,14 @@ test-python: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target dynlib_python_package dynlib_cli
 	PYTHONPATH=$(CURDIR)/$(BUILD)/python DYNLIB_CLI=$(CURDIR)/$(BUILD)/dynlib \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
+
+# The pictures of docs/plotting.md, drawn from real runs by scripts/docs_images.py, which also
+# rewrites the page's code blocks to the code that drew them.
+docs-images: setup $(BUILD)/build.ninja
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DDYNLIB_PYTHON=ON > /dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target dynlib_python_package dynlib_cli
+	PYTHONPATH=$(CURDIR)/$(BUILD)/python DYNLIB_CLI=$(CURDIR)/$(BUILD)/dynlib \
+	  $(PYTHON) scripts/docs_images.py docs/images --page docs/plotting.md
 
 $(BUILD_SAN)/build.ninja: | setup
 	cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DDYNLIB_SANITIZE=ON
