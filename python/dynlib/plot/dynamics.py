@@ -1,6 +1,7 @@
 """Plots of a map's dynamics: the cobweb (staircase) diagram of a 1-D map."""
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -12,20 +13,22 @@ from ._model_eval import model_point
 __all__ = ["cobweb"]
 
 
+def _takes_two_arguments(function) -> bool:
+    try:
+        inspect.signature(function).bind(0.0, 0.0)
+    except TypeError:
+        return False
+    except ValueError:  # no signature available (some builtins): assume f(x)
+        return False
+    return True
+
+
 def _callable_step(function, r):
-    """g(k, x) for a plain callable f(x), or f(x, r) when r is given and f takes it."""
-    takes_r = r is not None
-
-    def step(_k, x):
-        nonlocal takes_r
-        if takes_r:
-            try:
-                return function(x, float(r))
-            except TypeError:
-                takes_r = False  # f(x) only: r means nothing to it
-        return function(x)
-
-    return step
+    """g(k, x) for a plain callable f(x), or f(x, r) when r is given and f takes two arguments
+    (decided from the signature, so a TypeError inside f is not swallowed)."""
+    if r is not None and _takes_two_arguments(function):
+        return lambda _k, x: function(x, float(r))
+    return lambda _k, x: function(x)
 
 
 def _model_step(obj, *, state, fixed, r, t0, dt):
