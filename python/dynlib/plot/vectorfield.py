@@ -235,6 +235,13 @@ class VectorFieldHandle:
                redraw: bool = True) -> None:
         """Re-evaluate the field with these params / fixed states (None: keep the last ones;
         a mapping replaces the last one) and redraw arrows, streamlines and nullclines."""
+        self._set_field(params=params, fixed=fixed, normalize=normalize, redraw=redraw)
+        if redraw:
+            self.ax.figure.canvas.draw_idle()
+
+    def _set_field(self, *, params, fixed, normalize, redraw) -> None:
+        """update() without asking the canvas to draw: an animation frame calls this, because
+        a draw requested from inside a frame would start the animation over at frame 0."""
         new_fixed = self.last_fixed if fixed is None else _as_floats(fixed)
         new_params = self.last_params if params is None else _as_floats(params)
         changed = new_fixed != self.last_fixed or new_params != self.last_params
@@ -263,7 +270,6 @@ class VectorFieldHandle:
             self._draw_field()
             if self.nullclines_enabled:
                 self._draw_nullclines()
-            self.ax.figure.canvas.draw_idle()
 
     # -- drawing
     def _draw_field(self) -> None:
@@ -885,7 +891,7 @@ def vectorfield_animate(
         handle.ax.set_title(frame_title)
 
     def draw_frame(spec: _Overrides):
-        handle.update(params=spec.params, fixed=spec.fixed, redraw=True)
+        handle._set_field(params=spec.params, fixed=spec.fixed, normalize=None, redraw=True)
         if spec.title is not None or title:
             handle.ax.set_title(spec.title if spec.title is not None else title)
         return []
