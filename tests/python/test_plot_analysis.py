@@ -91,6 +91,23 @@ def test_bifurcation_from_scalar_sweep_and_arrays():
     _assert_drawn(ax)
 
 
+def test_bifurcation_from_the_command_lines_csv(cli, tmp_path):
+    import subprocess
+    out = tmp_path / "points.csv"
+    subprocess.run([cli, "bifurcation", "builtin://map/logistic", "--param", "r=2.8:4.0:30",
+                    "--var", "x", "-N", "300", "--transient", "200", "--tail", "20",
+                    "--out", str(out)], check=True, capture_output=True)
+    table = np.genfromtxt(out, delimiter=",", names=True)
+    columns = {name: table[name] for name in table.dtype.names}
+    ax = plot.bifurcation_diagram(columns)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("r", "x")
+    assert len(ax.lines[0].get_xdata()) == 600
+    ax = plot.bifurcation_diagram(columns, var="r")  # the other column as the variable
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "r")
+    with pytest.raises(ValueError, match="two columns"):
+        plot.bifurcation_diagram({**columns, "extra": columns["x"]})
+
+
 def test_bifurcation_rejects_bad_input(logistic_sweep):
     with pytest.raises(ValueError, match="same shape"):
         plot.bifurcation_diagram((np.arange(3.0), np.arange(4.0)))

@@ -1,12 +1,13 @@
 """Bifurcation diagrams: the points (parameter value, state value) of a sweep, as dots."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ._axes_text import apply_limits, apply_text, draw_vlines, style_kwargs
-from ._common import as_array, get_ax
+from ._common import as_array, get_ax, resolve
 
 __all__ = ["bifurcation_diagram"]
 
@@ -47,9 +48,22 @@ def _points(res: Any, var: str | None):
         return p_values, y_values, res.param_name or None, var
     if isinstance(res, (tuple, list)) and len(res) == 2:
         return as_array(res[0]), as_array(res[1]), None, None
+    columns = list(res.columns) if hasattr(res, "columns") else (
+        list(res) if isinstance(res, Mapping) else None)
+    if columns is not None:  # a table of points, e.g. `dynlib bifurcation --out` read by pandas
+        if len(columns) != 2:
+            raise ValueError(f"a table of bifurcation points needs two columns (parameter, "
+                             f"variable); got {columns}")
+        p_name, y_name = (str(c) for c in columns)
+        if var is not None and var != y_name:
+            if var != p_name:
+                raise KeyError(f"var={var!r} is not a column; columns: {p_name}, {y_name}")
+            p_name, y_name = y_name, p_name
+        return (resolve(res, p_name, what="parameter"), resolve(res, y_name, what="var"),
+                p_name, y_name)
     raise TypeError("bifurcation_diagram takes a BifurcationResult (sweep.bifurcation('x') or "
-                    "one of its .tail()/.final()/.extrema()/.poincare()), a SweepResult, or a "
-                    f"(p, y) pair of arrays; got {type(res).__name__}")
+                    "one of its .tail()/.final()/.extrema()/.poincare()), a SweepResult, a "
+                    f"two-column table, or a (p, y) pair of arrays; got {type(res).__name__}")
 
 
 def _matched(p_values: np.ndarray, y_values: np.ndarray):
@@ -103,7 +117,9 @@ def bifurcation_diagram(
     `res` is a BifurcationResult or BifurcationExtractor (`sweep.bifurcation("x")`, `.tail(n)`,
     `.extrema()`, ...), a SweepResult (a trajectory sweep plots every recorded sample of `var`,
     which may be omitted when only one was recorded; a scalar or Lyapunov sweep plots its output
-    `var`, default its first, against the swept values), or a pair `(p, y)` of arrays (y may
+    `var`, default its first, against the swept values), a table of two columns (parameter,
+    variable; a DataFrame such as `dynlib bifurcation --out` read back, or a mapping; `var`
+    names the variable column when the order differs), or a pair `(p, y)` of arrays (y may
     also be 2-D with one row or column per p value). Axis labels default to the parameter's and the variable's names.
 
     Dots default to pixel markers (`marker=","`, `ms=0.5`, `alpha=0.5`); `label` adds a legend
