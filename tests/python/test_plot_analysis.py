@@ -246,9 +246,12 @@ def test_cobweb_of_a_sim_uses_its_params():
     np.testing.assert_allclose(graph.get_ydata(), 3.3 * xs * (1 - xs), rtol=1e-12)
     np.testing.assert_array_equal(diagonal.get_ydata(), xs)
     orbit = _logistic_orbit(3.3, 0.2, 30)
-    # the staircase visits (x_k, x_k) and (x_k, x_k+1)
-    np.testing.assert_allclose(stairs.get_xdata()[::2], orbit, rtol=1e-12)
-    np.testing.assert_allclose(stairs.get_ydata()[1::2], orbit[1:], rtol=1e-12)
+    # the staircase (x0, x0) -> (x0, x1) -> (x1, x1) -> (x1, x2) -> ...: up or down to the
+    # graph, across to the diagonal
+    corners = np.column_stack([stairs.get_xdata(), stairs.get_ydata()])
+    np.testing.assert_allclose(corners[0::2], np.column_stack([orbit, orbit]), rtol=1e-12)
+    np.testing.assert_allclose(corners[1::2], np.column_stack([orbit[:-1], orbit[1:]]),
+                               rtol=1e-12)
     assert matplotlib.colors.same_color(stairs.get_color(), "orange")
     assert matplotlib.colors.same_color(diagonal.get_color(), "red")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["f(x)", "y = x"]
