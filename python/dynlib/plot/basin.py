@@ -228,6 +228,9 @@ def basin_plot(
     mesh_kwargs = {"shading": shading, "cmap": ListedColormap(colors), "norm": norm}
     if alpha is not None:
         mesh_kwargs["alpha"] = float(alpha)
+    # grid lines over a filled image only hide cells (and pcolormesh's automatic removal of
+    # them is deprecated), so a theme's grid is switched off here
+    plot_ax.grid(False)
     mesh = plot_ax.pcolormesh(x_values, y_values, class_index, **mesh_kwargs)
 
     if colorbar:
