@@ -2,14 +2,14 @@
 of builtin models (headless Agg)."""
 import io
 
-import matplotlib
+import pytest
 
+matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 
 import dynlib  # noqa: E402
 from dynlib import plot  # noqa: E402

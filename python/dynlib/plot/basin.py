@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._axes_text import apply_limits, apply_text
 from ._common import get_ax, pyplot
+from ._primitives import _finish
 
 __all__ = ["basin_plot"]
 
@@ -259,9 +259,9 @@ def basin_plot(
     if bounds is not None:
         xlim = (float(bounds[0][0]), float(bounds[0][1])) if xlim is None else xlim
         ylim = (float(bounds[1][0]), float(bounds[1][1])) if ylim is None else ylim
-    apply_limits(plot_ax, xlim=xlim, ylim=ylim)
-    apply_text(plot_ax, xlabel=xlabel, ylabel=ylabel, title=title, xpad=xpad, ypad=ypad,
-               titlepad=titlepad, xlabel_fs=xlabel_fs, ylabel_fs=ylabel_fs, title_fs=title_fs,
-               xlabel_rot=xlabel_rot, ylabel_rot=ylabel_rot, xtick_fs=xtick_fs, ytick_fs=ytick_fs)
+    _finish(plot_ax, dict(
+        xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel, title=title, xpad=xpad, ypad=ypad,
+        titlepad=titlepad, xlabel_fs=xlabel_fs, ylabel_fs=ylabel_fs, title_fs=title_fs,
+        xlabel_rot=xlabel_rot, ylabel_rot=ylabel_rot, xtick_fs=xtick_fs, ytick_fs=ytick_fs))
     plot_ax.set_aspect(aspect if aspect is not None else ("equal" if colorbar else "auto"))
     return plot_ax

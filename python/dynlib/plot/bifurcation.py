@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._axes_text import apply_limits, apply_text, draw_vlines, style_kwargs
 from ._common import as_array, get_ax, resolve
+from ._primitives import _finish, _line_style
 
 __all__ = ["bifurcation_diagram"]
 
@@ -133,18 +133,16 @@ def bifurcation_diagram(
     ylabel = y_name if ylabel is None else ylabel
 
     plot_ax = get_ax(ax)
-    style = style_kwargs(color=color, lw=lw, ls=ls, marker=marker, ms=ms, alpha=alpha,
-                         defaults={"marker": ",", "ms": 0.5, "alpha": 0.5})
+    # pixel dots by default: thousands of points per parameter value must not merge into blots
+    style = _line_style(None, color=color, lw=lw, ls=ls,
+                        marker="," if marker is None else marker, ms=0.5 if ms is None else ms,
+                        alpha=0.5 if alpha is None else alpha)
     style.setdefault("linestyle", "")  # dots only: consecutive points belong to different runs
     plot_ax.plot(p_values, y_values, label=label, **style)
-    if label and legend:
-        plot_ax.legend()
-
-    apply_limits(plot_ax, xlim=xlim, ylim=ylim)
-    apply_text(plot_ax, xlabel=xlabel, ylabel=ylabel, title=title, xpad=xpad, ypad=ypad,
-               titlepad=titlepad, xlabel_fs=xlabel_fs, ylabel_fs=ylabel_fs, title_fs=title_fs,
-               xlabel_rot=xlabel_rot, ylabel_rot=ylabel_rot, xtick_fs=xtick_fs, ytick_fs=ytick_fs)
-    if vlines_color is not None:
-        vlines_kwargs = {**dict(vlines_kwargs or {}), "color": vlines_color}
-    draw_vlines(plot_ax, vlines, vlines_kwargs)
+    _finish(plot_ax, dict(
+        xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel, title=title, xpad=xpad, ypad=ypad,
+        titlepad=titlepad, xlabel_fs=xlabel_fs, ylabel_fs=ylabel_fs, title_fs=title_fs,
+        xlabel_rot=xlabel_rot, ylabel_rot=ylabel_rot, xtick_fs=xtick_fs, ytick_fs=ytick_fs,
+        vlines=vlines, vlines_color=vlines_color, vlines_kwargs=vlines_kwargs),
+        label=label, legend=legend)
     return plot_ax

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ._axes_text import apply_limits, apply_text, style_kwargs
 from ._common import get_ax
 from ._model_eval import model_point
+from ._primitives import _finish, _line_style
 
 __all__ = ["cobweb"]
 
@@ -132,8 +132,8 @@ def cobweb(
     graph = np.array([float(np.asarray(step(0, x)).reshape(-1)[0]) for x in xs])
 
     plot_ax = get_ax(ax)
-    curve_style = style_kwargs(color=color, lw=lw, ls=ls, alpha=alpha)
-    curve_style.pop("marker", None)
+    curve_style = _line_style(None, color=color, lw=lw, ls=ls, alpha=alpha)
+    curve_style.update(marker="")  # the graph is a curve whatever the theme's marker
     curve_style.pop("markersize", None)
     plot_ax.plot(xs, graph, label="f(x)", **curve_style)
     plot_ax.plot(xs, xs, label="y = x", linestyle="--",
@@ -150,10 +150,9 @@ def cobweb(
     stair_y = np.concatenate(([orbit[0]], np.repeat(orbit[1:], 2)))
     plot_ax.plot(stair_x, stair_y, **stair_style)
 
-    apply_limits(plot_ax, xlim=xlim, ylim=ylim)
-    if legend:
-        plot_ax.legend()
-    apply_text(plot_ax, xlabel=xlabel, ylabel=ylabel, title=title, xpad=xpad, ypad=ypad,
-               titlepad=titlepad, xlabel_fs=xlabel_fs, ylabel_fs=ylabel_fs, title_fs=title_fs,
-               xlabel_rot=xlabel_rot, ylabel_rot=ylabel_rot, xtick_fs=xtick_fs, ytick_fs=ytick_fs)
+    _finish(plot_ax, dict(
+        xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel, title=title, xpad=xpad, ypad=ypad,
+        titlepad=titlepad, xlabel_fs=xlabel_fs, ylabel_fs=ylabel_fs, title_fs=title_fs,
+        xlabel_rot=xlabel_rot, ylabel_rot=ylabel_rot, xtick_fs=xtick_fs, ytick_fs=ytick_fs),
+        label=True, legend=legend)
     return plot_ax

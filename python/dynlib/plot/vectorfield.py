@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ._axes_text import apply_limits, apply_text
 from ._common import get_ax, pyplot, theme_value
 from ._model_eval import ModelPoint, model_point
+from ._primitives import _finish
 
 __all__ = [
     "eval_vectorfield",
@@ -494,8 +494,7 @@ def vectorfield(
     handle.update(redraw=False)
     handle._draw_field()
 
-    apply_limits(plot_ax, xlim=xlim, ylim=ylim)
-    apply_text(plot_ax, xlabel=var_names[0], ylabel=var_names[1])
+    _finish(plot_ax, {"xlim": xlim, "ylim": ylim, "xlabel": var_names[0], "ylabel": var_names[1]})
     if nullclines:
         handle._draw_nullclines()
     if interactive:
