@@ -42,9 +42,12 @@ def __getattr__(name):
     except KeyError:
         raise AttributeError(f"module 'dynlib.plot' has no attribute {name!r}") from None
     module = importlib.import_module(module_name, __name__)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
+    # Bind every export of that module now: importing `.vectorfield` made Python set the package
+    # attribute `vectorfield` to the module, and the function of the same name must win.
+    for export, (source, attr) in _EXPORTS.items():
+        if source == module_name:
+            globals()[export] = module if attr is None else getattr(module, attr)
+    return globals()[name]
 
 
 def __dir__():

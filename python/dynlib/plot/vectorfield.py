@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
-import types
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -905,17 +903,3 @@ def vectorfield_animate(
     # already drawn by vectorfield(), so mark it started.
     anim._draw_was_started = True
     return VectorFieldAnimation(handle=handle, animation=anim, frames=tuple(specs))
-
-
-# --------------------------------------------------------------------------- module name clash
-# The package exports the function `vectorfield` from this module, also named `vectorfield`.
-# Importing the module (which the lazy export of any of its names does) makes Python set the
-# package attribute `dynlib.plot.vectorfield` to the module, so after `plot.eval_vectorfield`
-# was used, `plot.vectorfield(...)` would call a module. A module of this class is callable and
-# forwards to the function, so both orders work.
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return vectorfield(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
