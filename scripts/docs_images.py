@@ -16,6 +16,7 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynlib  # noqa: E402
@@ -28,9 +29,10 @@ DPI = 80
 
 
 def lorenz_overview(out):
-    """`dynlib run ... --plot` (also what `make run` leaves)."""
-    subprocess.run([os.environ.get("DYNLIB_CLI", "dynlib"), "run", "builtin://ode/lorenz",
-                    "-T", "40", "--plot", out, "-q"], check=True)
+    """The command line: `dynlib run URI --plot FILE` draws this picture (kind `overview`)."""
+    subprocess.run([os.environ.get("DYNLIB_CLI", "dynlib"), "plot", "builtin://ode/lorenz",
+                    "-T", "40", "--kind", "overview", "--size", "12", "5", "--dpi", str(DPI),
+                    "-o", out, "-q"], check=True)
 
 
 def series_and_phase(out):
@@ -105,11 +107,12 @@ def themes(out):
     sim = dynlib.setup("builtin://ode/vanderpol")
     sim.run(T=20)
     res = sim.results()
-    grid = fig.grid(rows=1, cols=3, size=(12, 3.4))
-    for ax, preset in zip(grid[0], ["notebook", "paper", "dark"]):
-        with theme.temp(preset):
-            series.line(res, y="x", ax=ax, title=f"theme '{preset}'")
-    export.savefig(grid.figure, out, dpi=DPI)
+    figure = plt.figure(figsize=(12, 3.4), layout="constrained")
+    for i, preset in enumerate(["notebook", "paper", "talk"]):
+        theme.use(preset)  # an Axes takes the theme in force when it is created
+        ax = figure.add_subplot(1, 3, i + 1)
+        series.line(res, y="x", ax=ax, title=f"theme.use('{preset}')")
+    export.savefig(figure, out, dpi=DPI)
 
 
 PICTURES = [lorenz_overview, series_and_phase, lorenz_xyz, logistic_bifurcation,
@@ -163,7 +166,7 @@ def main(argv):
         path = os.path.join(out_dir, picture.__name__ + ".png")
         theme.use("notebook")
         picture(path)
-        matplotlib.pyplot.close("all")
+        plt.close("all")
         drawn.append(picture)
         print(f"wrote {path}")
     if page:
