@@ -276,8 +276,13 @@ std::vector<std::pair<std::string, std::vector<std::string>>> parse_model_path(
 }
 
 ModelSource resolve_model(std::string_view uri) {
-  if (uri.substr(0, kInlinePrefix.size()) == kInlinePrefix)
-    return {std::string(uri), "<inline>", {}, std::string(uri.substr(kInlinePrefix.size()))};
+  // Python users write inline models as triple-quoted strings that start with a newline
+  // ("""\ninline:\n[model]..."""), so whitespace before the prefix is allowed, as in the reference.
+  const size_t first = uri.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos &&
+      uri.substr(first, kInlinePrefix.size()) == kInlinePrefix)
+    return {std::string(uri), "<inline>", {},
+            std::string(uri.substr(first + kInlinePrefix.size()))};
   std::string_view tag, rest;
   if (split_uri(uri, tag, rest)) return resolve_tagged(uri, tag, rest);
   return resolve_plain(uri);

@@ -256,6 +256,15 @@ TEST_F(UriTest, InlineText) {
   EXPECT_EQ(resolve_model("inline:").text, "");
 }
 
+TEST_F(UriTest, InlineTextMayFollowWhitespaceAsInTripleQuotedPython) {
+  // """\ninline:\n[model]...""": the reference's own examples write inline models this way.
+  const ModelSource src = resolve_model("\n  \tinline:\n[model]\ntype = \"ode\"\n");
+  EXPECT_EQ(src.display_name, "<inline>");
+  EXPECT_EQ(src.text, "\n[model]\ntype = \"ode\"\n");
+  // Text that merely contains the word later on is still a path.
+  EXPECT_THROW(resolve_model("  model inline:[model]"), ModelNotFoundError);
+}
+
 TEST_F(UriTest, UnknownTagHasDidYouMean) {
   set_model_path("mine=" + a_.str());
   auto e = not_found_of([] { resolve_model("mien://x"); });
