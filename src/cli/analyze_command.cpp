@@ -4,15 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
 
-#include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/run_flags.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/trajectory_stats.hpp"
 
@@ -20,48 +18,12 @@ namespace dynlib::cli {
 namespace {
 
 struct AnalyzeArgs {
-  std::string uri;
-  BuildFlags build;
-  std::optional<double> T, dt, t0, transient, atol, rtol;
-  std::optional<long long> N, record_interval, max_steps;
-  ImplicitFlags implicit;
-  std::vector<std::string> sets;
-  std::optional<std::string> preset, vars;
+  RunFlags run;
+  std::optional<std::string> vars;
   std::vector<double> percentiles;
   std::optional<double> threshold;
   bool csv = false;
 };
-
-// Ctrl+C stops the run; the statistics of what it computed are still printed.
-std::atomic<Sim*> g_analyzed{nullptr};
-extern "C" void on_sigint_analyze(int) {
-  if (Sim* s = g_analyzed.load()) s->request_stop();
-}
-
-int exit_code(Status s) {
-  switch (s) {
-    case Status::Done:
-    case Status::EarlyExit:
-      return 0;
-    case Status::UserBreak:
-      return 130;
-    default:
-      return 3;
-  }
-}
-
-const Results& run_model(Sim& sim, const RunOptions& options) {
-  g_analyzed.store(&sim);
-  auto previous = std::signal(SIGINT, on_sigint_analyze);
-  struct Restore {
-    decltype(previous) handler;
-    ~Restore() {
-      std::signal(SIGINT, handler);
-      g_analyzed.store(nullptr);
-    }
-  } restore{previous};
-  return sim.run(options);
-}
 
 // One row per variable: the summary, where the extrema are, the asked percentiles and, with a
 // threshold, the crossings each way and the time on each side.
@@ -125,34 +87,17 @@ int analyze(const AnalyzeArgs& a) {
   for (double q : a.percentiles)
     if (!(q >= 0.0 && q <= 100.0))
       throw DynlibError(fmt::format("--percentile: q must be in [0, 100]; got {}", q));
-  Sim sim = setup(a.uri, build_options(a.build));
-  if (a.preset) sim.apply_preset(*a.preset);
-  RunOptions ro;
-  ro.T = a.T;
-  ro.N = a.N;
-  ro.dt = a.dt;
-  ro.t0 = a.t0;
-  ro.transient = a.transient;
-  ro.atol = a.atol;
-  ro.rtol = a.rtol;
-  a.implicit.apply(ro);
-  ro.max_steps = a.max_steps;
-  ro.record_interval = a.record_interval;
+  Sim sim = setup_sim(a.run);
+  const ModelInfo& info = sim.model().spec();
+  RunOptions ro = run_options(a.run, info);
   std::optional<std::vector<std::string>> names;
   if (a.vars) {
     names = split_list(*a.vars);
     if (names->empty()) throw DynlibError("--vars: name at least one variable");
     ro.record_vars = names;  // record exactly what is analyzed (aux are not recorded by default)
   }
-  const ModelInfo& info = sim.model().spec();
-  for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
-    const bool is_state =
-        std::find(info.state_names.begin(), info.state_names.end(), name) != info.state_names.end();
-    (is_state ? ro.ic : ro.params)[name] = value;  // unknown names: did-you-mean from the run
-  }
-
-  const Results& r = run_model(sim, ro);
+  // Ctrl+C stops the run; the statistics of what it computed are still printed.
+  const Results& r = run_with_progress(sim, ro, /*quiet=*/false);
   if (r.status() != Status::Done)
     fmt::print(stderr, "dynlib: {}: {}\n", r.status() == Status::EarlyExit ? "warning" : "stopped",
                r.message());
@@ -163,7 +108,7 @@ int analyze(const AnalyzeArgs& a) {
                sim.model().stepper_name(), dtype_name(r.dtype()), r.size(), r.t().front(),
                r.t().back());
   print_table(table(stats, a, r.dtype()), a.csv);
-  return exit_code(r.status());
+  return run_exit_code(r.status());
 }
 
 }  // namespace
@@ -173,32 +118,13 @@ void add_analyze_commands(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "analyze",
       "Simulate a model and print statistics of its trajectories (docs/trajectory-stats.md)");
-  cmd->add_option("uri", a->uri, "Model URI or path")->required();
+  add_run_flags(*cmd, a->run, "Model URI or path", /*recording=*/false);
   cmd->add_option("--vars", a->vars,
                   "Comma-separated states/aux to analyze (default: the recorded states)");
   cmd->add_option("--percentile", a->percentiles, "Add the Q-th percentile (0-100); repeatable");
   cmd->add_option("--threshold", a->threshold,
                   "Add crossings of X each way (up, down) and the time above/below X");
   cmd->add_flag("--csv", a->csv, "Print CSV at round-trip precision instead of a table");
-  cmd->add_option("--stepper", a->build.stepper,
-                  "Stepper name or alias (see: dynlib steppers list)");
-  auto* T = cmd->add_option("-T,--T", a->T, "End time");
-  auto* N = cmd->add_option("-N,--N", a->N, "Number of steps (maps: iterations)");
-  T->excludes(N);
-  cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
-  cmd->add_option("--t0", a->t0, "Start time");
-  cmd->add_option("--set", a->sets,
-                  "NAME=VALUE for a state (initial value) or param; arrays as NAME=[1,2,3]; "
-                  "repeatable");
-  cmd->add_option("--preset", a->preset, "Apply a named preset first");
-  cmd->add_option("--record-interval", a->record_interval, "Record (and analyze) every K-th step")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-steps", a->max_steps, "Stop after K steps")->check(CLI::PositiveNumber);
-  cmd->add_option("--transient", a->transient, "Leave out the first X time units");
-  cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");
-  cmd->add_option("--rtol", a->rtol, "Relative tolerance (adaptive steppers)");
-  add_implicit_flags(*cmd, a->implicit);
-  add_build_flags(*cmd, a->build);
   cmd->callback([a] { set_action([a] { return analyze(*a); }); });
 }
 

@@ -47,18 +47,6 @@ void print_summary(const Sim& sim, const Results& r, double wall) {
   fmt::print("wall time: {:.3f} s\n", wall);
 }
 
-int exit_code(Status s) {
-  switch (s) {
-    case Status::Done:
-    case Status::EarlyExit:
-      return 0;  // max_steps is a warning, not a failure
-    case Status::UserBreak:
-      return 130;
-    default:
-      return 3;  // the run failed part-way; what it computed was still written
-  }
-}
-
 // --stats: where the time went, phase by phase; which backend ran the steps (jit=auto may switch
 // mid-run); and the process-wide record of this kernel (compiles, cache hits, measured speed-up).
 void print_stats(const FullModel& m, const Results& r) {
@@ -123,7 +111,7 @@ int run(const RunArgsCli& a) {
     const int rendered = plot_results(r, info, a.run.uri, *a.plot, a.quiet);
     if (rendered != 0) return rendered;
   }
-  return exit_code(r.status());
+  return run_exit_code(r.status());
 }
 
 // `dynlib steppers list` filters: each set one keeps only the steppers that have the capability.

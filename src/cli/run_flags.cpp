@@ -20,7 +20,7 @@ extern "C" void on_sigint(int) {
 
 }  // namespace
 
-void add_run_flags(CLI::App& cmd, RunFlags& f, const std::string& uri_help) {
+void add_run_flags(CLI::App& cmd, RunFlags& f, const std::string& uri_help, bool recording) {
   cmd.add_option("uri", f.uri, uri_help)->required();
   cmd.add_option("--stepper", f.build.stepper, "Stepper name or alias (see: dynlib steppers list)");
   auto* T = cmd.add_option("-T,--T", f.T, "End time");
@@ -32,11 +32,12 @@ void add_run_flags(CLI::App& cmd, RunFlags& f, const std::string& uri_help) {
                  "NAME=VALUE for a state (initial value) or param; "
                  "arrays as NAME=[1,2,3]; repeatable");
   cmd.add_option("--preset", f.preset, "Apply a named preset first");
-  cmd.add_option("--record-vars", f.record_vars,
-                 "Comma-separated states/aux to record (empty: time only)");
+  if (recording)
+    cmd.add_option("--record-vars", f.record_vars,
+                   "Comma-separated states/aux to record (empty: time only)");
   cmd.add_option("--record-interval", f.record_interval, "Record every K-th step")
       ->check(CLI::PositiveNumber);
-  cmd.add_flag("--no-record", f.no_record, "Record nothing but the final state");
+  if (recording) cmd.add_flag("--no-record", f.no_record, "Record nothing but the final state");
   cmd.add_option("--max-steps", f.max_steps, "Stop after K steps")->check(CLI::PositiveNumber);
   cmd.add_option("--transient", f.transient, "Discard the first X time units of output");
   cmd.add_option("--atol", f.atol, "Absolute tolerance (adaptive steppers)");
@@ -99,6 +100,18 @@ const Results& run_with_progress(Sim& sim, const RunOptions& options, bool quiet
   if (wall_seconds)
     *wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+int run_exit_code(Status s) {
+  switch (s) {
+    case Status::Done:
+    case Status::EarlyExit:
+      return 0;
+    case Status::UserBreak:
+      return 130;
+    default:
+      return 3;
+  }
 }
 
 }  // namespace dynlib::cli

@@ -29,9 +29,11 @@ struct RunFlags {
   bool stepper_given() const { return build.stepper.has_value(); }
 };
 
-// Registers the positional URI (described by `uri_help`) and every run flag above on `cmd`.
+// Registers the positional URI (described by `uri_help`) and every run flag above on `cmd`;
+// without `recording`, leaves out --record-vars and --no-record (for commands that choose what is
+// recorded themselves).
 void add_run_flags(CLI::App& cmd, RunFlags& flags,
-                   const std::string& uri_help = "Model URI or path");
+                   const std::string& uri_help = "Model URI or path", bool recording = true);
 
 // The Sim of flags.uri built as the flags say, with --preset applied.
 Sim setup_sim(const RunFlags& flags);
@@ -43,5 +45,9 @@ RunOptions run_options(const RunFlags& flags, const ModelInfo& info);
 // Returns the results and the wall time in seconds.
 const Results& run_with_progress(Sim& sim, const RunOptions& options, bool quiet,
                                  double* wall_seconds = nullptr);
+
+// The exit status of a command whose run ended with `s`: 0 done (max_steps is a warning, not a
+// failure), 130 interrupted, 3 failed part-way (what it computed was still written).
+int run_exit_code(Status s);
 
 }  // namespace dynlib::cli
