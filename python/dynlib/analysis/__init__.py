@@ -35,9 +35,14 @@ def __getattr__(name):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'dynlib.analysis' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    loaded = importlib.import_module(f"{__name__}.{module}")
+    # Importing a submodule binds it as an attribute of this package; when a submodule shares
+    # its name with an export (basin_known, basin_stats), that binding would hide the function.
+    # Bind every export of the submodule now so the function always wins.
+    for export, owner in _EXPORTS.items():
+        if owner == module:
+            globals()[export] = getattr(loaded, export)
+    return globals()[name]
 
 
 def __dir__():
