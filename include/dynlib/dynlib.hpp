@@ -104,6 +104,7 @@ struct ModelInfo {
   std::optional<double> t_end, dt;
   SimTable sim;
   bool has_jacobian = false;
+  std::vector<ModelWarning> warnings;  // accepted but probably not meant (unknown [sim] keys)
 };
 
 // A part of a built model (rhs, events_pre, events_post, update_aux, stepper, runner, guards).
@@ -191,6 +192,13 @@ class FullModel {
 // `model` is a URI (builtin://ode/lorenz, TAG://path, a file path, inline:<toml>).
 FullModel build(const std::string& model, const BuildOptions& options = {});
 
+// build() hands each warning about the model it reads (errors.hpp: ModelWarning) to this handler,
+// in file order; the default writes text() to stderr, as a compiler does. The Python module
+// turns them into Python warnings. Thread-safe; returns the handler it replaces (an empty
+// handler drops warnings; ModelInfo::warnings keeps them either way).
+using ModelWarningHandler = std::function<void(const ModelWarning&)>;
+ModelWarningHandler set_model_warning_handler(ModelWarningHandler handler);
+
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +215,7 @@ struct RunOptions {
   std::optional<long long> record_interval{};  // record every k-th step (step 0 included)
   std::optional<std::vector<std::string>>
       record_vars{};                      // states/aux ("x", "aux.energy"); {} = time only
-  std::optional<double> transient{};      // discard records and event logs in [t0, t0+transient)
+  std::optional<double> transient{};      // unrecorded warm-up before the run (fresh runs only)
   std::optional<long long> max_steps{};   // stop (EARLY_EXIT) after this many steps
   std::map<std::string, Value> ic{};      // initial state overrides (fresh runs)
   std::map<std::string, Value> params{};  // param overrides (this and later runs)

@@ -38,6 +38,20 @@ class ModelError : public DynlibError {
   std::string hint_;
 };
 
+// Something a model says that is accepted but probably not meant, such as an unknown [sim] key
+// (the reference dynlib takes those silently; refusing them would refuse its files, silence would
+// hide typos). Reported, never refused: build() hands each one to the model warning handler
+// (dynlib.hpp) and ModelInfo/ModelDescription keep them. text() is the diagnostic as a compiler
+// prints it: "file:line:col: warning: message", the source line, a caret and the hint.
+struct ModelWarning {
+  std::string message;
+  SourceLocation where;
+  std::string source_line;
+  std::string hint;
+
+  std::string text() const;
+};
+
 // A model URI that resolved to no readable file; lists every candidate that was tried.
 class ModelNotFoundError : public DynlibError {
  public:

@@ -22,7 +22,7 @@ enum class ModelKind { Ode, Map };
 const char* model_kind_name(ModelKind kind);  // "ode" | "map"
 
 // The stepper a model of this kind runs with when neither the caller nor its [sim] table names
-// one: "rk45" for ODEs, "map" for maps. build() follows this rule too.
+// one: "rk4" for ODEs (the reference dynlib's), "map" for maps. build() follows this rule too.
 const char* default_stepper(ModelKind kind);
 
 struct StateDescription {
@@ -124,6 +124,7 @@ struct ModelDescription {
   std::vector<EventDescription> events;
   std::vector<PresetDescription> presets;
   SimDescription sim;
+  std::vector<ModelWarning> warnings;  // accepted but probably not meant (unknown [sim] keys)
 };
 
 // Resolves, parses and validates the model `uri` names (builtin://ode/lorenz, TAG://path, a file

@@ -20,6 +20,8 @@ namespace dynlib::python {
 namespace py = pybind11;
 
 void bind_errors(py::module_& m);
+// Issues each model warning as a dynlib.ModelWarning (the GIL must be held).
+void warn_model(const std::vector<ModelWarning>& warnings);
 void bind_model(py::module_& m);
 void bind_results(py::module_& m);
 void bind_sim(py::module_& m);

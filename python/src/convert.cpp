@@ -100,6 +100,11 @@ const std::vector<std::pair<std::string, Setter>>& option_table() {
        [](RunOptions& o, py::handle h, const std::string& w) { o.max_factor = opt_double(h, w); }},
       {"max_rejects",
        [](RunOptions& o, py::handle h, const std::string& w) { o.max_rejects = opt_int(h, w); }},
+      // The reference's names of max_rejects and dt_min.
+      {"max_tries",
+       [](RunOptions& o, py::handle h, const std::string& w) { o.max_rejects = opt_int(h, w); }},
+      {"min_step",
+       [](RunOptions& o, py::handle h, const std::string& w) { o.dt_min = opt_double(h, w); }},
       {"controller",
        [](RunOptions& o, py::handle h, const std::string& w) {
          if (h.is_none()) {

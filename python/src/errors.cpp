@@ -7,6 +7,9 @@
 //   ├── CompileError        .diagnostics .source_path
 //   └── CacheError
 //
+//   ModelWarning(UserWarning): a model accepted with a warning (an unknown [sim] key); the
+//   message is the diagnostic with file:line:col, caret and did-you-mean.
+//
 // str(e) is the C++ what(): the full diagnostic with file:line:col, caret and did-you-mean.
 
 #include "common.hpp"
@@ -22,6 +25,7 @@ struct ErrorTypes {
   PyObject* jit = nullptr;
   PyObject* compile = nullptr;
   PyObject* cache = nullptr;
+  PyObject* warning = nullptr;
 };
 
 // New references that are never released: the classes must outlive the module object, since a
@@ -65,6 +69,14 @@ void bind_errors(py::module_& m) {
   g_types.cache = new_type(m, "CacheError", g_types.base,
                            "The on-disk kernel cache could not be used as asked.");
 
+  g_types.warning = new_type(m, "ModelWarning", PyExc_UserWarning,
+                             "A model was accepted, but something in it is probably not meant "
+                             "(an unknown [sim] key). The message is the full diagnostic "
+                             "(file:line:col, the line, a caret, a did-you-mean).");
+  // build() would print them on stderr; here they become Python warnings instead (warn_model),
+  // which the warnings module can filter, record or turn into errors.
+  set_model_warning_handler({});
+
   // Throws each C++ error type with known fields, so tests can check the translation of every
   // class, including CacheError, which no public call raises directly (cache problems there are
   // warnings that fall back to recompiling).
@@ -107,6 +119,11 @@ void bind_errors(py::module_& m) {
       raise(g_types.base, e.what(), py::dict());
     }
   });
+}
+
+void warn_model(const std::vector<ModelWarning>& warnings) {
+  for (const ModelWarning& w : warnings)
+    if (PyErr_WarnEx(g_types.warning, w.text().c_str(), 1) != 0) throw py::error_already_set();
 }
 
 }  // namespace dynlib::python

@@ -272,8 +272,12 @@ FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool
                            py::repr(jacobian).cast<std::string>());
     options.jacobian = jacobian.cast<std::string>();
   }
-  py::gil_scoped_release release;
-  return build(uri, options);
+  FullModel full = [&] {
+    py::gil_scoped_release release;
+    return build(uri, options);
+  }();
+  warn_model(full.spec().warnings);
+  return full;
 }
 
 void bind_model(py::module_& m) {
@@ -295,6 +299,14 @@ void bind_model(py::module_& m) {
       .def_readonly("event_names", &ModelInfo::event_names)
       .def_readonly("preset_names", &ModelInfo::preset_names)
       .def_readonly("has_jacobian", &ModelInfo::has_jacobian)
+      .def_property_readonly(
+          "warnings",
+          [](const ModelInfo& i) {
+            std::vector<std::string> texts;
+            for (const ModelWarning& w : i.warnings) texts.push_back(w.text());
+            return texts;
+          },
+          "the model's warnings (unknown [sim] keys), each the full diagnostic")
       .def_property_readonly(
           "states",
           [](const ModelInfo& i) {

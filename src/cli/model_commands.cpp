@@ -12,8 +12,14 @@
 namespace dynlib::cli {
 namespace {
 
+// Warnings go to stderr before the report, as build() prints them for the other commands.
+void print_warnings(const ModelDescription& m) {
+  for (const ModelWarning& w : m.warnings) fmt::print(stderr, "{}\n", w.text());
+}
+
 int validate(const std::string& uri) {
   const ModelDescription m = describe_model(uri);
+  print_warnings(m);
   fmt::print("Model OK: {} ({})\n", m.name, uri);
   fmt::print("  kind: {}  dtype: {}\n", model_kind_name(m.kind), dtype_name(m.dtype));
   fmt::print("  states: {}  params: {}  aux: {}  events: {}  functions: {}\n", m.states.size(),
@@ -21,6 +27,7 @@ int validate(const std::string& uri) {
   fmt::print("  default stepper: {}\n", m.stepper);
   fmt::print("  jacobian: {}\n", m.jacobian ? "yes" : "no");
   fmt::print("  hash: {}\n", m.hash);
+  if (!m.warnings.empty()) fmt::print("  warnings: {}\n", m.warnings.size());
   return 0;
 }
 
@@ -37,6 +44,7 @@ std::string values_text(const std::vector<double>& v, bool array) {
 
 int show(const std::string& uri) {
   const ModelDescription m = describe_model(uri);
+  print_warnings(m);
   fmt::print("model {} ({}, {})\n", m.name, model_kind_name(m.kind), dtype_name(m.dtype));
   fmt::print("hash {}\n", m.hash);
   fmt::print("\nstates (initial values):\n");

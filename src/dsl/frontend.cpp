@@ -76,6 +76,17 @@ ModelSpec Frontend::run() {
   fail_in(*l.src, e.pos, msg, hint);
 }
 
+namespace {
+
+// "did you mean 'x'?" when a known key is close, else the whole list.
+std::string unknown_key_hint(std::string_view key, const std::vector<std::string>& known) {
+  const std::string suggestion = support::did_you_mean(std::string(key), known);
+  return suggestion.empty() ? fmt::format("expected one of: {}", fmt::join(known, ", "))
+                            : suggestion;
+}
+
+}  // namespace
+
 void Frontend::check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
                           const std::string& where) {
   std::vector<std::string> names(allowed.begin(), allowed.end());
@@ -83,9 +94,22 @@ void Frontend::check_keys(const toml::table& t, std::initializer_list<std::strin
     const toml::key& k = *entry.first;
     if (std::find(names.begin(), names.end(), k.str()) != names.end()) continue;
     fail_key(k, fmt::format("unknown key '{}' {}", k.str(), where),
-             support::did_you_mean(k.str(), names).empty()
-                 ? fmt::format("expected one of: {}", fmt::join(names, ", "))
-                 : support::did_you_mean(k.str(), names));
+             unknown_key_hint(k.str(), names));
+  }
+}
+
+void Frontend::warn_unknown_keys(const toml::table& t,
+                                 std::initializer_list<std::string_view> allowed,
+                                 const std::string& where) {
+  std::vector<std::string> names(allowed.begin(), allowed.end());
+  for (const auto& entry : in_file_order(t)) {
+    const toml::key& k = *entry.first;
+    if (std::find(names.begin(), names.end(), k.str()) != names.end()) continue;
+    const Position p = to_position(k.source().begin);
+    spec_.warnings.push_back({fmt::format("unknown key '{}' {} is ignored", k.str(), where),
+                              {file_.name(), p.line, p.column},
+                              file_.line_text(p.line),
+                              unknown_key_hint(k.str(), names)});
   }
 }
 

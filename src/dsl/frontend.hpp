@@ -93,6 +93,9 @@ class Frontend {
                               const std::string& hint = {});
   void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
                   const std::string& where);
+  // As check_keys, but an unknown key is a warning (ModelSpec::warnings), not an error.
+  void warn_unknown_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                         const std::string& where);
   const toml::table* sub_table(const toml::table& parent, std::string_view key,
                                const std::string& what);
 

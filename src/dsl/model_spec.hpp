@@ -11,6 +11,7 @@
 
 #include "dsl/ast.hpp"
 #include "dynlib/dtype.hpp"
+#include "dynlib/errors.hpp"
 #include "dynlib/run_defaults.hpp"
 
 namespace dynlib::dsl {
@@ -146,6 +147,8 @@ struct ModelSpec {
   std::vector<PresetSpec> presets;
 
   std::string hash;  // hex SHA-256 of the canonical form
+  // What was accepted but is probably a mistake (unknown [sim] keys), in file order.
+  std::vector<ModelWarning> warnings;
 
   int state_index(const std::string& n) const;
   int param_index(const std::string& n) const;

@@ -25,13 +25,29 @@ long long Frontend::integer_at(const toml::node& n, const std::string& what, lon
 void Frontend::load_sim() {
   const toml::table* t = sub_table(root_, "sim", "[sim]");
   if (!t) return;
-  check_keys(*t, {"t0",         "t_end",           "dt",          "stepper",
-                  "record",     "record_interval", "max_steps",   "atol",
-                  "rtol",       "dt_min",          "dt_max",      "safety",
-                  "min_factor", "max_factor",      "max_rejects", "controller",
-                  "newton_tol", "newton_max_iter", "jac_eps",     "jacobian_mode",
-                  "max_order",  "linear_solver"},
-             "in [sim]");
+  // An early-exit condition must not be ignored like an unknown key: the run would go on.
+  if (const toml::node* n = t->get("stop"))
+    fail_node(*n, "[sim] stop (an early-exit condition) is not supported yet",
+              "limit the run with t_end or N instead");
+  // Unknown keys are warnings: the reference dynlib passes them on to its stepper silently, and
+  // its model files carry such keys (e.g. T); a typo still gets a did-you-mean.
+  warn_unknown_keys(*t, {"t0",         "t_end",           "dt",          "stepper",
+                         "record",     "record_interval", "max_steps",   "atol",
+                         "rtol",       "dt_min",          "dt_max",      "safety",
+                         "min_factor", "max_factor",      "max_rejects", "controller",
+                         "newton_tol", "newton_max_iter", "jac_eps",     "jacobian_mode",
+                         "max_order",  "linear_solver",   "max_tries",   "min_step"},
+                    "in [sim]");
+  // max_tries and min_step are the reference's names of max_rejects and dt_min.
+  auto spelling = [&](const char* name, const char* reference_name) -> const char* {
+    const toml::node* ours = t->get(name);
+    const toml::node* theirs = t->get(reference_name);
+    if (ours && theirs)
+      fail_node(*theirs,
+                fmt::format("{} is another name of {}, which is also given", reference_name, name),
+                "keep one of them");
+    return theirs ? reference_name : name;
+  };
   SimDefaults& s = spec_.sim;
   auto positive = [&](const char* key) -> std::optional<double> {
     const toml::node* n = t->get(key);
@@ -61,12 +77,13 @@ void Frontend::load_sim() {
   if (const toml::node* n = t->get("max_steps")) s.max_steps = integer_at(*n, "max_steps", 1);
   if (auto v = positive("atol")) s.atol = *v;
   if (auto v = positive("rtol")) s.rtol = *v;
-  s.dt_min = positive("dt_min");
+  s.dt_min = positive(spelling("dt_min", "min_step"));
   s.dt_max = positive("dt_max");
   s.safety = positive("safety");
   s.min_factor = positive("min_factor");
   s.max_factor = positive("max_factor");
-  if (const toml::node* n = t->get("max_rejects")) s.max_rejects = integer_at(*n, "max_rejects", 1);
+  const char* max_rejects = spelling("max_rejects", "max_tries");
+  if (const toml::node* n = t->get(max_rejects)) s.max_rejects = integer_at(*n, max_rejects, 1);
   if (const toml::node* n = t->get("controller")) {
     const std::string c = n->value_or(std::string{});
     if (c != "pi" && c != "standard")

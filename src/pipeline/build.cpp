@@ -85,6 +85,7 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
   info.dt = spec.sim.dt;
   info.has_jacobian = spec.jacobian.has_value();
   info.sim = spec.sim;
+  info.warnings = spec.warnings;
   return info;
 }
 
@@ -133,7 +134,8 @@ void describe(detail::BuiltModel& m, const dsl::ModelSpec& spec, const ir::Modul
   sh.n_aux = module.n_aux;
   sh.n_event = static_cast<int>(module.events.size());
   sh.lag_depth = module.lag_depth;
-  if (module.has_derivatives) sh.jac_sparsity.assign(module.jac_sparsity.begin(), module.jac_sparsity.end());
+  if (module.has_derivatives)
+    sh.jac_sparsity.assign(module.jac_sparsity.begin(), module.jac_sparsity.end());
   for (const auto& e : module.events)
     sh.event_log_size.push_back(static_cast<int>(e.log.outputs.size()));
 
@@ -189,6 +191,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   impl->options = options;
   impl->stats.resolve_parse = seconds_since(t_phase);
   impl->info = make_info(spec);
+  detail::report_model_warnings(spec.warnings);
   const int kind = spec.kind == dsl::ModelKind::Map ? kernel::KIND_MAP : kernel::KIND_ODE;
   const char* kind_word = kind == kernel::KIND_MAP ? "a map" : "an ODE";
 

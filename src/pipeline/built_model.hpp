@@ -17,6 +17,9 @@
 
 namespace dynlib::detail {
 
+// Hands a model's warnings to the handler set by set_model_warning_handler (model_warnings.cpp).
+void report_model_warnings(const std::vector<ModelWarning>& warnings);
+
 struct BuiltModel {
   ModelInfo info;
   Layout layout;

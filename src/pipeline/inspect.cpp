@@ -74,6 +74,7 @@ ModelDescription describe_model(const std::string& uri) {
   d.kind = public_kind(m.kind);
   d.dtype = m.dtype;
   d.hash = m.hash;
+  d.warnings = m.warnings;
   d.stepper = m.sim.stepper ? *m.sim.stepper : default_stepper(d.kind);
   for (const auto& s : m.states) {
     const bool computed = s.init.expr->kind != dsl::ExprKind::Number;

@@ -5,8 +5,9 @@
 namespace dynlib {
 namespace {
 
-std::string format_model_error(const std::string& message, const SourceLocation& where,
-                               const std::string& source_line, const std::string& hint) {
+std::string format_diagnostic(const char* severity, const std::string& message,
+                              const SourceLocation& where, const std::string& source_line,
+                              const std::string& hint) {
   std::string out;
   if (!where.file.empty()) out += where.file;
   if (where.line > 0) {
@@ -14,7 +15,7 @@ std::string format_model_error(const std::string& message, const SourceLocation&
     if (where.column > 0) out += fmt::format(":{}", where.column);
   }
   if (!out.empty()) out += ": ";
-  out += "error: " + message;
+  out += fmt::format("{}: {}", severity, message);
   if (!source_line.empty()) {
     out += fmt::format("\n {:>4} | {}", where.line, source_line);
     if (where.column > 0) {
@@ -46,11 +47,15 @@ std::string format_not_found(const std::string& uri, const std::vector<std::stri
 
 ModelError::ModelError(std::string message, SourceLocation where, std::string source_line,
                        std::string hint)
-    : DynlibError(format_model_error(message, where, source_line, hint)),
+    : DynlibError(format_diagnostic("error", message, where, source_line, hint)),
       message_(std::move(message)),
       where_(std::move(where)),
       source_line_(std::move(source_line)),
       hint_(std::move(hint)) {}
+
+std::string ModelWarning::text() const {
+  return format_diagnostic("warning", message, where, source_line, hint);
+}
 
 ModelNotFoundError::ModelNotFoundError(std::string uri, std::vector<std::string> candidates,
                                        std::string detail)

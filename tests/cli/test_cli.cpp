@@ -64,6 +64,23 @@ TEST_F(Cli, ValidateOkAndError) {
   EXPECT_NE(bad.err.find("^"), std::string::npos);
 }
 
+// An unknown [sim] key is a warning on stderr (place, caret, did-you-mean); validate and run go on.
+TEST_F(Cli, UnknownSimKeyWarnsAndRuns) {
+  dir.write("typo.toml",
+            "[model]\ntype = \"ode\"\n[states]\nx = 1\n[equations.rhs]\nx = \"-x\"\n[sim]\n"
+            "t_end = 1\ndt = 0.1\nstpper = \"rk4\"\n");
+  Output v = dynlib_cli("model validate " + path("typo.toml"), dir.path().string());
+  EXPECT_EQ(v.code, 0) << v.err;
+  EXPECT_NE(v.err.find("typo.toml:10:1: warning: unknown key 'stpper' in [sim] is ignored"),
+            std::string::npos)
+      << v.err;
+  EXPECT_NE(v.err.find("did you mean 'stepper'?"), std::string::npos) << v.err;
+  EXPECT_NE(v.out.find("warnings: 1"), std::string::npos) << v.out;
+  Output r = dynlib_cli("run " + path("typo.toml"), dir.path().string());
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: unknown key 'stpper'"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, ListAndShow) {
   Output l = dynlib_cli("model list", dir.path().string());
   EXPECT_EQ(l.code, 0);

@@ -591,7 +591,54 @@ x = 1.0
                3, 3, "unknown key 'nmae' in [model]", "did you mean 'name'?");
 }
 
-TEST(Diagnostics, UnknownKeyInSim) {
+// An unknown [sim] key is accepted with a warning (the reference dynlib's files carry keys such as
+// T); the warning has the place, the line, a caret and the did-you-mean.
+TEST(Diagnostics, UnknownKeyInSimIsAWarning) {
+  const ModelSpec m = load_model_text(R"toml([model]
+type = "ode"
+[states]
+x = 1.0
+[equations.rhs]
+x = "1"
+[sim]
+t_end = 2
+stpper = "rk2"
+T = 10.0
+)toml",
+                                      "m.toml");
+  ASSERT_EQ(m.warnings.size(), 2u);
+  const ModelWarning& w = m.warnings[0];
+  EXPECT_EQ(w.message, "unknown key 'stpper' in [sim] is ignored");
+  EXPECT_EQ(w.where.file, "m.toml");
+  EXPECT_EQ(w.where.line, 9);
+  EXPECT_EQ(w.where.column, 1);
+  EXPECT_EQ(w.hint, "did you mean 'stepper'?");
+  EXPECT_EQ(w.text(),
+            "m.toml:9:1: warning: unknown key 'stpper' in [sim] is ignored\n"
+            "    9 | stpper = \"rk2\"\n"
+            "      | ^\n"
+            "      = did you mean 'stepper'?");
+  EXPECT_EQ(m.warnings[1].where.line, 10);
+  EXPECT_TRUE(contains(m.warnings[1].hint, "expected one of: t0, t_end, dt")) << m.warnings[1].hint;
+  // The known keys still count; the ignored one changes nothing.
+  EXPECT_EQ(*m.sim.t_end, 2.0);
+  EXPECT_FALSE(m.sim.stepper.has_value());
+}
+
+// max_tries and min_step are the reference's names of max_rejects and dt_min; not both spellings.
+TEST(Diagnostics, ReferenceNamesOfSimKeys) {
+  const std::string head =
+      "[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"1\"\n[sim]\n";
+  const ModelSpec m = load_model_text(head + "max_tries = 7\nmin_step = 1e-9\n", "m.toml");
+  EXPECT_TRUE(m.warnings.empty());
+  EXPECT_EQ(*m.sim.max_rejects, 7);
+  EXPECT_EQ(*m.sim.dt_min, 1e-9);
+  expect_error(head + "max_rejects = 7\nmax_tries = 7\n", 9, 13,
+               "max_tries is another name of max_rejects, which is also given", "keep one of them");
+}
+
+// A stop condition cannot be ignored like an unknown key: the run would not stop.
+TEST(Diagnostics, SimStopIsRefused) {
   expect_error(R"toml([model]
 type = "ode"
 [states]
@@ -599,10 +646,9 @@ x = 1.0
 [equations.rhs]
 x = "1"
 [sim]
-t_end = 1
-stpper = "rk4"
+stop = "x > 2"
 )toml",
-               9, 1, "unknown key 'stpper' in [sim]", "did you mean 'stepper'?");
+               8, 8, "[sim] stop (an early-exit condition) is not supported yet");
 }
 
 TEST(Diagnostics, UnknownKeyInEvent) {

@@ -156,3 +156,28 @@ def test_python_argument_errors_are_type_errors():
         dynlib.build("builtin://ode/lorenz", jit=2)
     with pytest.raises(TypeError, match="did you mean 'dt'"):
         sim.config(dtt=0.1)
+
+
+def test_unknown_sim_key_is_a_model_warning_with_place_and_did_you_mean(tmp_path):
+    """The reference accepts unknown [sim] keys; here they warn (a typo is never silent)."""
+    path = tmp_path / "model.toml"
+    path.write_text(SMALL_MODEL + "stpper = \"rk4\"\n")
+    with pytest.warns(dynlib.ModelWarning) as record:
+        sim = dynlib.Sim(dynlib.build(str(path)))
+    assert len(record) == 1
+    text = str(record[0].message)
+    line = len(SMALL_MODEL.splitlines()) + 1
+    assert text.startswith(f"{path}:{line}:1: warning: unknown key 'stpper' in [sim] is ignored")
+    assert "did you mean 'stepper'?" in text
+    assert issubclass(dynlib.ModelWarning, UserWarning)
+    assert sim.model.spec.warnings == [text]
+    # The model still runs, with its other [sim] settings.
+    assert sim.run().final_time == pytest.approx(2.0)
+
+
+def test_sim_stop_is_refused_not_ignored(tmp_path):
+    path = tmp_path / "model.toml"
+    path.write_text(SMALL_MODEL + "stop = \"x > 2\"\n")
+    with pytest.raises(dynlib.ModelError) as info:
+        dynlib.build(str(path))
+    assert "[sim] stop (an early-exit condition) is not supported yet" in str(info.value)
