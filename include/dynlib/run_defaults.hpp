@@ -10,19 +10,22 @@
 namespace dynlib {
 
 namespace defaults {
+// The reference dynlib's defaults where they are sound (docs/porting.md, "Run semantics").
 inline constexpr double t0 = 0.0;
-inline constexpr double map_dt = 1.0;  // maps step by 1 unless told otherwise
+inline constexpr double t_end = 1.0;     // flows run to t = 1 when nothing sets T or N
+inline constexpr double flow_dt = 0.01;  // fixed-step flows' step when nothing sets dt
+inline constexpr double map_dt = 1.0;    // maps step by 1 unless told otherwise
 inline constexpr bool record = true;
 inline constexpr long long record_interval = 1;
 // Adaptive steppers.
 inline constexpr double atol = 1e-8;
-inline constexpr double rtol = 1e-6;
+inline constexpr double rtol = 1e-5;
 inline constexpr double dt_min = 0.0;  // 0: no lower bound beyond what advances t
 inline constexpr double dt_max = 0.0;  // 0: no upper bound
 inline constexpr double safety = 0.9;
 inline constexpr double min_factor = 0.2;
-inline constexpr double max_factor = 10.0;
-inline constexpr long long max_rejects = 100;
+inline constexpr double max_factor = 5.0;
+inline constexpr long long max_rejects = 100;  // the reference's max_tries is 10: docs/porting.md
 inline constexpr const char* controller = "standard";
 // Implicit steppers (docs/steppers.md: Newton's stopping rule and the Jacobian modes).
 inline constexpr double newton_tol = 1e-8;
@@ -30,7 +33,7 @@ inline constexpr long long newton_max_iter = 10;
 inline constexpr double jac_eps = 1e-8;
 inline constexpr const char* jacobian_mode = "symbolic";
 // The stepper of a model that names none.
-inline constexpr const char* ode_stepper = "rk45";
+inline constexpr const char* ode_stepper = "rk4";
 inline constexpr const char* map_stepper = "map";
 // jit=auto compiles when a run's estimated remaining interpretation exceeds this many seconds.
 inline constexpr double jit_auto_threshold = 0.25;

@@ -111,8 +111,8 @@ ScalarMode parse_scalar_mode(const std::string& text);
 // the FullModel ones from the model's defaults.
 //
 // Errors (DynlibError, before any run): an unknown param (with a did-you-mean) or a whole array
-// param, no values, an unknown variable, bad options; and after the runs, a run that finished
-// but recorded no sample (transient or record_interval too large for T/N). A run that failed
+// param, no values, an unknown variable, bad options (every run records at least its first
+// sample: a transient is a warm-up before it). A run that failed
 // (NaN, step failure, Ctrl+C) gets NaN in scalar outputs and keeps what it recorded.
 //
 // kind "scalar": outputs {"y"}: one value per sweep value.

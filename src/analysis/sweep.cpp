@@ -78,17 +78,6 @@ BatchResults run_sweep(const Sim* sim, const FullModel& model, const std::string
   return sim ? run_batch(*sim, o) : run_batch(model, o);
 }
 
-// A run that ended normally but kept no sample means the options leave nothing to record.
-void check_recorded(const BatchResults& b, const std::string& param,
-                    const std::vector<double>& values, const std::string& context) {
-  for (size_t i = 0; i < b.n; ++i)
-    if (b.counts[i] == 0 && b.status[i] == Status::Done)
-      throw DynlibError(fmt::format(
-          "{}: the run with {} = {} recorded no samples; increase T/N or reduce transient or "
-          "record_interval",
-          context, param, values[i]));
-}
-
 double reduce(const BatchResults& b, size_t run, ScalarMode mode) {
   const size_t count = b.counts[run];
   if (count == 0) return kNaN;
@@ -112,7 +101,6 @@ SweepResult scalar(const Sim* sim, const FullModel& model, const std::string& pa
                    const BatchOptions& options) {
   const std::string context = "scalar_sweep";
   const BatchResults b = run_sweep(sim, model, param, values, {var}, options, context);
-  check_recorded(b, param, values, context);
   SweepResult r = start_result("scalar", param, values, model, b);
   std::vector<double> y(b.n, kNaN);
   for (size_t i = 0; i < b.n; ++i)
@@ -127,7 +115,6 @@ SweepResult trajectories(const Sim* sim, const FullModel& model, const std::stri
                          const std::vector<std::string>& record_vars, const BatchOptions& options) {
   const std::string context = "traj_sweep";
   BatchResults b = run_sweep(sim, model, param, values, record_vars, options, context);
-  check_recorded(b, param, values, context);
   SweepResult r = start_result("trajectory", param, values, model, b);
 
   auto payload = std::make_shared<TrajectoryPayload>();

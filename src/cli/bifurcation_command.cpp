@@ -208,7 +208,7 @@ void add_bifurcation_commands(CLI::App& app) {
   cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
   cmd->add_option("--t0", a->t0, "Start time");
   cmd->add_option("--transient", a->transient,
-                  "Discard samples before t0 + X (maps: the first X iterations with dt = 1)");
+                  "Warm up each run for X (time; maps: iterations) before recording");
   cmd->add_option("--record-interval", a->record_interval, "Record every K-th step")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-steps", a->max_steps, "Stop each run after K steps")

@@ -225,7 +225,7 @@ void add_lyapunov_commands(CLI::App& app) {
   cmd->add_option("--dt", a->dt, "Step (initial step for adaptive steppers)");
   cmd->add_option("--t0", a->t0, "Start time");
   cmd->add_option("--transient", a->transient,
-                  "Leave [t0, t0 + X) out of the average (maps: X iterations with dt = 1)");
+                  "Warm up for X (time; maps: iterations) before averaging");
   cmd->add_option("--max-steps", a->max_steps, "Stop each run after K steps")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--trace-interval", a->trace_interval,

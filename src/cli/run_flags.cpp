@@ -39,7 +39,8 @@ void add_run_flags(CLI::App& cmd, RunFlags& f, const std::string& uri_help, bool
       ->check(CLI::PositiveNumber);
   if (recording) cmd.add_flag("--no-record", f.no_record, "Record nothing but the final state");
   cmd.add_option("--max-steps", f.max_steps, "Stop after K steps")->check(CLI::PositiveNumber);
-  cmd.add_option("--transient", f.transient, "Discard the first X time units of output");
+  cmd.add_option("--transient", f.transient,
+                 "Warm up for X (time; iterations for maps) before the recorded run");
   cmd.add_option("--atol", f.atol, "Absolute tolerance (adaptive steppers)");
   cmd.add_option("--rtol", f.rtol, "Relative tolerance (adaptive steppers)");
   add_implicit_flags(cmd, f.implicit);

@@ -228,7 +228,7 @@ void add_sweep_commands(CLI::App& app) {
   cmd->add_option("--record-interval", a->record_interval, "Record every K-th step")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--transient", a->transient,
-                  "Discard samples before t0 + X (maps: the first X iterations with dt = 1)");
+                  "Warm up each run for X (time; maps: iterations) before recording");
   cmd->add_option("--max-steps", a->max_steps, "Stop each trajectory after K steps")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--atol", a->atol, "Absolute tolerance (adaptive steppers)");

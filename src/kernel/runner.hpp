@@ -38,7 +38,7 @@
 // initial state (the recorder's step-0 sample), once per run whatever the re-entries.
 // Events: all conditions of a phase are evaluated on the same state, then the actions of the
 // events that fired run in declaration order, each atomic (see model.hpp). A fired event logs one
-// row (code, rec index, time, event_log values of the state its action sees) unless t <
+// row (code, rec index, time, event_log values of the state after its action) unless t <
 // t_record_start or evt_log == 0. Any action restarts the stepper's history.
 // Time: fixed-step and map time is t0 + step * dt (no drift); adaptive steps are clipped so the
 // last one lands exactly on t_end. Integration runs forward (dt > 0, t_end > t).
@@ -317,6 +317,12 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     const bool log = a.evt_log && !(t < t_rec0);
     for (int e = 0; e < n_event; ++e) {
       if (!fired[e]) continue;
+      for (int i = 0; i < n; ++i) y_out[i] = y[i];
+      for (int i = 0; i < n_param; ++i) p_out[i] = p[i];
+      m.event_action(e, t, y, p, c.lag, y_out, p_out);
+      for (int i = 0; i < n; ++i) y[i] = y_out[i];
+      for (int i = 0; i < n_param; ++i) p[i] = p_out[i];
+      // The log sees the state after this event's action (the reference dynlib's rule).
       if (log) {
         const long long row = evt_count++;
         a.evt_code[row] = e;
@@ -324,11 +330,6 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
         a.evt_time[row] = t;
         if (m.event_log_size(e) > 0) m.event_log(e, t, y, p, c.lag, a.evt_data + row * a.evt_width);
       }
-      for (int i = 0; i < n; ++i) y_out[i] = y[i];
-      for (int i = 0; i < n_param; ++i) p_out[i] = p[i];
-      m.event_action(e, t, y, p, c.lag, y_out, p_out);
-      for (int i = 0; i < n; ++i) y[i] = y_out[i];
-      for (int i = 0; i < n_param; ++i) p[i] = p_out[i];
     }
     return true;
   };

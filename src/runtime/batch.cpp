@@ -2,10 +2,10 @@
 //
 // Everything goes through the public Sim API, so both backends work alike. Each worker owns one
 // Sim over the shared, immutable FullModel and runs its trajectories as fresh runs with per-row
-// param/ic overrides; a fresh run depends only on the Sim's base values and the run options, so
-// trajectory i is the same bits whichever worker runs it. Trajectories are handed out one at a
-// time (dynamic: sweeps mix fast and slow rows) and each result goes to its own slot; packing
-// into [n, time, var] happens after every worker has joined.
+// param/ic overrides, each from the base values (Worker::run_row); a run then depends only on them
+// and the run options, so trajectory i is the same bits whichever worker runs it. Trajectories are
+// handed out one at a time (dynamic: sweeps mix fast and slow rows) and each result goes to its own
+// slot; packing into [n, time, var] happens after every worker has joined.
 #include "dynlib/ensemble.hpp"
 
 #include <fmt/format.h>
@@ -299,7 +299,12 @@ struct Worker {
     }
   }
 
-  const Results& run_row(size_t i) {
+  // A fresh run starts from the Sim's current values (the previous trajectory's end, params as
+  // its events left them): back to the base values first, so that trajectory i depends on row i
+  // only.
+  const Results& run_row(size_t i, const Base& base) {
+    sim.reset();
+    if (!base.assign.empty()) sim.assign(base.assign);
     for (auto& [c, slot] : targets) *slot = c->values[i * c->stride];
     return sim.run(options);
   }
@@ -368,7 +373,7 @@ BatchResults run(const Base& base, const BatchOptions& o) {
       const size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= n) return;
       try {
-        keep(w.run_row(i), o.final_only, slots[i]);
+        keep(w.run_row(i, base), o.final_only, slots[i]);
       } catch (...) {
         fail(i);
         return;

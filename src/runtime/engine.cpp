@@ -94,6 +94,8 @@ class Engine final : public EngineBase {
     evt_rec_index_.clear();
     evt_time_.clear();
     evt_data_.clear();
+    time_shift_ = 0.0;
+    rows_before_ = 0;
     wall_ = 0.0;
   }
 
@@ -186,6 +188,8 @@ class Engine final : public EngineBase {
   }
 
   void finish(int status, long long n_limit, const Plan& plan, ResultsSlot& slot, double wall);
+  template <class Drive, class SetEnd>
+  int warm_up(const Plan& plan, Drive& drive, SetEnd& set_end);
   std::string describe_end(int status, long long n_limit, const Plan& plan) const;
 
   std::shared_ptr<const BuiltModel> mi_;
@@ -212,7 +216,11 @@ class Engine final : public EngineBase {
   std::vector<Time> evt_time_;
   std::vector<Real> evt_data_;
   double grid_t0_ = 0.0, grid_dt_ = 0.0;  // fixed steppers: t = grid_t0 + step * grid_dt
-  double series_t0_ = 0.0;                // where the (possibly resumed) run started
+  // Recorded times are the model's clock minus this: after a transient warm-up, the run's times
+  // start at t0 again while the model's own t runs on (0 without a transient).
+  double time_shift_ = 0.0;
+  long long rows_before_ = 0;  // recorded rows of the run this one resumes (not shifted again)
+  bool warming_up_ = false;    // in the transient warm-up (for describe_end)
   double wall_ = 0.0;
 };
 
@@ -221,9 +229,11 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   const BuiltModel& mi = *mi_;
   const bool adaptive = mi.adaptive;
   const bool resume = plan.resume;
+  warming_up_ = false;
 
   // ---- 1. the time window, checked before anything changes ----
-  const double t_start = resume ? static_cast<double>(a_.t) : plan.t0;
+  // Times here are the run's (recorded) times; the model's clock is time_shift_ ahead of them.
+  const double t_start = resume ? static_cast<double>(a_.t) - time_shift_ : plan.t0;
   const long long step_start = resume ? a_.step : 0;
   double grid_t0 = resume ? grid_t0_ : plan.t0;
   double grid_dt = resume ? grid_dt_ : 0.0;
@@ -233,14 +243,17 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       if (resume && *plan.dt != grid_dt_)
         grid_t0 = t_start - static_cast<double>(step_start) * *plan.dt;
       grid_dt = *plan.dt;
-    } else if (!resume) {
-      throw DynlibError(fmt::format(
-          "stepper '{}' needs a step size: pass dt, or set dt in the model's [sim] table",
-          mi.stepper_name));
-    }
+    }  // else a resume keeps its grid (a fresh run always has a dt: run_plan.cpp)
   } else if (plan.dt) {
     dt_next = *plan.dt;
   }
+  // N, like T, is absolute: the steps of the whole run, counted from its fresh start, so a run
+  // resumed with N = 25 after N = 10 ends at step 25 (the reference dynlib's rule).
+  if (resume && plan.N && *plan.N <= step_start)
+    throw DynlibError(fmt::format(
+        "N = {} is already reached: the run to resume is at step {}, and N counts the steps from "
+        "the start of the run it continues (give a larger N, or run without resume to start over)",
+        *plan.N, step_start));
   if (plan.T && *plan.T < t_start)
     throw DynlibError(
         fmt::format("T = {} is before the {} t = {}: T is an absolute end time", fmt_num(*plan.T),
@@ -255,9 +268,9 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
                                       fmt_num(*plan.T), fmt_num(grid_dt)));
       step_end = std::max(static_cast<long long>(n), step_start);
     }
-    if (plan.N) step_end = std::min(step_end, step_start + *plan.N);
+    if (plan.N) step_end = std::min(step_end, *plan.N);
   } else if (plan.N) {
-    n_limit = step_start + *plan.N;
+    n_limit = *plan.N;
   }
   if ((kernel::kSteppers[mi.stepper_id].caps & kernel::CAP_HOST) &&
       plan.max_order > kernel::kSteppers[mi.stepper_id].order)
@@ -286,6 +299,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   const int n = shape.n_state, np = shape.n_param, na = shape.n_aux;
   for (const auto& [i, v] : plan.params) p0_[static_cast<size_t>(i)] = static_cast<Real>(v);
   if (!resume) {
+    const bool had_run = has_run_;
     {
       // clear_run() forgets the observed run; keep the one prepare() just set up.
       ObservedRun<Real> observed = std::move(observed_);
@@ -300,11 +314,19 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     a_.n_state = n_run;
     a_.n_param = np;
     a_.n_aux = na;
-    y_ = y0_;
+    // A fresh run starts from the Sim's current values: where the previous run ended (or what
+    // assign() set), with time back at t0, as the reference dynlib's session does; reset()
+    // returns to the model's initial values.
+    if (had_run) {
+      y_.resize(y0_.size());
+    } else {
+      y_ = y0_;
+      p_ = p0_;
+    }
     for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = static_cast<Real>(v);
     y_.resize(static_cast<size_t>(n_run), Real(0));
     if (observed_.tangents() > 0) observed_.initial_tangents(y_.data());
-    p_ = p0_;
+    for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = static_cast<Real>(v);
     const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
     work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n_run)), Real(0));
     iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n_run)), 0);
@@ -327,7 +349,6 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     rec_state_ = plan.rec_state;
     rec_aux_ = plan.rec_aux;
     a_.evt_width = shape.max_event_log_size();
-    series_t0_ = plan.t0;
     has_run_ = true;
   } else {
     for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = static_cast<Real>(v);
@@ -356,29 +377,35 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
         rec_t_.assign(last->t.begin(), last->t.end());  // float times, exact round trip
     }
   }
+  // A resumed run keeps the model's grid origin unless its dt changed (bit for bit one long run).
+  if (!adaptive && (!resume || grid_t0 != grid_t0_ || grid_dt != grid_dt_))
+    a_.t0 = static_cast<Time>(grid_t0 + time_shift_);
   grid_t0_ = grid_t0;
   grid_dt_ = grid_dt;
-  if (!adaptive) a_.t0 = static_cast<Time>(grid_t0);
   a_.dt = static_cast<Time>(adaptive ? dt_next : grid_dt);
+  rows_before_ = resume ? a_.rec_count : 0;
 
-  // End of this run.
-  if (!adaptive) {
-    a_.step_end = step_end;
-    a_.t_end = 0;
-  } else {
-    a_.step_end = 0;
-    a_.t_end = plan.T ? static_cast<Time>(*plan.T) : std::numeric_limits<Time>::max();
-    if (plan.N && *plan.N == 0) a_.t_end = a_.t;  // nothing to do (max_steps_end 0 is "no limit")
-  }
-  long long ms_end = plan.max_steps ? step_start + *plan.max_steps : 0;
-  if (n_limit > 0) ms_end = ms_end > 0 ? std::min(ms_end, n_limit) : n_limit;
-  a_.max_steps_end = ms_end;
+  // End of this run (again after a transient warm-up, which moves the model's clock on).
+  auto set_end = [&] {
+    if (!adaptive) {
+      a_.step_end = step_end;
+      a_.t_end = 0;
+    } else {
+      a_.step_end = 0;
+      a_.t_end =
+          plan.T ? static_cast<Time>(*plan.T + time_shift_) : std::numeric_limits<Time>::max();
+      if (plan.N && *plan.N == 0) a_.t_end = a_.t;  // nothing to do (0 is "no limit" below)
+    }
+    long long ms_end = plan.max_steps ? step_start + *plan.max_steps : 0;
+    if (n_limit > 0) ms_end = ms_end > 0 ? std::min(ms_end, n_limit) : n_limit;
+    a_.max_steps_end = ms_end;
+  };
+  set_end();
 
   // Recording.
   a_.record = plan.record ? 1 : 0;
   a_.record_interval = plan.record_interval;
-  a_.t_record_start = plan.transient > 0 ? static_cast<Time>(series_t0_ + plan.transient)
-                                         : -std::numeric_limits<Time>::infinity();
+  a_.t_record_start = -std::numeric_limits<Time>::infinity();
   a_.evt_log = 1;
   a_.interrupt = hooks.stop;
 
@@ -405,7 +432,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     if (want <= 0) {
       long long steps = -1;
       if (!adaptive && step_end != LLONG_MAX) steps = step_end - step_start;
-      if (adaptive && plan.N) steps = *plan.N;
+      if (adaptive && plan.N) steps = *plan.N - step_start;
       if (plan.max_steps) steps = steps < 0 ? *plan.max_steps : std::min(steps, *plan.max_steps);
       want = steps >= 0 ? steps / plan.record_interval + 2 : 1024;
       want = std::min<long long>(want, 1LL << 20);
@@ -431,13 +458,12 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   if (!fixed_budget) budget = 1LL << 14;
   const auto t_run = Clock::now();
   auto last_report = t_run;
-  int status;
-  try {
+  auto drive = [&]() -> int {
     for (;;) {
       a_.step_budget = budget;
       bind();
       const auto t_call = Clock::now();
-      status = call_kernel();
+      const int status = call_kernel();
       if (status == kernel::GROW_REC) {
         if (observed_.active() && observed_.trace_full()) {
           observed_.grow_trace(0);  // the observer's trace asked (the recorder may next)
@@ -456,13 +482,16 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
                               1LL << 10, 1LL << 24);
         }
         double frac = -1.0;
-        if (!adaptive && step_end != LLONG_MAX && step_end > step_start)
+        if (warming_up_)
+          frac = 0.0;
+        else if (!adaptive && step_end != LLONG_MAX && step_end > step_start)
           frac = static_cast<double>(a_.step - step_start) /
                  static_cast<double>(step_end - step_start);
         else if (adaptive && plan.T && *plan.T > t_start)
-          frac = (static_cast<double>(a_.t) - t_start) / (*plan.T - t_start);
-        else if (adaptive && plan.N && *plan.N > 0)
-          frac = static_cast<double>(a_.step - step_start) / static_cast<double>(*plan.N);
+          frac = (static_cast<double>(a_.t) - time_shift_ - t_start) / (*plan.T - t_start);
+        else if (adaptive && plan.N && *plan.N > step_start)
+          frac =
+              static_cast<double>(a_.step - step_start) / static_cast<double>(*plan.N - step_start);
         frac = std::clamp(frac, frac < 0 ? -1.0 : 0.0, 1.0);
         consider_native(frac, seconds_since(t_run));
         if (hooks.progress && *hooks.progress &&
@@ -472,9 +501,14 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
           (*hooks.progress)(frac, a_.step);
         }
       } else {
-        break;
+        return status;
       }
     }
+  };
+  int status = kernel::DONE;
+  try {
+    if (!resume && plan.transient > 0) status = warm_up(plan, drive, set_end);
+    if (status == kernel::DONE) status = drive();
   } catch (...) {
     clear_run();  // a throwing progress callback leaves nothing resumable
     throw;
@@ -488,6 +522,47 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   finish(status, n_limit, plan, slot, seconds_since(t_run));
   // A callback observer that threw stopped the run; its results are kept, its error goes on.
   if (std::exception_ptr e = observed_.take_callback_error()) std::rethrow_exception(e);
+}
+
+// The transient is a warm-up before the run (the reference dynlib's rule): from t0 for
+// `transient` time (iterations for maps; fixed-step flows: round(transient / dt) steps), nothing
+// recorded, events acting but not logged, Lyapunov growth not counted. The run proper then starts
+// where the warm-up ended: its steps count from 0 (so N, record_interval and the step column are
+// the run's), its recorded and logged times are shifted back to start at t0, and the model's own
+// clock runs on (a forced model sees the time it would without the transient). Returns DONE, or
+// the status that ended the warm-up early.
+template <class Real>
+template <class Drive, class SetEnd>
+int Engine<Real>::warm_up(const Plan& plan, Drive& drive, SetEnd& set_end) {
+  const bool adaptive = mi_->adaptive;
+  const int record = a_.record;
+  a_.record = 0;
+  a_.evt_log = 0;
+  if (!adaptive) {
+    const double steps =
+        mi_->is_map ? std::floor(plan.transient) : std::round(plan.transient / grid_dt_);
+    if (!(steps < 9.0e18))
+      throw DynlibError(
+          fmt::format("transient = {} is more than 9e18 steps", fmt_num(plan.transient)));
+    a_.step_end = static_cast<long long>(steps);
+  } else {
+    a_.t_end = static_cast<Time>(plan.t0 + plan.transient);
+  }
+  a_.max_steps_end = plan.max_steps ? *plan.max_steps : 0;
+  observed_.count_growth(false);
+  warming_up_ = true;
+  const int status = drive();
+  warming_up_ = status != kernel::DONE;  // describe_end says where it stopped
+  if (status != kernel::DONE) return status;
+  time_shift_ = static_cast<double>(a_.t) - plan.t0;
+  a_.step = 0;
+  a_.initial_recorded = 0;  // the run's first sample is the warm-up's last state
+  if (!adaptive) a_.t0 = a_.t;
+  a_.record = record;
+  a_.evt_log = 1;
+  observed_.count_growth(true);
+  set_end();
+  return status;
 }
 
 template <class Real>
@@ -616,6 +691,7 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
       break;
   }
   d->message = describe_end(status, n_limit, plan);
+  if (warming_up_) d->message = "in the transient warm-up (nothing recorded): " + d->message;
 
   // Recorded rows: moved, never copied (float times are widened to double).
   const size_t rows = static_cast<size_t>(a_.rec_count);
@@ -625,6 +701,10 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   rec_data_.resize(rows * width);
   rec_step_.resize(rows);
   rec_t_.resize(rows);
+  // The run's times (the model's clock minus the warm-up); rows taken back on resume already are.
+  if (time_shift_ != 0.0)
+    for (size_t r = static_cast<size_t>(rows_before_); r < rows; ++r)
+      rec_t_[r] = static_cast<Time>(static_cast<double>(rec_t_[r]) - time_shift_);
   if constexpr (std::is_same_v<Real, double>)
     d->f64 = std::move(rec_data_);
   else if constexpr (std::is_same_v<Real, float>)
@@ -662,7 +742,7 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   }
   for (long long r = 0; r < a_.evt_count; ++r) {
     EventLog& log = d->events[static_cast<size_t>(evt_code_[static_cast<size_t>(r)])];
-    log.t.push_back(static_cast<double>(evt_time_[static_cast<size_t>(r)]));
+    log.t.push_back(static_cast<double>(evt_time_[static_cast<size_t>(r)]) - time_shift_);
     log.record_index.push_back(evt_rec_index_[static_cast<size_t>(r)]);
     for (size_t f = 0; f < log.fields.size(); ++f)
       log.values[f].push_back(static_cast<double>(
@@ -671,7 +751,9 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
 
   d->final_state.assign(y_.begin(), y_.begin() + mi.shape.n_state);
   observed_.results(*d, mi.stepper_name);
-  d->final_time = static_cast<double>(a_.t);
+  for (auto& [name, r] : d->observers)
+    for (double& t : r.trace_time) t -= time_shift_;
+  d->final_time = static_cast<double>(a_.t) - time_shift_;
   d->steps = a_.step;
   d->accepted = a_.n_accepted;
   d->rejected = a_.n_rejected;

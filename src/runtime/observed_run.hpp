@@ -72,8 +72,7 @@ class ObservedRun {
     o_.k = k_;
     o_.per_step = per_step_ ? 1 : 0;
     o_.renorm_every = has_lyap_ ? lyap_.renorm_every : 1;
-    o_.t_accum_start = plan.transient > 0 ? static_cast<Time>(plan.t0 + plan.transient)
-                                          : -std::numeric_limits<Time>::infinity();
+    o_.t_accum_start = -std::numeric_limits<Time>::infinity();
     o_.trace_stride = has_lyap_ ? lyap_.record_interval : 0;
     o_.cb_every = callback_ ? callback_->every : 1;
     grow_trace(o_.trace_stride > 0 ? 256 : 0);
@@ -104,6 +103,10 @@ class ObservedRun {
   }
 
   // GROW_REC: the kernel may have stopped for the trace (else it was the recorder).
+  // Off during a transient warm-up: renormalisations go on, growth is not counted, no trace rows.
+  void count_growth(bool on) {
+    o_.t_accum_start = (on ? -1 : 1) * std::numeric_limits<Time>::infinity();
+  }
   bool trace_full() const { return o_.trace_stride > 0 && o_.trace_count >= o_.trace_cap; }
   void grow_trace(long long at_least) {
     const size_t rows = static_cast<size_t>(

@@ -120,10 +120,12 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
     p.N = c.N;
   } else if (s.t_end) {
     p.T = s.t_end;
+  } else if (!mi.is_map) {
+    p.T = defaults::t_end;
   } else {
     throw DynlibError(fmt::format(
-        "no end for the run: give T (the end time) or N (the number of steps), or set t_end in "
-        "the [sim] table of model '{}'",
+        "no end for the run: give N (the number of iterations) or T, or set t_end in the [sim] "
+        "table of model '{}'",
         mi.info.name));
   }
   if (p.T && !std::isfinite(*p.T)) throw DynlibError("T must be a finite number");
@@ -133,7 +135,7 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
     p.dt = o.dt;
   else if (!p.resume)
     p.dt = pick(c.dt, s.dt);
-  if (!p.dt && !p.resume && mi.is_map) p.dt = defaults::map_dt;
+  if (!p.dt && !p.resume && !mi.adaptive) p.dt = mi.is_map ? defaults::map_dt : defaults::flow_dt;
   if (p.dt && !(*p.dt > 0 && std::isfinite(*p.dt)))
     throw DynlibError(fmt::format("dt = {} must be positive and finite", fmt_num(*p.dt)));
 
@@ -144,13 +146,19 @@ Plan ModelNames::resolve(const RunOptions& o, const RunOptions& config, bool has
   if (auto vars = pick(o.record_vars, c.record_vars)) {
     record_selection(*vars, p.rec_state, p.rec_aux);
     p.rec_vars_given = true;
-  } else {
+  } else {  // every state, no aux (the reference dynlib's default; aux are named when wanted)
     for (int i = 0; i < layout().n_state(); ++i) p.rec_state.push_back(i);
-    for (int i = 0; i < layout().n_aux(); ++i) p.rec_aux.push_back(i);
   }
   p.transient = pick(o.transient, c.transient).value_or(0.0);
   if (!(p.transient >= 0) || !std::isfinite(p.transient))
     throw DynlibError(fmt::format("transient = {} must be >= 0", fmt_num(p.transient)));
+  if (p.resume) {  // the warm-up belongs to the fresh run (a config() default is not an error)
+    if (o.transient && *o.transient > 0)
+      throw DynlibError(
+          "transient applies to fresh runs only: it is a warm-up before the run, and a resumed "
+          "run continues one");
+    p.transient = 0.0;
+  }
   p.max_steps = pick(o.max_steps, c.max_steps);
   if (!p.max_steps) p.max_steps = s.max_steps;
   if (p.max_steps && *p.max_steps < 1)

@@ -57,7 +57,7 @@ class LogisticPeriodDoubling : public ::testing::Test {
   const std::vector<double> r = {2.8, 2.95, 3.05, 3.2, 1 + kSqrt6 - 0.02, 1 + kSqrt6 + 0.02, 3.5};
   const std::vector<size_t> expected = {1, 1, 2, 2, 2, 4, 4};
   SweepResult sweep = traj_sweep(build("builtin://map/logistic"), "r", r, {"x"},
-                                 {.N = 4000, .transient = 3000, .threads = 2});
+                                 {.N = 1000, .transient = 3000, .threads = 2});  // 1001 samples
 };
 
 TEST_F(LogisticPeriodDoubling, OneTwoAndFourBranches) {

@@ -93,12 +93,12 @@ TEST_F(BifurcationCli, PoincareAndExtremaOfAFlowEqualTheApi) {
 
 TEST_F(BifurcationCli, ThreadsDoNotChangeTheFileAndAllIsTheDefault) {
   const std::string args =
-      "bifurcation builtin://map/logistic --param r=3:4:9 --var x -N 60 --transient 50 -q --out ";
+      "bifurcation builtin://map/logistic --param r=3:4:9 --var x -N 10 --transient 50 -q --out ";
   ASSERT_EQ(cli(args + path("one.csv") + " --threads 1").code, 0);
   ASSERT_EQ(cli(args + path("two.csv") + " --threads 2").code, 0);
   const std::string one = slurp(path("one.csv"));
   EXPECT_EQ(one, slurp(path("two.csv")));
-  EXPECT_EQ(parse_csv(one).size(), 1 + 9 * 11u);  // every sample: t = 50 ... 60
+  EXPECT_EQ(parse_csv(one).size(), 1 + 9 * 11u);  // every sample after the warm-up: t = 0 ... 10
 }
 
 TEST_F(BifurcationCli, Errors) {
@@ -121,9 +121,6 @@ TEST_F(BifurcationCli, Errors) {
   Output k = cli(base + "--param r=3:4:5 --var x --extrema peaks");
   EXPECT_EQ(k.code, 1);
   EXPECT_NE(k.err.find("unknown kind 'peaks'"), std::string::npos) << k.err;
-  Output e = cli(base + "--param r=3:4:5 --var x --transient 50");
-  EXPECT_EQ(e.code, 1);
-  EXPECT_NE(e.err.find("recorded no samples"), std::string::npos) << e.err;
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ TEST(InspectApi, DescribesEverySection) {
   EXPECT_EQ(m.kind, dynlib::ModelKind::Ode);
   EXPECT_EQ(m.dtype, dynlib::DType::Float64);
   EXPECT_EQ(m.hash.size(), 64u);
-  EXPECT_EQ(m.stepper, "rk45");  // no [sim] stepper: the default rule
+  EXPECT_EQ(m.stepper, "rk4");  // no [sim] stepper: the default rule (the reference's)
   EXPECT_FALSE(m.sim.stepper.has_value());
 
   ASSERT_EQ(m.states.size(), 2u);
@@ -102,7 +102,7 @@ TEST(InspectApi, DescribesEverySection) {
 }
 
 TEST(InspectApi, MapsAndTheDefaultStepperRule) {
-  EXPECT_STREQ(dynlib::default_stepper(dynlib::ModelKind::Ode), "rk45");
+  EXPECT_STREQ(dynlib::default_stepper(dynlib::ModelKind::Ode), "rk4");
   EXPECT_STREQ(dynlib::default_stepper(dynlib::ModelKind::Map), "map");
   const dynlib::ModelDescription h = dynlib::describe_model("builtin://map/henon");
   EXPECT_EQ(h.kind, dynlib::ModelKind::Map);

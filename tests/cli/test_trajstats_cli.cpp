@@ -105,8 +105,12 @@ TEST_F(AnalyzeCli, BadNamesAndPercentiles) {
   r = cli("analyze builtin://ode/harmonic -T 1 --vars ,");
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "--vars: name at least one variable")) << r.err;
-  r = cli("analyze builtin://ode/harmonic -T 1 --transient 5");
+  // A run that fails in its transient warm-up has nothing to analyze, and says where it stopped.
+  dir.write("blowup.toml",
+            "[model]\ntype = \"map\"\n[states]\nx = 2.0\n[equations.rhs]\nx = \"x * x\"\n");
+  r = cli("analyze " + (dir.path() / "blowup.toml").string() + " -N 5 --transient 100");
   EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "in the transient warm-up")) << r.err;
   EXPECT_TRUE(contains(r.err, "nothing to analyze: the run recorded no samples")) << r.err;
 }
 

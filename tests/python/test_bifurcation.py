@@ -19,7 +19,8 @@ def branches(y, tol=1e-7):
 def logistic():
     sim = dynlib.setup("builtin://map/logistic", stepper="map")
     r = np.array([2.8, 2.95, 3.05, 3.2, 1 + math.sqrt(6) - 0.02, 1 + math.sqrt(6) + 0.02, 3.5])
-    return sweep.traj_sweep(sim, param="r", values=r, record_vars=["x"], N=4000, transient=3000,
+    # 3000 warm-up iterations, then 1000 recorded (1001 samples per run).
+    return sweep.traj_sweep(sim, param="r", values=r, record_vars=["x"], N=1000, transient=3000,
                             record_interval=1, parallel_mode="auto")
 
 

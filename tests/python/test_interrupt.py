@@ -22,7 +22,7 @@ except KeyboardInterrupt:
     outcome = "KeyboardInterrupt"
 seconds = time.perf_counter() - start
 res = sim.results()
-more = sim.run(N=1000, resume=True)
+more = sim.run(N=res.steps + 1000, resume=True)
 print(json.dumps({"outcome": outcome, "seconds": seconds, "status": res.status,
                   "steps": res.steps, "samples": len(res), "final_time": res.final_time,
                   "message": res.message, "resumed_steps": more.steps}))

@@ -31,7 +31,8 @@ def test_lorenz_spectrum_as_the_reference_demo_computes_it():
     # QR keeps volume: the sum is the divergence -(sigma + 1 + beta).
     assert l1 + l2 + l3 == pytest.approx(-(10 + 1 + 8 / 3), abs=2e-3)
     trace = spec["lyap0"]
-    assert trace.shape == (2500,) and spec.trace_time.shape == (2500,)
+    # T = 120 after the 20-unit warm-up: 12000 steps, a trace row every 4.
+    assert trace.shape == (3000,) and spec.trace_time.shape == (3000,)
     assert trace[-1] == l1 and spec.trace_time[-1] == pytest.approx(120.0)
     assert np.all(np.diff(spec.trace_time) > 0)
     assert spec["record_interval"] == 4 and spec.meta["stepper"] == "rk4"
@@ -50,7 +51,7 @@ def test_logistic_mle_is_ln2_and_mle_beside_spectrum_is_its_first_exponent():
     lyap, spectrum = res.observers["lyapunov_mle"], res.observers["lyapunov_spectrum"]
     assert lyap.mle == pytest.approx(math.log(2.0), abs=1e-2)
     assert lyap.mle == spectrum.lyap0
-    assert int(lyap.steps) == 200000 - 100
+    assert int(lyap.steps) == 200000  # N counts after the 100-iteration warm-up
     assert lyap.log_growth == pytest.approx(lyap.mle * lyap.steps)
     assert np.array_equal(lyap["mle"], spectrum["lyap0"])
     assert res.observer_metadata["lyapunov_mle"]["mode"] == "map"
@@ -150,7 +151,7 @@ def test_mle_sweep_of_the_logistic_map():
     assert res.mle[0] == pytest.approx(math.log(0.5), abs=1e-3)
     assert res.mle[1] < 0 and res.mle[2] < 0 and res.mle[3] < 0  # periods 2, 4, 3
     assert res.mle[4] == pytest.approx(math.log(2.0), abs=2e-2)
-    assert res["steps"].tolist() == [19500.0] * 5
+    assert res["steps"].tolist() == [20000.0] * 5  # after the warm-up of 500
     traces = res.traces["mle"]
     assert len(traces) == 5 and traces[4][-1] == res.mle[4]
     # Each value is exactly a run of its own, on any number of threads.

@@ -18,7 +18,8 @@ def test_spec_describes_the_model(model_toml):
     assert spec.aux == ["energy"] and spec.events == [] and spec.presets == []
     assert spec.sim == {"t0": 0.0, "t_end": 2.0, "dt": 0.01}
     assert len(spec.hash) == 64 and not spec.has_jacobian
-    assert model.stepper_name == "rk45" and model.dtype == "float64" and not model.is_jitted
+    # No [sim] stepper: rk4, the reference's default.
+    assert model.stepper_name == "rk4" and model.dtype == "float64" and not model.is_jitted
     assert dynlib.build(model_toml, stepper="dopri5").stepper_name == "rk45"  # alias
     assert dynlib.build("builtin://ode/lorenz").spec.sim["t_end"] is not None
 

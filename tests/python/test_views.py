@@ -46,7 +46,7 @@ def test_views_survive_later_runs_resume_and_reset_of_the_same_sim():
     first = sim.run(N=200, dt=0.01)
     x = first["x"]
     kept = x.copy()
-    resumed = sim.run(N=200, resume=True)  # appends to the rows the view points into
+    resumed = sim.run(N=400, resume=True)  # appends to the rows the view points into
     assert len(resumed) == 401 and len(first) == 201
     assert np.array_equal(resumed["x"][:201], kept)
     sim.run(T=1.0, dt=0.02, ic={"x": -4.0})

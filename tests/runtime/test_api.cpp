@@ -41,11 +41,12 @@ TEST(Build, InfoFromTheSpec) {
   EXPECT_FALSE(m.is_jitted());
   EXPECT_FALSE(m.rhs().native);
   EXPECT_TRUE(m.runner().signatures.empty());
-  // Defaults without [sim] stepper: rk45 for ODEs, map for maps; aliases resolve to the name.
+  // Defaults without [sim] stepper: rk4 for ODEs (the reference's), map for maps; aliases resolve
+  // to the name.
   EXPECT_EQ(build(inline_model(
                       "[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n"))
                 .stepper_name(),
-            "rk45");
+            "rk4");
   EXPECT_EQ(build("builtin://ode/lorenz", {.stepper = "dopri5"}).stepper_name(), "rk45");
   EXPECT_EQ(build("builtin://map/henon", {.stepper = "discrete"}).stepper_name(), "map");
 }
@@ -169,16 +170,24 @@ x = "w[0] + w[1] * w[2]"
   EXPECT_EQ(sim.param("w"), (std::vector<double>{2, 3, 4}));  // params persist
 }
 
-TEST(RunErrors, NoEndAndNoDt) {
+// Without [sim], the reference's defaults: rk4, T = 1, dt = 0.01; a map needs an end.
+TEST(RunDefaults, AModelWithoutSimRunsToOneWithRk4AndDtOneHundredth) {
   const std::string model =
       inline_model("[model]\ntype = \"ode\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n");
-  Sim sim = setup(model, {.stepper = "rk4"});
-  EXPECT_TRUE(contains(error_of([&] { sim.run(); }), "no end for the run"));
-  EXPECT_TRUE(contains(error_of([&] { sim.run({.T = 1.0}); }), "needs a step size"));
-  EXPECT_TRUE(sim.run({.T = 1.0, .dt = 0.1}).ok());
-  // rk45 needs no dt.
-  Sim ad = setup(model);
-  EXPECT_TRUE(ad.run({.T = 1.0}).ok());
+  Sim sim = setup(model);
+  EXPECT_EQ(sim.model().stepper_name(), "rk4");
+  const Results& r = sim.run();
+  EXPECT_EQ(r.steps(), 100);
+  EXPECT_EQ(r.final_time(), 1.0);
+  EXPECT_NEAR(r.final_state()[0], std::exp(-1.0), 1e-10);
+  EXPECT_EQ(sim.run({.T = 1.0, .dt = 0.1}).steps(), 10);
+  // rk45 takes no default dt (its first step is guessed).
+  Sim ad = setup(model, {.stepper = "rk45"});
+  EXPECT_TRUE(ad.run().ok());
+  EXPECT_LT(ad.results().steps(), 100);
+  Sim map = setup(
+      inline_model("[model]\ntype = \"map\"\n[states]\nx = 1.0\n[equations.rhs]\nx = \"-x\"\n"));
+  EXPECT_TRUE(contains(error_of([&] { map.run(); }), "no end for the run: give N"));
 }
 
 TEST(RunErrors, Int64TakesWholeNumbers) {
@@ -233,12 +242,14 @@ TEST(State, PresetsAssignReset) {
   EXPECT_EQ(sim.state(), (std::vector<double>{-65, -16.25}));
   const Results& r = sim.run({.T = 10.0});
   EXPECT_EQ(r.column("u")[0], -16.25);
-  // A fresh run starts again from the assigned initial state, with the assigned params.
+  // A fresh run starts from the current state (where the last one ended), with the params.
+  const double u_end = sim.state()[1];
   const Results& r2 = sim.run({.T = 10.0});
-  EXPECT_EQ(r2.column("u")[0], -16.25);
-  // ic overrides apply to one run only.
+  EXPECT_EQ(r2.column("u")[0], u_end);
+  // ic overrides apply to the names given.
   EXPECT_EQ(sim.run({.T = 1.0, .ic = {{"u", -14.0}}}).column("u")[0], -14.0);
-  EXPECT_EQ(sim.run({.T = 1.0}).column("u")[0], -16.25);
+  const double u_after = sim.state()[1];
+  EXPECT_EQ(sim.run({.T = 1.0}).column("u")[0], u_after);
   sim.assign({{"I", 0.0}, {"v", -70.0}});
   EXPECT_EQ(sim.param("I"), std::vector<double>{0.0});
   EXPECT_EQ(sim.run({.T = 1.0}).column("v")[0], -70.0);
@@ -253,7 +264,7 @@ TEST(State, PresetsAssignReset) {
   EXPECT_THROW(sim.run({.T = 1.0, .resume = true}), DynlibError);
 }
 
-TEST(State, EventChangedParamsCarryIntoResumeButNotFreshRuns) {
+TEST(State, EventChangedParamsCarryIntoResumeAndFreshRuns) {
   Sim sim = setup(inline_model(R"toml([model]
 type = "map"
 [states]
@@ -270,12 +281,16 @@ log = ["x", "k"]
   const Results& a = sim.run({.N = 2});
   EXPECT_EQ(a.column("x").to_vector(), (std::vector<double>{0, 1, 0}));
   EXPECT_EQ(sim.param("k"), std::vector<double>{2});
-  const Results& b = sim.run({.N = 1, .resume = true});
+  const Results& b = sim.run({.N = 3, .resume = true});
   EXPECT_EQ(b.column("x")[3], 0.0);  // 0 + k = 2 with the event's k = 2: fired again
-  EXPECT_EQ(b.event("double").values[1], (std::vector<double>{1, 2}));  // k as each firing saw it
+  EXPECT_EQ(b.event("double").values[1], (std::vector<double>{2, 4}));  // k after each action
   EXPECT_EQ(sim.param("k"), std::vector<double>{4});
-  const Results& c = sim.run({.N = 2});  // fresh: k = 1 again
-  EXPECT_EQ(c.column("x").to_vector(), (std::vector<double>{0, 1, 0}));
+  // Fresh: from x = 0 with the session's k = 4, which the event doubles at each firing.
+  const Results& c = sim.run({.N = 2});
+  EXPECT_EQ(c.column("x").to_vector(), (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(sim.param("k"), std::vector<double>{16});
+  sim.reset();  // the model's k = 1 again
+  EXPECT_EQ(sim.run({.N = 2}).column("x").to_vector(), (std::vector<double>{0, 1, 0}));
 }
 
 TEST(State, AssignBetweenResumes) {
@@ -287,8 +302,10 @@ TEST(State, AssignBetweenResumes) {
   const Results& r = sim.run({.T = 2.0, .resume = true});
   EXPECT_EQ(r.size(), 21u);
   EXPECT_NEAR(r.final_state()[0], 5.0 * std::exp(-1.0), 1e-5);
-  EXPECT_EQ(sim.run({.T = 1.0, .dt = 0.1}).column("x")[0], 5.0);  // and of fresh runs
+  const double x_end = sim.state()[0];
+  EXPECT_EQ(sim.run({.T = 1.0, .dt = 0.1}).column("x")[0], x_end);  // fresh runs continue
   // A param change before a resume restarts the stepper's history (here: the rate).
+  sim.assign("x", 5.0);
   sim.run({.T = 1.0, .dt = 0.1});
   sim.assign("k", 2.0);
   const Results& r2 = sim.run({.T = 2.0, .resume = true});
@@ -300,8 +317,9 @@ TEST(Resume, AppendsAndEqualsOneLongRunFixedStep) {
     SCOPED_TRACE(stepper);
     Sim sim = setup("builtin://ode/izhikevich", {.stepper = stepper});
     const Results whole = sim.run({.T = 200.0, .dt = 0.01});
+    sim.reset();
     sim.run({.T = 70.0, .dt = 0.01});
-    sim.run({.N = 5000, .resume = true});  // to t = 120
+    sim.run({.N = 12000, .resume = true});  // to t = 120 (N is the run's total)
     const Results& parts = sim.run({.T = 200.0, .resume = true});
     ASSERT_TRUE(parts.ok()) << parts.message();
     rt_test::expect_same_results(whole, parts);
@@ -314,16 +332,19 @@ TEST(Resume, AppendsAndEqualsOneLongRunRk45) {
   // N counts accepted steps for an adaptive stepper: no end time clips the last step, so a run
   // cut at N continues exactly as one long run.
   const Results whole = sim.run({.N = 3000, .rtol = 1e-8});
+  sim.reset();
   sim.run({.N = 1000, .rtol = 1e-8});
-  sim.run({.N = 1500, .resume = true, .rtol = 1e-8});
-  const Results& parts = sim.run({.N = 500, .resume = true, .rtol = 1e-8});
+  sim.run({.N = 2500, .resume = true, .rtol = 1e-8});
+  const Results& parts = sim.run({.N = 3000, .resume = true, .rtol = 1e-8});
   ASSERT_TRUE(parts.ok()) << parts.message();
   rt_test::expect_same_results(whole, parts);
   EXPECT_EQ(parts.accepted_steps(), whole.accepted_steps());
   EXPECT_EQ(parts.rejected_steps(), whole.rejected_steps());
 
   // Runs to T cut by max_steps and resumed are the same as one run to T.
+  sim.reset();
   const Results to_t = sim.run({.T = 20.0, .rtol = 1e-8});
+  sim.reset();
   sim.run({.T = 20.0, .max_steps = 700, .rtol = 1e-8});
   EXPECT_EQ(sim.results().status(), Status::EarlyExit);
   const Results& cont = sim.run({.T = 20.0, .resume = true, .rtol = 1e-8});
@@ -335,7 +356,7 @@ TEST(Resume, HeldResultsStayValidAndUnchanged) {
   Sim sim = setup("builtin://map/logistic");
   const Results first = sim.run({.N = 10});  // the user keeps a copy
   const std::vector<double> x = first.column("x").to_vector();
-  const Results& more = sim.run({.N = 10, .resume = true});
+  const Results& more = sim.run({.N = 20, .resume = true});
   EXPECT_EQ(first.size(), 11u);
   EXPECT_EQ(first.column("x").to_vector(), x);
   EXPECT_EQ(more.size(), 21u);
@@ -367,9 +388,10 @@ TEST(Resume, Float32AndInt64AppendExactly) {
   {
     Sim sim = setup("builtin://ode/lorenz", {.stepper = "rk4", .dtype = "float32"});
     const Results whole = sim.run({.N = 300, .dt = 0.01});
+    sim.reset();
     sim.run({.N = 100, .dt = 0.01});
     const Results held = sim.results();  // forces the copy path on resume
-    const Results& parts = sim.run({.N = 200, .resume = true});
+    const Results& parts = sim.run({.N = 300, .resume = true});
     rt_test::expect_same_results(whole, parts);
     EXPECT_EQ(held.size(), 101u);
     const auto a = whole.column_f32("z"), b = parts.column_f32("z");
@@ -378,6 +400,7 @@ TEST(Resume, Float32AndInt64AppendExactly) {
   {
     Sim sim = setup("builtin://map/collatz");
     const Results whole = sim.run({.N = 120});
+    sim.reset();
     sim.run({.N = 50});
     const Results& parts = sim.run({.T = 120.0, .resume = true});
     rt_test::expect_same_results(whole, parts);
@@ -397,12 +420,12 @@ TEST(Resume, NewDtContinuesFromTheCurrentTime) {
   EXPECT_NEAR(r.final_state()[0], std::exp(-2.0), 1e-6);  // rk4 error at dt = 0.1
 }
 
-TEST(Resume, TransientIsMeasuredFromTheStartOfTheContinuedRun) {
+TEST(Resume, AfterATransientWarmUpIsOneLongRun) {
   Sim sim = setup("builtin://ode/expdecay");
   const Results whole = sim.run({.T = 3.0, .dt = 0.1, .transient = 1.5});
-  sim.run({.T = 1.0, .dt = 0.1, .transient = 1.5});
-  EXPECT_EQ(sim.results().size(), 0u);
-  const Results& parts = sim.run({.T = 3.0, .transient = 1.5, .resume = true});
+  sim.reset();
+  EXPECT_EQ(sim.run({.T = 1.0, .dt = 0.1, .transient = 1.5}).size(), 11u);
+  const Results& parts = sim.run({.T = 3.0, .resume = true});
   rt_test::expect_same_results(whole, parts);
 }
 

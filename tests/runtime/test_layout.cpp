@@ -203,7 +203,8 @@ TEST(Layout, TheRuntimeSetsArrayElementsByName) {
 
   sim.assign("w[2]", 10.0);
   EXPECT_EQ(sim.param("w"), (std::vector<double>{1.0, 2.5, 10.0}));
-  const Results& r2 = sim.run({.N = 1});
+  const Results& r2 =
+      sim.run({.N = 1, .record_vars = std::vector<std::string>{"aux.d"}, .ic = {{"x", 0.0}}});
   EXPECT_EQ(r2.column("aux.d").to_vector(), (std::vector<double>{10.0, 15.0}));
 
   // Errors name the problem.

@@ -188,8 +188,12 @@ TEST(RunDefaults, TheDocsQuoteTheDefaults) {
   EXPECT_EQ(defaults::record_interval, 1);
   EXPECT_NE(table_row(doc, "`record`").find("else true"), std::string::npos);
   EXPECT_TRUE(defaults::record);
-  EXPECT_NE(doc.find("maps default to\n1"), std::string::npos);
+  EXPECT_NE(doc.find("else `0.01` for\nflows (the reference's default) and `1` for maps"),
+            std::string::npos);
+  EXPECT_EQ(defaults::flow_dt, 0.01);
   EXPECT_EQ(defaults::map_dt, 1.0);
+  EXPECT_NE(doc.find("flow runs to `T = 1`"), std::string::npos);
+  EXPECT_EQ(defaults::t_end, 1.0);
   EXPECT_NE(
       table_row(doc, "`stepper`").find(std::string("`") + defaults::ode_stepper + "` for ODEs"),
       std::string::npos);
