@@ -241,7 +241,7 @@ struct BasinAutoOptions {
   long long transient_samples = 0;  // samples before recurrence detection starts
   long long window = 64;            // the sliding window of recent cells
   double u_th = 0.6;                // recurrent: distinct cells in the window / window <= u_th
-  long long recur_windows = 3;      // ... for recur_windows x window consecutive samples
+  long long recur_windows = 3;      // ... in this many consecutive (sliding) windows
   double s_merge = 0.6;             // candidate joins an attractor at this similarity
   long long p_in = 8;               // consecutive samples in an attractor's cells: assigned
   std::optional<double> b_max{};

@@ -1,6 +1,6 @@
 // basin_auto: Persistent Cell-Recurrence Basin Mapping (PCR-BM, docs/basins.md). Observed states
 // are quantised into the cells of a box; a trajectory whose recent cells repeat (few distinct
-// cells in a sliding window, for several windows in a row) is on an attractor, and its recent
+// cells in a sliding window, for several consecutive windows) is on an attractor, and its recent
 // cells are the evidence. Blocks of initial conditions run in parallel against the attractors
 // known before the block (persistence: p_in samples in a row inside one attractor's cells assign
 // it); then the block's evidence is merged into the registry in index order (a new attractor, or
@@ -47,6 +47,35 @@ struct Quantiser {
       c += i * stride[k];
     }
     return c;
+  }
+  // Whether detection cell c, or a cell next to it (sharing a face, or a corner for up to three
+  // observed variables), is in `cells`.
+  bool near(long long c, const std::set<long long>& cells) const {
+    if (cells.count(c)) return true;
+    const size_t d = res.size();
+    std::vector<long long> idx(d);
+    for (size_t k = 0; k < d; ++k) idx[k] = (c / stride[k]) % res[k];
+    if (d <= 3) {
+      long long combos = 1;
+      for (size_t k = 0; k < d; ++k) combos *= 3;
+      for (long long m = 0; m < combos; ++m) {
+        long long r = m, n = 0;
+        bool ok = true;
+        for (size_t k = 0; k < d && ok; ++k) {
+          const long long i = idx[k] + (r % 3) - 1;
+          r /= 3;
+          ok = i >= 0 && i < res[k];
+          n += i * stride[k];
+        }
+        if (ok && cells.count(n)) return true;
+      }
+      return false;
+    }
+    for (size_t k = 0; k < d; ++k) {
+      if (idx[k] > 0 && cells.count(c - stride[k])) return true;
+      if (idx[k] + 1 < res[k] && cells.count(c + stride[k])) return true;
+    }
+    return false;
   }
   // The merge-grid cell of a detection cell.
   long long merge_cell(long long c) const {
@@ -106,7 +135,6 @@ class Detector {
     counters_.assign(snap ? snap->n_attr : 0, 0);
     outside_run_ = obs_count_ = 0;
     ring_pos_ = ring_n_ = 0;
-    since_check_ = 0;
     recur_run_ = 0;
     counts_.clear();
     detected_ = false;
@@ -164,9 +192,7 @@ class Detector {
     ring_pos_ = (ring_pos_ + 1) % w;
     ++counts_[c];
     if (ring_n_ < w || obs_count_ <= p_.transient) return false;
-    // checked once per window: recur_windows windows in a row with few distinct cells
-    if (++since_check_ < p_.window) return false;
-    since_check_ = 0;
+    // recur_windows consecutive (sliding) windows with few distinct cells
     const double unique = static_cast<double>(counts_.size()) / static_cast<double>(w);
     recur_run_ = unique <= p_.u_th ? recur_run_ + 1 : 0;
     if (recur_run_ < p_.recur_windows) return false;
@@ -188,7 +214,7 @@ class Detector {
   const Snapshot* snap_ = nullptr;
   bool detect_ = true;
   std::vector<long long> counters_;
-  long long outside_run_ = 0, obs_count_ = 0, since_check_ = 0, recur_run_ = 0, post_left_ = 0;
+  long long outside_run_ = 0, obs_count_ = 0, recur_run_ = 0, post_left_ = 0;
   std::vector<long long> ring_;
   size_t ring_pos_ = 0, ring_n_ = 0;
   std::unordered_map<long long, long long> counts_;
@@ -222,9 +248,9 @@ int merge_candidate(std::vector<Attractor>& registry, const Quantiser& q,
   int best = -1;
   double best_sim = -1;
   for (size_t a = 0; a < registry.size(); ++a) {
-    // similar fingerprints, or evidence that lies mostly in the attractor's known cells
+    // similar fingerprints, or evidence that lies mostly in (or next to) the attractor's cells
     size_t in = 0;
-    for (long long c : evidence) in += registry[a].cells.count(c);
+    for (long long c : evidence) in += q.near(c, registry[a].cells) ? 1 : 0;
     const double sim = std::max(jaccard(fp, registry[a].fingerprint),
                                 static_cast<double>(in) / static_cast<double>(evidence.size()));
     if (sim > best_sim) {

@@ -283,6 +283,9 @@ TEST(BasinAuto, FindsTheTwoDuffingWellsAndAgreesWithBasinKnown) {
                            .grid_res = {51},
                            .max_samples = 3000,
                            .u_th = 0.05,
+                           // a slow passage by the saddle also visits few cells: only a
+                           // trajectory that stays in them for 128 windows is on an attractor
+                           .recur_windows = 128,
                            .outside_limit = 50,
                            .dt_obs = 0.05,
                            .batch_size = 256,
@@ -343,6 +346,26 @@ TEST(BasinAuto, FindsTheThreeNewtonRoots) {
   const BasinStats st = basin_stats(a, 2);
   EXPECT_EQ(st.per_attractor.size(), 2u);
   EXPECT_EQ(st.n_attractors, 3u);
+}
+
+TEST(BasinAuto, FindsTheHenonAttractorAndItsBasin) {
+  // the reference's example parameters (grid_res 64, window 64, u_th 0.5, 600 samples)
+  Sim sim = setup("builtin://map/henon");
+  const BasinIC ic = square("x", "y", 2.5, 40);
+  const BasinResult a = basin_auto(
+      sim, ic, {.grid_res = {64}, .max_samples = 600, .window = 64, .u_th = 0.5, .threads = 2});
+  ASSERT_EQ(a.registry.size(), 1u) << basin_summary(a);
+  const BasinResult k = basin_known(
+      sim,
+      {ReferenceRun{
+          .name = "henon", .ic = {0.1, 0.1}, .transient_samples = 200, .signature_samples = 3000}},
+      ic, {.max_samples = 600});
+  // the same basin; what escapes is BLOWUP or OUTSIDE (the box is the grid's)
+  size_t agree = 0;
+  for (size_t i = 0; i < a.labels.size(); ++i) agree += (a.labels[i] == 0) == (k.labels[i] == 0);
+  EXPECT_GE(agree, a.labels.size() - a.labels.size() / 100) << basin_summary(a);
+  EXPECT_GT(count(a, 0), 200u);
+  EXPECT_EQ(count(a, 0) + count(a, BASIN_BLOWUP) + count(a, BASIN_OUTSIDE), a.labels.size());
 }
 
 TEST(BasinAuto, Errors) {
