@@ -159,10 +159,13 @@ int basin(const BasinArgs& a) {
   if (!a.escapes.empty()) {
     std::map<std::string, std::pair<double, double>> by_name;
     for (const auto& text : a.escapes) {
-      const Grid g = parse_grid(text);
-      if (text.find(':') == std::string::npos || g.values.size() < 2)
+      const auto eq = text.find('=');
+      const auto parts = eq == std::string::npos ? std::vector<std::string>{}
+                                                 : split_trimmed(text.substr(eq + 1), ':');
+      if (eq == 0 || parts.size() != 2)
         throw DynlibError(fmt::format("--escape expects NAME=LO:HI, got '{}'", text));
-      by_name[g.name] = {g.values.front(), g.values.back()};
+      const std::string what = "--escape " + text.substr(0, eq);
+      by_name[text.substr(0, eq)] = {parse_number(what, parts[0]), parse_number(what, parts[1])};
     }
     for (const auto& v : observe) {
       const auto it = by_name.find(v);
