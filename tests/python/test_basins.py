@@ -71,8 +71,8 @@ def test_codes_and_submodules_are_the_references():
 
 def test_duffing_two_symmetric_basins_shaped_like_the_grid():
     xs = np.linspace(-2, 2, 24)
-    res = basin_known(duffing(), [FixedPoint("left", [-1, 0], 0.1), FixedPoint("right", [1, 0], 0.1)],
-                      ic={"x": basin_axis(-2, 2, n=24), "v": basin_values(xs)},
+    wells = [FixedPoint("left", [-1, 0], 0.1), FixedPoint("right", [1, 0], 0.1)]
+    res = basin_known(duffing(), wells, ic={"x": basin_axis(-2, 2, n=24), "v": basin_values(xs)},
                       dt_obs=0.05, max_samples=2000)
     assert isinstance(res, BasinResult)
     assert res.labels.shape == (24, 24) and res.labels.dtype == np.int64
@@ -122,7 +122,8 @@ def test_newton_auto_agrees_with_known_and_threads_do_not_matter():
     known = basin_known(sim, ROOTS, ic=ic, max_samples=400)
     assert auto.labels.shape == known.labels.shape == (30, 30)
     pairs = {(a, k) for a, k in zip(auto.labels.ravel(), known.labels.ravel())}
-    assert len(pairs) == 3 and {a for a, _ in pairs} == {0, 1, 2} and {k for _, k in pairs} == {0, 1, 2}
+    assert len(pairs) == 3
+    assert {a for a, _ in pairs} == {0, 1, 2} and {k for _, k in pairs} == {0, 1, 2}
     one = basin_auto(sim, ic=ic, obs_min=-3, obs_max=3, grid_res=64, max_samples=400,
                      outside_limit=50, batch_size=200, parallel_mode="none")
     np.testing.assert_array_equal(one.labels, auto.labels)

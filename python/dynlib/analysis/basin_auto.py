@@ -63,13 +63,14 @@ def basin_auto(
 
     Observed states are quantised into grid_res cells per axis of [obs_min, obs_max] (default:
     the swept axes' bounds). A trajectory with at most u_th * window distinct cells among its
-    last `window` samples, at recur_windows window ends in a row, is on an attractor; its cells
-    are merged into the registry (a new attractor unless its fingerprint's Jaccard similarity,
-    or the share of its samples in a known attractor's cells, reaches s_merge). p_in samples in
-    a row inside a known attractor's cells assign it. Initial conditions run in blocks of
-    batch_size (default 1024) against the attractors known before the block, so the labels do
-    not depend on the number of threads. `params` is not supported; `online`,
-    `max_memory_bytes`, `online_max_attr` and `online_max_cells` have no effect (always online).
+    last `window` samples, in recur_windows consecutive sliding windows, is on an attractor; its
+    cells are merged into the registry (a new attractor unless its fingerprint's Jaccard
+    similarity, or the share of its samples in or next to a known attractor's cells, reaches
+    s_merge). p_in samples in a row inside a known attractor's cells assign it. Initial
+    conditions run in blocks of batch_size (default 1024) against the attractors known before
+    the block, so the labels do not depend on the number of threads. `params` is not supported;
+    `online`, `max_memory_bytes`, `online_max_attr` and `online_max_cells` have no effect (the
+    analysis is always online).
     """
     if params is not None:
         raise NotImplementedError("basin_auto: per-initial-condition params are not supported; "
