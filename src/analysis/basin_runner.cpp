@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 namespace dynlib::analysis_detail {
 
@@ -99,7 +100,7 @@ void basin_parallel(size_t n, int threads, const std::function<void(int, size_t)
     std::lock_guard<std::mutex> lock(mutex);
     if (i < error_index) {
       error_index = i;
-      error = e;
+      error = std::move(e);
     }
     failed = true;
   };

@@ -243,6 +243,35 @@ TEST(BasinKnown, ProgressAndStop) {
   EXPECT_FALSE(p.stopped);
   ASSERT_EQ(seen.size(), 25u);
   for (size_t k = 0; k < seen.size(); ++k) EXPECT_EQ(seen[k], k + 1);
+  // stopped after five: those keep their labels, the rest is unresolved
+  std::atomic<bool> later{false};
+  const BasinResult part = basin_known(sim, cube_roots(), square("x", "y", 1.5, 5),
+                                       {.max_samples = 100,
+                                        .threads = 1,
+                                        .progress =
+                                            [&](size_t done, size_t) {
+                                              if (done == 5) later = true;
+                                            },
+                                        .stop = &later});
+  EXPECT_TRUE(part.stopped);
+  for (size_t i = 0; i < 25; ++i) {
+    if (i < 5)
+      EXPECT_EQ(part.labels[i], p.labels[i]) << i;
+    else
+      EXPECT_EQ(part.labels[i], BASIN_UNRESOLVED) << i;
+  }
+  std::atomic<bool> auto_stop{false};
+  const BasinResult a = basin_auto(sim, square("x", "y", 1.5, 6),
+                                   {.max_samples = 400,
+                                    .batch_size = 12,
+                                    .threads = 2,
+                                    .progress =
+                                        [&](size_t done, size_t) {
+                                          if (done == 12) auto_stop = true;
+                                        },
+                                    .stop = &auto_stop});
+  EXPECT_TRUE(a.stopped);
+  EXPECT_EQ(count(a, BASIN_UNRESOLVED), 24u);  // the first block is kept, the rest never ran
   // an exception from progress stops the analysis and propagates
   EXPECT_THROW(basin_known(sim, cube_roots(), square("x", "y", 1.5, 5),
                            {.max_samples = 100,
