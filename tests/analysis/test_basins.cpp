@@ -201,6 +201,53 @@ TEST(BasinKnown, HenonAttractorVersusEscape) {
   EXPECT_EQ(count(g, 0) + count(g, BASIN_BLOWUP), g.labels.size()) << basin_summary(g);
 }
 
+TEST(BasinKnown, LimitCycleByAReferenceRunVersusTheOrigin) {
+  // r' = r g(r^2), theta' = 1 with g(s) = -a (s - 1)(s - 4): the origin and the circle r = 2 are
+  // stable, the circle r = 1 is unstable and separates their basins exactly.
+  const char* model = R"toml(inline:
+[model]
+type = "ode"
+name = "two_circles"
+[states]
+x = 2.0
+y = 0.0
+[params]
+a = 0.25
+[aux]
+s = "x**2 + y**2"
+g = "-a*(s - 1)*(s - 4)"
+[equations.rhs]
+x = "x*g - y"
+y = "y*g + x"
+[sim]
+dt = 0.01
+stepper = "rk4"
+)toml";
+  const Sim sim(build(model));
+  const BasinResult r =
+      basin_known(sim,
+                  {BasinFixedPoint{"origin", {0, 0}, {0.1}},
+                   ReferenceRun{.name = "cycle", .ic = {2, 0}, .signature_samples = 700}},
+                  square("x", "y", 2.5, 26), {.max_samples = 5000, .threads = 2});
+  size_t inner = 0, outer = 0;
+  for (size_t i = 0; i < r.labels.size(); ++i) {
+    const double x = r.ic.states[2 * i], y = r.ic.states[2 * i + 1];
+    const double rho = std::hypot(x, y);
+    if (rho < 0.8) {
+      EXPECT_EQ(r.labels[i], 0) << x << "," << y;
+      ++inner;
+    } else if (rho > 1.2) {
+      EXPECT_EQ(r.labels[i], 1) << x << "," << y;
+      ++outer;
+    } else {  // near the separatrix: slow, but never the wrong side
+      EXPECT_TRUE(r.labels[i] == (rho < 1 ? 0 : 1) || r.labels[i] == BASIN_UNRESOLVED)
+          << x << "," << y << " " << r.labels[i];
+    }
+  }
+  EXPECT_GT(inner, 20u);
+  EXPECT_GT(outer, 400u);
+}
+
 TEST(BasinKnown, MapCycleByItsPoints) {
   // logistic map at r = 3.2: the stable 2-cycle (r+1 +- sqrt((r-3)(r+1))) / (2r)
   Sim sim = setup("builtin://map/logistic");
