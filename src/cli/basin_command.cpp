@@ -43,7 +43,7 @@ struct BasinArgs {
   // --auto
   std::vector<double> obs_min, obs_max;
   std::vector<long long> grid_res{64};
-  long long window = 64, recur_windows = 3, p_in = 8, batch_size = 1024;
+  long long window = 64, recur_windows = 3, p_in = 8, batch_size = 1024, post_detect = 0;
   double u_th = 0.6, s_merge = 0.6;
   int threads = 0;
   bool quiet = false;
@@ -204,6 +204,7 @@ int basin(const BasinArgs& a) {
       if (a.outside_limit) o.outside_limit = *a.outside_limit;
       o.dt_obs = a.dt_obs;
       o.batch_size = a.batch_size;
+      o.post_detect_samples = a.post_detect;
       o.threads = a.threads;
       o.progress = progress;
       o.stop = &g_stop;
@@ -303,6 +304,8 @@ void add_basin_commands(CLI::App& app) {
                   "--auto: recurrent windows in a row (default 3)");
   cmd->add_option("--s-merge", a->s_merge, "--auto: merge similarity (default 0.6)");
   cmd->add_option("--p-in", a->p_in, "--auto: persistence samples (default 8)");
+  cmd->add_option("--post-detect-samples", a->post_detect,
+                  "--auto: samples after a detection that must stay near it (default 0)");
   cmd->add_option("--batch-size", a->batch_size, "--auto: initial conditions per block (1024)");
   cmd->add_option("--set", a->sets,
                   "NAME=VALUE: a param (or a state's initial value); arrays as NAME=[1,2,3]");
