@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -71,10 +72,18 @@ class BasinTrajectory {
     for (size_t j = 0; j < names_.size(); ++j) fresh.ic[names_[j]] = y0[j];
     long long seen = 0;
     size_t rows_seen = 0;
-    long long chunk = 32;
+    // The first chunk is as long as the last trajectory took (neighbouring initial conditions
+    // take similar times): fewer run() calls, few wasted steps. Chunk sizes never change samples.
+    long long chunk = first_chunk_;
     bool first = true;
+    const auto done = [&](TrajectoryEnd end, long long samples) {
+      first_chunk_ = std::clamp<long long>(
+          std::bit_ceil(static_cast<unsigned long long>(std::max<long long>(samples, 1))), 32,
+          1024);
+      return TrajectoryRun{end, samples};
+    };
     while (seen < s_.max_samples) {
-      if (stop && stop->load(std::memory_order_relaxed)) return {TrajectoryEnd::Stopped, seen};
+      if (stop && stop->load(std::memory_order_relaxed)) return done(TrajectoryEnd::Stopped, seen);
       RunOptions o = first ? fresh : resume_;
       o.N = std::min(chunk, s_.max_samples - seen);
       const Results& res = sim_.run(o);
@@ -86,17 +95,17 @@ class BasinTrajectory {
         read_row(res, r);
         seen = steps[r];
         for (double v : row_)
-          if (!std::isfinite(v)) return {TrajectoryEnd::NonFinite, seen};
+          if (!std::isfinite(v)) return done(TrajectoryEnd::NonFinite, seen);
         if (visit(seen, static_cast<const double*>(row_.data())))
-          return {TrajectoryEnd::Classified, seen};
+          return done(TrajectoryEnd::Classified, seen);
       }
       rows_seen = rows;
-      if (res.status() == Status::NanDetected) return {TrajectoryEnd::NonFinite, res.steps()};
-      if (res.status() != Status::Done) return {TrajectoryEnd::Failed, res.steps()};
+      if (res.status() == Status::NanDetected) return done(TrajectoryEnd::NonFinite, res.steps());
+      if (res.status() != Status::Done) return done(TrajectoryEnd::Failed, res.steps());
       seen = res.steps();
       chunk = std::min<long long>(chunk * 2, 1024);
     }
-    return {TrajectoryEnd::Exhausted, seen};
+    return done(TrajectoryEnd::Exhausted, seen);
   }
 
  private:
@@ -108,6 +117,7 @@ class BasinTrajectory {
   DType dtype_;
   RunOptions base_, resume_;
   std::vector<double> row_;
+  long long first_chunk_ = 32;
 };
 
 }  // namespace dynlib::analysis_detail
