@@ -167,3 +167,48 @@ def test_basin_plot_draws_a_result():
     assert ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
     ax.figure.canvas.draw()
     plt.close("all")
+
+
+def test_ctrl_c_stops_the_threads_and_raises_keyboard_interrupt():
+    import json
+    import signal
+    import subprocess
+    import textwrap
+    import time
+
+    from conftest import PYTHON, python_env
+
+    child_code = """
+    import json, signal, time
+    import dynlib
+    from dynlib.analysis import basin_known, basin_axis, FixedPoint
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sim = dynlib.setup("builtin://ode/duffing")
+    sim.assign(gamma=0.0, delta=0.0)  # no damping: nothing settles, every run takes its budget
+    print("running", flush=True)
+    start = time.perf_counter()
+    try:
+        basin_known(sim, [FixedPoint("l", [-1, 0], 0.01)],
+                    ic={"x": basin_axis(-2, 2, n=400), "v": basin_axis(-2, 2, n=400)},
+                    dt_obs=0.01, max_samples=10**6)
+        outcome = "finished"
+    except KeyboardInterrupt:
+        outcome = "KeyboardInterrupt"
+    print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - start}))
+    """
+    child = subprocess.Popen([PYTHON, "-c", textwrap.dedent(child_code)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=python_env())
+    try:
+        assert child.stdout.readline().strip() == "running"
+        time.sleep(0.5)
+        sent = time.perf_counter()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+        reaction = time.perf_counter() - sent
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["outcome"] == "KeyboardInterrupt"
+    assert reaction < 10

@@ -57,7 +57,7 @@ class BasinResult:
     meta: dict[str, object]
     # dynlib additions
     samples: np.ndarray | None = None  # samples each trajectory ran before it was classified
-    stopped: bool = False  # Ctrl+C: what was not classified is UNRESOLVED
+    stopped: bool = False  # the C++ stop flag was set: what was not classified is UNRESOLVED
 
 
 @dataclass(frozen=True)

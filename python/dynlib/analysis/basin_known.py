@@ -73,7 +73,8 @@ def basin_known(
     signature. Escape: a non-finite state or |value| > b_max (BLOWUP); outside escape_bounds for
     outside_limit samples in a row (OUTSIDE; default max(10, min(50, max_samples // 5))).
     Samples are taken every dt_obs (the step; ODEs need a fixed-step stepper). Runs on C++
-    threads (parallel_mode="none": one; max_workers: how many); Ctrl+C keeps what is classified.
+    threads (parallel_mode="none": one; max_workers: how many); Ctrl+C stops them and raises
+    KeyboardInterrupt.
     `params` (per-IC parameters) and `refine` are not supported.
     """
     if params is not None:
