@@ -223,6 +223,7 @@ struct BasinKnownOptions {
 // min_match_ratio outside (0, 1], b_max <= 0, an adaptive stepper on an ODE.
 BasinResult basin_known(const Sim& sim, const std::vector<AttractorSpec>& attractors,
                         const BasinIC& ic, const BasinKnownOptions& options = {});
+// With a library: its observe_vars, escape box, mode and dt_obs apply (options' are not used).
 BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, const BasinIC& ic,
                         const BasinKnownOptions& options = {});
 
