@@ -145,6 +145,12 @@ int basin(const BasinArgs& a) {
   if (a.preset) sim.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
     auto [name, value] = parse_assignment(s);
+    const auto ref = sim.model().layout().find(name);
+    if (ref && ref->kind == NameKind::State)
+      throw DynlibError(fmt::format(
+          "--set {}: '{}' is a state; give it with --ic {}=VALUE (states that are not swept start "
+          "at the model's initial value)",
+          s, name, name));
     sim.assign(name, value);
   }
   const FullModel& model = sim.model();
@@ -305,10 +311,10 @@ void add_basin_commands(CLI::App& app) {
   cmd->add_option("--s-merge", a->s_merge, "--auto: merge similarity (default 0.6)");
   cmd->add_option("--p-in", a->p_in, "--auto: persistence samples (default 8)");
   cmd->add_option("--post-detect-samples", a->post_detect,
-                  "--auto: samples after a detection that must stay near it (default 0)");
+                  "--auto: evidence samples taken after a detection (default 0)");
   cmd->add_option("--batch-size", a->batch_size, "--auto: initial conditions per block (1024)");
   cmd->add_option("--set", a->sets,
-                  "NAME=VALUE: a param (or a state's initial value); arrays as NAME=[1,2,3]");
+                  "NAME=VALUE: a param; arrays as NAME=[1,2,3] (states: --ic NAME=VALUE)");
   cmd->add_option("--preset", a->preset, "Apply a named preset first");
   cmd->add_option("--stepper", a->build.stepper, "Stepper name or alias");
   add_build_flags(*cmd, a->build);

@@ -95,4 +95,10 @@ TEST_F(BasinCli, BadInputFailsClearly) {
   o = cli("basin builtin://map/henon --ic x=0:1:3 --attractor a=0");
   EXPECT_NE(o.code, 0);
   EXPECT_TRUE(contains(o.err, "observed")) << o.err;
+  o = cli("basin builtin://map/henon --ic x=0:1:3 --set y=1 --attractor a=0,0");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "--ic y=VALUE")) << o.err;
+  o = cli("basin builtin://map/henon --ic x=0:1:3 --ic y=0 --attractor a=0,0 --escape x=1");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "NAME=LO:HI")) << o.err;
 }
