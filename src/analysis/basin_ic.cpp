@@ -123,6 +123,8 @@ BasinInitialStates resolve_basin_ic(const FullModel& model, const BasinIC& ic) {
     out.kind = "grid";
     size_t n = 1;
     for (const BasinAxis& a : ic.axes) {
+      if (n > 100000000 / a.values.size())
+        throw DynlibError("basin ic: the grid has more than 1e8 initial conditions");
       out.shape.push_back(a.values.size());
       out.ic_vars.push_back(out.state_names[swept[out.ic_vars.size()]]);
       out.axis_values.push_back(a.values);

@@ -122,6 +122,12 @@ TEST(BasinIC, GridIsIjOrderAndUnnamedStatesKeepTheModelsValue) {
                }),
                "twice"));
   EXPECT_TRUE(contains(error_of([] { basin_axis("x", 1, 0, 3); }), "greater"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         resolve_basin_ic(
+                             m, {.axes = {basin_values("x", std::vector<double>(20000)),
+                                          basin_values("y", std::vector<double>(20000))}});
+                       }),
+                       "1e8"));
   const BasinInitialStates p = resolve_basin_ic(m, basin_points({{1, 2}, {3, 4}}, {"z", "x"}));
   EXPECT_EQ(p.kind, "points");
   EXPECT_EQ(p.states, (std::vector<double>{2, y0, 1, 4, y0, 3}));
