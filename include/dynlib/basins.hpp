@@ -212,6 +212,14 @@ struct BasinKnownOptions {
   std::vector<std::string> blowup_vars{};    // default: observe_vars
   std::optional<long long> outside_limit{};  // default: max(10, min(50, max_samples / 5))
   long long fixed_point_settle_steps = 10;
+  // Coarse-to-fine (grids only): classify the points whose index along every axis is a multiple
+  // of coarse_factor (or the last), then every point of the coarse cells whose corners disagree,
+  // or that lie within boundary_dilation cells of one; the other points take their cell's common
+  // label without a run (samples 0). Faster on large smooth basins; features smaller than a
+  // coarse cell between equal corners are missed.
+  bool refine = false;
+  long long coarse_factor = 8;
+  long long boundary_dilation = 1;
   int threads = 0;  // 0: std::thread::hardware_concurrency()
   BasinProgressFn progress{};
   const std::atomic<bool>* stop = nullptr;

@@ -255,6 +255,9 @@ py::dict known(py::handle target, py::handle attractors, const py::dict& ic_dict
   set_int("signature_samples", k.signature_samples);
   set_int("match_window", k.match_window);
   set_int("fixed_point_settle_steps", k.fixed_point_settle_steps);
+  if (!get(o, "refine").is_none()) k.refine = get(o, "refine").cast<bool>();
+  set_int("coarse_factor", k.coarse_factor);
+  set_int("boundary_dilation", k.boundary_dilation);
   if (!get(o, "tolerance").is_none()) k.tolerance = to_double(get(o, "tolerance"), "tolerance");
   k.tolerance_absolute = opt_double(o, "tolerance_absolute");
   if (!get(o, "min_match_ratio").is_none())

@@ -337,6 +337,114 @@ BasinResult basin_known(const Sim& sim, const std::vector<AttractorSpec>& attrac
   return basin_known(sim, build_known_attractors(sim, attractors, lo), ic, options);
 }
 
+namespace {
+
+// Coarse-to-fine: classifies the grid points whose index along every axis is a multiple of
+// coarse_factor (or the last), then every point of the coarse cells that have corners with
+// different labels, or lie within boundary_dilation cells of one; the points of the other cells
+// take their corners' common label without a run (samples 0). Returns the points classified.
+template <class Classify>
+size_t refine_grid(BasinResult& result, const BasinKnownOptions& options, Classify&& classify) {
+  const std::vector<size_t>& shape = result.ic.shape;
+  const size_t d = shape.size(), n = result.ic.n;
+  const size_t f = static_cast<size_t>(options.coarse_factor);
+  std::vector<size_t> stride(d, 1);
+  for (size_t a = d - 1; a-- > 0;) stride[a] = stride[a + 1] * shape[a + 1];
+  // the coarse indices of each axis, and the number of coarse cells along it (at least one)
+  std::vector<std::vector<size_t>> coarse(d);
+  std::vector<size_t> cells(d), cell_stride(d, 1);
+  for (size_t a = 0; a < d; ++a) {
+    for (size_t i = 0; i < shape[a]; i += f) coarse[a].push_back(i);
+    if (coarse[a].back() != shape[a] - 1) coarse[a].push_back(shape[a] - 1);
+    cells[a] = std::max<size_t>(coarse[a].size() - 1, 1);
+  }
+  for (size_t a = d - 1; a-- > 0;) cell_stride[a] = cell_stride[a + 1] * cells[a + 1];
+  const size_t n_cells = cell_stride[0] * cells[0];
+  auto cell_of_axis = [&](size_t a, size_t i) { return std::min(i / f, cells[a] - 1); };
+
+  // pass 1: the coarse points
+  std::vector<size_t> items;
+  std::vector<size_t> idx(d, 0);
+  for (;;) {
+    size_t flat = 0;
+    for (size_t a = 0; a < d; ++a) flat += coarse[a][idx[a]] * stride[a];
+    items.push_back(flat);
+    size_t a = d;
+    while (a-- > 0 && ++idx[a] == coarse[a].size()) idx[a] = 0;
+    if (a == static_cast<size_t>(-1)) break;
+  }
+  classify(items, 0);
+  if (options.stop && options.stop->load()) return items.size();
+  std::vector<char> is_coarse(n, 0);
+  for (size_t i : items) is_coarse[i] = 1;
+
+  // uniform cells: every corner has the same label
+  std::vector<int> label(n_cells, 0);
+  std::vector<char> mixed(n_cells, 0);
+  std::vector<size_t> c(d);
+  for (size_t cell = 0; cell < n_cells; ++cell) {
+    for (size_t a = 0, r = cell; a < d; ++a) {
+      c[a] = r / cell_stride[a];
+      r %= cell_stride[a];
+    }
+    bool first = true;
+    for (size_t corner = 0; corner < (size_t{1} << d); ++corner) {
+      size_t flat = 0;
+      for (size_t a = 0; a < d; ++a) {
+        const size_t j = std::min(c[a] + ((corner >> a) & 1), coarse[a].size() - 1);
+        flat += coarse[a][j] * stride[a];
+      }
+      const int l = result.labels[flat];
+      if (first) {
+        label[cell] = l;
+        first = false;
+      } else if (l != label[cell]) {
+        mixed[cell] = 1;
+      }
+    }
+  }
+  // boundary: a mixed cell, or one within boundary_dilation cells of one
+  std::vector<char> boundary(n_cells, 0);
+  const long long dil = options.boundary_dilation;
+  for (size_t cell = 0; cell < n_cells; ++cell) {
+    if (!mixed[cell]) continue;
+    for (size_t a = 0, r = cell; a < d; ++a) {
+      c[a] = r / cell_stride[a];
+      r %= cell_stride[a];
+    }
+    std::vector<long long> off(d, -dil);
+    for (;;) {
+      bool ok = true;
+      size_t nb = 0;
+      for (size_t a = 0; a < d && ok; ++a) {
+        const long long j = static_cast<long long>(c[a]) + off[a];
+        ok = j >= 0 && j < static_cast<long long>(cells[a]);
+        nb += static_cast<size_t>(j) * cell_stride[a];
+      }
+      if (ok) boundary[nb] = 1;
+      size_t a = d;
+      while (a-- > 0 && ++off[a] > dil) off[a] = -dil;
+      if (a == static_cast<size_t>(-1)) break;
+    }
+  }
+  // pass 2: the other points of boundary cells; the rest take their cell's label
+  std::vector<size_t> fine;
+  for (size_t i = 0; i < n; ++i) {
+    if (is_coarse[i]) continue;
+    size_t cell = 0;
+    for (size_t a = 0; a < d; ++a)
+      cell += cell_of_axis(a, (i / stride[a]) % shape[a]) * cell_stride[a];
+    if (boundary[cell])
+      fine.push_back(i);
+    else
+      result.labels[i] = label[cell];
+  }
+  classify(fine, items.size());
+  return items.size() + fine.size();
+}
+
+}  // namespace
+
 BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, const BasinIC& ic,
                         const BasinKnownOptions& options) {
   const std::string context = "basin_known";
@@ -365,6 +473,12 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
   if (options.fixed_point_settle_steps < 1)
     throw DynlibError(fmt::format("{}: fixed_point_settle_steps = {} must be >= 1", context,
                                   options.fixed_point_settle_steps));
+  if (options.refine && options.coarse_factor < 2)
+    throw DynlibError(
+        fmt::format("{}: coarse_factor = {} must be >= 2", context, options.coarse_factor));
+  if (options.refine && options.boundary_dilation < 0)
+    throw DynlibError(
+        fmt::format("{}: boundary_dilation = {} must be >= 0", context, options.boundary_dilation));
   if (options.outside_limit && *options.outside_limit < 1)
     throw DynlibError(
         fmt::format("{}: outside_limit = {} must be >= 1", context, *options.outside_limit));
@@ -451,6 +565,9 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
     b.name = library.attractors[i].name;
     result.registry.push_back(std::move(b));
   }
+  if (options.refine && result.ic.kind != "grid")
+    throw DynlibError(fmt::format(
+        "{}: refine needs a grid of initial conditions (axes), not a point list", context));
   const size_t n = result.ic.n;
   result.labels.assign(n, BASIN_UNRESOLVED);
   result.samples.assign(n, 0);
@@ -464,27 +581,39 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
     trackers.push_back(std::make_unique<KnownTracker>(c));
   }
   std::atomic<bool> stopped{false};
-  analysis_detail::basin_parallel(
-      n, threads,
-      [&](int w, size_t i) {
-        KnownTracker& t = *trackers[static_cast<size_t>(w)];
-        t.reset();
-        int label = BASIN_UNRESOLVED;
-        const auto run = runners[static_cast<size_t>(w)]->run(
-            result.ic.states.data() + i * n_state,
-            [&](long long, const double* y) {
-              const int l = t.sample(y);
-              if (l == kContinue) return false;
-              label = l;
-              return true;
-            },
-            options.stop);
-        if (run.end == TrajectoryEnd::NonFinite) label = BASIN_BLOWUP;
-        if (run.end == TrajectoryEnd::Stopped) stopped = true;
-        result.labels[i] = label;
-        result.samples[i] = run.samples;
-      },
-      options.progress, 0, n);
+  // Classifies the initial conditions `items` (progress counts from `offset`).
+  auto classify = [&](const std::vector<size_t>& items, size_t offset) {
+    analysis_detail::basin_parallel(
+        items.size(), threads,
+        [&](int w, size_t k) {
+          const size_t i = items[k];
+          KnownTracker& t = *trackers[static_cast<size_t>(w)];
+          t.reset();
+          int label = BASIN_UNRESOLVED;
+          const auto run = runners[static_cast<size_t>(w)]->run(
+              result.ic.states.data() + i * n_state,
+              [&](long long, const double* y) {
+                const int l = t.sample(y);
+                if (l == kContinue) return false;
+                label = l;
+                return true;
+              },
+              options.stop);
+          if (run.end == TrajectoryEnd::NonFinite) label = BASIN_BLOWUP;
+          if (run.end == TrajectoryEnd::Stopped) stopped = true;
+          result.labels[i] = label;
+          result.samples[i] = run.samples;
+        },
+        options.progress, offset, n);
+  };
+  size_t exact = n;
+  if (!options.refine) {
+    std::vector<size_t> all(n);
+    for (size_t i = 0; i < n; ++i) all[i] = i;
+    classify(all, 0);
+  } else {
+    exact = refine_grid(result, options, classify);
+  }
   result.stopped = stopped.load() || (options.stop && options.stop->load());
   result.threads = threads;
 
@@ -509,6 +638,11 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
   for (const auto& v : library.observe_vars) names += (names.empty() ? "" : ", ") + v;
   m["observe_vars"] = names;
   m["stepper"] = model.stepper_name();
+  if (options.refine) {
+    m["refine"] = fmt::format("coarse_factor {}, boundary_dilation {}", options.coarse_factor,
+                              options.boundary_dilation);
+    m["refined_runs"] = fmt::format("{} of {}", exact, n);
+  }
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -39,6 +39,8 @@ struct BasinArgs {
   std::optional<double> dt_obs, b_max, tolerance;
   long long max_samples = 1024, transient_samples = 0, signature_samples = 500;
   long long settle = 10;
+  bool refine = false;
+  long long coarse_factor = 8, boundary_dilation = 1;
   std::optional<long long> outside_limit;
   // --auto
   std::vector<double> obs_min, obs_max;
@@ -231,6 +233,9 @@ int basin(const BasinArgs& a) {
       o.b_max = a.b_max;
       o.outside_limit = a.outside_limit;
       o.fixed_point_settle_steps = a.settle;
+      o.refine = a.refine;
+      o.coarse_factor = a.coarse_factor;
+      o.boundary_dilation = a.boundary_dilation;
       o.threads = a.threads;
       o.progress = progress;
       o.stop = &g_stop;
@@ -300,6 +305,11 @@ void add_basin_commands(CLI::App& app) {
                   "--reference: matching cell size, relative to the signatures' extent (0.1)");
   cmd->add_option("--settle", a->settle,
                   "--attractor: samples in a row within the radius (default 10)");
+  cmd->add_flag("--refine", a->refine,
+                "Coarse-to-fine: classify a coarse grid, then only near its basin boundaries");
+  cmd->add_option("--coarse-factor", a->coarse_factor, "--refine: coarse grid step (default 8)");
+  cmd->add_option("--boundary-dilation", a->boundary_dilation,
+                  "--refine: coarse cells around a boundary also refined (default 1)");
   cmd->add_option("--obs-min", a->obs_min,
                   "--auto: lower corner of the observation box (one value or one per variable)");
   cmd->add_option("--obs-max", a->obs_max, "--auto: upper corner of the observation box");

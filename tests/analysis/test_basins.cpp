@@ -254,6 +254,35 @@ stepper = "rk4"
   EXPECT_GT(outer, 400u);
 }
 
+TEST(BasinKnown, RefineRunsFewerTrajectoriesAndKeepsTheBasins) {
+  const Sim sim = duffing();
+  const BasinIC ic = square("x", "v", 2.0, 81);
+  const BasinKnownOptions exact{.dt_obs = 0.05, .max_samples = 2000, .threads = 2};
+  BasinKnownOptions coarse = exact;
+  coarse.refine = true;
+  coarse.coarse_factor = 4;
+  const BasinResult a = basin_known(sim, wells(), ic, exact);
+  const BasinResult b = basin_known(sim, wells(), ic, coarse);
+  size_t same = 0, runs = 0;
+  for (size_t i = 0; i < a.labels.size(); ++i) {
+    same += a.labels[i] == b.labels[i];
+    runs += b.samples[i] > 0;
+    if (b.samples[i] > 0) {
+      EXPECT_EQ(a.labels[i], b.labels[i]) << i;  // a run is the same run
+    }
+  }
+  EXPECT_GE(same, a.labels.size() - a.labels.size() / 200);
+  EXPECT_LT(runs, a.labels.size() * 3 / 4);
+  EXPECT_TRUE(contains(b.meta.at("refined_runs"), "of 6561"));
+  // every coarse point (index a multiple of 4) ran
+  for (size_t i = 0; i < 81; i += 4)
+    for (size_t j = 0; j < 81; j += 4) EXPECT_GT(b.samples[i * 81 + j], 0) << i << "," << j;
+  EXPECT_TRUE(contains(error_of([&] {
+                         basin_known(sim, wells(), basin_points({{0, 0}}, {"x", "v"}), coarse);
+                       }),
+                       "grid"));
+}
+
 TEST(BasinKnown, MapCycleByItsPoints) {
   // logistic map at r = 3.2: the stable 2-cycle (r+1 +- sqrt((r-3)(r+1))) / (2r)
   Sim sim = setup("builtin://map/logistic");

@@ -61,6 +61,17 @@ TEST_F(BasinCli, DuffingWellsCsvHoldsTheApisLabels) {
   EXPECT_EQ(num(rows[11][0]), -2.0 + 4.0 / 11);
 }
 
+TEST_F(BasinCli, RefineGivesTheSameDuffingBasins) {
+  const std::string base =
+      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:33 --ic v=-2:2:33 "
+      "--attractor left=-1,0 --attractor right=1,0 --radius 0.1 --dt-obs 0.05 --max-samples 2000 "
+      "-q --out ";
+  ASSERT_EQ(cli(base + path("exact.csv")).code, 0);
+  const Output o = cli(base + path("refined.csv") + " --refine --coarse-factor 4");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(slurp(path("exact.csv")), slurp(path("refined.csv")));
+}
+
 TEST_F(BasinCli, HenonReferenceAndEscapeBox) {
   const Output o =
       cli("basin builtin://map/henon --ic x=0,5 --ic y=0 --reference henon=x=0.1,y=0.1 "

@@ -142,7 +142,20 @@ def test_errors():
     with pytest.raises(dynlib.DynlibError, match="u_th"):
         basin_auto(sim, ic={"x": basin_axis(0, 1, n=2), "y": basin_axis(0, 1, n=2)}, u_th=0.0)
     with pytest.raises(NotImplementedError):
-        basin_known(sim, ROOTS, ic={"x": basin_axis(0, 1, n=2)}, refine=True)
+        basin_known(sim, ROOTS, ic={"x": basin_axis(0, 1, n=2)}, params=np.zeros(1))
+    with pytest.raises(dynlib.DynlibError, match="grid"):
+        basin_known(sim, ROOTS, ic=basin_points([[1, 0]], vars=["x", "y"]), refine=True)
+
+
+def test_refine_keeps_the_newton_basins_with_fewer_runs():
+    sim = dynlib.setup(NEWTON)
+    ic = {"x": basin_axis(-1.5, 1.5, n=60), "y": basin_axis(-1.5, 1.5, n=60)}
+    exact = basin_known(sim, ROOTS, ic=ic, max_samples=200)
+    fast = basin_known(sim, ROOTS, ic=ic, max_samples=200, refine=True, coarse_factor=4)
+    assert np.mean(exact.labels == fast.labels) > 0.97
+    ran = fast.samples > 0
+    np.testing.assert_array_equal(exact.labels[ran], fast.labels[ran])
+    assert ran.sum() < exact.labels.size
 
 
 def test_basin_plot_draws_a_result():

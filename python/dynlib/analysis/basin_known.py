@@ -75,14 +75,15 @@ def basin_known(
     Samples are taken every dt_obs (the step; ODEs need a fixed-step stepper). Runs on C++
     threads (parallel_mode="none": one; max_workers: how many); Ctrl+C stops them and raises
     KeyboardInterrupt.
-    `params` (per-IC parameters) and `refine` are not supported.
+    refine=True (grids only): classify every coarse_factor-th point per axis first, then only
+    the points of coarse cells whose corners disagree (and boundary_dilation cells around them);
+    the rest take their cell's label without a run. `params` (per-IC parameters) is not
+    supported.
     """
     if params is not None:
         raise NotImplementedError("basin_known: per-initial-condition params are not supported; "
                                   "assign the params on the Sim")
-    if refine:
-        raise NotImplementedError("basin_known: refine=True (coarse-to-fine) is not supported")
-    del batch_size, coarse_factor, boundary_dilation  # accepted for the reference's signature
+    del batch_size  # accepted for the reference's signature
     options = {
         "observe_vars": _names(sim, observe_vars),
         "escape_bounds": None if escape_bounds is None else [tuple(b) for b in escape_bounds],
@@ -93,6 +94,8 @@ def basin_known(
         "blowup_vars": _names(sim, blowup_vars), "outside_limit": outside_limit,
         "fixed_point_settle_steps": fixed_point_settle_steps, "match_window": match_window,
         "threads": _threads(parallel_mode, max_workers),
+        "refine": bool(refine), "coarse_factor": coarse_factor,
+        "boundary_dilation": boundary_dilation,
     }
     if isinstance(attractors, KnownAttractorLibrary):
         specs = _library_to_dict(attractors)
