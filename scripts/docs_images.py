@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynlib  # noqa: E402
-from dynlib.analysis import sweep  # noqa: E402
+from dynlib.analysis import FixedPoint, basin_axis, basin_known, sweep  # noqa: E402
 from dynlib.plot import (  # noqa: E402
     basin_plot, bifurcation_diagram, cobweb, export, fig, phase, series, theme, utils,
     vectorfield)
@@ -80,18 +80,14 @@ def vanderpol_vectorfield(out):
 
 
 def duffing_basins(out):
-    """Basins of the unforced double-well Duffing oscillator, classified by hand from the final
-    states of a run_batch (the basin analyses give such labels directly)."""
-    xs, vs = np.linspace(-2, 2, 120), np.linspace(-2, 2, 120)
-    grid_x, grid_v = np.meshgrid(xs, vs, indexing="ij")
-    batch = dynlib.run_batch("builtin://ode/duffing", ic={"x": grid_x.ravel(), "v": grid_v.ravel()},
-                             params={"gamma": np.zeros(grid_x.size)}, T=40.0, final_only=True)
-    final = batch.final_state
-    labels = np.where(final[:, 0] > 0, 1, 0)
-    labels[np.abs(final[:, 1]) > 0.2] = -3  # still moving: unresolved
-    ax = basin_plot(labels, label_shape=(xs.size, vs.size), bounds=((-2, 2), (-2, 2)),
-                    xlabel="x", ylabel="v", attractor_labels=["x = -1", "x = +1"],
-                    title="basin_plot")
+    """Basins of the unforced double-well Duffing oscillator by basin_known (docs/basins.md):
+    each initial condition runs until it settles within 0.1 of a well."""
+    sim = dynlib.setup("builtin://ode/duffing")
+    sim.assign(gamma=0.0)
+    res = basin_known(sim, [FixedPoint("x = -1", [-1, 0], 0.1), FixedPoint("x = +1", [1, 0], 0.1)],
+                      ic={"x": basin_axis(-2, 2, n=120), "v": basin_axis(-2, 2, n=120)},
+                      dt_obs=0.05, max_samples=4000)
+    ax = basin_plot(res, title="basin_plot(basin_known(...))")
     export.savefig(ax.figure, out, dpi=DPI)
 
 

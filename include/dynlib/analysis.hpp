@@ -1,8 +1,9 @@
 // dynlib's analyses in one include: observers and Lyapunov exponents, parameter sweeps and
-// bifurcation extraction, equilibria and periodic points, trajectory statistics
-// (docs/analysis.md).
+// bifurcation extraction, equilibria and periodic points, trajectory statistics, basins of
+// attraction (docs/analysis.md).
 #pragma once
 
+#include "dynlib/basins.hpp"
 #include "dynlib/bifurcation.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/fixed_points.hpp"

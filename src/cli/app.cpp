@@ -35,6 +35,7 @@ int run_cli(int argc, char** argv) {
   cli::add_analyze_commands(app);
   cli::add_lyapunov_commands(app);
   cli::add_fixed_points_commands(app);
+  cli::add_basin_commands(app);
   cli::add_plot_commands(app);
 
   try {

@@ -1,5 +1,5 @@
 """Analyses of dynamical systems, with the reference dynlib's names: sweeps, Lyapunov sweeps,
-fixed points, bifurcation extraction and trajectory statistics.
+fixed points, bifurcation extraction, trajectory statistics and basins of attraction.
 
     from dynlib.analysis import scalar_sweep, find_fixed_points, lyapunov_mle_sweep
 
@@ -26,6 +26,30 @@ _EXPORTS = {
     "FixedPointConfig": "fixed_points",
     "FixedPointResult": "fixed_points",
     "find_fixed_points": "fixed_points",
+    # basins of attraction (dynlib.analysis.basin, basin_known, basin_auto, basin_stats)
+    "BLOWUP": "basin_codes",
+    "OUTSIDE": "basin_codes",
+    "UNRESOLVED": "basin_codes",
+    "Attractor": "basin",
+    "BasinResult": "basin",
+    "BasinAxis": "basin",
+    "BasinValues": "basin",
+    "BasinPoints": "basin",
+    "FixedPoint": "basin",
+    "Cycle": "basin",
+    "ReferenceRun": "basin",
+    "KnownAttractorLibrary": "basin",
+    "basin_axis": "basin",
+    "basin_values": "basin",
+    "basin_points": "basin",
+    "build_known_attractors_psc": "basin",
+    "basin_known": "basin_known",
+    "basin_auto": "basin_auto",
+    "AttractorStats": "basin_stats",
+    "BasinStats": "basin_stats",
+    "basin_stats": "basin_stats",
+    "basin_summary": "basin_stats",
+    "print_basin_summary": "basin_stats",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -11,10 +11,7 @@ from ._primitives import _finish
 
 __all__ = ["basin_plot"]
 
-try:  # the basin analyses (issue 14) define the codes; until they land, use the same values
-    from dynlib.analysis import BLOWUP, OUTSIDE, UNRESOLVED
-except ImportError:
-    BLOWUP, OUTSIDE, UNRESOLVED = -1, -2, -3
+from dynlib.analysis.basin_codes import BLOWUP, OUTSIDE, UNRESOLVED
 
 _SPECIAL_NAMES = {BLOWUP: "Blowup", OUTSIDE: "Outside", UNRESOLVED: "Unresolved"}
 # greys, dark to light, so the non-attractor classes never look like an attractor's hue
@@ -35,6 +32,7 @@ def _grid_shape(label_shape) -> tuple[int, int] | None:
 
 def _label_image(res, labels, label_shape) -> tuple[np.ndarray, dict]:
     """The labels as an image indexed [y, x], and the result's meta (empty for arrays)."""
+    from_result = labels is None and not isinstance(res, np.ndarray) and hasattr(res, "labels")
     if labels is None:
         labels = getattr(res, "labels", res)
     meta = dict(getattr(res, "meta", None) or {}) if not isinstance(res, np.ndarray) else {}
@@ -58,6 +56,10 @@ def _label_image(res, labels, label_shape) -> tuple[np.ndarray, dict]:
         # the analyses flatten the (nx, ny) grid in 'ij' order; the image wants rows = y
         return grid.reshape(nx, ny).T, meta
     if grid.ndim == 2:
+        if (from_result and label_shape is None and meta.get("ic_grid") is not None
+                and grid.shape == shape):
+            # a result's labels have its grid's shape, indexed [x, y] ('ij'): the image is [y, x]
+            return grid.T, meta
         if shape is not None:
             nx, ny = shape
             if grid.shape == (nx, ny) and grid.shape != (ny, nx):

@@ -1,0 +1,115 @@
+// `dynlib basin` end to end: the CSV holds the grid ('ij' order) and exactly the labels
+// basin_known / basin_auto compute, --reference and --escape give the Hénon map's attractor vs
+// OUTSIDE, and bad input fails with a clear message before any work.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "cli/cli_runner.hpp"
+#include "dsl/temp_dir.hpp"
+#include "dynlib/basins.hpp"
+#include "dynlib/dynlib.hpp"
+
+namespace {
+
+using Output = dynlib::testing::CliOutput;
+using dynlib::testing::num;
+using dynlib::testing::parse_csv;
+using dynlib::testing::slurp;
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+class BasinCli : public ::testing::Test {
+ protected:
+  dynlib::testing::TempDir dir;
+  std::string path(const std::string& name) const { return (dir.path() / name).string(); }
+  Output cli(const std::string& args) { return dynlib::testing::run_dynlib_cli(args, dir.str()); }
+};
+
+}  // namespace
+
+TEST_F(BasinCli, DuffingWellsCsvHoldsTheApisLabels) {
+  const std::string csv = path("basins.csv");
+  const Output o = cli(
+      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:12 --ic v=-2:2:10 "
+      "--attractor left=-1,0 --attractor right=1,0 --radius 0.1 --dt-obs 0.05 --max-samples 2000 "
+      "--out " +
+      csv);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "Total initial conditions: 120")) << o.out;
+  const auto rows = parse_csv(slurp(csv));
+  ASSERT_EQ(rows.size(), 121u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"x", "v", "label"}));
+  dynlib::Sim sim = dynlib::setup("builtin://ode/duffing");
+  sim.assign({{"gamma", 0.0}, {"delta", 0.5}});
+  const dynlib::BasinResult r = dynlib::basin_known(
+      sim,
+      {dynlib::BasinFixedPoint{"left", {-1, 0}, {0.1}},
+       dynlib::BasinFixedPoint{"right", {1, 0}, {0.1}}},
+      {.axes = {dynlib::basin_axis("x", -2, 2, 12), dynlib::basin_axis("v", -2, 2, 10)}},
+      {.dt_obs = 0.05, .max_samples = 2000});
+  for (size_t i = 0; i < 120; ++i) {
+    EXPECT_EQ(num(rows[i + 1][0]), r.ic.states[i * 2]) << i;      // x: the first axis, slowest
+    EXPECT_EQ(num(rows[i + 1][1]), r.ic.states[i * 2 + 1]) << i;  // v
+    EXPECT_EQ(std::stoi(rows[i + 1][2]), r.labels[i]) << i;
+  }
+  EXPECT_EQ(num(rows[1][0]), -2.0);
+  EXPECT_EQ(num(rows[10][1]), 2.0);
+  EXPECT_EQ(num(rows[11][0]), -2.0 + 4.0 / 11);
+}
+
+TEST_F(BasinCli, RefineGivesTheSameDuffingBasins) {
+  const std::string base =
+      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:33 --ic v=-2:2:33 "
+      "--attractor left=-1,0 --attractor right=1,0 --radius 0.1 --dt-obs 0.05 --max-samples 2000 "
+      "-q --out ";
+  ASSERT_EQ(cli(base + path("exact.csv")).code, 0);
+  const Output o = cli(base + path("refined.csv") + " --refine --coarse-factor 4");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(slurp(path("exact.csv")), slurp(path("refined.csv")));
+}
+
+TEST_F(BasinCli, HenonReferenceAndEscapeBox) {
+  const Output o =
+      cli("basin builtin://map/henon --ic x=0,5 --ic y=0 --reference henon=x=0.1,y=0.1 "
+          "--escape x=-5:5 --escape y=-5:5 --outside-limit 3 --max-samples 600 -q");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto rows = parse_csv(o.out);
+  ASSERT_EQ(rows.size(), 3u) << o.out;
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"0", "0", "0"}));
+  EXPECT_EQ(rows[2], (std::vector<std::string>{"5", "0", "-2"}));
+}
+
+TEST_F(BasinCli, AutoFindsTheDuffingWells) {
+  const std::string csv = path("auto.csv");
+  const Output o =
+      cli("basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:10 --ic v=-2:2:10 "
+          "--auto --obs-min -3 --obs-max 3 --grid-res 51 --u-th 0.05 --recur-windows 128 "
+          "--outside-limit 50 "
+          "--dt-obs 0.05 --max-samples 3000 --out " +
+          csv);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "Attractors identified: 2")) << o.out;
+  EXPECT_EQ(parse_csv(slurp(csv)).size(), 101u);
+}
+
+TEST_F(BasinCli, BadInputFailsClearly) {
+  Output o = cli("basin builtin://map/henon --ic x=0:1:3 --ic y=0 --auto --attractor a=0,0");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "not both")) << o.err;
+  o = cli("basin builtin://map/henon --ic q=0:1:3 --attractor a=0,0");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "unknown")) << o.err;
+  o = cli("basin builtin://map/henon --ic x=0:1:3 --attractor a=0");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "observed")) << o.err;
+  o = cli("basin builtin://map/henon --ic x=0:1:3 --set y=1 --attractor a=0,0");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "--ic y=VALUE")) << o.err;
+  o = cli("basin builtin://map/henon --ic x=0:1:3 --ic y=0 --attractor a=0,0 --escape x=1");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "NAME=LO:HI")) << o.err;
+}
