@@ -153,6 +153,12 @@ BasinTrajectory::BasinTrajectory(Sim sim, const BasinSampling& sampling)
   base_.record_vars = names_;
   base_.transient = 0.0;
   base_.max_steps = s_.max_samples + 1;
+  // Every param given to each fresh run: a fresh run would otherwise keep what the previous
+  // trajectory's events left, and labels must depend on the initial condition only.
+  for (const Layout::Variable& p : sim_.model().layout().params()) {
+    std::vector<double> v = sim_.param(p.name);
+    base_.params[p.name] = p.is_array ? Value(std::move(v)) : Value(v.at(0));
+  }
   resume_.resume = true;
   resume_.T = base_.T;
   resume_.record = true;

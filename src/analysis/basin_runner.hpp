@@ -85,7 +85,7 @@ class BasinTrajectory {
     while (seen < s_.max_samples) {
       if (stop && stop->load(std::memory_order_relaxed)) return done(TrajectoryEnd::Stopped, seen);
       RunOptions o = first ? fresh : resume_;
-      o.N = std::min(chunk, s_.max_samples - seen);
+      o.N = seen + std::min(chunk, s_.max_samples - seen);  // N counts from the fresh start
       const Results& res = sim_.run(o);
       first = false;
       const size_t rows = res.size();
