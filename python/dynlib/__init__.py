@@ -33,6 +33,18 @@ from ._dynlib import (
     steppers,
 )
 
+from .runtime.runner_api import (
+    DONE,
+    EARLY_EXIT,
+    GROW_EVT,
+    GROW_REC,
+    NAN_DETECTED,
+    OK,
+    STEPFAIL,
+    USER_BREAK,
+    Status,
+)
+
 __all__ = [
     "setup",
     "build",
@@ -57,6 +69,15 @@ __all__ = [
     "CompileError",
     "CacheError",
     "__version__",
+    "Status",
+    "OK",
+    "STEPFAIL",
+    "NAN_DETECTED",
+    "EARLY_EXIT",
+    "DONE",
+    "GROW_REC",
+    "GROW_EVT",
+    "USER_BREAK",
 ]
 
 # The classes are defined in the extension; name them after the package users import, so help(),

@@ -194,10 +194,32 @@ void bind_results(py::module_& m) {
           "{event name: EventLog}, every declared event (also those that never fired)")
       .def("event", &event_by_name, py::arg("name"))
       .def_property_readonly(
-          "status", [](const Results& r) { return std::string(status_name(r.status())); },
-          "'done', 'early_exit', 'stepfail', 'nan_detected' or 'user_break'")
+          "status",
+          [](const Results& r) {
+            // A str that also equals the reference's code (dynlib.runtime.runner_api); never
+            // released, so no Python object is destroyed after the interpreter is finalised.
+            static const py::object* run_status = new py::object(
+                py::module_::import("dynlib.runtime.runner_api").attr("RunStatus"));
+            return (*run_status)(status_name(r.status()));
+          },
+          "'done', 'early_exit', 'stepfail', 'nan_detected' or 'user_break', equal also to the "
+          "reference's code (DONE, EARLY_EXIT, STEPFAIL, NAN_DETECTED, USER_BREAK)")
       .def_property_readonly("message", &Results::message, "why the run stopped, with details")
       .def_property_readonly("ok", &Results::ok)
+      .def_property_readonly(
+          "exited_early", [](const Results& r) { return r.status() == Status::EarlyExit; },
+          "the run stopped before its end without a failure (max_steps)")
+      .def_property_readonly("n", &Results::size, "recorded samples (the reference's name)")
+      .def_property_readonly(
+          "m",
+          [](const Results& r) {
+            size_t rows = 0;
+            for (const EventLog& e : r.events()) rows += e.t.size();
+            return rows;
+          },
+          "event-log rows, every event together (the reference's name)")
+      .def_property_readonly("step_count_final", &Results::steps,
+                             "steps the run took (the reference's name of steps)")
       .def_property_readonly(
           "final_state",
           [](const Results& r) {
