@@ -33,6 +33,7 @@ from ._dynlib import (
     steppers,
 )
 
+from .stepper_registry import get_stepper, list_steppers, registry, select_steppers
 from .runtime.runner_api import (
     DONE,
     EARLY_EXIT,
@@ -58,6 +59,10 @@ __all__ = [
     "Results",
     "EventLog",
     "steppers",
+    "list_steppers",
+    "select_steppers",
+    "get_stepper",
+    "registry",
     "parse_jit_mode",
     "jit_stats",
     "reset_jit_stats",
