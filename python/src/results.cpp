@@ -198,8 +198,8 @@ void bind_results(py::module_& m) {
           [](const Results& r) {
             // A str that also equals the reference's code (dynlib.runtime.runner_api); never
             // released, so no Python object is destroyed after the interpreter is finalised.
-            static const py::object* run_status = new py::object(
-                py::module_::import("dynlib.runtime.runner_api").attr("RunStatus"));
+            static const py::object* run_status =
+                new py::object(py::module_::import("dynlib.runtime.runner_api").attr("RunStatus"));
             return (*run_status)(status_name(r.status()));
           },
           "'done', 'early_exit', 'stepfail', 'nan_detected' or 'user_break', equal also to the "

@@ -18,6 +18,36 @@ namespace dynlib::python {
 
 namespace {
 
+// ic= / params= as the reference passes them: full vectors (states in model order; params as
+// the flat parameter vector, array params element by element) become {name: value} mappings.
+// Mappings (and None) pass through.
+py::object named_values(const FullModel& model, py::handle h, bool states) {
+  if (h.is_none() || PyDict_Check(h.ptr()) ||
+      (PyMapping_Check(h.ptr()) && !PySequence_Check(h.ptr())))
+    return py::reinterpret_borrow<py::object>(h);
+  if (PyUnicode_Check(h.ptr()) || !(PySequence_Check(h.ptr()) || py::isinstance<py::array>(h)))
+    return py::reinterpret_borrow<py::object>(h);  // the option's own check reports the type
+  const std::vector<std::string> names =
+      states ? model.layout().state_names() : model.layout().param_value_labels();
+  const py::array_t<double, py::array::c_style | py::array::forcecast> v =
+      py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(h);
+  if (!v || v.ndim() != 1 || static_cast<size_t>(v.size()) != names.size()) {
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw py::type_error(
+        std::string(states ? "ic" : "params") + " as a vector needs " +
+        std::to_string(names.size()) + " values (" +
+        (states ? "the states" : "the flat parameter vector") + " in model order: " + list +
+        "), got " +
+        (v ? std::to_string(v.size()) + " in " + std::to_string(v.ndim()) + " dimension(s)"
+           : py::repr(h).cast<std::string>()));
+  }
+  py::dict d;
+  for (size_t i = 0; i < names.size(); ++i)
+    d[py::str(names[i])] = v.at(static_cast<py::ssize_t>(i));
+  return d;
+}
+
 struct PySim {
   explicit PySim(FullModel model) : sim(std::move(model)) {}
   dynlib::Sim sim;
@@ -135,6 +165,8 @@ void bind_sim(py::module_& m) {
              py::object max_steps, py::object ic, py::object params, bool resume,
              std::optional<std::string> preset, py::kwargs adaptive) {
             RunOptions o;
+            ic = named_values(s.sim.model(), ic, true);
+            params = named_values(s.sim.model(), params, false);
             const std::pair<const char*, py::object*> named[] = {
                 {"T", &T},
                 {"N", &N},

@@ -78,3 +78,14 @@ def test_defaults_without_sim_are_the_references():
     assert sim.model.stepper_name == "rk4"
     assert res.steps == 100 and res.final_time == 1.0
     assert res["x"][-1] == pytest.approx(np.exp(-1.0), abs=1e-10)
+
+
+def test_ic_and_params_as_full_vectors_like_the_reference():
+    sim = dynlib.setup("builtin://map/henon")
+    by_name = sim.run(N=5, ic={"x": 0.1, "y": 0.2}, params={"a": 1.2, "b": 0.3})
+    sim.reset()
+    by_vector = sim.run(N=5, ic=np.array([0.1, 0.2]), params=[1.2, 0.3])
+    assert np.array_equal(by_name.data, by_vector.data)
+    with pytest.raises(TypeError, match=r"ic as a vector needs 2 values \(the states in model "
+                                        r"order: x, y\), got 3"):
+        sim.run(N=1, ic=[1.0, 2.0, 3.0])
