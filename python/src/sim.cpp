@@ -48,6 +48,12 @@ py::object named_values(const FullModel& model, py::handle h, bool states) {
   return d;
 }
 
+py::dict named_dict(const std::vector<std::string>& names, const std::vector<double>& values) {
+  py::dict d;
+  for (size_t i = 0; i < names.size(); ++i) d[py::str(names[i])] = values[i];
+  return d;
+}
+
 struct PySim {
   explicit PySim(FullModel model) : sim(std::move(model)) {}
   dynlib::Sim sim;
@@ -58,6 +64,31 @@ struct PySim {
   py::object progress = py::none();
   double progress_interval = 0.2;
 };
+
+// The reference's source= of state_vector/param_vector: "session" (current) or "model".
+std::vector<double> session_or_model(PySim& s, const std::string& source, bool states) {
+  const ModelInfo& info = s.sim.model().spec();
+  if (source == "session") {
+    if (states) return s.sim.state();
+    std::vector<double> flat;
+    for (const std::string& p : info.param_names)
+      for (double v : s.sim.param(p)) flat.push_back(v);
+    return flat;
+  }
+  if (source == "model") {
+    if (states) return info.initial_state;
+    std::vector<double> flat;
+    for (const std::vector<double>& v : info.param_values)
+      flat.insert(flat.end(), v.begin(), v.end());
+    return flat;
+  }
+  if (source == "snapshot")
+    throw py::value_error(
+        "source=\"snapshot\": snapshots are not supported yet; use "
+        "\"session\" or \"model\"");
+  throw py::value_error(
+      with_suggestion("unknown source '" + source + "'", source, {"session", "model"}, "sources"));
+}
 
 class Busy {
  public:
@@ -259,13 +290,57 @@ void bind_sim(py::module_& m) {
           "run; keeps config() defaults and the progress callback.")
       .def(
           "state",
-          [](PySim& s) {
+          [](PySim& s, std::optional<std::string> name) -> py::object {
             Busy busy(s);
             std::vector<double> v = s.sim.state();
+            if (!name) return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+            const std::vector<std::string>& names = s.sim.model().spec().state_names;
+            for (size_t i = 0; i < names.size(); ++i)
+              if (names[i] == *name) return py::float_(v[i]);
+            throw py::key_error(
+                with_suggestion("unknown state '" + *name + "'", *name, names, "states"));
+          },
+          py::arg("name") = py::none(),
+          "The current state (what the next run starts from; the initial state before any "
+          "run): state() is every state in model order as a float64 copy, state(\"v\") one "
+          "value (the reference's form).")
+      .def(
+          "state_vector",
+          [](PySim& s, const std::string& source) {
+            Busy busy(s);
+            const std::vector<double> v = session_or_model(s, source, true);
             return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
           },
-          "The current state (what a resume continues from; the initial state before any run), "
-          "in the model's state order, as a float64 copy.")
+          py::kw_only(), py::arg("source") = "session",
+          "Every state in model order: source=\"session\" the current values, \"model\" the "
+          "model's initial values.")
+      .def(
+          "param_vector",
+          [](PySim& s, const std::string& source) {
+            Busy busy(s);
+            const std::vector<double> v = session_or_model(s, source, false);
+            return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+          },
+          py::kw_only(), py::arg("source") = "session",
+          "The flat parameter vector (array params element by element): source=\"session\" the "
+          "current values, \"model\" the model's.")
+      .def(
+          "state_dict",
+          [](PySim& s, const std::string& source) {
+            Busy busy(s);
+            return named_dict(s.sim.model().layout().state_names(),
+                              session_or_model(s, source, true));
+          },
+          py::kw_only(), py::arg("source") = "session", "{state: value} (see state_vector).")
+      .def(
+          "param_dict",
+          [](PySim& s, const std::string& source) {
+            Busy busy(s);
+            return named_dict(s.sim.model().layout().param_value_labels(),
+                              session_or_model(s, source, false));
+          },
+          py::kw_only(), py::arg("source") = "session",
+          "{param: value}, array params as \"w[0]\", \"w[1]\", ... (see param_vector).")
       .def(
           "param",
           [](PySim& s, const std::string& name) {

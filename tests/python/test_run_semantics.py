@@ -89,3 +89,21 @@ def test_ic_and_params_as_full_vectors_like_the_reference():
     with pytest.raises(TypeError, match=r"ic as a vector needs 2 values \(the states in model "
                                         r"order: x, y\), got 3"):
         sim.run(N=1, ic=[1.0, 2.0, 3.0])
+
+
+def test_state_and_param_vectors_and_dicts_by_source():
+    sim = dynlib.setup("builtin://map/henon")
+    sim.run(N=3, params={"a": 1.2})
+    end = sim.state()
+    assert sim.state("x") == end[0] and isinstance(sim.state("y"), float)
+    with pytest.raises(KeyError, match="did you mean 'x'"):
+        sim.state("xx")
+    assert np.array_equal(sim.state_vector(), end)
+    assert sim.state_dict() == {"x": end[0], "y": end[1]}
+    assert sim.state_dict(source="model") == {"x": 0.0, "y": 0.0}
+    assert sim.param_vector().tolist() == [1.2, 0.3]
+    assert sim.param_dict(source="model") == {"a": 1.4, "b": 0.3}
+    with pytest.raises(ValueError, match="snapshots are not supported yet"):
+        sim.state_vector(source="snapshot")
+    with pytest.raises(ValueError, match="did you mean 'model'"):
+        sim.param_vector(source="modle")
