@@ -415,6 +415,17 @@ void bind_model(py::module_& m) {
       .def_property_readonly("stepper_source", &FullModel::stepper_source)
       .def_property_readonly("runner_source", &FullModel::runner_source)
       .def_property_readonly("translation_unit_source", &FullModel::translation_unit_source)
+      // The reference's names: its events_pre/events_post/update_aux functions are one events
+      // function (both phases) and one aux function here.
+      .def_property_readonly("events_pre_source", &FullModel::events_source,
+                             "the events' generated C++ (both phases; the reference's name)")
+      .def_property_readonly("events_post_source", &FullModel::events_source,
+                             "the events' generated C++ (both phases; the reference's name)")
+      .def_property_readonly("update_aux_source", &FullModel::aux_source,
+                             "the aux variables' generated C++ (the reference's name)")
+      .def_property_readonly(
+          "spec_hash", [](const FullModel& f) { return f.spec().hash; },
+          "the model's content hash, as spec.hash (the reference's name)")
       .def(
           "export_sources",
           [](const FullModel& f, py::handle path) {

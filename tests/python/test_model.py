@@ -47,6 +47,10 @@ def test_sources_are_views_of_the_translation_unit():
                    model.stepper_source, model.runner_source):
         assert source.strip() and source in tu
     assert "rk4" in model.stepper_source or "rk4" in model.runner_source
+    # The reference's names of the same sources, and of the hash.
+    assert model.events_pre_source == model.events_post_source == model.events_source
+    assert model.update_aux_source == model.aux_source
+    assert model.spec_hash == model.spec.hash and len(model.spec_hash) == 64
 
 
 @pytest.mark.parametrize("jit", [False, True])
