@@ -10,7 +10,9 @@ namespace dynlib::dsl::frontend {
 void Frontend::load_model_table() {
   const toml::table* m = sub_table(root_, "model", "[model]");
   if (!m) fail_at({1, 1}, "missing [model] table", "add [model] with type = \"ode\" or \"map\"");
-  check_keys(*m, {"type", "name", "dtype"}, "in [model]");
+  // Unknown keys warn, as in [sim]: the reference ignores them and its files carry some (its
+  // examples put stepper here); a typo still gets a did-you-mean.
+  warn_unknown_keys(*m, {"type", "name", "dtype"}, "in [model]");
   const toml::node* type = m->get("type");
   if (!type) fail_at(to_position(m->source().begin), "[model] needs a type: \"ode\" or \"map\"");
   const std::string tv = type->value_or(std::string{});

@@ -581,14 +581,23 @@ a = 1
                7, 2, "unknown key 'parms' at the top level", "did you mean 'params'?");
 }
 
-TEST(Diagnostics, UnknownKeyInModel) {
-  expect_error(R"toml([model]
+TEST(Diagnostics, UnknownKeyInModelIsAWarning) {
+  const ModelSpec m = load_model_text(R"toml([model]
 type = "ode"
   nmae = "q"
+stepper = "rk4"
 [states]
 x = 1.0
+[equations.rhs]
+x = "1"
 )toml",
-               3, 3, "unknown key 'nmae' in [model]", "did you mean 'name'?");
+                                      "m.toml");
+  ASSERT_EQ(m.warnings.size(), 2u);
+  EXPECT_EQ(m.warnings[0].message, "unknown key 'nmae' in [model] is ignored");
+  EXPECT_EQ(m.warnings[0].where.line, 3);
+  EXPECT_EQ(m.warnings[0].where.column, 3);
+  EXPECT_EQ(m.warnings[0].hint, "did you mean 'name'?");
+  EXPECT_EQ(m.warnings[1].message, "unknown key 'stepper' in [model] is ignored");
 }
 
 // An unknown [sim] key is accepted with a warning (the reference dynlib's files carry keys such as
@@ -668,13 +677,17 @@ acton = "x = 0"
 TEST(Diagnostics, UnknownKeyWithoutCloseMatchListsTheKeys) {
   const ModelError e = model_error(R"toml([model]
 type = "ode"
-zzzzzz = 1
 [states]
 x = 1.0
+[equations.rhs]
+x = "1"
+[events.e]
+cond = "x > 1"
+zzzzzz = 1
 )toml");
-  EXPECT_EQ(e.where().line, 3);
+  EXPECT_EQ(e.where().line, 9);
   EXPECT_EQ(e.where().column, 1);
-  EXPECT_TRUE(contains(e.hint(), "type, name, dtype")) << e.hint();
+  EXPECT_TRUE(contains(e.hint(), "cond, action, phase, tags, log")) << e.hint();
 }
 
 // ---------- TOML syntax and positions inside strings ----------
