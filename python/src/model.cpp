@@ -1,5 +1,7 @@
 // build() and FullModel: the model description (spec), its parts and the generated sources.
 
+#include <filesystem>
+
 #include "common.hpp"
 
 namespace dynlib::python {
@@ -430,12 +432,22 @@ void bind_model(py::module_& m) {
           "export_sources",
           [](const FullModel& f, py::handle path) {
             const std::string dir = to_path(path, "path");
-            py::gil_scoped_release release;
-            return f.export_sources(dir);
+            std::vector<std::string> written;
+            {
+              py::gil_scoped_release release;
+              written = f.export_sources(dir);
+            }
+            // {name relative to path: pathlib.Path}, as the reference returns them.
+            const py::object as_path = py::module_::import("pathlib").attr("Path");
+            py::dict out;
+            for (const std::string& p : written)
+              out[py::str(std::filesystem::path(p).lexically_relative(dir).string())] = as_path(p);
+            return out;
           },
           py::arg("path"),
           "Writes rhs.cpp, events.cpp, aux.cpp, stepper.cpp, runner.cpp, model.hpp, entry.cpp, "
-          "kernel/*.hpp and build.sh into `path` (created if needed); returns the paths.")
+          "kernel/*.hpp and build.sh into `path` (created if needed); returns {name: "
+          "pathlib.Path} of the files written (names relative to `path`).")
       .def_property_readonly(
           "build_stats", [](const FullModel& f) { return build_stats_dict(f.build_stats()); },
           "seconds spent in each phase of build(), and where the native kernel came from")
