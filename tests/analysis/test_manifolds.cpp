@@ -214,7 +214,7 @@ TEST(Manifolds, HenonUnstableManifoldLiesOnTheAttractor) {
     EXPECT_EQ(b.stop, "max_arclength");
     ASSERT_GT(b.count(), 100u);
     double worst = 0;
-    // Points beyond the first arc length 0.2: closer in, the attractor is sparse near the saddle.
+    // Every fifth point, against every point of the attractor's trajectory.
     for (size_t i = 0; i < b.count(); i += 5) {
       const double px = b.points[2 * i], py = b.points[2 * i + 1];
       double best = 1e300;
@@ -318,9 +318,7 @@ TEST(Manifolds, Errors) {
                          trace_manifold_1d_map(henon, {.fp = {0.6, 0.2}, .params = {{"aa", 1.4}}});
                        }),
                        "did you mean"));
-  // The attracting 2-cycle's neighbourhood is no fixed point of the map when a is small:
-  // at a = 0.1 both fixed points are ... a saddle and a stable node; the stable node has no
-  // unstable eigenvalue.
+  // At a = 0.1 the fixed point near (1.22, 0.37) is a stable node: no unstable eigenvalue.
   const std::string node = error_of([&] {
     trace_manifold_1d_map(
         henon, {.fp = {0.9, 0.27}, .kind = ManifoldKind::Unstable, .params = {{"a", 0.1}}});
