@@ -221,7 +221,7 @@ TEST(Manifolds, HenonUnstableManifoldLiesOnTheAttractor) {
       for (size_t k = 0; k < count; ++k) best = std::min(best, std::hypot(xs[k] - px, ys[k] - py));
       worst = std::max(worst, best);
     }
-    EXPECT_LT(worst, 1e-2);
+    EXPECT_LT(worst, 1e-3);  // measured: 6.5e-4 with 200000 attractor points
   }
 }
 
