@@ -81,9 +81,9 @@ TEST_F(ManifoldCli, BothManifoldsByDefaultAndOdes) {
 }
 
 TEST_F(ManifoldCli, Errors) {
-  Output o = cli("manifold builtin://map/henon --fixed-point q=0.6");
+  Output o = cli("manifold builtin://map/henon --fixed-point xx=0.6");
   EXPECT_NE(o.code, 0);
-  EXPECT_TRUE(contains(o.err, "q")) << o.err;
+  EXPECT_TRUE(contains(o.err, "did you mean 'x'")) << o.err;
   o = cli("manifold builtin://ode/lorenz --fixed-point 0,0,0 --stable");
   EXPECT_NE(o.code, 0);
   EXPECT_TRUE(contains(o.err, "not 1-D")) << o.err;
