@@ -1,6 +1,6 @@
 // dynlib's analyses in one include: observers and Lyapunov exponents, parameter sweeps and
 // bifurcation extraction, equilibria and periodic points, trajectory statistics, basins of
-// attraction (docs/analysis.md).
+// attraction, invariant manifolds (docs/analysis.md).
 #pragma once
 
 #include "dynlib/basins.hpp"
@@ -8,6 +8,7 @@
 #include "dynlib/dynlib.hpp"
 #include "dynlib/fixed_points.hpp"
 #include "dynlib/lyapunov.hpp"
+#include "dynlib/manifolds.hpp"
 #include "dynlib/observers.hpp"
 #include "dynlib/sweep.hpp"
 #include "dynlib/trajectory_stats.hpp"

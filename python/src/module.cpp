@@ -54,6 +54,7 @@ PYBIND11_MODULE(_dynlib, m) {
   bind_trajectory_stats(m);
   bind_fixed_points(m);
   bind_basins(m);
+  bind_manifolds(m);
   m.def("run_cli", &run_cli, py::arg("argv"),
         "Runs the dynlib command line with argv (argv[0] is the program name); returns the exit "
         "status.");

@@ -36,6 +36,7 @@ int run_cli(int argc, char** argv) {
   cli::add_lyapunov_commands(app);
   cli::add_fixed_points_commands(app);
   cli::add_basin_commands(app);
+  cli::add_manifold_commands(app);
   cli::add_plot_commands(app);
 
   try {

@@ -21,6 +21,7 @@ void add_analyze_commands(CLI::App& app);
 void add_lyapunov_commands(CLI::App& app);
 void add_fixed_points_commands(CLI::App& app);
 void add_basin_commands(CLI::App& app);
+void add_manifold_commands(CLI::App& app);
 void add_plot_commands(CLI::App& app);
 
 }  // namespace dynlib::cli

@@ -1,5 +1,6 @@
 """Analyses of dynamical systems, with the reference dynlib's names: sweeps, Lyapunov sweeps,
-fixed points, bifurcation extraction, trajectory statistics and basins of attraction.
+fixed points, bifurcation extraction, trajectory statistics, basins of attraction and invariant
+manifolds.
 
     from dynlib.analysis import scalar_sweep, find_fixed_points, lyapunov_mle_sweep
 
@@ -50,6 +51,10 @@ _EXPORTS = {
     "basin_stats": "basin_stats",
     "basin_summary": "basin_stats",
     "print_basin_summary": "basin_stats",
+    # invariant manifolds (dynlib.analysis.manifold)
+    "ManifoldTraceResult": "manifold",
+    "trace_manifold_1d_map": "manifold",
+    "trace_manifold_1d_ode": "manifold",
 }
 
 __all__ = sorted(_EXPORTS)

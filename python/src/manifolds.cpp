@@ -1,0 +1,191 @@
+// trace_manifold_1d_map / trace_manifold_1d_ode for Python: `_dynlib._trace_manifold(target,
+// is_map, fp, params, options)` returns the C++ result as a dict of numpy arrays, which
+// dynlib.analysis.manifold turns into the reference's ManifoldTraceResult.
+
+#include "dynlib/manifolds.hpp"
+
+#include <atomic>
+
+#include "common.hpp"
+
+namespace dynlib::python {
+
+namespace {
+
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+bool is_mapping(py::handle h) {
+  return PyDict_Check(h.ptr()) ||
+         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
+}
+
+std::vector<double> to_vector(py::handle h, const std::string& what) {
+  DoubleArray a = DoubleArray::ensure(h);
+  if (!a || a.ndim() != 1) throw DynlibError(what + " must be a 1-D array-like of numbers");
+  return std::vector<double>(a.data(), a.data() + a.size());
+}
+
+py::array_t<double> vector_array(const std::vector<double>& v) {
+  py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
+               const py::dict& options) {
+  const Sim* sim = sim_of(target);
+  if (!sim && !py::isinstance<FullModel>(target))
+    throw py::type_error(std::string(is_map ? "trace_manifold_1d_map" : "trace_manifold_1d_ode") +
+                         ": expected a FullModel or a Sim, got " +
+                         py::repr(target).cast<std::string>());
+  const FullModel model = sim ? sim->model() : target.cast<FullModel>();
+  const Layout& layout = model.layout();
+
+  ManifoldOptions o;
+  // fp: {state: value} over the default state (a Sim's current one, else the model's), or a
+  // vector in state order.
+  std::vector<double> state = sim ? sim->state() : model.spec().initial_state;
+  if (fp.is_none()) {
+    o.fp = state;
+  } else if (is_mapping(fp)) {
+    for (auto& [name, value] : to_value_map(fp, "fp")) {
+      const NameRef ref = layout.resolve(name, {NameKind::State}, "fp");
+      const double* v = std::get_if<double>(&value);
+      if (!v) throw DynlibError("fp['" + name + "'] must be one number");
+      state[static_cast<size_t>(ref.first())] = *v;
+    }
+    o.fp = state;
+  } else {
+    o.fp = to_vector(fp, "fp");
+  }
+  // params: overrides by name (on a Sim's current values) or the whole flat vector.
+  if (params.is_none() || is_mapping(params)) {
+    if (sim) {
+      std::vector<double> values;
+      for (const auto& name : layout.param_names()) {
+        const auto v = sim->param(name);
+        values.insert(values.end(), v.begin(), v.end());
+      }
+      o.param_values = values;
+      if (!params.is_none())
+        for (auto& [name, value] : to_value_map(params, "params")) {
+          const NameRef ref = layout.resolve(name, {NameKind::Param}, "params");
+          if (const double* v = std::get_if<double>(&value)) {
+            if (ref.count() != 1)
+              throw DynlibError("params['" + name + "'] is an array; give all its values");
+            (*o.param_values)[static_cast<size_t>(ref.first())] = *v;
+          } else {
+            const auto& vs = std::get<std::vector<double>>(value);
+            if (vs.size() != static_cast<size_t>(ref.count()))
+              throw DynlibError("params['" + name + "'] takes " + std::to_string(ref.count()) +
+                                " values, got " + std::to_string(vs.size()));
+            std::copy(vs.begin(), vs.end(), o.param_values->begin() + ref.first());
+          }
+        }
+    } else if (!params.is_none()) {
+      o.params = to_value_map(params, "params");
+    }
+  } else {
+    o.param_values = to_vector(params, "params");
+  }
+
+  for (auto [key, value] : options) {
+    const std::string k = py::str(key).cast<std::string>();
+    if (value.is_none()) continue;
+    if (k == "kind")
+      o.kind = parse_manifold_kind(py::str(value).cast<std::string>());
+    else if (k == "t")
+      o.t = to_double(value, k);
+    else if (k == "bounds") {
+      DoubleArray a = DoubleArray::ensure(value);
+      if (!a || a.ndim() != 2 || a.shape(1) != 2)
+        throw DynlibError("bounds must have shape (n_state, 2): [[min, max], ...]");
+      for (py::ssize_t i = 0; i < a.shape(0); ++i)
+        o.bounds.emplace_back(a.data()[2 * i], a.data()[2 * i + 1]);
+    } else if (k == "seed_delta")
+      o.seed_delta = to_double(value, k);
+    else if (k == "hmax")
+      o.hmax = to_double(value, k);
+    else if (k == "alpha_max")
+      o.alpha_max = to_double(value, k);
+    else if (k == "max_arclength")
+      o.max_arclength = to_double(value, k);
+    else if (k == "max_points")
+      o.max_points = static_cast<int>(to_int(value, k));
+    else if (k == "steps")
+      o.steps = static_cast<int>(to_int(value, k));
+    else if (k == "dt")
+      o.dt = to_double(value, k);
+    else if (k == "max_time")
+      o.max_time = to_double(value, k);
+    else if (k == "min_step")
+      o.min_step = to_double(value, k);
+    else if (k == "eig_rank")
+      o.eig_rank = static_cast<int>(to_int(value, k));
+    else if (k == "eig_unit_tol")
+      o.eig_unit_tol = to_double(value, k);
+    else if (k == "eig_real_tol")
+      o.eig_real_tol = to_double(value, k);
+    else if (k == "eig_imag_tol")
+      o.eig_imag_tol = to_double(value, k);
+    else if (k == "jac")
+      o.jac = parse_fixed_point_jacobian(py::str(value).cast<std::string>());
+    else if (k == "inverse")
+      o.inverse = parse_manifold_inverse(py::str(value).cast<std::string>());
+    else if (k == "newton_tol")
+      o.newton_tol = to_double(value, k);
+    else if (k == "newton_max_iter")
+      o.newton_max_iter = static_cast<int>(to_int(value, k));
+    else
+      throw DynlibError("_trace_manifold: unknown option '" + k + "'");
+  }
+
+  ManifoldResult r;
+  {
+    py::gil_scoped_release release;
+    r = is_map ? trace_manifold_1d_map(model, o) : trace_manifold_1d_ode(model, o);
+  }
+  py::list branches, params_out, stops, arclengths, forced;
+  for (const ManifoldBranch& b : r.branches) {
+    const size_t n = static_cast<size_t>(b.n_state), c = b.count();
+    py::array_t<double> pts({static_cast<py::ssize_t>(c), static_cast<py::ssize_t>(n)});
+    std::copy(b.points.begin(), b.points.end(), pts.mutable_data());
+    branches.append(pts);
+    params_out.append(vector_array(b.param));
+    stops.append(b.stop);
+    arclengths.append(b.arclength);
+    forced.append(b.forced);
+  }
+  py::dict meta;
+  for (const auto& [k, v] : r.meta) meta[py::str(k)] = v;
+  py::dict out;
+  out["kind"] = r.kind;
+  out["model_kind"] = r.model_kind;
+  out["state_names"] = r.state_names;
+  out["fixed_point"] = vector_array(r.fixed_point);
+  out["params"] = vector_array(r.params);
+  out["t"] = r.t;
+  out["eigenvalue"] = py::make_tuple(r.eigenvalue.real(), r.eigenvalue.imag());
+  out["eigenvector"] = vector_array(r.eigenvector);
+  out["eig_index"] = r.eig_index;
+  out["step_mul"] = r.step_mul;
+  out["method"] = r.method;
+  out["branches"] = branches;
+  out["branch_params"] = params_out;
+  out["stops"] = stops;
+  out["arclengths"] = arclengths;
+  out["forced"] = forced;
+  out["meta"] = meta;
+  return out;
+}
+
+}  // namespace
+
+void bind_manifolds(py::module_& m) {
+  m.def("_trace_manifold", &trace, py::arg("target"), py::arg("is_map"), py::kw_only(),
+        py::arg("fp") = py::none(), py::arg("params") = py::none(), py::arg("options") = py::dict(),
+        "trace_manifold_1d_map / _ode in C++ on a FullModel or a Sim; a dict of numpy arrays. "
+        "Use dynlib.analysis.trace_manifold_1d_map / trace_manifold_1d_ode instead.");
+}
+
+}  // namespace dynlib::python
