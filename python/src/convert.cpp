@@ -41,6 +41,11 @@ std::vector<std::string> to_names(py::handle h, const std::string& what) {
   return names;
 }
 
+void positive_int(py::handle h, const std::string& what) {
+  const std::optional<long long> v = opt_int(h, what);
+  if (v && *v < 1) throw DynlibError(what + " = " + std::to_string(*v) + " must be at least 1");
+}
+
 using Setter = std::function<void(RunOptions&, py::handle, const std::string&)>;
 
 // Every keyword of Sim.run()/Sim.config(), in the order of RunOptions (docs/simulation.md).
@@ -100,6 +105,11 @@ const std::vector<std::pair<std::string, Setter>>& option_table() {
        [](RunOptions& o, py::handle h, const std::string& w) { o.max_factor = opt_double(h, w); }},
       {"max_rejects",
        [](RunOptions& o, py::handle h, const std::string& w) { o.max_rejects = opt_int(h, w); }},
+      // The reference's starting capacities of the sample and event buffers. Checked, and not
+      // needed here: the runtime sizes the sample buffer from T/N and grows both buffers on
+      // demand, so a run's results never depend on them (docs/porting.md).
+      {"cap_rec", [](RunOptions&, py::handle h, const std::string& w) { positive_int(h, w); }},
+      {"cap_evt", [](RunOptions&, py::handle h, const std::string& w) { positive_int(h, w); }},
       // The reference's names of max_rejects and dt_min.
       {"max_tries",
        [](RunOptions& o, py::handle h, const std::string& w) { o.max_rejects = opt_int(h, w); }},

@@ -107,3 +107,13 @@ def test_state_and_param_vectors_and_dicts_by_source():
         sim.state_vector(source="snapshot")
     with pytest.raises(ValueError, match="did you mean 'model'"):
         sim.param_vector(source="modle")
+
+
+def test_buffer_capacities_are_accepted_and_checked():
+    sim = dynlib.setup("builtin://map/logistic")
+    plain = sim.run(N=50)
+    sim.reset()
+    hinted = sim.run(N=50, cap_rec=4, cap_evt=1)  # the reference's starting capacities
+    assert np.array_equal(plain.data, hinted.data)
+    with pytest.raises(dynlib.DynlibError, match="cap_rec = 0 must be at least 1"):
+        sim.run(N=5, cap_rec=0)
