@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_test_util.hpp"
 #include "dynlib/analysis.hpp"
 #include "dynlib/basins.hpp"
 
@@ -20,19 +21,8 @@ using namespace dynlib;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "";
-}
+using analysis_test::contains;
+using analysis_test::error_of;
 
 // z -> z - (z^3 - 1) / (3 z^2) = (2 z^3 + 1) / (3 z^2), in real coordinates.
 const char* kNewton = R"toml(inline:

@@ -8,10 +8,10 @@
 #include <atomic>
 #include <cmath>
 #include <complex>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_test_util.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/fixed_points.hpp"
 
@@ -19,23 +19,9 @@ using namespace dynlib;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
+using analysis_test::contains;
+using analysis_test::error_of;
+using analysis_test::same_bits;
 
 std::vector<double> real_parts_sorted(const FixedPoint& p) {
   std::vector<double> r;

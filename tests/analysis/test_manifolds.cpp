@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_test_util.hpp"
 #include "dynlib/analysis.hpp"
 #include "dynlib/manifolds.hpp"
 
@@ -16,19 +17,8 @@ using namespace dynlib;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "";
-}
+using analysis_test::contains;
+using analysis_test::error_of;
 
 // A saddle at (1, 2): x' = 2 (x - 1) + (y - 2) + 1, y' = 0.5 (y - 2) + 2. Eigenvalues 2 along
 // (1, 0) and 0.5 along (1, -1.5).

@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_test_util.hpp"
 #include "dynlib/dynlib.hpp"
 
 namespace {
@@ -22,23 +22,9 @@ using std::numbers::pi;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
+using analysis_test::contains;
+using analysis_test::error_of;
+using analysis_test::same_bits;
 
 // x = sin t at the midpoints t = (k + 1/2) h of a grid of whole periods: no sample lies on a
 // root, and sum sin = 0, sum sin^2 = n / 2 exactly.
