@@ -332,6 +332,30 @@ class Results {
   std::shared_ptr<const detail::ResultsData> data_;
 };
 
+// A Sim's session as values (docs/simulation.md, "Snapshots"): what the next run continues from
+// (time, step, state, params, and all the stepper, the lag ring and the events carry between
+// steps), without results. Values in the model's dtype are in `reals` as float64 (exact for
+// float32 models) or, for int64 models, in `ints` beside the integer arrays.
+struct SessionImage {
+  // Pins: an image restores only into a Sim of the same model (its spec hash), stepper, dtype
+  // and kernel ABI (Sim::compat_check).
+  std::string spec_hash, stepper, dtype;
+  long long abi = 0;
+  bool running = false;  // a run to resume exists; false: initial values (y0, p0) only
+  double t = 0, dt = 0, t0 = 0, time_shift = 0, grid_t0 = 0, grid_dt = 0;
+  long long step = 0;
+  std::map<std::string, long long> counters;           // kernel flags, lag ring head, ...
+  std::map<std::string, std::vector<double>> reals;    // y0, p0, y, p, work, lag_ring
+  std::map<std::string, std::vector<long long>> ints;  // iwork, fired, stepper_state, ...
+};
+
+// A named SessionImage of a Sim (Sim::create_snapshot).
+struct SessionSnapshot {
+  std::string name, description;
+  std::string created_at;  // ISO 8601, UTC
+  SessionImage image;
+};
+
 // Progress reports during long runs: fraction done in [0, 1] (or -1 when unknown) and steps.
 using ProgressFn = std::function<void(double fraction, long long steps)>;
 
@@ -355,6 +379,23 @@ class Sim {
   void assign(const std::map<std::string, Value>& values);
   void apply_preset(const std::string& name);  // throws with did-you-mean
   void reset();  // model defaults for states and params; clears results and the resumable run
+
+  // Sessions and snapshots (docs/simulation.md, "Snapshots"). session() is the current session;
+  // restore() replaces it (results are cleared; a resumed run then continues bit for bit as the
+  // run the image was taken from would have, CVODE excepted: it restarts its history) and throws
+  // DynlibError naming every pin that differs. A run with observers cannot be imaged.
+  SessionImage session() const;
+  void restore(const SessionImage& image);
+  // Pins that differ between this Sim and `image`: {pin: {this Sim's, the image's}}.
+  std::map<std::string, std::pair<std::string, std::string>> compat_check(
+      const SessionImage& image) const;
+  // Named snapshots of the session. "initial" is taken automatically: by the first run() (its
+  // starting values, with the run's ic and params) or by the first snapshot call before it.
+  // Names are unique and non-empty; unknown names throw with a did-you-mean.
+  void create_snapshot(const std::string& name, const std::string& description = "");
+  const std::vector<SessionSnapshot>& snapshots();
+  const SessionSnapshot& snapshot(const std::string& name);
+  void reset(const std::string& snapshot_name);  // restore(snapshot(name).image)
 
   // Current values: the state a resumed run continues from (or the initial state before any run),
   // and the params.

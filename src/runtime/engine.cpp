@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <iterator>
 #include <cmath>
 #include <limits>
 
@@ -70,6 +71,8 @@ class Engine final : public EngineBase {
   }
 
   void run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) override;
+  SessionImage image() const override;
+  void restore(const SessionImage& image) override;
 
  private:
   void defaults() {
@@ -207,6 +210,7 @@ class Engine final : public EngineBase {
   ObservedRun<Real> observed_;         // RunOptions::observers: tangents, trace, callback
   std::unique_ptr<pipeline::Entry<Real>> observed_entry_;  // their kernel (with derivatives)
   bool observed_native_ = false;
+  int linear_solver_ = 0;  // of the fresh run (host steppers rebuild their driver on restore)
   std::vector<int> fired_, lag_state_, rec_state_, rec_aux_;
   std::vector<Time> rec_t_;
   std::vector<long long> rec_step_;
@@ -331,6 +335,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n_run)), Real(0));
     iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n_run)), 0);
     host_.reset();
+    linear_solver_ = plan.linear_solver;
     if (si.caps & kernel::CAP_HOST)
       host_ = std::make_unique<CvodeDriver>(n, static_cast<LinearSolver>(plan.linear_solver),
                                             shape.jac_sparsity);
@@ -764,6 +769,177 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
 
   slot.last = d;
   slot.results = Results(d);
+}
+
+// The session image: what run() with resume reads besides the plan. Scratch and the result
+// buffers are not part of it (scratch is not preserved between calls; results are cleared).
+template <class Real>
+SessionImage Engine<Real>::image() const {
+  SessionImage im;
+  auto put_real = [&](const char* name, const std::vector<Real>& v) {
+    if constexpr (kInt)
+      im.ints[name].assign(v.begin(), v.end());
+    else
+      im.reals[name].assign(v.begin(), v.end());
+  };
+  auto put_int = [&](const char* name, const auto& v) {
+    im.ints[name].assign(std::begin(v), std::end(v));
+  };
+  put_real("y0", y0_);
+  put_real("p0", p0_);
+  im.running = has_run_;
+  if (!has_run_) {
+    im.t = im.t0 = mi_->info.t0;
+    return im;
+  }
+  if (observed_.active())
+    throw DynlibError(
+        "the session is a run with observers, which a snapshot cannot hold (its tangents and "
+        "traces belong to that run); take the snapshot before it or after a plain run");
+  im.t = static_cast<double>(a_.t);
+  im.dt = static_cast<double>(a_.dt);
+  im.t0 = static_cast<double>(a_.t0);
+  im.step = a_.step;
+  im.time_shift = time_shift_;
+  im.grid_t0 = grid_t0_;
+  im.grid_dt = grid_dt_;
+  im.counters = {{"started", a_.started},
+                 {"initial_recorded", a_.initial_recorded},
+                 {"reset", a_.reset},
+                 {"lag_head", a_.lag_head},
+                 {"lag_depth", a_.lag_depth},
+                 {"lag_width", a_.lag_width},
+                 {"linear_solver", linear_solver_}};
+  put_real("y", y_);
+  put_real("p", p_);
+  put_real("work", work_);
+  put_real("lag_ring", lag_ring_);
+  put_int("iwork", iwork_);
+  put_int("fired", fired_);
+  put_int("lag_state", lag_state_);
+  put_int("rec_state", rec_state_);
+  put_int("rec_aux", rec_aux_);
+  put_int("stepper_state", a_.stepper_state);
+  return im;
+}
+
+template <class Real>
+void Engine<Real>::restore(const SessionImage& im) {
+  const BuiltModel& mi = *mi_;
+  const pipeline::KernelShape& shape = mi.shape;
+  const int n = shape.n_state, np = shape.n_param, na = shape.n_aux;
+  // Every array is checked before anything changes: a bad image leaves the session as it was.
+  auto check_size = [](const char* name, size_t size, long long want) {
+    if (want >= 0 && static_cast<long long>(size) != want)
+      throw DynlibError(fmt::format(
+          "session image: '{}' has {} values; this model and stepper need {}", name, size, want));
+  };
+  auto missing = [](const char* name) {
+    return DynlibError(fmt::format("session image: the array '{}' is missing", name));
+  };
+  auto real_array = [&](const char* name, long long want) {
+    std::vector<Real> out;
+    if constexpr (kInt) {
+      auto it = im.ints.find(name);
+      if (it == im.ints.end()) throw missing(name);
+      out.assign(it->second.begin(), it->second.end());
+    } else {
+      auto it = im.reals.find(name);
+      if (it == im.reals.end()) throw missing(name);
+      out.assign(it->second.begin(), it->second.end());
+    }
+    check_size(name, out.size(), want);
+    return out;
+  };
+  auto int_array = [&](const char* name, long long want) {
+    auto it = im.ints.find(name);
+    if (it == im.ints.end()) throw missing(name);
+    std::vector<int> out;
+    for (long long v : it->second) {
+      if (v < INT_MIN || v > INT_MAX)
+        throw DynlibError(fmt::format("session image: '{}' holds {}, out of range", name, v));
+      out.push_back(static_cast<int>(v));
+    }
+    check_size(name, out.size(), want);
+    return out;
+  };
+  auto counter = [&](const char* name) {
+    auto it = im.counters.find(name);
+    if (it == im.counters.end())
+      throw DynlibError(fmt::format("session image: the counter '{}' is missing", name));
+    return it->second;
+  };
+  std::vector<Real> y0 = real_array("y0", n), p0 = real_array("p0", np), y, p, work, lag_ring;
+  std::vector<int> iwork, fired, lag_state, rec_state, rec_aux, stepper_state;
+  if (im.running) {
+    const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
+    y = real_array("y", n);
+    p = real_array("p", np);
+    work = real_array("work", kernel::stepper_work_size(si, n));
+    iwork = int_array("iwork", kernel::stepper_iwork_size(si, n));
+    fired = int_array("fired", shape.n_event + 1);
+    stepper_state = int_array("stepper_state", 8);
+    lag_state = int_array("lag_state", -1);
+    const long long width = counter("lag_width"), depth = counter("lag_depth");
+    if (width < 0 || depth < 0 || width > n || depth > (1LL << 40))
+      throw DynlibError("session image: the lag ring's size is out of range");
+    lag_ring = real_array("lag_ring", width * depth);
+    rec_state = int_array("rec_state", -1);
+    rec_aux = int_array("rec_aux", -1);
+    const auto in_range = [](const std::vector<int>& v, int hi) {
+      return std::all_of(v.begin(), v.end(), [&](int i) { return i >= 0 && i < hi; });
+    };
+    if (!in_range(rec_state, n) || !in_range(rec_aux, na) || !in_range(lag_state, n) ||
+        counter("lag_head") < 0 || (depth > 0 && counter("lag_head") >= depth))
+      throw DynlibError("session image: an index is out of range for this model");
+    (void)counter("started");
+    (void)counter("initial_recorded");
+    (void)counter("reset");
+    (void)counter("linear_solver");
+  }
+  clear_run();
+  y0_ = std::move(y0);
+  p0_ = std::move(p0);
+  if (!im.running) return;
+  const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
+  a_.abi_version = kernel::kRunArgsAbi;
+  a_.n_state = n;
+  a_.n_param = np;
+  a_.n_aux = na;
+  a_.t0 = static_cast<Time>(im.t0);
+  a_.t = static_cast<Time>(im.t);
+  a_.dt = static_cast<Time>(im.dt);
+  a_.step = im.step;
+  a_.started = static_cast<int>(counter("started"));
+  a_.initial_recorded = static_cast<int>(counter("initial_recorded"));
+  a_.reset = static_cast<int>(counter("reset"));
+  std::copy(stepper_state.begin(), stepper_state.end(), a_.stepper_state);
+  a_.lag_head = static_cast<int>(counter("lag_head"));
+  a_.lag_depth = static_cast<int>(counter("lag_depth"));
+  a_.lag_width = static_cast<int>(counter("lag_width"));
+  a_.evt_width = shape.max_event_log_size();
+  y_ = std::move(y);
+  p_ = std::move(p);
+  work_ = std::move(work);
+  iwork_ = std::move(iwork);
+  fired_ = std::move(fired);
+  lag_state_ = std::move(lag_state);
+  if (lag_state_.empty()) lag_state_.push_back(0);  // as a fresh run: a valid pointer
+  lag_ring_ = std::move(lag_ring);
+  rec_state_ = std::move(rec_state);
+  rec_aux_ = std::move(rec_aux);
+  scratch_.assign(static_cast<size_t>(kernel::runner_scratch_size(n, np, na)), Real(0));
+  linear_solver_ = static_cast<int>(counter("linear_solver"));
+  if (si.caps & kernel::CAP_HOST) {
+    // CVODE's history lives in its own memory: it restarts from the restored state.
+    host_ = std::make_unique<CvodeDriver>(n, static_cast<LinearSolver>(linear_solver_),
+                                          shape.jac_sparsity);
+    a_.reset |= kernel::RESET_STEPPER;
+  }
+  grid_t0_ = im.grid_t0;
+  grid_dt_ = im.grid_dt;
+  time_shift_ = im.time_shift;
+  has_run_ = true;
 }
 
 }  // namespace

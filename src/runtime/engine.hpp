@@ -39,6 +39,9 @@ class EngineBase {
   virtual std::vector<double> state() const = 0;
   virtual double param(int flat) const = 0;
   virtual void reset() = 0;
+  // The session as values, without pins (Sim adds them); restore() checks sizes, not pins.
+  virtual SessionImage image() const = 0;
+  virtual void restore(const SessionImage& image) = 0;
   virtual void run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) = 0;
 };
 

@@ -1,11 +1,14 @@
 // Sim: a model, its run defaults (config()), its current values and its last results; each run()
 // resolves its options into a Plan (run_plan.hpp) and hands it to the Engine of the model's dtype
 // (engine.hpp), which drives the kernel.
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <csignal>
+#include <ctime>
 
+#include "kernel/run_args.hpp"
 #include "runtime/engine.hpp"
 
 namespace dynlib {
@@ -24,8 +27,51 @@ struct SimImpl {
   volatile std::sig_atomic_t stop = 0;
   std::unique_ptr<EngineBase> engine;
   ResultsSlot slot;
+  std::vector<SessionSnapshot> snapshots;  // "initial" first, once taken
+  bool initial_taken = false;
 
   const Layout& layout() const { return mi.layout; }
+
+  // The pins alone (an observed run has no image, but its Sim has pins).
+  void pin(SessionImage& im) const {
+    im.spec_hash = mi.info.hash;
+    im.stepper = model.stepper_name();
+    im.dtype = dtype_name(mi.dtype);
+    im.abi = kernel::kRunArgsAbi;
+  }
+  SessionImage image() const {
+    SessionImage im = engine->image();
+    pin(im);
+    return im;
+  }
+  void add_snapshot(std::string name, std::string description, SessionImage im) {
+    snapshots.push_back(
+        SessionSnapshot{std::move(name), std::move(description), now_iso(), std::move(im)});
+  }
+  // The reference's "initial" snapshot: the session before its first run (`plan`: that run's ic
+  // and params are part of it) or before the first snapshot call.
+  void take_initial(const Plan* plan) {
+    if (initial_taken) return;
+    SessionImage im = image();
+    if (plan) {
+      auto set = [&](const char* key, int i, double v) {
+        if (mi.dtype == DType::Int64) {
+          if (auto it = im.ints.find(key); it != im.ints.end())
+            it->second.at(static_cast<size_t>(i)) = static_cast<long long>(v);
+        } else if (auto it = im.reals.find(key); it != im.reals.end()) {
+          it->second.at(static_cast<size_t>(i)) = v;
+        }
+      };
+      for (const auto& [i, v] : plan->ic) set(im.running ? "y" : "y0", i, v);
+      for (const auto& [i, v] : plan->params) set(im.running ? "p" : "p0", i, v);
+    }
+    initial_taken = true;
+    snapshots.insert(snapshots.begin(), SessionSnapshot{"initial", "taken before the first run",
+                                                        now_iso(), std::move(im)});
+  }
+  static std::string now_iso() {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+  }
   Plan resolve(const RunOptions& o) const { return names.resolve(o, config, engine->has_run()); }
 
   void assign_one(const std::string& name, const Value& v) {
@@ -60,6 +106,7 @@ const FullModel& Sim::model() const {
 const Results& Sim::run(const RunOptions& options) {
   detail::SimImpl& s = *impl_;
   const detail::Plan plan = s.resolve(options);
+  s.take_initial(&plan);
   detail::Hooks hooks;
   hooks.progress = &s.progress;
   hooks.progress_interval = s.progress_interval;
@@ -134,6 +181,69 @@ void Sim::apply_preset(const std::string& name) {
 void Sim::reset() {
   impl_->engine->reset();
   impl_->slot = detail::ResultsSlot{};
+}
+
+SessionImage Sim::session() const {
+  return impl_->image();
+}
+
+std::map<std::string, std::pair<std::string, std::string>> Sim::compat_check(
+    const SessionImage& image) const {
+  SessionImage mine;
+  impl_->pin(mine);
+  std::map<std::string, std::pair<std::string, std::string>> diff;
+  auto pin = [&](const char* name, const std::string& a, const std::string& b) {
+    if (a != b) diff[name] = {a, b};
+  };
+  pin("spec_hash", mine.spec_hash, image.spec_hash);
+  pin("stepper", mine.stepper, image.stepper);
+  pin("dtype", mine.dtype, image.dtype);
+  pin("abi", std::to_string(mine.abi), std::to_string(image.abi));
+  return diff;
+}
+
+void Sim::restore(const SessionImage& image) {
+  const auto diff = compat_check(image);
+  if (!diff.empty()) {
+    std::string what;
+    for (const auto& [k, v] : diff)
+      what += fmt::format("{}{} (this Sim: '{}', the image: '{}')", what.empty() ? "" : "; ", k,
+                          v.first, v.second);
+    throw DynlibError("cannot restore a session of another model, stepper or dtype: " + what);
+  }
+  impl_->engine->restore(image);
+  impl_->slot = detail::ResultsSlot{};
+}
+
+void Sim::create_snapshot(const std::string& name, const std::string& description) {
+  detail::SimImpl& s = *impl_;
+  if (name.empty()) throw DynlibError("a snapshot needs a name");
+  s.take_initial(nullptr);
+  for (const SessionSnapshot& snap : s.snapshots)
+    if (snap.name == name)
+      throw DynlibError(fmt::format("a snapshot named '{}' exists already", name));
+  s.add_snapshot(name, description, s.image());
+}
+
+const std::vector<SessionSnapshot>& Sim::snapshots() {
+  impl_->take_initial(nullptr);
+  return impl_->snapshots;
+}
+
+const SessionSnapshot& Sim::snapshot(const std::string& name) {
+  detail::SimImpl& s = *impl_;
+  s.take_initial(nullptr);
+  std::vector<std::string> names;
+  for (const SessionSnapshot& snap : s.snapshots) {
+    if (snap.name == name) return snap;
+    names.push_back(snap.name);
+  }
+  throw DynlibError(
+      with_suggestion(fmt::format("no snapshot named '{}'", name), name, names, "snapshots"));
+}
+
+void Sim::reset(const std::string& snapshot_name) {
+  restore(snapshot(snapshot_name).image);
 }
 
 std::vector<double> Sim::state() const {
