@@ -90,3 +90,15 @@ __all__ = [
 for _cls in (Sim, FullModel, ModelInfo, ModelPart, ModelFunction, Results, EventLog, BatchResults):
     _cls.__module__ = "dynlib"
 del _cls
+
+# The reference's event views (res.event("spike"), res.event(tag=...)), discovery methods, flags
+# and to_pandas() on Results (dynlib.runtime.results_api); snapshot files and session summaries
+# on Sim (dynlib.runtime.snapshots); run(tag=) and res.segment (dynlib.runtime.segments).
+from .runtime import results_api as _results_api
+from .runtime import segments as _segments
+from .runtime import snapshots as _snapshots
+
+_results_api.install(Results)
+_snapshots.install(Sim)
+_segments.install(Sim, Results)
+

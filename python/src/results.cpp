@@ -159,7 +159,7 @@ void bind_results(py::module_& m) {
                " firings>";
       });
 
-  py::class_<Results>(m, "Results",
+  py::class_<Results>(m, "Results", py::dynamic_attr(),
                       "The results of a run: sample times, recorded columns, event logs, "
                       "and how the run ended. Arrays view the engine's buffer (no copy) and "
                       "stay valid after the Sim is gone; they are read-only.")

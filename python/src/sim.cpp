@@ -66,7 +66,8 @@ struct PySim {
 };
 
 // The reference's source= of state_vector/param_vector: "session" (current) or "model".
-std::vector<double> session_or_model(PySim& s, const std::string& source, bool states) {
+std::vector<double> session_or_model(PySim& s, const std::string& source, bool states,
+                                     const std::string& snapshot = "initial") {
   const ModelInfo& info = s.sim.model().spec();
   if (source == "session") {
     if (states) return s.sim.state();
@@ -82,12 +83,60 @@ std::vector<double> session_or_model(PySim& s, const std::string& source, bool s
       flat.insert(flat.end(), v.begin(), v.end());
     return flat;
   }
-  if (source == "snapshot")
-    throw py::value_error(
-        "source=\"snapshot\": snapshots are not supported yet; use "
-        "\"session\" or \"model\"");
-  throw py::value_error(
-      with_suggestion("unknown source '" + source + "'", source, {"session", "model"}, "sources"));
+  if (source == "snapshot") {
+    const SessionImage& im = s.sim.snapshot(snapshot).image;
+    const std::string key = std::string(states ? "y" : "p") + (im.running ? "" : "0");
+    if (auto it = im.reals.find(key); it != im.reals.end()) return it->second;
+    const std::vector<long long>& v = im.ints.at(key);
+    return std::vector<double>(v.begin(), v.end());
+  }
+  throw py::value_error(with_suggestion("unknown source '" + source + "'", source,
+                                        {"session", "model", "snapshot"}, "sources"));
+}
+
+// A SessionImage as Python values (and back), for snapshot files (dynlib/runtime/snapshots.py):
+// pins and scalars as plain values, arrays as numpy arrays (float64 or int64).
+py::dict image_to_python(const SessionImage& im) {
+  py::dict reals, ints, counters;
+  for (const auto& [k, v] : im.reals)
+    reals[py::str(k)] = py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+  for (const auto& [k, v] : im.ints)
+    ints[py::str(k)] = py::array_t<long long>(static_cast<py::ssize_t>(v.size()), v.data());
+  for (const auto& [k, v] : im.counters) counters[py::str(k)] = v;
+  return py::dict(py::arg("spec_hash") = im.spec_hash, py::arg("stepper") = im.stepper,
+                  py::arg("dtype") = im.dtype, py::arg("abi") = im.abi,
+                  py::arg("running") = im.running, py::arg("t") = im.t, py::arg("dt") = im.dt,
+                  py::arg("t0") = im.t0, py::arg("time_shift") = im.time_shift,
+                  py::arg("grid_t0") = im.grid_t0, py::arg("grid_dt") = im.grid_dt,
+                  py::arg("step") = im.step, py::arg("counters") = counters,
+                  py::arg("reals") = reals, py::arg("ints") = ints);
+}
+
+SessionImage image_from_python(const py::dict& d) {
+  SessionImage im;
+  im.spec_hash = d["spec_hash"].cast<std::string>();
+  im.stepper = d["stepper"].cast<std::string>();
+  im.dtype = d["dtype"].cast<std::string>();
+  im.abi = d["abi"].cast<long long>();
+  im.running = d["running"].cast<bool>();
+  im.t = d["t"].cast<double>();
+  im.dt = d["dt"].cast<double>();
+  im.t0 = d["t0"].cast<double>();
+  im.time_shift = d["time_shift"].cast<double>();
+  im.grid_t0 = d["grid_t0"].cast<double>();
+  im.grid_dt = d["grid_dt"].cast<double>();
+  im.step = d["step"].cast<long long>();
+  for (auto [k, v] : d["counters"].cast<py::dict>())
+    im.counters[k.cast<std::string>()] = v.cast<long long>();
+  for (auto [k, v] : d["reals"].cast<py::dict>())
+    im.reals[k.cast<std::string>()] =
+        py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(v)
+            .cast<std::vector<double>>();
+  for (auto [k, v] : d["ints"].cast<py::dict>())
+    im.ints[k.cast<std::string>()] =
+        py::array_t<long long, py::array::c_style | py::array::forcecast>::ensure(v)
+            .cast<std::vector<long long>>();
+  return im;
 }
 
 class Busy {
@@ -177,7 +226,7 @@ const dynlib::Sim* sim_of(py::handle h) {
 }
 
 void bind_sim(py::module_& m) {
-  py::class_<PySim>(m, "Sim",
+  py::class_<PySim>(m, "Sim", py::dynamic_attr(),
                     "A simulation of one model: state, params, buffers and the results of the "
                     "last run. Sim(model) takes a FullModel or a model URI. Use from one thread "
                     "at a time; runs release the GIL.")
@@ -282,12 +331,59 @@ void bind_sim(py::module_& m) {
                              [](const PySim& s) { return s.sim.model().spec().preset_names; })
       .def(
           "reset",
+          [](PySim& s, const std::string& name) {
+            Busy busy(s);
+            s.sim.reset(name);
+          },
+          py::arg("name") = "initial",
+          "Returns to a snapshot (default \"initial\": the session before its first run) and "
+          "clears results; keeps config() defaults and the progress callback.")
+      .def(
+          "create_snapshot",
+          [](PySim& s, const std::string& name, const std::string& description) {
+            Busy busy(s);
+            s.sim.create_snapshot(name, description);
+          },
+          py::arg("name"), py::arg("description") = "",
+          "Keeps the current session (time, state, params, stepper state) under `name`.")
+      .def(
+          "list_snapshots",
           [](PySim& s) {
             Busy busy(s);
-            s.sim.reset();
+            py::list out;
+            for (const SessionSnapshot& snap : s.sim.snapshots())
+              out.append(py::dict(
+                  py::arg("name") = snap.name, py::arg("t") = snap.image.t - snap.image.time_shift,
+                  py::arg("step") = snap.image.step, py::arg("created_at") = snap.created_at,
+                  py::arg("description") = snap.description));
+            return out;
           },
-          "Restores the model's initial state and params, clears results and the resumable "
-          "run; keeps config() defaults and the progress callback.")
+          "[{name, t, step, created_at, description}], \"initial\" first.")
+      .def(
+          "compat_check",
+          [](PySim& s, const std::string& name) {
+            Busy busy(s);
+            py::dict diff;
+            for (const auto& [k, v] : s.sim.compat_check(s.sim.snapshot(name).image))
+              diff[py::str(k)] = py::make_tuple(v.first, v.second);
+            return py::make_tuple(diff.empty(), diff);
+          },
+          py::arg("snapshot"),
+          "(ok, {pin: (this Sim's, the snapshot's)}) for a snapshot's model, stepper and dtype.")
+      .def(
+          "_session_image",
+          [](PySim& s, std::optional<std::string> name) {
+            Busy busy(s);
+            return image_to_python(name ? s.sim.snapshot(*name).image : s.sim.session());
+          },
+          py::arg("name") = py::none())
+      .def(
+          "_restore_session",
+          [](PySim& s, const py::dict& image) {
+            Busy busy(s);
+            s.sim.restore(image_from_python(image));
+          },
+          py::arg("image"))
       .def(
           "state",
           [](PySim& s, std::optional<std::string> name) -> py::object {
@@ -306,40 +402,41 @@ void bind_sim(py::module_& m) {
           "value (the reference's form).")
       .def(
           "state_vector",
-          [](PySim& s, const std::string& source) {
+          [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
-            const std::vector<double> v = session_or_model(s, source, true);
+            const std::vector<double> v = session_or_model(s, source, true, snapshot);
             return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
           },
-          py::kw_only(), py::arg("source") = "session",
+          py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "Every state in model order: source=\"session\" the current values, \"model\" the "
           "model's initial values.")
       .def(
           "param_vector",
-          [](PySim& s, const std::string& source) {
+          [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
-            const std::vector<double> v = session_or_model(s, source, false);
+            const std::vector<double> v = session_or_model(s, source, false, snapshot);
             return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
           },
-          py::kw_only(), py::arg("source") = "session",
+          py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "The flat parameter vector (array params element by element): source=\"session\" the "
           "current values, \"model\" the model's.")
       .def(
           "state_dict",
-          [](PySim& s, const std::string& source) {
+          [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
             return named_dict(s.sim.model().layout().state_names(),
-                              session_or_model(s, source, true));
+                              session_or_model(s, source, true, snapshot));
           },
-          py::kw_only(), py::arg("source") = "session", "{state: value} (see state_vector).")
+          py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
+          "{state: value} (see state_vector).")
       .def(
           "param_dict",
-          [](PySim& s, const std::string& source) {
+          [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
             return named_dict(s.sim.model().layout().param_value_labels(),
-                              session_or_model(s, source, false));
+                              session_or_model(s, source, false, snapshot));
           },
-          py::kw_only(), py::arg("source") = "session",
+          py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "{param: value}, array params as \"w[0]\", \"w[1]\", ... (see param_vector).")
       .def(
           "param",

@@ -103,8 +103,11 @@ def test_state_and_param_vectors_and_dicts_by_source():
     assert sim.state_dict(source="model") == {"x": 0.0, "y": 0.0}
     assert sim.param_vector().tolist() == [1.2, 0.3]
     assert sim.param_dict(source="model") == {"a": 1.4, "b": 0.3}
-    with pytest.raises(ValueError, match="snapshots are not supported yet"):
-        sim.state_vector(source="snapshot")
+    # "initial": the session before the first run, with that run's params.
+    assert sim.state_vector(source="snapshot").tolist() == [0.0, 0.0]
+    assert sim.param_dict(source="snapshot") == {"a": 1.2, "b": 0.3}
+    with pytest.raises(dynlib.DynlibError, match="no snapshot named 'later'"):
+        sim.state_vector(source="snapshot", snapshot="later")
     with pytest.raises(ValueError, match="did you mean 'model'"):
         sim.param_vector(source="modle")
 

@@ -86,12 +86,16 @@ def test_assign_states_and_params(lorenz):
     assert lorenz.param("rho") == 20.0 and lorenz.state()[0] != 7.0
 
 
-def test_reset_restores_the_model_defaults(lorenz):
+def test_reset_returns_to_the_session_before_the_first_run(lorenz):
+    # The reference's rule: reset() is reset("initial"), the values the first run started from
+    # (its params= included); later assignments are undone.
     spec = lorenz.model.spec
     lorenz.config(dt=0.02)
-    lorenz.run(T=1.0, params={"rho": 5.0})
+    lorenz.run(T=1.0, params={"sigma": 5.0})
+    lorenz.assign(rho=20.0)
+    lorenz.run(T=1.0)
     lorenz.reset()
-    assert lorenz.param("rho") == spec.params["rho"]
+    assert lorenz.param("sigma") == 5.0 and lorenz.param("rho") == spec.params["rho"]
     assert lorenz.state().tolist() == spec.initial_state
     assert len(lorenz.results()) == 0
     with pytest.raises(dynlib.DynlibError):
