@@ -93,12 +93,15 @@ del _cls
 
 # The reference's event views (res.event("spike"), res.event(tag=...)), discovery methods, flags
 # and to_pandas() on Results (dynlib.runtime.results_api); snapshot files and session summaries
-# on Sim (dynlib.runtime.snapshots); run(tag=) and res.segment (dynlib.runtime.segments).
+# on Sim (dynlib.runtime.snapshots); run(tag=) and res.segment (dynlib.runtime.segments);
+# assign(clear_history=), raw_results() and dry_run() (dynlib.runtime.session_api).
 from .runtime import results_api as _results_api
 from .runtime import segments as _segments
+from .runtime import session_api as _session_api
 from .runtime import snapshots as _snapshots
 
 _results_api.install(Results)
 _snapshots.install(Sim)
 _segments.install(Sim, Results)
+_session_api.install(Sim)
 

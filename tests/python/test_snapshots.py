@@ -128,3 +128,26 @@ def test_a_run_with_observers_cannot_be_a_snapshot():
     sim.run(N=10, observers=[lyapunov_mle_observer()])
     with pytest.raises(dynlib.DynlibError, match="observers"):
         sim.create_snapshot("obs")
+
+
+def test_assign_with_clear_history_keeps_the_session_and_drops_results():
+    sim = dynlib.setup("builtin://ode/vanderpol", stepper="rk45")
+    sim.run(T=2.0, tag="first")
+    straight = sim.run(T=4.0, resume=True)
+    sim.reset()
+    sim.run(T=2.0)
+    sim.assign(clear_history=True)  # no values: only the history goes
+    assert len(sim.results()) == 0 and len(sim.results().segment) == 0
+    again = sim.run(T=4.0, resume=True)
+    assert np.array_equal(again.data, straight.data[-len(again):])
+    sim.assign({"mu": 2.0}, clear_history=True)
+    assert sim.param("mu") == 2.0 and sim.can_resume() == (True, None)
+
+
+def test_raw_results_and_dry_run():
+    sim = dynlib.setup("builtin://map/henon")
+    assert sim.dry_run()
+    with pytest.raises(RuntimeError, match="call run"):
+        sim.raw_results()
+    res = sim.run(N=3)
+    assert np.array_equal(sim.raw_results().data, res.data)
