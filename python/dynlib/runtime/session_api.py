@@ -27,9 +27,10 @@ def install(sim_cls) -> None:
     sim_cls.assign = assign
 
     def raw_results(self):
-        """The results of the runs so far (RuntimeError before any run or after reset())."""
+        """The results of the runs so far (RuntimeError when there are none: before any run,
+        after reset(), import_snapshot() or assign(clear_history=True))."""
         res = self.results()
-        if res.n == 0 and res.steps == 0 and not self._session_image()["running"]:
+        if res.n == 0 and res.steps == 0:
             raise RuntimeError("no simulation results: call run() first (reset() clears them)")
         return res
 

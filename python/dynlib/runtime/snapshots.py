@@ -32,6 +32,12 @@ def _pins(image: dict) -> Dict[str, Any]:
             "dtype_token": image["dtype"], "abi": int(image["abi"])}
 
 
+def _workspace_sig(image: dict):
+    """Sizes of the stepper's workspace arrays (follows from the pins; shown for inspection)."""
+    arrays = {**image["reals"], **image["ints"]}
+    return [int(np.size(arrays[k])) for k in ("work", "iwork", "lag_ring") if k in arrays]
+
+
 def _current(image: dict, key: str) -> np.ndarray:
     """The session's state ("y") or params ("p") as float64: current values, else initial ones."""
     name = key if image["running"] else key + "0"
@@ -48,7 +54,7 @@ def _meta(sim, image: dict, name: str, description: str) -> Dict[str, Any]:
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "name": name,
         "description": description,
-        "pins": _pins(image),
+        "pins": {**_pins(image), "workspace_sig": _workspace_sig(image)},
         "dynlib_version": __version__,
         "n_state": len(spec.state_names),
         "n_params": len(sim.param_vector()),
