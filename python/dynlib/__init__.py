@@ -94,8 +94,10 @@ del _cls
 # The reference's event views (res.event("spike"), res.event(tag=...)), discovery methods, flags
 # and to_pandas() on Results (dynlib.runtime.results_api); snapshot files and session summaries
 # on Sim (dynlib.runtime.snapshots); run(tag=) and res.segment (dynlib.runtime.segments);
-# assign(clear_history=), raw_results() and dry_run() (dynlib.runtime.session_api).
+# assign(clear_history=), raw_results() and dry_run() (dynlib.runtime.session_api); preset banks
+# and files (dynlib.runtime.presets).
 from .runtime import results_api as _results_api
+from .runtime import presets as _presets
 from .runtime import segments as _segments
 from .runtime import session_api as _session_api
 from .runtime import snapshots as _snapshots
@@ -104,4 +106,5 @@ _results_api.install(Results)
 _snapshots.install(Sim)
 _segments.install(Sim, Results)
 _session_api.install(Sim)
+_presets.install(Sim)
 
