@@ -104,6 +104,12 @@ struct ModelInfo {
   std::optional<double> t_end, dt;
   SimTable sim;
   bool has_jacobian = false;
+  // The equations as written, for listings (FullModel.print_equations in Python): one per state,
+  // in state order; the rows of [equations.jacobian] (empty without one); a map's
+  // [equations.inverse] (empty without one).
+  std::vector<std::string> equations;
+  std::vector<std::vector<std::string>> jacobian_equations;
+  std::vector<std::string> inverse_equations;
   std::vector<ModelWarning> warnings;  // accepted but probably not meant (unknown [sim] keys)
 };
 

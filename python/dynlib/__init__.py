@@ -108,3 +108,7 @@ _segments.install(Sim, Results)
 _session_api.install(Sim)
 _presets.install(Sim)
 
+from . import equations as _equations
+
+_equations.install(FullModel)
+

@@ -300,6 +300,11 @@ void bind_model(py::module_& m) {
       .def_readonly("aux_names", &ModelInfo::aux_names)
       .def_readonly("event_names", &ModelInfo::event_names)
       .def_readonly("preset_names", &ModelInfo::preset_names)
+      .def_readonly("equations", &ModelInfo::equations, "one per state, as written")
+      .def_readonly("jacobian_equations", &ModelInfo::jacobian_equations,
+                    "the rows of [equations.jacobian] as written (empty without one)")
+      .def_readonly("inverse_equations", &ModelInfo::inverse_equations,
+                    "a map's [equations.inverse] as written (empty without one)")
       .def_readonly("has_jacobian", &ModelInfo::has_jacobian)
       .def_property_readonly(
           "warnings",

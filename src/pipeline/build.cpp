@@ -84,6 +84,17 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
   info.t_end = spec.sim.t_end;
   info.dt = spec.sim.dt;
   info.has_jacobian = spec.jacobian.has_value();
+  const auto as_written = [](const dsl::Located& e) {
+    return e.src ? e.src->text : dsl::to_source(*e.expr);
+  };
+  for (const auto& e : spec.equations) info.equations.push_back(as_written(e));
+  if (spec.jacobian)
+    for (const auto& row : *spec.jacobian) {
+      info.jacobian_equations.emplace_back();
+      for (const auto& e : row) info.jacobian_equations.back().push_back(as_written(e));
+    }
+  if (spec.inverse)
+    for (const auto& e : *spec.inverse) info.inverse_equations.push_back(as_written(e));
   info.sim = spec.sim;
   info.warnings = spec.warnings;
   return info;
