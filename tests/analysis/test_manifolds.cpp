@@ -641,3 +641,23 @@ TEST(Manifolds, StrictOneDimensionalAndFixedPointCheck) {
                        }),
                        "is not an equilibrium within fp_check_tol"));
 }
+
+TEST(Manifolds, DifferenceJacobianUsesFdEps) {
+  // jac = Fd: the eigen-direction comes from forward differences of step fd_eps (1 + |x_j|); their
+  // error in the Hénon Jacobian is a·fd_eps·(1 + |x|), so the eigenvalue moves with fd_eps.
+  const FullModel henon = build("builtin://map/henon");
+  const ManifoldOptions exact{.fp = henon_saddle(),
+                              .kind = ManifoldKind::Unstable,
+                              .bounds = {{-2, 2}, {-1, 1}},
+                              .max_arclength = 0.1};
+  const double lambda = trace_manifold_1d_map(henon, exact).eigenvalue.real();
+  ManifoldOptions fd = exact;
+  fd.jac = FixedPointJacobian::Fd;
+  const ManifoldResult fine = trace_manifold_1d_map(henon, fd);
+  fd.fd_eps = 1e-2;
+  const ManifoldResult coarse = trace_manifold_1d_map(henon, fd);
+  EXPECT_EQ(coarse.meta.at("fd_eps"), 1e-2);
+  EXPECT_NEAR(fine.eigenvalue.real(), lambda, 1e-5);
+  EXPECT_GT(std::abs(coarse.eigenvalue.real() - lambda), 1e-3);
+  EXPECT_LT(std::abs(coarse.eigenvalue.real() - lambda), 0.1);
+}

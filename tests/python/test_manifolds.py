@@ -266,3 +266,15 @@ def test_reference_ode_example_numbers():
     err = max(np.abs(b[:, 1] - b[:, 0] ** 2 / 3).max() for b in un.branches[0] + un.branches[1])
     assert err < 1.5e-4  # resampled points lie on chords between the RK4 points
     assert st.meta["kind"] == "stable" and st.meta["dt"] == 0.01 and st.meta["max_points"] == 50000
+
+
+def test_jac_fd_uses_fd_eps_and_analytic_is_the_model_jacobian():
+    henon = dynlib.build("builtin://map/henon")
+    kw = dict(fp=HENON_SADDLE, kind="unstable", bounds=[[-2, 2], [-1, 1]], max_arclength=0.1)
+    exact = trace_manifold_1d_map(henon, **kw).eigenvalue
+    assert trace_manifold_1d_map(henon, jac="analytic", **kw).eigenvalue == pytest.approx(exact)
+    fine = trace_manifold_1d_map(henon, jac="fd", **kw)
+    coarse = trace_manifold_1d_map(henon, jac="fd", fd_eps=1e-2, **kw)
+    assert coarse.meta["fd_eps"] == 1e-2 and coarse.meta["jac"] == "fd"
+    assert abs(fine.eigenvalue - exact) < 1e-5
+    assert 1e-3 < abs(coarse.eigenvalue - exact) < 0.1
