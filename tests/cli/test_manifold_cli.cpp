@@ -90,6 +90,31 @@ TEST_F(ManifoldCli, BothManifoldsByDefaultAndOdes) {
   EXPECT_TRUE(contains(ode.out, "method flow")) << ode.out;
 }
 
+TEST_F(ManifoldCli, OdeFlagsReachTheOptions) {
+  const std::string csv = path("ode.csv");
+  const Output o =
+      cli("manifold builtin://ode/lorenz --fixed-point x=0,y=0,z=0 --unstable --max-time 3 "
+          "--bounds x=-15:15 --bounds y=-20:20 --bounds z=-5:40 --clip-margin 0 --no-resample -q "
+          "--out " +
+          csv);
+  ASSERT_EQ(o.code, 0) << o.err;
+  dynlib::ManifoldOptions opt{.fp = {0, 0, 0},
+                              .kind = dynlib::ManifoldKind::Unstable,
+                              .bounds = {{-15, 15}, {-20, 20}, {-5, 40}},
+                              .clip_margin = 0,
+                              .max_time = 3,
+                              .fp_check_tol = std::nullopt};
+  opt.resample_h.reset();
+  const dynlib::ManifoldResult r =
+      dynlib::trace_manifold_1d_ode(dynlib::build("builtin://ode/lorenz"), opt);
+  size_t expected = 1;
+  for (int b = 0; b < 2; ++b) {
+    EXPECT_EQ(r.branches[b].stop, "bounds");  // no margin: the first point outside ends it
+    for (const auto& seg : r.branches[b].segments) expected += seg.count();
+  }
+  EXPECT_EQ(parse_csv(slurp(csv)).size(), expected);
+}
+
 TEST_F(ManifoldCli, Errors) {
   Output o = cli("manifold builtin://map/henon --fixed-point xx=0.6");
   EXPECT_NE(o.code, 0);
