@@ -71,6 +71,11 @@ struct BuildOptions {
   // differentiated from the equations, docs/derivatives.md) or "user" (the model's
   // [equations.jacobian]). J·v and dfdp are always symbolic.
   std::optional<std::string> jacobian{};
+  // The time-reversed system (ODEs): with s = -t, dy/ds = -f(-s, y), so a run from s0 = -t1 for a
+  // time T follows the model's orbit backward from time t1 to t1 - T (autonomous models: simply
+  // -f). Lowered to the IR like any model (the same interpreter and codegen; its own kernel key).
+  // Maps, models with events and models reading lagged states are refused (DynlibError).
+  bool time_reversed = false;
 };
 
 // Where the time of build() went, in seconds (a memory/disk cache hit skips codegen's compile).
@@ -104,6 +109,7 @@ struct ModelInfo {
   std::optional<double> t_end, dt;
   SimTable sim;
   bool has_jacobian = false;
+  bool time_reversed = false;  // built with BuildOptions::time_reversed
   // The equations as written, for listings (FullModel.print_equations in Python): one per state,
   // in state order; the rows of [equations.jacobian] (empty without one); a map's
   // [equations.inverse] (empty without one).
@@ -164,6 +170,7 @@ class FullModel {
   std::vector<std::string> export_sources(const std::string& dir) const;
 
   const BuildStats& build_stats() const;
+  const BuildOptions& build_options() const;  // as given to build() / rebuild()
 
   // The model as functions, as reference dynlib users call them (docs/derivatives.md): evaluated
   // by the build's backend (the interpreter, or native code with jit; jit=auto: whichever runs
@@ -197,6 +204,15 @@ class FullModel {
 
 // `model` is a URI (builtin://ode/lorenz, TAG://path, a file path, inline:<toml>).
 FullModel build(const std::string& model, const BuildOptions& options = {});
+
+// The model `model` was built from (its validated source, not read again), built with other
+// options: another stepper, dtype, jit mode, or time_reversed. The result is an independent
+// FullModel (its own kernels and cache key), as build(uri, options) gives.
+FullModel rebuild(const FullModel& model, const BuildOptions& options);
+// rebuild() with model's options but time_reversed flipped (reversing twice gives the model back).
+FullModel time_reversed(const FullModel& model);
+// rebuild() with model's options but another stepper (name or alias).
+FullModel with_stepper(const FullModel& model, const std::string& stepper);
 
 // build() hands each warning about the model it reads (errors.hpp: ModelWarning) to this handler,
 // in file order; the default writes text() to stderr, as a compiler does. The Python module

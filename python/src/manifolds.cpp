@@ -91,6 +91,15 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
 
   for (auto [key, value] : options) {
     const std::string k = py::str(key).cast<std::string>();
+    // None means "no check" / "no resampling" for these two, "the default" for the others.
+    if (k == "fp_check_tol" && value.is_none()) {
+      o.fp_check_tol.reset();
+      continue;
+    }
+    if (k == "resample_h" && value.is_none()) {
+      o.resample_h.reset();
+      continue;
+    }
     if (value.is_none()) continue;
     if (k == "kind")
       o.kind = parse_manifold_kind(py::str(value).cast<std::string>());
@@ -136,6 +145,20 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
       o.newton_tol = to_double(value, k);
     else if (k == "newton_max_iter")
       o.newton_max_iter = static_cast<int>(to_int(value, k));
+    else if (k == "clip_margin")
+      o.clip_margin = to_double(value, k);
+    else if (k == "max_points_per_segment")
+      o.max_points_per_segment = static_cast<int>(to_int(value, k));
+    else if (k == "max_segments")
+      o.max_segments = static_cast<int>(to_int(value, k));
+    else if (k == "strict_1d")
+      o.strict_1d = value.cast<bool>();
+    else if (k == "fd_eps")
+      o.fd_eps = to_double(value, k);
+    else if (k == "fp_check_tol")
+      o.fp_check_tol = to_double(value, k);
+    else if (k == "resample_h")
+      o.resample_h = to_double(value, k);
     else
       throw DynlibError("_trace_manifold: unknown option '" + k + "'");
   }
@@ -145,13 +168,27 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
     py::gil_scoped_release release;
     r = is_map ? trace_manifold_1d_map(model, o) : trace_manifold_1d_ode(model, o);
   }
-  py::list branches, params_out, stops, arclengths, forced;
+  auto matrix = [](const std::vector<double>& points, size_t n) {
+    const size_t c = n ? points.size() / n : 0;
+    py::array_t<double> a({static_cast<py::ssize_t>(c), static_cast<py::ssize_t>(n)});
+    std::copy(points.begin(), points.end(), a.mutable_data());
+    return a;
+  };
+  py::list branches, segment_params, traced, traced_params, pieces, stops, arclengths, forced;
   for (const ManifoldBranch& b : r.branches) {
-    const size_t n = static_cast<size_t>(b.n_state), c = b.count();
-    py::array_t<double> pts({static_cast<py::ssize_t>(c), static_cast<py::ssize_t>(n)});
-    std::copy(b.points.begin(), b.points.end(), pts.mutable_data());
-    branches.append(pts);
-    params_out.append(vector_array(b.param));
+    const size_t n = static_cast<size_t>(b.n_state);
+    py::list segs, seg_params;
+    for (const ManifoldSegment& seg : b.segments) {
+      segs.append(matrix(seg.points, n));
+      seg_params.append(vector_array(seg.param));
+    }
+    branches.append(segs);
+    segment_params.append(seg_params);
+    traced.append(matrix(b.points, n));
+    traced_params.append(vector_array(b.param));
+    py::list begins;
+    for (size_t i : b.piece_begin) begins.append(i);
+    pieces.append(begins);
     stops.append(b.stop);
     arclengths.append(b.arclength);
     forced.append(b.forced);
@@ -171,7 +208,10 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
   out["step_mul"] = r.step_mul;
   out["method"] = r.method;
   out["branches"] = branches;
-  out["branch_params"] = params_out;
+  out["segment_params"] = segment_params;
+  out["traced"] = traced;
+  out["branch_params"] = traced_params;
+  out["piece_begin"] = pieces;
   out["stops"] = stops;
   out["arclengths"] = arclengths;
   out["forced"] = forced;

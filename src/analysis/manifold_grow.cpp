@@ -1,8 +1,9 @@
-// Growing one branch of a 1-D manifold with arc-length and angle control (docs/manifolds.md).
+// Growing one branch of a map's 1-D manifold with arc-length and angle control, in pieces where
+// the curve leaves the margin box and comes back (docs/manifolds.md).
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
-#include <numbers>
 
 #include "analysis/manifold_internal.hpp"
 
@@ -30,45 +31,76 @@ double turning_angle(const double* prev, const double* last, const double* next,
   return std::acos(c);
 }
 
-bool all_finite(const double* x, int n) {
-  for (int i = 0; i < n; ++i)
-    if (!std::isfinite(x[i])) return false;
-  return true;
-}
-
-bool inside(const double* x, const std::vector<std::pair<double, double>>& bounds) {
-  for (size_t i = 0; i < bounds.size(); ++i)
-    if (!(x[i] >= bounds[i].first && x[i] <= bounds[i].second)) return false;
-  return true;
-}
+// Bisections locating where the curve crosses into or out of the margin box: the parameter is
+// then known to 2^-40 of the step, far below any point spacing.
+constexpr int kBisections = 40;
 
 }  // namespace
 
-void grow_branch(ManifoldBranch& branch, const std::vector<double>& fp,
-                 const std::vector<double>& seed, const ManifoldOptions& o,
-                 const GrowLimits& limits, const ManifoldAdvance& advance) {
+void grow_branch(ManifoldBranch& branch, const std::vector<double>& fp, const ManifoldOptions& o,
+                 const GrowLimits& limits, const ManifoldPointFn& point) {
   const int n = static_cast<int>(fp.size());
+  const size_t nn = fp.size();
   branch.n_state = n;
   branch.points = fp;
   branch.param = {-std::numeric_limits<double>::infinity()};
+  branch.piece_begin = {0};
   auto append = [&](const double* x, double u) {
     branch.points.insert(branch.points.end(), x, x + n);
     branch.param.push_back(u);
   };
-  if (!inside(seed.data(), o.bounds)) {
-    branch.stop = "bounds";
-    return;
-  }
-  append(seed.data(), 0);
-  branch.arclength = distance(fp.data(), seed.data(), n);
+  auto at = [&](size_t i) { return branch.points.data() + i * nn; };
+  const long long max_points = o.max_points ? *o.max_points : std::numeric_limits<long long>::max();
 
-  std::vector<double> candidate(static_cast<size_t>(n));
+  std::vector<double> candidate(nn), probe(nn), found(nn);
+  std::string stop;
+  switch (point(0, candidate.data(), stop)) {
+    case CurvePoint::Stop:
+      branch.stop = stop;
+      return;
+    case CurvePoint::Lost:
+      branch.stop = "bounds";
+      return;
+    case CurvePoint::Point:
+      break;
+  }
+  append(candidate.data(), 0);
+  branch.arclength = distance(fp.data(), candidate.data(), n);
+
+  // The last parameter in (lo, hi) whose point is not lost (lo's is not, hi's is), into `found`;
+  // lo itself when no bisection moves it. False (with branch.stop) when `point` ends the branch.
+  auto bisect = [&](double lo, double hi, bool want_inside_end, double& result) {
+    double in = want_inside_end ? lo : hi;  // the side whose point is not lost
+    double out = want_inside_end ? hi : lo;
+    for (int it = 0; it < kBisections && std::abs(in - out) > o.min_step; ++it) {
+      const double mid = (in + out) / 2;
+      const CurvePoint c = point(mid, probe.data(), stop);
+      if (c == CurvePoint::Stop) {
+        branch.stop = stop;
+        return false;
+      }
+      if (c == CurvePoint::Point) {
+        in = mid;
+        found = probe;
+      } else {
+        out = mid;
+      }
+    }
+    result = in;
+    return true;
+  };
+
   double u = 0;
   double du = limits.du_start;
   bool at_resolution = false;
   for (;;) {
-    if (static_cast<long long>(branch.count()) >= o.max_points) {
+    const size_t count = branch.count();
+    if (static_cast<long long>(count) >= max_points) {
       branch.stop = "max_points";
+      return;
+    }
+    if (count - branch.piece_begin.back() >= static_cast<size_t>(o.max_points_per_segment)) {
+      branch.stop = "max_points_per_segment";
       return;
     }
     if (u >= limits.u_max) {
@@ -76,23 +108,64 @@ void grow_branch(ManifoldBranch& branch, const std::vector<double>& fp,
       return;
     }
     const double step = std::min(du, limits.u_max - u);
-    const size_t count = branch.count();
-    const double* last = branch.points.data() + (count - 1) * static_cast<size_t>(n);
-    const double* prev = last - n;
-    std::string stop;
-    if (!advance(u, last, step, candidate.data(), stop)) {
+    const double* last = at(count - 1);
+    const bool has_prev = count - 1 > branch.piece_begin.back();
+    const CurvePoint c = point(u + step, candidate.data(), stop);
+    if (c == CurvePoint::Stop) {
       branch.stop = stop;
       return;
     }
-    const bool can_halve = step / 2 >= o.min_step;
-    if (!all_finite(candidate.data(), n)) {
-      if (can_halve) {
-        du = step / 2;
-        continue;
+    if (c == CurvePoint::Lost) {
+      // The piece ends where the curve leaves the box: its last point that is not lost.
+      double u_end = u;
+      found.assign(last, last + n);
+      if (!bisect(u, u + step, true, u_end)) return;
+      if (u_end > u) {
+        const double d = distance(last, found.data(), n);
+        if (d > o.hmax) ++branch.forced;
+        append(found.data(), u_end);
+        branch.arclength += d;
       }
-      branch.stop = "not_finite";
-      return;
+      // Where it comes back: the first image u' + 1 past the exit of an accepted point u'.
+      const double exit = u + step;
+      auto it = std::upper_bound(branch.param.begin() + 1, branch.param.end(), exit - 1);
+      double prev_lost = exit;
+      bool reentered = false;
+      double u_in = 0, du_next = limits.du_start;
+      for (; it != branch.param.end() && *it + 1 <= limits.u_max; ++it) {
+        const double cand_u = *it + 1;
+        if (cand_u <= exit) continue;
+        const CurvePoint r = point(cand_u, candidate.data(), stop);
+        if (r == CurvePoint::Stop) {
+          branch.stop = stop;
+          return;
+        }
+        if (r == CurvePoint::Lost) {
+          prev_lost = cand_u;
+          continue;
+        }
+        found = candidate;
+        if (!bisect(prev_lost, cand_u, false, u_in)) return;
+        if (std::next(it) != branch.param.end()) du_next = *std::next(it) - *it;
+        reentered = true;
+        break;
+      }
+      if (!reentered) {
+        branch.stop = "bounds";
+        return;
+      }
+      if (static_cast<int>(branch.piece_begin.size()) >= o.max_segments) {
+        branch.stop = "max_segments";
+        return;
+      }
+      branch.piece_begin.push_back(branch.count());
+      append(found.data(), u_in);
+      u = u_in;
+      du = std::clamp(du_next, o.min_step, limits.du_max);
+      at_resolution = false;
+      continue;
     }
+    const bool can_halve = step / 2 >= o.min_step;
     const double d = distance(last, candidate.data(), n);
     if (d == 0) {
       // The step is below the parameter's resolution (a map's point deep in the iterates moves
@@ -103,7 +176,7 @@ void grow_branch(ManifoldBranch& branch, const std::vector<double>& fp,
       du = step * 2;
       continue;
     }
-    const double angle = turning_angle(prev, last, candidate.data(), n);
+    const double angle = has_prev ? turning_angle(last - n, last, candidate.data(), n) : 0.0;
     const bool good = d <= o.hmax && angle <= o.alpha_max;
     if (!good && can_halve && !at_resolution) {
       du = step / 2;
@@ -111,10 +184,6 @@ void grow_branch(ManifoldBranch& branch, const std::vector<double>& fp,
     }
     at_resolution = false;
     if (!good) ++branch.forced;
-    if (!inside(candidate.data(), o.bounds)) {
-      branch.stop = "bounds";
-      return;
-    }
     append(candidate.data(), u + step);
     u += step;
     branch.arclength += d;

@@ -108,8 +108,16 @@ ManifoldResult trace_manifold_1d_map(const FullModel& model, const ManifoldOptio
   r.meta["multiplier"] = m;
   const int per_step = r.step_mul;
 
+  const double seed_delta = analysis::manifold_seed_delta(o, true);
+  const auto box = analysis::manifold_clip_box(o);
+  auto in_box = [&](const std::vector<double>& x) {
+    for (double v : x)
+      if (!std::isfinite(v)) return false;
+    return analysis::inside_box(x.data(), box);
+  };
   for (int b = 0; b < 2; ++b) {
     const double sign = b == 0 ? 1.0 : -1.0;
+    ManifoldBranch& br = r.branches[static_cast<size_t>(b)];
     // The fundamental segment runs from q = fp + sign·seed_delta·v to its image q1 = G^step_mul(q)
     // (on the eigenvector line for a linear map; within O(seed_delta²) of the manifold
     // otherwise), so that the curve is continuous where u crosses an integer.
@@ -117,7 +125,7 @@ ManifoldResult trace_manifold_1d_map(const FullModel& model, const ManifoldOptio
         tmp(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i)
       q[static_cast<size_t>(i)] = r.fixed_point[static_cast<size_t>(i)] +
-                                  sign * o.seed_delta * r.eigenvector[static_cast<size_t>(i)];
+                                  sign * seed_delta * r.eigenvector[static_cast<size_t>(i)];
     q1 = q;
     std::string first_stop;
     bool seed_ok = true;
@@ -126,7 +134,6 @@ ManifoldResult trace_manifold_1d_map(const FullModel& model, const ManifoldOptio
       q1.swap(tmp);
     }
     if (!seed_ok) {
-      ManifoldBranch& br = r.branches[static_cast<size_t>(b)];
       br.n_state = n;
       br.points = r.fixed_point;
       br.param = {-std::numeric_limits<double>::infinity()};
@@ -135,33 +142,35 @@ ManifoldResult trace_manifold_1d_map(const FullModel& model, const ManifoldOptio
     }
     // The curve at parameter u: G^(k·step_mul)(q + w(s)·(q1 - q)), k = floor(u), s = u - k,
     // w(s) = (m^s - 1)/(m - 1): for a linear map exactly fp + sign·seed_delta·m^s·v, so the
-    // parameter is geometric near the saddle; u = k + 1 is the image of u = k.
+    // parameter is geometric near the saddle; u = k + 1 is the image of u = k. The point is lost
+    // when an iterate (after each G^step_mul, as the reference masks its images) leaves the
+    // margin box.
+    std::vector<double> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
     auto point = [&](double u, double* out, std::string& stop) {
       const double k = std::floor(u);
       const double s = u - k;
       const double w = (std::pow(m, s) - 1) / (m - 1);
-      std::vector<double> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
       for (size_t i = 0; i < x.size(); ++i) x[i] = q[i] + w * (q1[i] - q[i]);
-      const long long total = static_cast<long long>(k) * per_step;
-      for (long long it = 0; it < total; ++it) {
-        if (!apply(x.data(), y.data(), stop)) return false;
-        x.swap(y);
+      if (!in_box(x)) return analysis::CurvePoint::Lost;
+      const long long blocks = static_cast<long long>(k);
+      for (long long blk = 0; blk < blocks; ++blk) {
+        for (int it = 0; it < per_step; ++it) {
+          if (!apply(x.data(), y.data(), stop)) return analysis::CurvePoint::Stop;
+          x.swap(y);
+        }
+        if (!in_box(x)) return analysis::CurvePoint::Lost;
       }
       for (int i = 0; i < n; ++i) out[i] = x[static_cast<size_t>(i)];
-      return true;
+      return analysis::CurvePoint::Point;
     };
-    std::vector<double> seed(static_cast<size_t>(n));
-    std::string ignored;
-    point(0, seed.data(), ignored);
     analysis::GrowLimits limits;
     limits.du_start = 1.0 / 16;
     limits.du_max = 1;
     limits.u_max = o.steps;
     limits.u_max_reason = "steps";
-    analysis::grow_branch(r.branches[static_cast<size_t>(b)], r.fixed_point, seed, o, limits,
-                          [&](double u_from, const double*, double du, double* out,
-                              std::string& stop) { return point(u_from + du, out, stop); });
+    analysis::grow_branch(br, r.fixed_point, o, limits, point);
   }
+  for (ManifoldBranch& br : r.branches) analysis::finish_segments(br, o, std::nullopt);
   r.meta["uses_inverse"] = r.method == "inverse" ? 1 : 0;
   return r;
 }

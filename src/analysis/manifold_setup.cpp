@@ -60,6 +60,16 @@ const char* manifold_inverse_name(ManifoldInverse inv) {
 
 namespace analysis {
 
+double manifold_seed_delta(const ManifoldOptions& o, bool is_map) {
+  return o.seed_delta.value_or(is_map ? 1e-7 : 1e-6);
+}
+
+std::optional<int> manifold_max_points(const ManifoldOptions& o, bool is_map) {
+  if (o.max_points) return o.max_points;
+  if (is_map) return std::nullopt;
+  return 50000;
+}
+
 namespace {
 
 void check_options(const FullModel& model, const ManifoldOptions& o, bool is_map,
@@ -96,16 +106,36 @@ void check_options(const FullModel& model, const ManifoldOptions& o, bool is_map
       throw DynlibError(
           fmt::format("{}: {} must be positive and finite, got {}", function, name, v));
   };
-  positive("seed_delta", o.seed_delta);
+  if (!is_map && o.bounds.empty())
+    throw DynlibError(fmt::format(
+        "{}: bounds is required ([min, max] per state): a branch is followed until it leaves them",
+        function));
+  if (o.seed_delta) positive("seed_delta", *o.seed_delta);
   positive("hmax", o.hmax);
-  positive("max_arclength", o.max_arclength);
+  if (!(o.max_arclength > 0))
+    throw DynlibError(
+        fmt::format("{}: max_arclength must be positive, got {}", function, o.max_arclength));
   positive("min_step", o.min_step);
   positive("newton_tol", o.newton_tol);
+  positive("fd_eps", o.fd_eps);
+  if (!(o.clip_margin >= 0) || !std::isfinite(o.clip_margin))
+    throw DynlibError(fmt::format("{}: clip_margin must be non-negative and finite, got {}",
+                                  function, o.clip_margin));
+  if (o.fp_check_tol && !(*o.fp_check_tol >= 0))
+    throw DynlibError(fmt::format("{}: fp_check_tol must be non-negative (or None), got {}",
+                                  function, *o.fp_check_tol));
+  if (o.resample_h) positive("resample_h", *o.resample_h);
+  if (o.max_points_per_segment < 2)
+    throw DynlibError(fmt::format("{}: max_points_per_segment must be >= 2, got {}", function,
+                                  o.max_points_per_segment));
+  if (o.max_segments < 1)
+    throw DynlibError(
+        fmt::format("{}: max_segments must be >= 1, got {}", function, o.max_segments));
   if (!(o.alpha_max > 0 && o.alpha_max <= 3.141592653589793))
     throw DynlibError(
         fmt::format("{}: alpha_max must be in (0, pi] radians, got {}", function, o.alpha_max));
-  if (o.max_points < 2)
-    throw DynlibError(fmt::format("{}: max_points must be >= 2, got {}", function, o.max_points));
+  if (o.max_points && *o.max_points < 2)
+    throw DynlibError(fmt::format("{}: max_points must be >= 2, got {}", function, *o.max_points));
   if (o.newton_max_iter < 1)
     throw DynlibError(
         fmt::format("{}: newton_max_iter must be >= 1, got {}", function, o.newton_max_iter));
@@ -154,6 +184,7 @@ ManifoldResult manifold_setup(const FullModel& model, const ManifoldOptions& o, 
   fo.params = o.params;
   fo.t = o.t;
   fo.jac = o.jac;
+  fo.fd_eps = o.fd_eps;
   fo.tol = 1e-12;
   fo.classify = true;
   FixedPointResult fr = [&] {
@@ -163,6 +194,23 @@ ManifoldResult manifold_setup(const FullModel& model, const ManifoldOptions& o, 
       throw DynlibError(fmt::format("{}: {}", function, e.what()));
     }
   }();
+  if (o.fp_check_tol) {
+    // The reference's check of the point as given; Newton's refinement comes after it.
+    std::vector<double> f(static_cast<size_t>(n));
+    model.evaluate(ModelFunction::Rhs, fr.t, start.data(), fr.params.data(), nullptr, f.data());
+    double err = 0;
+    for (int i = 0; i < n; ++i) {
+      const double d = f[static_cast<size_t>(i)] - (is_map ? start[static_cast<size_t>(i)] : 0.0);
+      err += d * d;
+    }
+    err = std::sqrt(err);
+    if (!(err <= *o.fp_check_tol))
+      throw DynlibError(fmt::format(
+          "{}: fp = {} is not {} within fp_check_tol = {:g}: |{}| = {:.6g}; give the point "
+          "more precisely (find_fixed_points), or fp_check_tol = None to let Newton refine it",
+          function, point_text(start), is_map ? "a fixed point" : "an equilibrium", *o.fp_check_tol,
+          is_map ? "F(fp) - fp" : "f(fp)", err));
+  }
   const FixedPointSeed& seed = fr.seeds.at(0);
   if (!seed.converged)
     throw DynlibError(fmt::format(
@@ -192,7 +240,7 @@ ManifoldResult manifold_setup(const FullModel& model, const ManifoldOptions& o, 
   if (idx.empty())
     throw DynlibError(fmt::format("{}: {} has no {} eigenvalue, so no {} manifold; spectrum:{}",
                                   function, where, kind, kind, spectrum(p.eigenvalues, is_map)));
-  if (!o.eig_rank && idx.size() != 1)
+  if (!o.eig_rank && o.strict_1d && idx.size() != 1)
     throw DynlibError(fmt::format(
         "{}: {} has {} {} eigenvalues: its {} manifold is not 1-D; choose one with eig_rank "
         "(0 = the most {}); spectrum:{}",
@@ -240,19 +288,31 @@ ManifoldResult manifold_setup(const FullModel& model, const ManifoldOptions& o, 
   r.eigenvector = v;
   r.eig_index = j;
   r.step_mul = (is_map && lambda.real() < 0) ? 2 : 1;
-  r.meta = {{"seed_delta", o.seed_delta},
-            {"hmax", o.hmax},
-            {"alpha_max", o.alpha_max},
+  r.bounds = o.bounds;
+  r.meta = {{"seed_delta", manifold_seed_delta(o, is_map)},
+            {"clip_margin", o.clip_margin},
             {"max_arclength", o.max_arclength},
-            {"max_points", static_cast<double>(o.max_points)},
-            {"min_step", o.min_step},
             {"fp_residual", p.residual},
-            {"eig_rank", static_cast<double>(rank)}};
-  if (is_map)
+            {"eig_rank", static_cast<double>(rank)},
+            {"strict_1d", o.strict_1d ? 1.0 : 0.0},
+            {"eig_imag_tol", o.eig_imag_tol},
+            {"fd_eps", o.fd_eps},
+            {"t_eval", fr.t}};
+  if (o.fp_check_tol) r.meta["fp_check_tol"] = *o.fp_check_tol;
+  if (const auto mp = manifold_max_points(o, is_map)) r.meta["max_points"] = *mp;
+  if (is_map) {
     r.meta["steps"] = o.steps;
-  else {
+    r.meta["hmax"] = o.hmax;
+    r.meta["alpha_max"] = o.alpha_max;
+    r.meta["min_step"] = o.min_step;
+    r.meta["eig_unit_tol"] = o.eig_unit_tol;
+    r.meta["max_points_per_segment"] = o.max_points_per_segment;
+    r.meta["max_segments"] = o.max_segments;
+  } else {
     r.meta["dt"] = o.dt;
     r.meta["max_time"] = o.max_time;
+    r.meta["eig_real_tol"] = o.eig_real_tol;
+    if (o.resample_h) r.meta["resample_h"] = *o.resample_h;
   }
   return r;
 }

@@ -31,6 +31,8 @@ struct ManifoldArgs {
   std::optional<int> eig_rank;
   std::string jac = "auto", inverse = "auto";
   std::optional<double> t;
+  std::optional<double> fp_check_tol;  // the CLI refines a rough --fixed-point unless asked
+  bool no_resample = false;
 };
 
 // "x=1,y=2" (named; the other states keep the initial state) or "1,2" (every state, in order).
@@ -85,33 +87,39 @@ void print_summary(const ManifoldResult& r) {
   for (double x : r.eigenvector) v += fmt::format("{}{:.6g}", v.empty() ? "" : ", ", x);
   fmt::print("{} manifold of the saddle at ({}): eigenvalue {:.8g}, eigenvector ({}), method {}\n",
              r.kind, fp, r.eigenvalue.real(), v, r.method);
-  for (size_t b = 0; b < 2; ++b)
-    fmt::print("  branch {}: {} points, arc length {:.6g}, stopped by {}\n", b == 0 ? "+" : "-",
-               r.branches[b].count(), r.branches[b].arclength, r.branches[b].stop);
+  for (size_t b = 0; b < 2; ++b) {
+    size_t points = 0;
+    for (const ManifoldSegment& seg : r.branches[b].segments) points += seg.count();
+    fmt::print("  branch {}: {} points in {} segment(s), traced arc length {:.6g}, stopped by {}\n",
+               b == 0 ? "+" : "-", points, r.branches[b].segments.size(), r.branches[b].arclength,
+               r.branches[b].stop);
+  }
 }
 
-// Header: manifold, branch (+1/-1), index, param, the states; one row per point.
+// Header: manifold, branch (+1/-1), segment, index, param, the states; one row per point of the
+// output segments (clipped to the bounds; ODEs resampled).
 void write_csv(const std::string& path, const std::vector<ManifoldResult>& results,
                const FullModel& model) {
   const DType d = model.dtype();
   fmt::memory_buffer buf;
   auto out = std::back_inserter(buf);
-  fmt::format_to(out, "manifold,branch,index,param");
+  fmt::format_to(out, "manifold,branch,segment,index,param");
   for (const auto& n : model.layout().state_names()) fmt::format_to(out, ",{}", n);
   fmt::format_to(out, "\n");
   for (const ManifoldResult& r : results)
-    for (size_t b = 0; b < 2; ++b) {
-      const ManifoldBranch& br = r.branches[b];
-      for (size_t i = 0; i < br.count(); ++i) {
-        fmt::format_to(out, "{},{},{},{:.17g}", r.kind, b == 0 ? 1 : -1, i, br.param[i]);
-        for (int k = 0; k < br.n_state; ++k)
-          fmt::format_to(
-              out, ",{}",
-              format_number(
-                  d, br.points[i * static_cast<size_t>(br.n_state) + static_cast<size_t>(k)]));
-        fmt::format_to(out, "\n");
+    for (size_t b = 0; b < 2; ++b)
+      for (size_t g = 0; g < r.branches[b].segments.size(); ++g) {
+        const ManifoldSegment& seg = r.branches[b].segments[g];
+        for (size_t i = 0; i < seg.count(); ++i) {
+          fmt::format_to(out, "{},{},{},{},{:.17g}", r.kind, b == 0 ? 1 : -1, g, i, seg.param[i]);
+          for (int k = 0; k < seg.n_state; ++k)
+            fmt::format_to(
+                out, ",{}",
+                format_number(
+                    d, seg.points[i * static_cast<size_t>(seg.n_state) + static_cast<size_t>(k)]));
+          fmt::format_to(out, "\n");
+        }
       }
-    }
   FILE* f = std::fopen(path.c_str(), "w");
   if (!f) throw DynlibError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
   const bool ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
@@ -125,6 +133,8 @@ int manifold(const ManifoldArgs& a) {
   o.inverse = parse_manifold_inverse(a.inverse);
   o.eig_rank = a.eig_rank;
   o.t = a.t;
+  o.fp_check_tol = a.fp_check_tol;
+  if (a.no_resample) o.resample_h.reset();
   BuildOptions bo = build_options(a.build);
   if (o.jac == FixedPointJacobian::Provided) bo.jacobian = "user";
   Sim sim = setup(a.uri, bo);
@@ -174,20 +184,38 @@ void add_manifold_commands(CLI::App& app) {
   cmd->add_flag("--stable", a->stable, "Trace the stable manifold (default: both)");
   cmd->add_flag("--unstable", a->unstable, "Trace the unstable manifold (default: both)");
   cmd->add_option("--bounds", a->bounds,
-                  "STATE=MIN:MAX: a branch stops on leaving the box; repeatable (unbounded "
-                  "states: no limit)");
+                  "STATE=MIN:MAX: the output is clipped to the box; repeatable (unbounded "
+                  "states: no limit; ODEs need at least one)");
+  cmd->add_option("--clip-margin", a->o.clip_margin,
+                  "Trace in the box grown by this fraction of its extent (0.25)");
   cmd->add_option("--set", a->sets, "NAME=VALUE: a param or a state's initial value; repeatable");
   cmd->add_option("--preset", a->preset, "Apply a named preset first");
-  cmd->add_option("--hmax", a->o.hmax, "Largest distance between consecutive points (0.01)");
-  cmd->add_option("--alpha-max", a->o.alpha_max, "Largest turning angle at a point, rad (0.3)");
-  cmd->add_option("--max-arclength", a->o.max_arclength, "Arc length per branch (10)");
-  cmd->add_option("--max-points", a->o.max_points, "Points per branch (20000)");
-  cmd->add_option("--seed-delta", a->o.seed_delta, "First point's distance from the saddle (1e-6)");
+  cmd->add_option("--hmax", a->o.hmax, "Maps: largest distance between consecutive points (0.002)");
+  cmd->add_option("--alpha-max", a->o.alpha_max,
+                  "Maps: largest turning angle at a point, rad (0.3)");
+  cmd->add_option("--max-arclength", a->o.max_arclength, "Arc length per branch (no limit)");
+  cmd->add_option("--max-points", a->o.max_points,
+                  "Points per branch (maps: no limit; ODEs: 50000)");
+  cmd->add_option("--max-points-per-segment", a->o.max_points_per_segment,
+                  "Maps: points per segment (20000)");
+  cmd->add_option("--max-segments", a->o.max_segments, "Maps: segments per branch (200)");
+  cmd->add_option("--seed-delta", a->o.seed_delta,
+                  "First point's distance from the saddle (maps 1e-7, ODEs 1e-6)");
   cmd->add_option("--steps", a->o.steps, "Maps: most iterates of the fundamental segment (60)");
-  cmd->add_option("--dt", a->o.dt, "ODEs: largest RK4 step (0.01)");
+  cmd->add_option("--dt", a->o.dt, "ODEs: the RK4 step (0.01)");
   cmd->add_option("--max-time", a->o.max_time, "ODEs: longest time per branch (100)");
+  cmd->add_option("--resample-h", a->o.resample_h,
+                  "ODEs: resample the output every this much arc length (0.01)");
+  cmd->add_flag("--no-resample", a->no_resample, "ODEs: output the RK4 points as they are");
   cmd->add_option("--eig-rank", a->eig_rank,
                   "Which stable/unstable eigenvalue when there are several (0: the strongest)");
+  cmd->add_option("--strict-1d", a->o.strict_1d,
+                  "true: refuse a stable/unstable subspace that is not 1-D unless --eig-rank "
+                  "says which; false: take the strongest (true)");
+  cmd->add_option("--fp-check-tol", a->fp_check_tol,
+                  "Refuse a --fixed-point whose residual exceeds this (default: no check, "
+                  "Newton refines it)");
+  cmd->add_option("--fd-eps", a->o.fd_eps, "--jac fd: difference step (1e-6)");
   cmd->add_option("--jac", a->jac, "Jacobian: auto | fd | provided");
   cmd->add_option("--inverse", a->inverse,
                   "Maps, stable: auto (the model's inverse, else Newton) | model | newton");

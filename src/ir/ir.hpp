@@ -140,6 +140,14 @@ struct Module {
 
 // Lowers a validated model. Never fails on a model the front end accepted.
 Module lower(const dsl::ModelSpec& spec);
+// The same in another float dtype (float64 <-> float32 rebuilds; the spec is not changed).
+Module lower(const dsl::ModelSpec& spec, dsl::DType dtype);
+
+// Rewrites an ODE module as its time-reversed system: with s = -t, dz/ds = -f(-s, z) (rhs and
+// [equations.jacobian] negated, time negated wherever the model reads it, aux included), so a run
+// of the result from s0 = -t1 follows the original's orbit backward from t1. Call before
+// add_derivatives (the derivatives then follow). The caller refuses maps, events and lags.
+void reverse_time(Module& m);
 
 // A readable listing, for tests and `dynlib model ir`.
 std::string dump(const Function& f, const Module& m);

@@ -446,9 +446,13 @@ class Lowerer {
 }  // namespace
 
 Module lower(const dsl::ModelSpec& spec) {
+  return lower(spec, spec.dtype);
+}
+
+Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
   Module m;
   m.kind = spec.kind;
-  m.dtype = spec.dtype;
+  m.dtype = dtype;
   m.n_state = static_cast<int>(spec.states.size());
   m.n_aux = static_cast<int>(spec.aux.size());
   for (const auto& p : spec.params) {

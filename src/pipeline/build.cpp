@@ -115,6 +115,8 @@ jit::CompileRequest compile_request(const std::string& source, const dsl::ModelS
   // The source already names the stepper and dtype; they are repeated as key inputs so a key
   // never depends on how the generator happens to spell them.
   req.key_inputs = {{"stepper", stepper}, {"dtype", dtype_name(dtype)}};
+  // The reversed source differs anyway (negations); named too, so the key says what it is.
+  if (options.time_reversed) req.key_inputs.emplace_back("time_reversed", "1");
   req.options.march_native = options.march_native;
   req.disk_cache = options.disk_cache;
   req.component_kind = "runner";
@@ -193,16 +195,22 @@ void adopt_native(detail::BuiltModel& m, std::shared_ptr<const jit::LoadedKernel
 
 }  // namespace
 
-FullModel build(const std::string& model, const BuildOptions& options) {
+namespace {
+
+// Everything of build() after the model is loaded and validated: rebuild() starts here with the
+// spec an earlier build() kept, so a model's source is read (and its warnings reported) once.
+FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const BuildOptions& options,
+                     double resolve_parse, bool report_warnings) {
+  const dsl::ModelSpec& spec = *spec_ptr;
   auto t_phase = Clock::now();
-  dsl::ModelSpec spec = dsl::load_model(model);
   auto impl = std::make_shared<detail::BuiltModel>();
   auto factory = std::make_shared<detail::BuiltModel::Factory>();
   impl->factory = factory;
   impl->options = options;
-  impl->stats.resolve_parse = seconds_since(t_phase);
+  impl->stats.resolve_parse = resolve_parse;
   impl->info = make_info(spec);
-  detail::report_model_warnings(spec.warnings);
+  impl->info.time_reversed = options.time_reversed;
+  if (report_warnings) detail::report_model_warnings(spec.warnings);
   const int kind = spec.kind == dsl::ModelKind::Map ? kernel::KIND_MAP : kernel::KIND_ODE;
   const char* kind_word = kind == kernel::KIND_MAP ? "a map" : "an ODE";
 
@@ -278,9 +286,24 @@ FullModel build(const std::string& model, const BuildOptions& options) {
 
   // ---- lower and compile for the interpreter ----
   t_phase = Clock::now();
-  if (dtype != spec.dtype) spec.dtype = dtype;  // float64 <-> float32 rebuild
   {
-    ir::Module module = ir::lower(spec);
+    ir::Module module = ir::lower(spec, dtype);  // dtype: float64 <-> float32 rebuilds
+    if (options.time_reversed) {
+      // Refused where reversing the field is not the backward flow: a map's backward orbit is its
+      // inverse; events fire on crossings in one direction and their actions jump; lagged values
+      // are the past, which a backward run has not visited.
+      const char* why = kind == kernel::KIND_MAP ? "it is a map (its backward orbit is its "
+                                                   "inverse, [equations.inverse])"
+                        : !module.events.empty() ? "it has events"
+                        : std::any_of(module.lag_depth.begin(), module.lag_depth.end(),
+                                      [](int d) { return d > 0; })
+                            ? "it reads lagged states (lag_<name>)"
+                            : nullptr;
+      if (why)
+        throw DynlibError(fmt::format("time_reversed: model '{}' cannot be reversed in time: {}",
+                                      spec.name, why));
+      ir::reverse_time(module);
+    }
     // Implicit steppers step with the model's Jacobian: the kernel carries the derivatives.
     if ((si.caps & kernel::CAP_JACOBIAN) && module.dtype != DType::Int64)
       ir::add_derivatives(module);
@@ -307,7 +330,7 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   impl->stepper_name = si.name;
   impl->adaptive = si.adaptive;
   describe(*impl, spec, *factory->module);
-  factory->spec = std::make_shared<const dsl::ModelSpec>(std::move(spec));
+  factory->spec = std::move(spec_ptr);
   impl->interpreter = detail::pipeline_detail::make_interp_kernel(*impl, factory->compiled);
 
   // ---- jit: compile (or find in a cache) and load the one fused kernel ----
@@ -324,6 +347,30 @@ FullModel build(const std::string& model, const BuildOptions& options) {
   }
   detail::pipeline_detail::stats_on_build(*impl);
   return FullModel(std::move(impl));
+}
+
+}  // namespace
+
+FullModel build(const std::string& model, const BuildOptions& options) {
+  const auto t_phase = Clock::now();
+  auto spec = std::make_shared<const dsl::ModelSpec>(dsl::load_model(model));
+  return build_spec(std::move(spec), options, seconds_since(t_phase), true);
+}
+
+FullModel rebuild(const FullModel& model, const BuildOptions& options) {
+  return build_spec(model.impl()->factory->spec, options, 0.0, false);
+}
+
+FullModel time_reversed(const FullModel& model) {
+  BuildOptions o = model.build_options();
+  o.time_reversed = !o.time_reversed;
+  return rebuild(model, o);
+}
+
+FullModel with_stepper(const FullModel& model, const std::string& stepper) {
+  BuildOptions o = model.build_options();
+  o.stepper = stepper;
+  return rebuild(model, o);
 }
 
 }  // namespace dynlib

@@ -107,6 +107,9 @@ const std::string& FullModel::translation_unit_source() const {
 const BuildStats& FullModel::build_stats() const {
   return impl_->stats;
 }
+const BuildOptions& FullModel::build_options() const {
+  return impl_->options;
+}
 const Layout& FullModel::layout() const {
   return impl_->layout;
 }

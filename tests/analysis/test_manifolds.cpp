@@ -106,8 +106,10 @@ void expect_spacing(const ManifoldResult& r, double hmax) {
 
 TEST(Manifolds, LinearSaddleMapUnstableIsTheEigenline) {
   const FullModel m = build(kLinearMap);
-  const ManifoldResult r =
-      trace_manifold_1d_map(m, {.kind = ManifoldKind::Unstable, .hmax = 0.05, .max_arclength = 3});
+  const ManifoldResult r = trace_manifold_1d_map(m, {.kind = ManifoldKind::Unstable,
+                                                     .hmax = 0.05,
+                                                     .max_arclength = 3,
+                                                     .fp_check_tol = std::nullopt});
   EXPECT_EQ(r.method, "forward");
   EXPECT_NEAR(r.fixed_point[0], 1, 1e-12);
   EXPECT_NEAR(r.fixed_point[1], 2, 1e-12);
@@ -127,8 +129,10 @@ TEST(Manifolds, LinearSaddleMapUnstableIsTheEigenline) {
 
 TEST(Manifolds, LinearSaddleMapStableByNewtonIsTheEigenline) {
   const FullModel m = build(kLinearMap);
-  const ManifoldResult r =
-      trace_manifold_1d_map(m, {.kind = ManifoldKind::Stable, .hmax = 0.05, .max_arclength = 3});
+  const ManifoldResult r = trace_manifold_1d_map(m, {.kind = ManifoldKind::Stable,
+                                                     .hmax = 0.05,
+                                                     .max_arclength = 3,
+                                                     .fp_check_tol = std::nullopt});
   EXPECT_EQ(r.method, "newton");
   EXPECT_NEAR(r.eigenvalue.real(), 0.5, 1e-12);
   expect_on_line(r, {1, 2}, {1, -1.5}, 20);
@@ -143,8 +147,14 @@ TEST(Manifolds, DiagonalSaddleBothMethodsAndBounds) {
   expect_on_line(inv, {0, 0}, {0, 1}, 50);
   for (const ManifoldBranch& b : inv.branches) {
     EXPECT_EQ(b.stop, "bounds");
-    for (size_t i = 0; i < b.count(); ++i) EXPECT_LE(std::abs(b.points[2 * i + 1]), 1.5);
-    EXPECT_GT(std::abs(b.points[b.points.size() - 1]), 1.4);
+    // Traced to the box grown by clip_margin (0.25 of the extent 3 on each side), output
+    // clipped to the bounds.
+    for (size_t i = 0; i < b.count(); ++i) EXPECT_LE(std::abs(b.points[2 * i + 1]), 2.25);
+    EXPECT_GT(std::abs(b.points[b.points.size() - 1]), 2.2);
+    ASSERT_EQ(b.segments.size(), 1u);
+    const ManifoldSegment& seg = b.segments[0];
+    for (size_t i = 0; i < seg.count(); ++i) EXPECT_LE(std::abs(seg.points[2 * i + 1]), 1.5);
+    EXPECT_GT(std::abs(seg.points.back()), 1.49);
   }
   const ManifoldResult newton = trace_manifold_1d_map(m, {.kind = ManifoldKind::Stable,
                                                           .bounds = {{-1, 1}, {-1.5, 1.5}},
@@ -158,14 +168,13 @@ TEST(Manifolds, DiagonalSaddleBothMethodsAndBounds) {
 
 TEST(Manifolds, LinearSaddleOdeIsTheEigenlines) {
   const FullModel m = build(kLinearOde);
-  const ManifoldResult un =
-      trace_manifold_1d_ode(m, {.kind = ManifoldKind::Unstable, .max_arclength = 4});
+  const ManifoldResult un = trace_manifold_1d_ode(
+      m, {.kind = ManifoldKind::Unstable, .bounds = {{-10, 10}, {-10, 10}}, .max_arclength = 4});
   EXPECT_EQ(un.method, "flow");
   EXPECT_NEAR(un.eigenvalue.real(), 1, 1e-12);
   expect_on_line(un, {0, 0}, {1, 0}, 50);
-  expect_spacing(un, 1e-2);
-  const ManifoldResult st =
-      trace_manifold_1d_ode(m, {.kind = ManifoldKind::Stable, .max_arclength = 4});
+  const ManifoldResult st = trace_manifold_1d_ode(
+      m, {.kind = ManifoldKind::Stable, .bounds = {{-10, 10}, {-10, 10}}, .max_arclength = 4});
   EXPECT_NEAR(st.eigenvalue.real(), -2, 1e-12);
   expect_on_line(st, {0, 0}, {1, -3}, 50);
   for (const ManifoldBranch& b : st.branches) {
@@ -191,7 +200,8 @@ TEST(Manifolds, HenonUnstableManifoldLiesOnTheAttractor) {
                                                      .kind = ManifoldKind::Unstable,
                                                      .bounds = {{-2, 2}, {-1, 1}},
                                                      .hmax = 5e-3,
-                                                     .max_arclength = 4});
+                                                     .max_arclength = 4,
+                                                     .fp_check_tol = std::nullopt});
   EXPECT_NEAR(r.fixed_point[0], henon_saddle()[0], 1e-12);
   EXPECT_LT(r.eigenvalue.real(), -1);
   EXPECT_EQ(r.step_mul, 2);
@@ -224,6 +234,7 @@ TEST(Manifolds, HenonStableManifoldMapsToTheSaddle) {
                                                        .bounds = {{-3, 3}, {-3, 3}},
                                                        .hmax = 1e-2,
                                                        .max_arclength = 3,
+                                                       .fp_check_tol = std::nullopt,
                                                        .inverse = how});
     EXPECT_EQ(r.method, how == ManifoldInverse::Model ? "inverse" : "newton");
     EXPECT_NEAR(std::abs(r.eigenvalue), 0.156, 1e-3);
@@ -248,7 +259,8 @@ TEST(Manifolds, InterpreterAndNativeGiveTheSameBits) {
   const ManifoldOptions o{.fp = {0.6, 0.2},
                           .kind = ManifoldKind::Unstable,
                           .bounds = {{-2, 2}, {-1, 1}},
-                          .max_arclength = 2};
+                          .max_arclength = 2,
+                          .fp_check_tol = std::nullopt};
   const ManifoldResult a = trace_manifold_1d_map(interp, o);
   const ManifoldResult b = trace_manifold_1d_map(native, o);
   for (int k = 0; k < 2; ++k) {
@@ -257,12 +269,23 @@ TEST(Manifolds, InterpreterAndNativeGiveTheSameBits) {
   }
   const FullModel oi = build("builtin://ode/lorenz");
   const FullModel on = build("builtin://ode/lorenz", {.jit = true});
-  const ManifoldOptions lo{.fp = {0, 0, 0}, .kind = ManifoldKind::Unstable, .max_arclength = 20};
-  const ManifoldResult c = trace_manifold_1d_ode(oi, lo);
-  const ManifoldResult d = trace_manifold_1d_ode(on, lo);
-  for (int k = 0; k < 2; ++k) {
-    EXPECT_GT(c.branches[k].count(), 100u);
-    EXPECT_EQ(c.branches[k].points, d.branches[k].points);
+  for (ManifoldKind kind : {ManifoldKind::Unstable, ManifoldKind::Stable}) {
+    // The stable manifold of Lorenz's origin is 2-D: its most contracting direction (z).
+    const ManifoldOptions lo{.fp = {0, 0, 0},
+                             .kind = kind,
+                             .bounds = {{-30, 30}, {-40, 40}, {-10, 60}},
+                             .max_arclength = 20,
+                             .max_time = 5,
+                             .eig_rank = 0};
+    const ManifoldResult c = trace_manifold_1d_ode(oi, lo);
+    const ManifoldResult d = trace_manifold_1d_ode(on, lo);
+    for (int k = 0; k < 2; ++k) {
+      EXPECT_GT(c.branches[k].count(), 50u);
+      EXPECT_EQ(c.branches[k].points, d.branches[k].points);
+      ASSERT_EQ(c.branches[k].segments.size(), d.branches[k].segments.size());
+      for (size_t g = 0; g < c.branches[k].segments.size(); ++g)
+        EXPECT_EQ(c.branches[k].segments[g].points, d.branches[k].segments[g].points);
+    }
   }
 }
 
@@ -277,7 +300,8 @@ TEST(Manifolds, AngleControlRefinesTheFolds) {
                                                        .bounds = {{-2, 2}, {-1, 1}},
                                                        .hmax = 0.05,
                                                        .alpha_max = alpha,
-                                                       .max_arclength = 6});
+                                                       .max_arclength = 6,
+                                                       .fp_check_tol = std::nullopt});
     for (const ManifoldBranch& b : r.branches) {
       int sharp = 0;
       for (size_t i = 2; i < b.count(); ++i) {
@@ -310,8 +334,10 @@ TEST(Manifolds, Errors) {
                        "did you mean"));
   // At a = 0.1 the fixed point near (1.22, 0.37) is a stable node: no unstable eigenvalue.
   const std::string node = error_of([&] {
-    trace_manifold_1d_map(
-        henon, {.fp = {0.9, 0.27}, .kind = ManifoldKind::Unstable, .params = {{"a", 0.1}}});
+    trace_manifold_1d_map(henon, {.fp = {0.9, 0.27},
+                                  .kind = ManifoldKind::Unstable,
+                                  .params = {{"a", 0.1}},
+                                  .fp_check_tol = std::nullopt});
   });
   EXPECT_TRUE(contains(node, "no unstable eigenvalue")) << node;
   EXPECT_TRUE(
@@ -326,17 +352,312 @@ TEST(Manifolds, Errors) {
                }),
                "max > min"));
   EXPECT_TRUE(contains(error_of([&] {
-                         trace_manifold_1d_map(build(kLinearMap),
-                                               {.inverse = ManifoldInverse::Model});
+                         trace_manifold_1d_map(
+                             build(kLinearMap),
+                             {.fp_check_tol = std::nullopt, .inverse = ManifoldInverse::Model});
                        }),
                        "has no [equations.inverse]"));
   // Lorenz's origin has two stable eigenvalues: not 1-D without eig_rank.
   const FullModel lorenz = build("builtin://ode/lorenz");
-  EXPECT_TRUE(contains(error_of([&] {
-                         trace_manifold_1d_ode(lorenz, {.fp = {0, 0, 0}});
-                       }),
-                       "not 1-D"));
-  const ManifoldResult ranked =
-      trace_manifold_1d_ode(lorenz, {.fp = {0, 0, 0}, .max_arclength = 1, .eig_rank = 0});
+  EXPECT_TRUE(contains(
+      error_of([&] {
+        trace_manifold_1d_ode(lorenz, {.fp = {0, 0, 0}, .bounds = {{-1, 1}, {-1, 1}, {-1, 1}}});
+      }),
+      "not 1-D"));
+  const ManifoldResult ranked = trace_manifold_1d_ode(
+      lorenz,
+      {.fp = {0, 0, 0}, .bounds = {{-1, 1}, {-1, 1}, {-1, 1}}, .max_arclength = 1, .eig_rank = 0});
   EXPECT_LT(ranked.eigenvalue.real(), -10);
+  EXPECT_TRUE(contains(error_of([&] { trace_manifold_1d_ode(ode, {}); }), "bounds is required"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         trace_manifold_1d_map(henon, {.fp = {0.6, 0.2}, .clip_margin = -1});
+                       }),
+                       "clip_margin"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         trace_manifold_1d_map(
+                             henon,
+                             {.fp = {0.6, 0.2}, .fp_check_tol = std::nullopt, .max_segments = 0});
+                       }),
+                       "max_segments must be >= 1"));
+}
+
+namespace {
+
+// The reference's example saddle: x' = x, y' = -y + x^2. Stable manifold x = 0, unstable
+// y = x^2 / 3.
+const char* kQuadraticSaddle = R"toml(inline:
+[model]
+type = "ode"
+name = "saddle2d"
+[states]
+x = 0.1
+y = 0.1
+[equations.rhs]
+x = "x"
+y = "-y + x*x"
+)toml";
+
+// x'' = x - x^3: a saddle at the origin whose unstable branches are homoclinic loops reaching
+// x = ±sqrt(2).
+const char* kDuffing = R"toml(inline:
+[model]
+type = "ode"
+name = "duffing_loops"
+[states]
+x = 0.0
+v = 0.0
+[equations.rhs]
+x = "v"
+v = "x - x*x*x"
+)toml";
+
+size_t segment_points(const ManifoldBranch& b) {
+  size_t n = 0;
+  for (const ManifoldSegment& s : b.segments) n += s.count();
+  return n;
+}
+
+}  // namespace
+
+TEST(Manifolds, OdeManifoldsThroughTheRuntimeMatchTheCurves) {
+  const FullModel m = build(kQuadraticSaddle);
+  const ManifoldOptions o{.fp = {0, 0}, .bounds = {{-2.5, 2.5}, {-2.5, 2.5}}, .max_time = 50};
+  ManifoldOptions so = o, uo = o;
+  so.kind = ManifoldKind::Stable;
+  uo.kind = ManifoldKind::Unstable;
+  const ManifoldResult st = trace_manifold_1d_ode(m, so);
+  const ManifoldResult un = trace_manifold_1d_ode(m, uo);
+  EXPECT_NEAR(st.eigenvalue.real(), -1, 1e-12);
+  EXPECT_NEAR(un.eigenvalue.real(), 1, 1e-12);
+  for (int k = 0; k < 2; ++k) {
+    const ManifoldBranch& s = st.branches[k];
+    const ManifoldBranch& u = un.branches[k];
+    EXPECT_EQ(s.stop, "bounds");
+    EXPECT_EQ(u.stop, "bounds");
+    ASSERT_EQ(s.segments.size(), 1u);
+    ASSERT_EQ(u.segments.size(), 1u);
+    double s_err = 0, u_err = 0, u_raw = 0;
+    for (size_t i = 0; i < s.segments[0].count(); ++i)
+      s_err = std::max(s_err, std::abs(s.segments[0].points[2 * i]));
+    for (size_t i = 0; i < u.segments[0].count(); ++i) {
+      const double x = u.segments[0].points[2 * i], y = u.segments[0].points[2 * i + 1];
+      u_err = std::max(u_err, std::abs(y - x * x / 3));
+    }
+    for (size_t i = 0; i < u.count(); ++i) {
+      const double x = u.points[2 * i], y = u.points[2 * i + 1];
+      u_raw = std::max(u_raw, std::abs(y - x * x / 3));
+    }
+    EXPECT_EQ(s_err, 0);  // x = 0 exactly: x' = x keeps a zero
+    // The RK4 points are on the parabola to the seed's and RK4's errors; resampled points lie on
+    // chords between them (up to 0.04 apart near the edge: sagitta 0.04^2 (2/3) / 8 ~ 1.3e-4).
+    EXPECT_LT(u_raw, 1e-8) << u_raw;
+    EXPECT_LT(u_err, 1.5e-4) << u_err;
+    // The segments reach the box's edge (the traced curve went on into the margin).
+    const auto& sp = s.segments[0].points;
+    const auto& up = u.segments[0].points;
+    EXPECT_GT(std::abs(sp[sp.size() - 1]), 2.45);
+    EXPECT_GT(std::max(std::abs(up[up.size() - 2]), std::abs(up[up.size() - 1])), 2.45);
+  }
+  EXPECT_GT(st.branches[0].segments[0].points.back(), 0);  // one branch up, one down
+  EXPECT_LT(st.branches[1].segments[0].points.back(), 0);
+  // The model's own stepper does not matter: branches are integrated with RK4 at dt.
+  const FullModel adaptive = build(kQuadraticSaddle, {.stepper = "rk45"});
+  const ManifoldResult st45 = trace_manifold_1d_ode(adaptive, so);
+  for (int k = 0; k < 2; ++k) EXPECT_EQ(st45.branches[k].points, st.branches[k].points);
+}
+
+TEST(Manifolds, OdeClipMarginSplitsWhereTheBranchLeavesAndReenters) {
+  const FullModel m = build(kDuffing);
+  // The loops reach |x| = sqrt(2) ~ 1.414: outside the bounds, inside the margin box.
+  ManifoldOptions o{.fp = {0, 0},
+                    .kind = ManifoldKind::Unstable,
+                    .bounds = {{-1.2, 1.2}, {-1, 1}},
+                    .max_time = 22};
+  const ManifoldResult r = trace_manifold_1d_ode(m, o);
+  const auto box = std::vector<std::pair<double, double>>{{-1.8, 1.8}, {-1.5, 1.5}};
+  for (const ManifoldBranch& b : r.branches) {
+    EXPECT_EQ(b.stop, "max_time");
+    for (size_t i = 0; i < b.count(); ++i)
+      for (int k = 0; k < 2; ++k) {
+        EXPECT_GE(b.points[2 * i + k], box[k].first);
+        EXPECT_LE(b.points[2 * i + k], box[k].second);
+      }
+    ASSERT_EQ(b.segments.size(), 2u);  // out to the edge, and back from it
+    for (const ManifoldSegment& s : b.segments)
+      for (size_t i = 0; i < s.count(); ++i) {
+        EXPECT_LE(std::abs(s.points[2 * i]), 1.2 + 1e-12);
+        EXPECT_LE(std::abs(s.points[2 * i + 1]), 1 + 1e-12);
+      }
+    // Outward with v > 0 on the + branch (v < 0 on the - one), back with the opposite sign.
+    const double v_out = b.segments[0].points[2 * (b.segments[0].count() - 1) + 1];
+    const double v_back = b.segments[1].points[1];
+    EXPECT_LT(v_out * v_back, 0);
+  }
+  o.clip_margin = 0;
+  const ManifoldResult tight = trace_manifold_1d_ode(m, o);
+  for (const ManifoldBranch& b : tight.branches) {
+    EXPECT_EQ(b.stop, "bounds");
+    EXPECT_EQ(b.segments.size(), 1u);
+  }
+}
+
+TEST(Manifolds, OdeResampleGivesEqualArcLengthSpacing) {
+  const FullModel m = build(kLinearOde);
+  ManifoldOptions o{.kind = ManifoldKind::Unstable, .bounds = {{-3, 3}, {-3, 3}}};
+  o.resample_h = 0.05;
+  const ManifoldResult r = trace_manifold_1d_ode(m, o);
+  for (const ManifoldBranch& b : r.branches) {
+    ASSERT_EQ(b.segments.size(), 1u);
+    const ManifoldSegment& s = b.segments[0];
+    ASSERT_GT(s.count(), 50u);
+    // The branch is the x axis: the spacing is the polyline's length / floor(length / h).
+    const double length = std::abs(s.points[2 * (s.count() - 1)] - s.points[0]);
+    const double h = length / std::floor(length / 0.05);
+    EXPECT_GE(h, 0.05);
+    for (size_t i = 1; i < s.count(); ++i)
+      EXPECT_NEAR(std::hypot(s.points[2 * i] - s.points[2 * i - 2],
+                             s.points[2 * i + 1] - s.points[2 * i - 1]),
+                  h, 1e-12);
+    EXPECT_EQ(s.count(), static_cast<size_t>(std::llround(length / h)) + 1);
+  }
+  o.resample_h.reset();
+  const ManifoldResult raw = trace_manifold_1d_ode(m, o);
+  for (const ManifoldBranch& b : raw.branches) {
+    ASSERT_EQ(b.segments.size(), 1u);
+    // Without resampling the segment is the traced points up to the last inside the bounds.
+    const ManifoldSegment& s = b.segments[0];
+    ASSERT_LT(s.count(), b.count());
+    EXPECT_TRUE(std::equal(s.points.begin(), s.points.end(), b.points.begin()));
+    EXPECT_LE(std::abs(s.points[2 * (s.count() - 1)]), 3);
+    EXPECT_GT(std::abs(b.points[2 * s.count()]), 3);
+  }
+}
+
+TEST(Manifolds, OdeMaxPointsAndMaxTime) {
+  const FullModel m = build(kLinearOde);
+  ManifoldOptions o{.kind = ManifoldKind::Unstable, .bounds = {{-3, 3}, {-3, 3}}, .max_points = 40};
+  const ManifoldResult r = trace_manifold_1d_ode(m, o);
+  for (const ManifoldBranch& b : r.branches) {
+    EXPECT_EQ(b.stop, "max_points");
+    EXPECT_EQ(b.count(), 40u);  // the fixed point, the seed and 38 RK4 steps
+    EXPECT_NEAR(b.param.back(), 0.38, 1e-12);
+  }
+  o.max_points.reset();
+  o.max_time = 0.5;
+  const ManifoldResult t = trace_manifold_1d_ode(m, o);
+  for (const ManifoldBranch& b : t.branches) {
+    EXPECT_EQ(b.stop, "max_time");
+    EXPECT_EQ(b.count(), 52u);  // ceil(0.5 / 0.01) steps
+  }
+}
+
+TEST(Manifolds, MapClipMarginPiecesAndCaps) {
+  // The Hénon stable manifold leaves the box and comes back many times: each return is a new
+  // piece; the output is clipped to the bounds.
+  const FullModel m = build("builtin://map/henon");
+  ManifoldOptions o{.fp = henon_saddle(),
+                    .kind = ManifoldKind::Stable,
+                    .bounds = {{-2.5, 2.5}, {-2.5, 2.5}},
+                    .clip_margin = 0.35,
+                    .hmax = 1e-2,
+                    .steps = 12};
+  const ManifoldResult r = trace_manifold_1d_map(m, o);
+  EXPECT_EQ(r.method, "inverse");
+  const double lo = -2.5 - 5 * 0.35, hi = 2.5 + 5 * 0.35;
+  size_t pieces = 0;
+  for (const ManifoldBranch& b : r.branches) {
+    pieces += b.piece_begin.size();
+    for (double v : b.points) {
+      EXPECT_GE(v, lo);
+      EXPECT_LE(v, hi);
+    }
+    EXPECT_LE(b.segments.size(), 200u);
+    for (const ManifoldSegment& s : b.segments) {
+      EXPECT_GE(s.count(), 2u);
+      for (double v : s.points) EXPECT_LE(std::abs(v), 2.5);
+    }
+    // Every piece but the first starts where the curve comes back into the margin box.
+    for (size_t p = 1; p < b.piece_begin.size(); ++p) {
+      const double* x = b.points.data() + 2 * b.piece_begin[p];
+      EXPECT_GT(std::max(std::abs(x[0]), std::abs(x[1])), 2.5 + 5 * 0.35 - 0.05) << p;
+    }
+  }
+  EXPECT_GT(pieces, 2u);
+  // Caps.
+  ManifoldOptions capped = o;
+  capped.max_segments = 2;
+  for (const ManifoldBranch& b : trace_manifold_1d_map(m, capped).branches) {
+    EXPECT_LE(b.piece_begin.size(), 2u);
+    EXPECT_LE(b.segments.size(), 2u);
+  }
+  capped = o;
+  capped.max_points_per_segment = 30;
+  for (const ManifoldBranch& b : trace_manifold_1d_map(m, capped).branches) {
+    EXPECT_EQ(b.stop, "max_points_per_segment");
+    EXPECT_EQ(b.count(), 30u);
+    for (const ManifoldSegment& s : b.segments) EXPECT_LE(s.count(), 30u);
+  }
+}
+
+TEST(Manifolds, StrictOneDimensionalAndFixedPointCheck) {
+  const FullModel lorenz = build("builtin://ode/lorenz");
+  const std::vector<std::pair<double, double>> box = {{-1, 1}, {-1, 1}, {-1, 1}};
+  const std::string strict = error_of([&] {
+    trace_manifold_1d_ode(lorenz, {.fp = {0, 0, 0}, .kind = ManifoldKind::Stable, .bounds = box});
+  });
+  EXPECT_TRUE(contains(strict, "not 1-D")) << strict;
+  // strict_1d = false: the most contracting stable eigenvalue, as eig_rank = 0.
+  const ManifoldResult loose = trace_manifold_1d_ode(
+      lorenz, {.fp = {0, 0, 0}, .bounds = box, .max_time = 1, .strict_1d = false});
+  const ManifoldResult ranked =
+      trace_manifold_1d_ode(lorenz, {.fp = {0, 0, 0}, .bounds = box, .max_time = 1, .eig_rank = 0});
+  EXPECT_EQ(loose.eig_index, ranked.eig_index);
+  EXPECT_LT(loose.eigenvalue.real(), -20);
+  // fp_check_tol: the point as given must be a fixed point to the tolerance.
+  const FullModel henon = build("builtin://map/henon");
+  const std::string rough = error_of([&] {
+    trace_manifold_1d_map(henon, {.fp = {0.6, 0.2}, .kind = ManifoldKind::Unstable});
+  });
+  EXPECT_TRUE(contains(rough, "is not a fixed point within fp_check_tol")) << rough;
+  const ManifoldOptions exact{.fp = henon_saddle(),
+                              .kind = ManifoldKind::Unstable,
+                              .bounds = {{-2, 2}, {-1, 1}},
+                              .max_arclength = 0.5};
+  const ManifoldResult a = trace_manifold_1d_map(henon, exact);
+  ManifoldOptions unchecked = exact;
+  unchecked.fp = {0.6, 0.2};
+  unchecked.fp_check_tol.reset();  // Newton refines the rough point to the same saddle
+  const ManifoldResult b = trace_manifold_1d_map(henon, unchecked);
+  EXPECT_NEAR(a.fixed_point[0], b.fixed_point[0], 1e-13);
+  ManifoldOptions tight = exact;
+  tight.fp = {henon_saddle()[0] + 1e-5, henon_saddle()[1]};
+  EXPECT_TRUE(contains(error_of([&] { trace_manifold_1d_map(henon, tight); }), "fp_check_tol"));
+  tight.fp_check_tol = 1e-3;
+  EXPECT_NO_THROW(trace_manifold_1d_map(henon, tight));
+  // ODEs check |f(fp)|.
+  EXPECT_TRUE(contains(error_of([&] {
+                         trace_manifold_1d_ode(build(kQuadraticSaddle),
+                                               {.fp = {0.01, 0}, .bounds = {{-1, 1}, {-1, 1}}});
+                       }),
+                       "is not an equilibrium within fp_check_tol"));
+}
+
+TEST(Manifolds, DifferenceJacobianUsesFdEps) {
+  // jac = Fd: the eigen-direction comes from forward differences of step fd_eps (1 + |x_j|); their
+  // error in the Hénon Jacobian is a·fd_eps·(1 + |x|), so the eigenvalue moves with fd_eps.
+  const FullModel henon = build("builtin://map/henon");
+  const ManifoldOptions exact{.fp = henon_saddle(),
+                              .kind = ManifoldKind::Unstable,
+                              .bounds = {{-2, 2}, {-1, 1}},
+                              .max_arclength = 0.1};
+  const double lambda = trace_manifold_1d_map(henon, exact).eigenvalue.real();
+  ManifoldOptions fd = exact;
+  fd.jac = FixedPointJacobian::Fd;
+  const ManifoldResult fine = trace_manifold_1d_map(henon, fd);
+  fd.fd_eps = 1e-2;
+  const ManifoldResult coarse = trace_manifold_1d_map(henon, fd);
+  EXPECT_EQ(coarse.meta.at("fd_eps"), 1e-2);
+  EXPECT_NEAR(fine.eigenvalue.real(), lambda, 1e-5);
+  EXPECT_GT(std::abs(coarse.eigenvalue.real() - lambda), 1e-3);
+  EXPECT_LT(std::abs(coarse.eigenvalue.real() - lambda), 0.1);
 }
