@@ -107,17 +107,20 @@ OrbitContext orbit_context(const Sim& sim, const OrbitProblem& pr, const char* f
   if (heteroclinic) check_eq(pr.target_eq, n, fn, "target_eq", info.name);
   if (pr.t && !std::isfinite(*pr.t)) throw DynlibError(fmt::format("{}: t must be finite", fn));
 
-  OrbitContext ctx{model,      Sim(model), resolve_params(sim, pr, fn),
-                   var.offset, var.name,   pr.t.value_or(info.t0),
-                   {},         fn};
+  OrbitContext ctx{model, Sim(model), resolve_params(sim, pr, fn), var.offset, var.name};
+  ctx.t_eval = pr.t.value_or(info.t0);
+  ctx.function = fn;
   // The reference integrates with its own RK45 and warns when the Sim's stepper differs; here
-  // the Sim's stepper always integrates, so the warning says which one.
+  // the Sim's stepper always integrates, so the warning says which one. A fixed-step stepper
+  // steps with the model's [sim] dt (else 0.01), as a fresh Sim of the model runs.
   const std::string& stepper = model.stepper_name();
+  for (const StepperDescription& d : steppers())
+    if (d.name == stepper) ctx.adaptive = d.adaptive;
   if (stepper != "rk45")
     ctx.warnings.push_back(fmt::format(
-        "{}: the Sim's stepper is '{}', not 'rk45'; branches are integrated with '{}' (rk.dt0 is "
-        "its first or fixed step)",
-        fn, stepper, stepper));
+        "{}: the Sim's stepper is '{}', not 'rk45'; branches are integrated with '{}'{}", fn,
+        stepper, stepper,
+        ctx.adaptive ? " (rk.dt0 is its first step)" : " at the model's dt (rk.* do not apply)"));
   return ctx;
 }
 

@@ -21,6 +21,7 @@ struct OrbitContext {
   int param_flat = 0;               // the continued parameter's entry in it
   std::string param_name;
   double t_eval = 0;
+  bool adaptive = true;  // the stepper picks its steps (rk.dt0 is its first); else [sim] dt
   std::vector<std::string> warnings;
   std::string function;
   std::vector<double> with_param(double value) const {

@@ -76,7 +76,7 @@ BranchShot shoot_branch(OrbitContext& ctx, const std::vector<double>& params,
   RunOptions fresh;
   fresh.t0 = ctx.t_eval;
   fresh.T = T;
-  fresh.dt = b.rk.dt0;
+  if (ctx.adaptive) fresh.dt = b.rk.dt0;  // else the model's [sim] dt
   fresh.atol = b.rk.atol;
   fresh.rtol = b.rk.rtol;
   fresh.dt_min = b.rk.min_step;

@@ -256,12 +256,17 @@ TEST(ConnectingOrbits, NoSignChangeIsAResultNotAnError) {
 TEST(ConnectingOrbits, OtherSteppersWarnAndAreUsed) {
   Sim sim = setup(kDuffingLike, {.stepper = "rk4"});
   HomoclinicFinderConfig c = small_homoclinic();
-  c.trace.rk.dt0 = 0.01;
   const OrbitFinderResult r = homoclinic_finder(sim, homoclinic_problem(), c);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_TRUE(contains(r.warnings[0], "'rk4'"));
   ASSERT_TRUE(r.success) << r.info.fail;
   EXPECT_LT(std::abs(r.param_found), 1e-3);
+  // rk4 steps at the model's dt (here the default 0.01), not at rk.dt0.
+  OrbitProblem p = homoclinic_problem();
+  p.source_eq = {0.0, 0.0};
+  const OrbitTraceResult tr = homoclinic_tracer(sim, p, c.trace);
+  ASSERT_GT(tr.count(), 3u);
+  EXPECT_DOUBLE_EQ(tr.t[2] - tr.t[1], 0.01);
 }
 
 TEST(ConnectingOrbits, Errors) {
