@@ -106,8 +106,8 @@ struct HeteroclinicFinderConfig {
   std::string branch_mode = "auto";
   int sign_u = +1;
   int sign_s = +1;  // reported only: the tube section is two-sided
-  // The section's radius around the target: r_sec, else r_sec_mult·trace_s.r_leave; at least
-  // r_sec_min_mult·trace_s.r_leave.
+  // The section's radius around the target: r_sec, else r_sec_min_mult·trace_s.r_leave. The
+  // exit ball's: trace_s.r_exit, else r_sec_mult·trace_s.r_leave (at least 2·r_sec).
   std::optional<double> r_sec{};
   double r_sec_mult = 20.0;
   double r_sec_min_mult = 2.0;

@@ -17,10 +17,16 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// The tube's radius: r_sec, else r_sec_min_mult·trace_s.r_leave. The reference's larger
+// r_sec_mult·trace_s.r_leave sizes the exit ball instead (unless trace_s.r_exit is set): a wide
+// capture for the sign, a thin section for the gap (its bias grows like r_sec^3).
 double section_radius(const HeteroclinicFinderConfig& c) {
-  const double base = c.trace_s.r_leave;
-  const double r = c.r_sec ? *c.r_sec : c.r_sec_mult * base;
-  return std::max(r, c.r_sec_min_mult * base);
+  return c.r_sec ? *c.r_sec : c.r_sec_min_mult * c.trace_s.r_leave;
+}
+
+double exit_ball(const HeteroclinicFinderConfig& c, double r_sec) {
+  const double r = c.trace_s.r_exit > 0 ? c.trace_s.r_exit : c.r_sec_mult * c.trace_s.r_leave;
+  return std::max(r, 2 * r_sec);
 }
 
 double track_distance(const HeteroclinicFinderConfig& c) {
@@ -85,8 +91,7 @@ OrbitMiss heteroclinic_miss(analysis::OrbitContext& ctx, const HeteroclinicFinde
   m.target_v_u = e.db.v;
   m.target_l_u = e.db.l;
   for (size_t i = 0; i < n; ++i) m.x0[i] = e.a.x[i] + (sign >= 0 ? 1.0 : -1.0) * m.eps * e.da.v[i];
-  const analysis::OrbitTarget target{false,  e.b.x, e.db.v,
-                                     e.db.l, r_sec, analysis::exit_radius(c.trace_s, r_sec)};
+  const analysis::OrbitTarget target{false, e.b.x, e.db.v, e.db.l, r_sec, exit_ball(c, r_sec)};
   const analysis::BranchShot shot =
       analysis::shoot_branch(ctx, params, e.a.x, m.x0, c.trace_u, target, false);
   m.steps = shot.steps;

@@ -149,3 +149,13 @@ def trace_manifold_1d_ode(
         alpha_max=alpha_max, max_arclength=max_arclength, max_points=max_points,
         min_step=min_step, eig_rank=eig_rank, eig_real_tol=eig_real_tol,
         eig_imag_tol=eig_imag_tol, jac=jac, t=t))
+
+
+def __getattr__(name):
+    # The reference defines the homoclinic/heteroclinic finders in this module; they live in
+    # connecting_orbits (imported on first use).
+    from . import connecting_orbits
+
+    if name in connecting_orbits.__all__:
+        return getattr(connecting_orbits, name)
+    raise AttributeError(f"module 'dynlib.analysis.manifold' has no attribute '{name}'")
