@@ -183,6 +183,13 @@ TEST(ConnectingOrbits, HeteroclinicFinderFindsTheNagumoFrontSpeed) {
   EXPECT_EQ(r.miss->sign_u, -1);  // the branch into u < 1
   EXPECT_NEAR(r.miss->target_eq[0], 0.0, 1e-12);
   EXPECT_NEAR(r.miss->source_eq[0], 1.0, 1e-12);
+  // The default section (r_sec_min_mult·r_leave = 0.02) and exit ball (r_sec_mult·r_leave).
+  HeteroclinicFinderConfig d = small_heteroclinic();
+  d.r_sec.reset();
+  const OrbitFinderResult rd = heteroclinic_finder(sim, nagumo_problem(), d);
+  ASSERT_TRUE(rd.success) << rd.info.fail;
+  EXPECT_NEAR(rd.param_found, kCStar, 2e-3);
+  EXPECT_EQ(rd.miss->r_sec, 0.02);
 }
 
 TEST(ConnectingOrbits, HeteroclinicTracerLiesOnTheClosedFormCurve) {

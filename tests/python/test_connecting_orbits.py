@@ -305,3 +305,14 @@ def test_plot_manifold_draws_a_trace():
     assert len(segments) == 1
     np.testing.assert_array_equal(segments[0], tr.X)
     assert ax.get_xlabel() == "x"
+
+
+def test_params_override_and_param_index():
+    # a = 0.35 through params=: the front speed becomes sqrt(2)(1/2 - 0.35)
+    sim = dynlib.setup(NAGUMO)
+    res = heteroclinic_finder(sim, param=0, param_min=0.0, param_max=0.8, param_init=0.4,
+                              source_eq_guess=[1.0, 0.0], target_eq_guess=[0.0, 0.0],
+                              cfg=nagumo_cfg(), params={"a": 0.35})
+    assert res.success, res.info["fail"]
+    assert res.param_found == pytest.approx(math.sqrt(2.0) * 0.15, abs=2e-3)
+    assert sim.param("a") == 0.25  # the caller's Sim is not changed
