@@ -19,8 +19,10 @@
 // around its unstable axis, crossed inwards. The signed gap at the crossing is
 // g = l_u·(x - x_T): zero when the branch arrives on the (linearised) stable manifold of the
 // target, of opposite signs on its two sides — so a sign change of g along a parameter scan
-// brackets a connecting orbit, and bisection refines it. Everything runs through the Sim, so the
-// interpreter and native kernels give the same bits.
+// brackets a connecting orbit, and bisection refines it. A branch that misses the thin tube but
+// passes through a wider ball around the target (r_exit) still gives the sign of the side it
+// leaves on (status "exit"), so a coarse scan brackets the connection too. Everything runs
+// through the Sim, so the interpreter and native kernels give the same bits.
 #pragma once
 
 #include <complex>
@@ -155,7 +157,7 @@ struct OrbitMiss {
   std::vector<double> v_dir, x0;               // the source's unit unstable eigenvector; the seed
   std::vector<double> target_v_u, target_l_u;  // the target's unstable right/left eigenvectors
   double r_sec = 0, r_leave = 0, t_min = 0;
-  double t_cross = 0;             // time since the seed (NaN when not crossed)
+  double t_cross = 0;             // absolute time of x_cross (t_eval + time since the seed)
   std::vector<double> x_cross;    // on the section (the nearest sample when not crossed)
   std::vector<double> x_s_cross;  // x_cross moved along v_u onto the target's stable subspace
   double g = 0;                   // the signed gap (NaN when not crossed)
@@ -208,7 +210,7 @@ struct OrbitTraceEvent {
 struct OrbitTraceResult {
   std::string kind;  // "homoclinic" | "heteroclinic"
   int n_state = 0;
-  std::vector<double> t;  // times since the seed's start (t_eval + ...), one per point
+  std::vector<double> t;  // absolute times (t_eval + time since the seed), one per point
   std::vector<double> X;  // points, row-major: count() × n_state; X[0..n) is the seed
   double param_value = 0;
   std::vector<double> source_eq, target_eq;

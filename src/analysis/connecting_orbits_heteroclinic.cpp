@@ -98,7 +98,7 @@ OrbitMiss heteroclinic_miss(analysis::OrbitContext& ctx, const HeteroclinicFinde
   m.integrate_status = shot.status;
   m.qualified = shot.hit;
   if (shot.hit) {
-    m.t_cross = shot.t_hit;
+    m.t_cross = ctx.t_eval + shot.t_hit;
     m.x_cross = shot.x_hit;
     m.g = shot.g;
     m.q = 0;
@@ -106,13 +106,13 @@ OrbitMiss heteroclinic_miss(analysis::OrbitContext& ctx, const HeteroclinicFinde
     for (size_t i = 0; i < n; ++i) m.x_s_cross[i] = m.x_cross[i] - m.g * e.db.v[i];
   } else if (shot.exited) {
     m.qualified = true;
-    m.t_cross = shot.t_hit;
+    m.t_cross = ctx.t_eval + shot.t_hit;
     m.x_cross = shot.x_hit;
     m.g = shot.g_exit;
     m.q = shot.q_best;
     m.status = "exit";
   } else {
-    m.t_cross = shot.t_best;
+    m.t_cross = ctx.t_eval + shot.t_best;
     m.x_cross = shot.x_best;
     m.q = shot.q_best;
     m.status =

@@ -71,7 +71,7 @@ OrbitMiss homoclinic_miss(analysis::OrbitContext& ctx, const OrbitBranchConfig& 
   m.integrate_status = shot.status;
   m.qualified = shot.hit;
   if (shot.hit) {
-    m.t_cross = shot.t_hit;
+    m.t_cross = ctx.t_eval + shot.t_hit;
     m.x_cross = shot.x_hit;
     m.g = shot.g;
     m.q = 0;
@@ -79,13 +79,13 @@ OrbitMiss homoclinic_miss(analysis::OrbitContext& ctx, const OrbitBranchConfig& 
     for (size_t i = 0; i < n; ++i) m.x_s_cross[i] = m.x_cross[i] - m.g * dir.v[i];
   } else if (shot.exited) {
     m.qualified = true;
-    m.t_cross = shot.t_hit;
+    m.t_cross = ctx.t_eval + shot.t_hit;
     m.x_cross = shot.x_hit;
     m.g = shot.g_exit;
     m.q = shot.q_best;
     m.status = "exit";
   } else {
-    m.t_cross = shot.t_best;
+    m.t_cross = ctx.t_eval + shot.t_best;
     m.x_cross = shot.x_best;
     m.q = shot.q_best;
     m.status = (shot.status == "ok" || shot.status == "max_steps") ? "no_cross" : shot.status;
@@ -164,7 +164,7 @@ OrbitTraceResult homoclinic_tracer(const Sim& sim, const OrbitProblem& problem,
   r.g = m.g;
   r.q = m.q;
   r.x_cross = m.x_cross;
-  r.t_cross = std::isfinite(m.t_cross) ? m.t_cross + ctx.t_eval : kNaN;
+  r.t_cross = r.success ? m.t_cross : kNaN;
   if (shot.ts.empty()) {  // no branch was shot: the equilibrium alone
     r.t = {ctx.t_eval};
     r.X = m.source_eq;

@@ -170,7 +170,14 @@ TEST(ConnectingOrbits, HomoclinicTracerFollowsTheSechOrbit) {
   // Back near the saddle on the section: |stable part| = r_sec there.
   EXPECT_NEAR(std::hypot(r.x_cross[0], r.x_cross[1]), b.r_sec, 2e-3);
   EXPECT_LT(std::abs(r.g), 1e-3);
-  EXPECT_NEAR(r.t.front(), 0.0, 0.0);
+  EXPECT_EQ(r.t.front(), 0.0);
+  EXPECT_EQ(r.t_cross, r.t.back());
+  // Started at t = 5 (an autonomous model: the same orbit, shifted in time).
+  p.t = 5.0;
+  const OrbitTraceResult later = homoclinic_tracer(sim, p, b);
+  ASSERT_TRUE(later.success);
+  EXPECT_EQ(later.t.front(), 5.0);
+  EXPECT_NEAR(later.t_cross - 5.0, r.t_cross, 1e-9);
 }
 
 TEST(ConnectingOrbits, HeteroclinicFinderFindsTheNagumoFrontSpeed) {
