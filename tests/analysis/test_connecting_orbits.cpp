@@ -220,6 +220,63 @@ TEST(ConnectingOrbits, HeteroclinicTracerLiesOnTheClosedFormCurve) {
   EXPECT_NEAR(std::hypot(r.X[r.X.size() - 2], r.X.back()), 0.02, 1e-9);
 }
 
+// n = 3: the planar systems with a slaved stable coordinate (z' = -z + x^2, w' = -2w + u). The
+// connections persist at the same parameter values; the tube is now a cylinder.
+TEST(ConnectingOrbits, ThreeStates) {
+  Sim homo = setup(R"toml(inline:
+[model]
+type = "ode"
+[sim]
+stepper = "rk45"
+[states]
+x = 0.0
+y = 0.0
+z = 0.0
+[params]
+mu = 0.0
+[equations.rhs]
+x = "y"
+y = "x - x*x + mu*y"
+z = "-z + x*x"
+)toml");
+  HomoclinicFinderConfig c = small_homoclinic();
+  c.trace.window = {{-3, 3}, {-3, 3}, {-3, 3}};
+  c.trace.r_exit = 0.5;  // the slaved z keeps the return farther from the saddle
+  OrbitProblem p = homoclinic_problem();
+  p.param_min = -0.43;
+  p.source_eq = {0.0, 0.0, 0.0};
+  const OrbitFinderResult r = homoclinic_finder(homo, p, c);
+  ASSERT_TRUE(r.success) << r.info.fail;
+  EXPECT_LT(std::abs(r.param_found), 1e-4);
+
+  Sim het = setup(R"toml(inline:
+[model]
+type = "ode"
+[sim]
+stepper = "rk45"
+[states]
+u = 0.0
+v = 0.0
+w = 0.0
+[params]
+c = 0.0
+a = 0.25
+[equations.rhs]
+u = "v"
+v = "-c*v - u*(1-u)*(u-a)"
+w = "-2*w + u"
+)toml");
+  HeteroclinicFinderConfig h = small_heteroclinic();
+  for (OrbitBranchConfig* b : {&h.trace_u, &h.trace_s}) b->window = {{-2, 3}, {-2, 2}, {-2, 2}};
+  OrbitProblem q = nagumo_problem();
+  q.source_eq = {1.0, 0.0, 0.5};
+  q.target_eq = {0.0, 0.0, 0.0};
+  const OrbitFinderResult rh = heteroclinic_finder(het, q, h);
+  ASSERT_TRUE(rh.success) << rh.info.fail;
+  EXPECT_NEAR(rh.param_found, kCStar, 2e-3);
+  EXPECT_EQ(rh.miss->target_v_u.size(), 3u);
+}
+
 TEST(ConnectingOrbits, ReferenceExampleModel) {
   Sim sim = setup(kReferenceExample, {.stepper = "rk45"});
   HomoclinicFinderConfig c = homoclinic_finder_config("default");
