@@ -37,6 +37,7 @@ void bind_trajectory_stats(py::module_& m);
 void bind_fixed_points(py::module_& m);
 void bind_basins(py::module_& m);
 void bind_manifolds(py::module_& m);
+void bind_connecting_orbits(py::module_& m);
 
 // Runs `job` on a helper thread without the GIL while this thread watches for Ctrl+C, which sets
 // `stop` (the job's stop flag), waits for the job to wind down and raises KeyboardInterrupt. The

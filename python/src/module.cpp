@@ -55,6 +55,7 @@ PYBIND11_MODULE(_dynlib, m) {
   bind_fixed_points(m);
   bind_basins(m);
   bind_manifolds(m);
+  bind_connecting_orbits(m);
   m.def("run_cli", &run_cli, py::arg("argv"),
         "Runs the dynlib command line with argv (argv[0] is the program name); returns the exit "
         "status.");

@@ -1,6 +1,6 @@
 """Analyses of dynamical systems, with the reference dynlib's names: sweeps, Lyapunov sweeps,
-fixed points, bifurcation extraction, trajectory statistics, basins of attraction and invariant
-manifolds.
+fixed points, bifurcation extraction, trajectory statistics, basins of attraction, invariant
+manifolds and homoclinic/heteroclinic orbits.
 
     from dynlib.analysis import scalar_sweep, find_fixed_points, lyapunov_mle_sweep
 
@@ -55,6 +55,31 @@ _EXPORTS = {
     "ManifoldTraceResult": "manifold",
     "trace_manifold_1d_map": "manifold",
     "trace_manifold_1d_ode": "manifold",
+    # homoclinic and heteroclinic orbits (dynlib.analysis.connecting_orbits)
+    "HeteroclinicRK45Config": "connecting_orbits",
+    "HeteroclinicBranchConfig": "connecting_orbits",
+    "HeteroclinicFinderConfig2D": "connecting_orbits",
+    "HeteroclinicFinderConfigND": "connecting_orbits",
+    "HeteroclinicTraceEvent": "connecting_orbits",
+    "HeteroclinicMissResult2D": "connecting_orbits",
+    "HeteroclinicMissResultND": "connecting_orbits",
+    "HeteroclinicFinderResult": "connecting_orbits",
+    "HeteroclinicTraceMeta": "connecting_orbits",
+    "HeteroclinicTraceResult": "connecting_orbits",
+    "HeteroclinicPreset": "connecting_orbits",
+    "heteroclinic_finder": "connecting_orbits",
+    "heteroclinic_tracer": "connecting_orbits",
+    "HomoclinicRK45Config": "connecting_orbits",
+    "HomoclinicBranchConfig": "connecting_orbits",
+    "HomoclinicFinderConfig": "connecting_orbits",
+    "HomoclinicMissResult": "connecting_orbits",
+    "HomoclinicFinderResult": "connecting_orbits",
+    "HomoclinicTraceEvent": "connecting_orbits",
+    "HomoclinicTraceMeta": "connecting_orbits",
+    "HomoclinicTraceResult": "connecting_orbits",
+    "HomoclinicPreset": "connecting_orbits",
+    "homoclinic_finder": "connecting_orbits",
+    "homoclinic_tracer": "connecting_orbits",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -190,3 +190,13 @@ def trace_manifold_1d_ode(
         strict_1d=strict_1d, eig_real_tol=eig_real_tol, eig_imag_tol=eig_imag_tol, jac=jac,
         fd_eps=fd_eps, fp_check_tol=fp_check_tol, t=t, max_arclength=max_arclength)
     return _trace(False, sim, fp, params, options, eig_rank)
+
+
+def __getattr__(name):
+    # The reference defines the homoclinic/heteroclinic finders in this module; they live in
+    # connecting_orbits (imported on first use).
+    from . import connecting_orbits
+
+    if name in connecting_orbits.__all__:
+        return getattr(connecting_orbits, name)
+    raise AttributeError(f"module 'dynlib.analysis.manifold' has no attribute '{name}'")
