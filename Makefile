@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 CMAKE_GEN := -G Ninja
 RUN_MODEL ?= builtin://ode/lorenz
 
-.PHONY: all setup build run docs-images test test-unit test-python test-asan fuzz fuzz-smoke bench format lint clean install
+.PHONY: all setup build run docs-images test test-unit test-python test-asan fuzz fuzz-smoke bench bench-reference format lint clean install
 
 all: build
 
@@ -81,6 +81,13 @@ bench: setup $(BUILD_BENCH)/build.ninja
 	cmake --build $(BUILD_BENCH) -j $(JOBS)
 	./$(BUILD_BENCH)/dynlib_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	./$(BUILD_BENCH)/dynlib_kernel_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+
+# The reference dynlib's basin_known on the grid of bench/bench_basin.cpp (docs/PERFORMANCE.md,
+# "Basins"): needs the reference's source in REF_SRC and Numba (python3-numba; not a test dependency).
+REF_SRC ?= /tmp/refpkg/src
+BASIN_N ?= 200
+bench-reference:
+	PYTHONPATH=$(REF_SRC) /usr/bin/python3 bench/reference/basin_duffing_known.py --n $(BASIN_N)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -220,15 +220,22 @@ struct BasinKnownOptions {
   bool refine = false;
   long long coarse_factor = 8;
   long long boundary_dilation = 1;
+  // Per-initial-condition parameters (the reference's `params`): row-major [n, n_params], row i
+  // the full flat parameter vector (Layout::param_value_labels order: every param in model order,
+  // array params element by element) that initial condition i runs with; or one row [n_params]
+  // for all of them. Empty: sim's params. Reference runs always use sim's params. With refine,
+  // only one row is accepted (a coarse cell's label stands for points with other params).
+  std::vector<double> params{};
   int threads = 0;  // 0: std::thread::hardware_concurrency()
   BasinProgressFn progress{};
   const std::atomic<bool>* stop = nullptr;
 };
 
-// Classifies every initial condition of `ic` (params: sim's current ones). Labels are library
-// indices (the order of `attractors`). Errors (DynlibError) before any run: bad specs, unknown
-// names, max_samples < 1, transient_samples >= max_samples, tolerance outside (0, 10),
-// min_match_ratio outside (0, 1], b_max <= 0, an adaptive stepper on an ODE.
+// Classifies every initial condition of `ic` (params: sim's current ones, or options.params).
+// Labels are library indices (the order of `attractors`). Errors (DynlibError) before any run:
+// bad specs, unknown names, params of the wrong size (or one per IC with refine), max_samples < 1,
+// transient_samples >= max_samples, tolerance outside (0, 10), min_match_ratio outside (0, 1],
+// b_max <= 0, an adaptive stepper on an ODE.
 BasinResult basin_known(const Sim& sim, const std::vector<AttractorSpec>& attractors,
                         const BasinIC& ic, const BasinKnownOptions& options = {});
 // With a library: its observe_vars, escape box, mode and dt_obs apply (options' are not used).
@@ -263,14 +270,16 @@ struct BasinAutoOptions {
   // its discoveries are merged in index order, so labels never depend on the thread count.
   long long batch_size = 1024;
   bool refine_unresolved = true;  // re-run UNRESOLVED ones against the final registry
+  // Per-initial-condition parameters, as BasinKnownOptions::params ([n, n_params] or one row).
+  std::vector<double> params{};
   int threads = 0;
   BasinProgressFn progress{};
   const std::atomic<bool>* stop = nullptr;
 };
 
-// Errors (DynlibError) before any run: unknown names, an observation box that cannot be derived
-// or is empty, grid_res < 1, window < 1 or > max_samples, u_th outside (0, 1], s_merge outside
-// (0, 1], p_in < 0, negative counts, an adaptive stepper on an ODE.
+// Errors (DynlibError) before any run: unknown names, params of the wrong size, an observation box
+// that cannot be derived or is empty, grid_res < 1, window < 1 or > max_samples, u_th outside (0,
+// 1], s_merge outside (0, 1], p_in < 0, negative counts, an adaptive stepper on an ODE.
 BasinResult basin_auto(const Sim& sim, const BasinIC& ic, const BasinAutoOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------

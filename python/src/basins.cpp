@@ -268,6 +268,7 @@ py::dict known(py::handle target, py::handle attractors, const py::dict& ic_dict
     k.outside_limit = to_int(get(o, "outside_limit"), "outside_limit");
   if (!get(o, "threads").is_none())
     k.threads = static_cast<int>(to_int(get(o, "threads"), "threads"));
+  if (!get(o, "params").is_none()) k.params = to_doubles(get(o, "params"), "params");
   const BasinIC ic = to_ic(ic_dict);
 
   std::optional<KnownAttractorLibrary> lib;
@@ -322,6 +323,7 @@ py::dict autom(py::handle target, const py::dict& ic_dict, const py::dict& o) {
     a.refine_unresolved = get(o, "refine_unresolved").cast<bool>();
   if (!get(o, "threads").is_none())
     a.threads = static_cast<int>(to_int(get(o, "threads"), "threads"));
+  if (!get(o, "params").is_none()) a.params = to_doubles(get(o, "params"), "params");
   const BasinIC ic = to_ic(ic_dict);
   std::atomic<bool> stop{false};
   a.stop = &stop;

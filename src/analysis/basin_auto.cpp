@@ -424,6 +424,12 @@ BasinResult basin_auto(const Sim& sim, const BasinIC& ic, const BasinAutoOptions
   // ---- the runs, block by block ----
   const size_t n = result.ic.n;
   const size_t n_state = result.ic.state_names.size();
+  const size_t param_rows = analysis_detail::basin_param_rows(model, options.params, n, context);
+  // Initial condition i's parameter row, or nullptr (the worker Sim's params).
+  const auto params_of = [&](size_t i) -> const double* {
+    if (param_rows == 0) return nullptr;
+    return options.params.data() + (param_rows == 1 ? 0 : i) * (options.params.size() / param_rows);
+  };
   result.labels.assign(n, BASIN_UNRESOLVED);
   result.samples.assign(n, 0);
   const int threads = analysis_detail::basin_threads(options.threads, n);
@@ -450,7 +456,8 @@ BasinResult basin_auto(const Sim& sim, const BasinIC& ic, const BasinAutoOptions
           const size_t i = items[k];
           const auto run = runners[static_cast<size_t>(w)]->run(
               result.ic.states.data() + i * n_state,
-              [&](long long, const double* y) { return det.sample(y); }, options.stop);
+              [&](long long, const double* y) { return det.sample(y); }, options.stop,
+              params_of(i));
           TrajectoryOutcome out = det.take();
           if (run.end == TrajectoryEnd::NonFinite) out.outcome = Outcome::Blowup;
           if (run.end != TrajectoryEnd::Classified && run.end != TrajectoryEnd::NonFinite)
@@ -544,6 +551,8 @@ BasinResult basin_auto(const Sim& sim, const BasinIC& ic, const BasinAutoOptions
   m["refine_unresolved"] = options.refine_unresolved ? "true" : "false";
   m["refined"] = std::to_string(refined);
   m["stepper"] = model.stepper_name();
+  if (param_rows > 0)
+    m["params"] = param_rows == 1 ? "one vector for all" : "per initial condition";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -569,9 +569,21 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
     throw DynlibError(fmt::format(
         "{}: refine needs a grid of initial conditions (axes), not a point list", context));
   const size_t n = result.ic.n;
+  const size_t param_rows = analysis_detail::basin_param_rows(model, options.params, n, context);
+  if (options.refine && param_rows > 1)
+    throw DynlibError(fmt::format(
+        "{}: refine works with one parameter vector for every initial condition (params of "
+        "shape (n_params,)), not one per initial condition: a coarse cell's label cannot stand "
+        "for points that run with other params",
+        context));
   result.labels.assign(n, BASIN_UNRESOLVED);
   result.samples.assign(n, 0);
   const size_t n_state = result.ic.state_names.size();
+  // Initial condition i's parameter row, or nullptr (the worker Sim's params).
+  const auto params_of = [&](size_t i) -> const double* {
+    if (param_rows == 0) return nullptr;
+    return options.params.data() + (param_rows == 1 ? 0 : i) * (options.params.size() / param_rows);
+  };
 
   const int threads = analysis_detail::basin_threads(options.threads, n);
   std::vector<std::unique_ptr<BasinTrajectory>> runners;
@@ -598,7 +610,7 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
                 label = l;
                 return true;
               },
-              options.stop);
+              options.stop, params_of(i));
           if (run.end == TrajectoryEnd::NonFinite) label = BASIN_BLOWUP;
           if (run.end == TrajectoryEnd::Stopped) stopped = true;
           result.labels[i] = label;
@@ -643,6 +655,8 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
                               options.boundary_dilation);
     m["refined_runs"] = fmt::format("{} of {}", exact, n);
   }
+  if (param_rows > 0)
+    m["params"] = param_rows == 1 ? "one vector for all" : "per initial condition";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

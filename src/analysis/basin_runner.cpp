@@ -79,6 +79,18 @@ std::vector<int> basin_state_indices(const FullModel& model, const std::vector<s
   return out;
 }
 
+size_t basin_param_rows(const FullModel& model, const std::vector<double>& params, size_t n,
+                        const std::string& context) {
+  if (params.empty()) return 0;
+  const size_t n_params = model.layout().param_value_labels().size();
+  if (n_params > 0 && params.size() == n_params) return 1;
+  if (n_params > 0 && params.size() == n * n_params) return n;
+  throw DynlibError(fmt::format(
+      "{}: params has {} values; expected shape ({}, {}) (one flat parameter vector per initial "
+      "condition) or ({},) (one for all): the model has {} parameter values",
+      context, params.size(), n, n_params, n_params, n_params));
+}
+
 int basin_threads(int requested, size_t n) {
   long long t =
       requested > 0 ? requested : static_cast<long long>(std::thread::hardware_concurrency());
@@ -165,6 +177,13 @@ BasinTrajectory::BasinTrajectory(Sim sim, const BasinSampling& sampling)
   resume_.record_interval = 1;
   resume_.max_steps = s_.max_samples + 1;
   row_.resize(names_.size());
+}
+
+void BasinTrajectory::set_params(RunOptions& o, const double* params) const {
+  for (const Layout::Variable& p : sim_.model().layout().params()) {
+    const double* v = params + p.offset;
+    o.params[p.name] = p.is_array ? Value(std::vector<double>(v, v + p.size)) : Value(v[0]);
+  }
 }
 
 void BasinTrajectory::read_row(const Results& res, size_t r) {

@@ -41,6 +41,12 @@ Sim basin_worker_sim(const Sim& base, const std::map<std::string, double>& overr
 std::vector<int> basin_state_indices(const FullModel& model, const std::vector<std::string>& names,
                                      const std::string& context);
 
+// The `params` option of basin_known / basin_auto (one flat parameter vector per initial
+// condition, or one for all): its number of rows, 0 when empty, 1 or n. DynlibError naming the
+// expected shape otherwise.
+size_t basin_param_rows(const FullModel& model, const std::vector<double>& params, size_t n,
+                        const std::string& context);
+
 // Worker threads for n items: `requested`, or the hardware's count, at most n, at least 1.
 int basin_threads(int requested, size_t n);
 
@@ -62,14 +68,17 @@ class BasinTrajectory {
  public:
   BasinTrajectory(Sim sim, const BasinSampling& sampling);
 
-  // Runs from the full state y0 and calls visit(k, y) for samples k = 1, 2, ... (y: every state,
-  // as double) until visit returns true (Classified), max_samples were seen (Exhausted), a state
-  // is not finite (NonFinite: visit is not called for it), the run fails (Failed), or *stop is
-  // set between chunks (Stopped).
+  // Runs from the full state y0 (with the flat parameter vector `params`, when given: every
+  // param, Layout::param_value_labels order; else the worker Sim's params) and calls visit(k, y)
+  // for samples k = 1, 2, ... (y: every state, as double) until visit returns true (Classified),
+  // max_samples were seen (Exhausted), a state is not finite (NonFinite: visit is not called for
+  // it), the run fails (Failed), or *stop is set between chunks (Stopped).
   template <class Visit>
-  TrajectoryRun run(const double* y0, Visit&& visit, const std::atomic<bool>* stop) {
+  TrajectoryRun run(const double* y0, Visit&& visit, const std::atomic<bool>* stop,
+                    const double* params = nullptr) {
     RunOptions fresh = base_;
     for (size_t j = 0; j < names_.size(); ++j) fresh.ic[names_[j]] = y0[j];
+    if (params) set_params(fresh, params);
     long long seen = 0;
     size_t rows_seen = 0;
     // The first chunk is as long as the last trajectory took (neighbouring initial conditions
@@ -110,6 +119,7 @@ class BasinTrajectory {
 
  private:
   void read_row(const Results& res, size_t r);
+  void set_params(RunOptions& o, const double* params) const;
 
   Sim sim_;
   BasinSampling s_;

@@ -141,7 +141,7 @@ def test_errors():
         basin_known(sim, ROOTS, ic={"q": basin_axis(0, 1, n=2)})
     with pytest.raises(dynlib.DynlibError, match="u_th"):
         basin_auto(sim, ic={"x": basin_axis(0, 1, n=2), "y": basin_axis(0, 1, n=2)}, u_th=0.0)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match=r"expected \(n_ic, 0\)"):  # the model has no params
         basin_known(sim, ROOTS, ic={"x": basin_axis(0, 1, n=2)}, params=np.zeros(1))
     with pytest.raises(dynlib.DynlibError, match="grid"):
         basin_known(sim, ROOTS, ic=basin_points([[1, 0]], vars=["x", "y"]), refine=True)

@@ -288,6 +288,23 @@ def _library_to_dict(lib: KnownAttractorLibrary) -> dict:
     }
 
 
+def _params_array(sim, params, refine: bool = False):
+    """The reference's per-initial-condition `params` as a float64 array for the C++ side:
+    (n_params,) or (1, n_params) for every initial condition, or (n_ic, n_params) one row each
+    (n_params: sim.param_vector(), array params element by element). The C++ side checks n_ic."""
+    if params is None:
+        return None
+    arr = np.asarray(params, dtype=np.float64)
+    n_params = int(sim.param_vector().size)
+    if arr.ndim not in (1, 2) or arr.shape[-1] != n_params:
+        raise ValueError(f"params shape mismatch: expected (n_ic, {n_params}) or ({n_params},), "
+                         f"got {arr.shape}")
+    if refine and arr.ndim == 2 and arr.shape[0] != 1:
+        raise ValueError("refine=True supports one params vector for every initial condition; "
+                         f"give params of shape ({n_params},) or (1, {n_params}), not {arr.shape}")
+    return np.ascontiguousarray(arr.reshape(-1))
+
+
 def _threads(parallel_mode: str, max_workers) -> int:
     if parallel_mode not in ("auto", "threads", "process", "none"):
         raise ValueError("parallel_mode must be 'auto', 'threads', 'process' or 'none'")

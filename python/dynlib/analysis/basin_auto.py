@@ -15,7 +15,8 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 
 from .. import _dynlib
-from .basin import BasinPoints, BasinResult, _ic_dict, _names, _result_from_dict, _threads
+from .basin import (BasinPoints, BasinResult, _ic_dict, _names, _params_array, _result_from_dict,
+                    _threads)
 
 __all__ = ["basin_auto"]
 
@@ -68,13 +69,12 @@ def basin_auto(
     similarity, or the share of its samples in or next to a known attractor's cells, reaches
     s_merge). p_in samples in a row inside a known attractor's cells assign it. Initial
     conditions run in blocks of batch_size (default 1024) against the attractors known before
-    the block, so the labels do not depend on the number of threads. `params` is not supported;
-    `online`, `max_memory_bytes`, `online_max_attr` and `online_max_cells` have no effect (the
+    the block, so the labels do not depend on the number of threads. `params`: the full
+    parameter vector (sim.param_vector() order) of each initial condition, shape (n_ic, n_params),
+    or (n_params,) for all; None: the Sim's params. `online`, `max_memory_bytes`, `online_max_attr` and `online_max_cells` have no effect (the
     analysis is always online).
     """
-    if params is not None:
-        raise NotImplementedError("basin_auto: per-initial-condition params are not supported; "
-                                  "assign the params on the Sim")
+    params_arr = _params_array(sim, params)
     del online, max_memory_bytes, online_max_attr, online_max_cells
     options = {
         "mode": mode, "observe_vars": _names(sim, observe_vars),
@@ -85,7 +85,7 @@ def basin_auto(
         "b_max": b_max, "outside_limit": outside_limit, "dt_obs": dt_obs,
         "blowup_vars": _names(sim, blowup_vars), "post_detect_samples": post_detect_samples,
         "batch_size": batch_size, "refine_unresolved": refine_unresolved,
-        "threads": _threads(parallel_mode, max_workers),
+        "threads": _threads(parallel_mode, max_workers), "params": params_arr,
     }
     d = _dynlib._basin_auto(sim, _ic_dict(sim, ic), options)
     extra = {"grid_res": grid_res, "window": window, "u_th": u_th, "recur_windows": recur_windows,

@@ -27,6 +27,7 @@ from .basin import (
     _ic_dict,
     _library_to_dict,
     _names,
+    _params_array,
     _result_from_dict,
     _spec_dicts,
     _threads,
@@ -77,12 +78,13 @@ def basin_known(
     KeyboardInterrupt.
     refine=True (grids only): classify every coarse_factor-th point per axis first, then only
     the points of coarse cells whose corners disagree (and boundary_dilation cells around them);
-    the rest take their cell's label without a run. `params` (per-IC parameters) is not
-    supported.
+    the rest take their cell's label without a run.
+    params: the full parameter vector (sim.param_vector() order) of each initial condition,
+    shape (n_ic, n_params) in the order of the initial conditions (a grid's 'ij' order), or
+    (n_params,) for all; None: the Sim's params. ReferenceRun attractors use the Sim's params.
+    refine=True accepts only one vector for all.
     """
-    if params is not None:
-        raise NotImplementedError("basin_known: per-initial-condition params are not supported; "
-                                  "assign the params on the Sim")
+    params_arr = _params_array(sim, params, refine=bool(refine))
     del batch_size  # accepted for the reference's signature
     options = {
         "observe_vars": _names(sim, observe_vars),
@@ -95,7 +97,7 @@ def basin_known(
         "fixed_point_settle_steps": fixed_point_settle_steps, "match_window": match_window,
         "threads": _threads(parallel_mode, max_workers),
         "refine": bool(refine), "coarse_factor": coarse_factor,
-        "boundary_dilation": boundary_dilation,
+        "boundary_dilation": boundary_dilation, "params": params_arr,
     }
     if isinstance(attractors, KnownAttractorLibrary):
         specs = _library_to_dict(attractors)
@@ -104,6 +106,7 @@ def basin_known(
             raise ValueError("attractors must be non-empty")
         specs = _spec_dicts(attractors)
     d = _dynlib._basin_known(sim, specs, _ic_dict(sim, ic), options)
-    extra = {k: v for k, v in options.items() if v is not None and k != "threads"}
+    extra = {k: v for k, v in options.items()
+             if v is not None and k not in ("threads", "params")}
     extra["attractor_labels"] = tuple(d["attractor_names"])
     return _result_from_dict(d, extra)
