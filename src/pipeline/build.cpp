@@ -84,8 +84,11 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
   info.t_end = spec.sim.t_end;
   info.dt = spec.sim.dt;
   info.has_jacobian = spec.jacobian.has_value();
+  // An equation of a block (`expr = """x = ...\ny = ..."""`) shares the block's text: print the
+  // expression back instead.
   const auto as_written = [](const dsl::Located& e) {
-    return e.src ? e.src->text : dsl::to_source(*e.expr);
+    const bool own_text = e.src && e.src->text.find('\n') == std::string::npos;
+    return own_text ? e.src->text : dsl::to_source(*e.expr);
   };
   for (const auto& e : spec.equations) info.equations.push_back(as_written(e));
   if (spec.jacobian)
