@@ -58,7 +58,7 @@ struct Jit {
 };
 
 struct BuildOptions {
-  std::optional<std::string> stepper{};  // name or alias; default: [sim] stepper, else rk45 / map
+  std::optional<std::string> stepper{};  // name or alias; default: [sim] stepper, else rk4 / map
   Jit jit{};                             // native kernel (see docs/jit.md); off = interpreter
   bool disk_cache = false;               // keep native kernels across processes
   std::optional<std::string> dtype{};    // "float64" | "float32"; default: the model's dtype
