@@ -107,9 +107,15 @@ OrbitContext orbit_context(const Sim& sim, const OrbitProblem& pr, const char* f
   if (heteroclinic) check_eq(pr.target_eq, n, fn, "target_eq", info.name);
   if (pr.t && !std::isfinite(*pr.t)) throw DynlibError(fmt::format("{}: t must be finite", fn));
 
-  OrbitContext ctx{model, Sim(model), resolve_params(sim, pr, fn), var.offset, var.name};
-  ctx.t_eval = pr.t.value_or(info.t0);
-  ctx.function = fn;
+  OrbitContext ctx{.model = model,
+                   .sim = Sim(model),
+                   .params_base = resolve_params(sim, pr, fn),
+                   .param_flat = var.offset,
+                   .param_name = var.name,
+                   .t_eval = pr.t.value_or(info.t0),
+                   .adaptive = true,
+                   .warnings = {},
+                   .function = fn};
   // The reference integrates with its own RK45 and warns when the Sim's stepper differs; here
   // the Sim's stepper always integrates, so the warning says which one. A fixed-step stepper
   // steps with the model's [sim] dt (else 0.01), as a fresh Sim of the model runs.

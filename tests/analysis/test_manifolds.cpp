@@ -411,12 +411,6 @@ x = "v"
 v = "x - x*x*x"
 )toml";
 
-size_t segment_points(const ManifoldBranch& b) {
-  size_t n = 0;
-  for (const ManifoldSegment& s : b.segments) n += s.count();
-  return n;
-}
-
 }  // namespace
 
 TEST(Manifolds, OdeManifoldsThroughTheRuntimeMatchTheCurves) {
