@@ -74,5 +74,11 @@ FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool
 
 // A param or state value back to Python: a float for a single value, else a list.
 py::object values_to_python(const std::vector<double>& values);
+// A dict, or an object with items() and keys() that is not a numpy array.
+bool is_mapping(py::handle h);
+// A 1-D array-like of numbers (DynlibError "<what> must be a 1-D array-like of numbers").
+std::vector<double> to_double_vector(py::handle h, const std::string& what);
+// A new 1-D float64 array holding `v`.
+py::array_t<double> vector_array(const std::vector<double>& v);
 
 }  // namespace dynlib::python

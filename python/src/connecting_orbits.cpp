@@ -15,25 +15,6 @@ namespace dynlib::python {
 
 namespace {
 
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-bool is_mapping(py::handle h) {
-  return PyDict_Check(h.ptr()) ||
-         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
-}
-
-std::vector<double> to_vector(py::handle h, const std::string& what) {
-  DoubleArray a = DoubleArray::ensure(h);
-  if (!a || a.ndim() != 1) throw DynlibError(what + " must be a 1-D array-like of numbers");
-  return std::vector<double>(a.data(), a.data() + a.size());
-}
-
-py::array_t<double> array(const std::vector<double>& v) {
-  py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), a.mutable_data());
-  return a;
-}
-
 py::list complex_list(const std::vector<std::complex<double>>& v) {
   py::list out;
   for (const auto& c : v) out.append(py::make_tuple(c.real(), c.imag()));
@@ -42,7 +23,7 @@ py::list complex_list(const std::vector<std::complex<double>>& v) {
 
 // A state vector: {state: value} over the Sim's current state, or all values in state order.
 std::vector<double> state_vector(const Sim& sim, py::handle h, const std::string& what) {
-  if (!is_mapping(h)) return to_vector(h, what);
+  if (!is_mapping(h)) return to_double_vector(h, what);
   std::vector<double> x = sim.state();
   for (auto& [name, value] : to_value_map(h, what)) {
     const NameRef ref = sim.model().layout().resolve(name, {NameKind::State}, what);
@@ -141,8 +122,8 @@ OrbitBranchConfig to_branch(const py::dict& d) {
   if (wmin.is_none() != wmax.is_none())
     throw DynlibError("window_min and window_max must be given together");
   if (!wmin.is_none()) {
-    const std::vector<double> lo = to_vector(wmin, "window_min"),
-                              hi = to_vector(wmax, "window_max");
+    const std::vector<double> lo = to_double_vector(wmin, "window_min"),
+                              hi = to_double_vector(wmax, "window_max");
     if (lo.size() != hi.size())
       throw DynlibError("window_min and window_max must have the same length");
     for (size_t i = 0; i < lo.size(); ++i) c.window.emplace_back(lo[i], hi[i]);
@@ -182,7 +163,7 @@ OrbitProblem to_problem(const Sim& sim, const py::dict& d, bool heteroclinic) {
       if (is_mapping(value))
         p.params = to_value_map(value, "params");
       else
-        p.param_values = to_vector(value, "params");
+        p.param_values = to_double_vector(value, "params");
     } else
       throw DynlibError("orbit problem: unknown field '" + k + "'");
   }
@@ -193,22 +174,22 @@ py::dict miss_dict(const OrbitMiss& m) {
   py::dict d;
   d["qualified"] = m.qualified;
   d["param_value"] = m.param_value;
-  d["source_eq"] = array(m.source_eq);
-  d["target_eq"] = array(m.target_eq);
+  d["source_eq"] = vector_array(m.source_eq);
+  d["target_eq"] = vector_array(m.target_eq);
   d["source_eigenvalues"] = complex_list(m.source_eigenvalues);
   d["target_eigenvalues"] = complex_list(m.target_eigenvalues);
   d["sign_u"] = m.sign_u;
   d["eps"] = m.eps;
-  d["v_dir"] = array(m.v_dir);
-  d["x0"] = array(m.x0);
-  d["target_v_u"] = array(m.target_v_u);
-  d["target_l_u"] = array(m.target_l_u);
+  d["v_dir"] = vector_array(m.v_dir);
+  d["x0"] = vector_array(m.x0);
+  d["target_v_u"] = vector_array(m.target_v_u);
+  d["target_l_u"] = vector_array(m.target_l_u);
   d["r_sec"] = m.r_sec;
   d["r_leave"] = m.r_leave;
   d["t_min"] = m.t_min;
   d["t_cross"] = m.t_cross;
-  d["x_cross"] = array(m.x_cross);
-  d["x_s_cross"] = array(m.x_s_cross);
+  d["x_cross"] = vector_array(m.x_cross);
+  d["x_s_cross"] = vector_array(m.x_s_cross);
   d["g"] = m.g;
   d["q"] = m.q;
   d["status"] = m.status;
@@ -286,11 +267,11 @@ py::dict trace_dict(const OrbitTraceResult& r) {
   py::array_t<double> X({c, n});
   std::copy(r.X.begin(), r.X.end(), X.mutable_data());
   d["kind"] = r.kind;
-  d["t"] = array(r.t);
+  d["t"] = vector_array(r.t);
   d["X"] = X;
   d["param_value"] = r.param_value;
-  d["source_eq"] = array(r.source_eq);
-  d["target_eq"] = array(r.target_eq);
+  d["source_eq"] = vector_array(r.source_eq);
+  d["target_eq"] = vector_array(r.target_eq);
   d["sign_u"] = r.sign_u;
   d["eps_used"] = r.eps_used;
   d["status"] = r.status;
@@ -299,7 +280,7 @@ py::dict trace_dict(const OrbitTraceResult& r) {
     py::dict e;
     e["kind"] = r.event->kind;
     e["t"] = r.event->t;
-    e["x"] = array(r.event->x);
+    e["x"] = vector_array(r.event->x);
     e["g"] = r.event->g;
     e["q"] = r.event->q;
     e["d_event"] = r.event->d_event;
@@ -308,7 +289,7 @@ py::dict trace_dict(const OrbitTraceResult& r) {
     d["event"] = py::none();
   }
   d["t_cross"] = r.t_cross;
-  d["x_cross"] = array(r.x_cross);
+  d["x_cross"] = vector_array(r.x_cross);
   d["g"] = r.g;
   d["q"] = r.q;
   d["d_min"] = r.d_min;

@@ -247,4 +247,22 @@ py::object values_to_python(const std::vector<double>& values) {
   return py::cast(values);
 }
 
+bool is_mapping(py::handle h) {
+  return PyDict_Check(h.ptr()) ||
+         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
+}
+
+std::vector<double> to_double_vector(py::handle h, const std::string& what) {
+  using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+  DoubleArray a = DoubleArray::ensure(h);
+  if (!a || a.ndim() != 1) throw DynlibError(what + " must be a 1-D array-like of numbers");
+  return std::vector<double>(a.data(), a.data() + a.size());
+}
+
+py::array_t<double> vector_array(const std::vector<double>& v) {
+  py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
 }  // namespace dynlib::python

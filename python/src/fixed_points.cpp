@@ -17,11 +17,6 @@ namespace {
 
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
-bool is_mapping(py::handle h) {
-  return PyDict_Check(h.ptr()) ||
-         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
-}
-
 // seeds: None, {state: value} (one seed from the default state), or an array-like of shape
 // (n_state,) or (n_seeds, n_state).
 std::vector<std::vector<double>> to_seeds(py::handle h, const FullModel& model,
@@ -59,12 +54,6 @@ std::vector<std::vector<double>> to_seeds(py::handle h, const FullModel& model,
     for (size_t j = 0; j < n; ++j)
       seeds[static_cast<size_t>(i)][j] = r(i, static_cast<py::ssize_t>(j));
   return seeds;
-}
-
-py::array_t<double> vector_array(const std::vector<double>& v) {
-  py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), a.mutable_data());
-  return a;
 }
 
 py::array_t<double> matrix_array(const std::vector<double>& v, size_t rows, size_t cols) {

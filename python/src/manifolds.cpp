@@ -14,23 +14,6 @@ namespace {
 
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
-bool is_mapping(py::handle h) {
-  return PyDict_Check(h.ptr()) ||
-         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
-}
-
-std::vector<double> to_vector(py::handle h, const std::string& what) {
-  DoubleArray a = DoubleArray::ensure(h);
-  if (!a || a.ndim() != 1) throw DynlibError(what + " must be a 1-D array-like of numbers");
-  return std::vector<double>(a.data(), a.data() + a.size());
-}
-
-py::array_t<double> vector_array(const std::vector<double>& v) {
-  py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), a.mutable_data());
-  return a;
-}
-
 py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
                const py::dict& options) {
   const Sim* sim = sim_of(target);
@@ -56,7 +39,7 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
     }
     o.fp = state;
   } else {
-    o.fp = to_vector(fp, "fp");
+    o.fp = to_double_vector(fp, "fp");
   }
   // params: overrides by name (on a Sim's current values) or the whole flat vector.
   if (params.is_none() || is_mapping(params)) {
@@ -86,7 +69,7 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
       o.params = to_value_map(params, "params");
     }
   } else {
-    o.param_values = to_vector(params, "params");
+    o.param_values = to_double_vector(params, "params");
   }
 
   for (auto [key, value] : options) {

@@ -97,11 +97,6 @@ DoubleArray to_vector(py::handle h, size_t n, const PyModelFunction& fm, const c
   return a;
 }
 
-bool is_mapping(py::handle h) {
-  return PyDict_Check(h.ptr()) ||
-         (!py::isinstance<py::array>(h) && py::hasattr(h, "items") && py::hasattr(h, "keys"));
-}
-
 // {name: value} over `base` (the defaults): names resolve through the model's layout (so "w[1]"
 // and did-you-mean work as everywhere else); an array param takes a sequence of its length.
 void apply_mapping(py::handle mapping, NameKind kind, std::vector<double>& base,
