@@ -8,12 +8,11 @@
 #include <limits>
 
 #include "analysis/connecting_orbits_internal.hpp"
+#include "analysis/not_a_value.hpp"
 
 namespace dynlib::analysis {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool usable(const OrbitMiss& m) {
   return m.qualified && std::isfinite(m.g);

@@ -9,13 +9,11 @@
 #include <limits>
 
 #include "analysis/connecting_orbits_internal.hpp"
+#include "analysis/not_a_value.hpp"
 
 namespace dynlib {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // The tube's radius: r_sec, else r_sec_min_mult·trace_s.r_leave. The reference's larger
 // r_sec_mult·trace_s.r_leave sizes the exit ball instead (unless trace_s.r_exit is set): a wide

@@ -6,13 +6,11 @@
 #include <limits>
 
 #include "analysis/connecting_orbits_internal.hpp"
+#include "analysis/not_a_value.hpp"
 
 namespace dynlib {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double track_distance(const std::optional<double>& given, double r_leave) {
   return given ? *given : 0.25 * r_leave;  // the reference's default

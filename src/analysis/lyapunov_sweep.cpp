@@ -8,13 +8,12 @@
 #include <limits>
 #include <utility>
 
+#include "analysis/not_a_value.hpp"
 #include "analysis/sweep_runs.hpp"
 
 namespace dynlib {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 SweepResult lyapunov_sweep(const Sim* sim, const FullModel& model, const std::string& param,
                            const std::vector<double>& values, int k, bool spectrum,

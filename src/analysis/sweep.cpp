@@ -2,6 +2,7 @@
 // SweepResult shape every sweep shares (dynlib/sweep.hpp).
 #include "dynlib/sweep.hpp"
 
+#include "analysis/not_a_value.hpp"
 #include "analysis/sweep_runs.hpp"
 
 #include <fmt/format.h>
@@ -56,8 +57,6 @@ namespace {
 
 using analysis_detail::check_shared_only;
 using analysis_detail::start_result;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Checks everything about the sweep's own arguments, then runs the batch recording `record_vars`.
 BatchResults run_sweep(const Sim* sim, const FullModel& model, const std::string& param,

@@ -8,14 +8,13 @@
 #include <limits>
 #include <sstream>
 
+#include "analysis/not_a_value.hpp"
 #include "dynlib/errors.hpp"
 #include "support/text.hpp"
 
 namespace dynlib {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string number_text(double x) {
   std::ostringstream out;

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -18,6 +17,7 @@
 #include "cli/csv.hpp"
 #include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/basins.hpp"
 #include "dynlib/dynlib.hpp"
@@ -50,11 +50,6 @@ struct BasinArgs {
   int threads = 0;
   bool quiet = false;
 };
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint_basin(int) {
-  g_stop.store(true);
-}
 
 BasinAxis parse_ic(const std::string& text) {
   if (text.find('=') == std::string::npos)
@@ -191,10 +186,9 @@ int basin(const BasinArgs& a) {
   CsvFile probe(a.out);  // an unwritable path fails before the work
   probe.close();
 
-  g_stop.store(false);
-  auto previous = std::signal(SIGINT, on_sigint_basin);
   BasinResult r;
   try {
+    InterruptScope interrupt;
     if (a.automatic) {
       BasinAutoOptions o;
       if (a.observe) o.observe_vars = observe;
@@ -215,7 +209,7 @@ int basin(const BasinArgs& a) {
       o.post_detect_samples = a.post_detect;
       o.threads = a.threads;
       o.progress = progress;
-      o.stop = &g_stop;
+      o.stop = InterruptScope::stop_flag();
       r = basin_auto(sim, ic, o);
     } else {
       std::vector<AttractorSpec> specs;
@@ -238,15 +232,13 @@ int basin(const BasinArgs& a) {
       o.boundary_dilation = a.boundary_dilation;
       o.threads = a.threads;
       o.progress = progress;
-      o.stop = &g_stop;
+      o.stop = InterruptScope::stop_flag();
       r = basin_known(sim, specs, ic, o);
     }
   } catch (...) {
-    std::signal(SIGINT, previous);
     bar.finish();
     throw;
   }
-  std::signal(SIGINT, previous);
   bar.finish();
 
   write_csv(a.out, r, model.dtype());

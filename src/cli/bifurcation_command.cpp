@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "cli/csv.hpp"
 #include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/bifurcation.hpp"
 #include "dynlib/dynlib.hpp"
@@ -45,10 +45,6 @@ struct BifurcationArgs {
 };
 
 // Ctrl+C stops the sweep; the runs that finished are still reduced and written.
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint_bifurcation(int) {
-  g_stop.store(true);
-}
 
 // "x=0.5" (upward, as the reference's default), "x=0.5:down", "x=0:both".
 PoincareSection parse_section(const std::string& text) {
@@ -112,20 +108,17 @@ int bifurcation(const BifurcationArgs& a) {
                      [&bar](size_t done, size_t n) {
                        bar.update(static_cast<double>(done) / static_cast<double>(n));
                      },
-                 .stop = &g_stop};
+                 .stop = InterruptScope::stop_flag()};
 
   CsvFile out(a.out);
-  g_stop.store(false);
-  auto previous = std::signal(SIGINT, on_sigint_bifurcation);
   SweepResult s;
   try {
+    InterruptScope interrupt;
     s = traj_sweep(base, grid.name, grid.values, record_vars, o);
   } catch (...) {
-    std::signal(SIGINT, previous);
     bar.finish();
     throw;
   }
-  std::signal(SIGINT, previous);
   bar.finish();
 
   // Only runs that finished make points: a run cut short by Ctrl+C or a failure describes no

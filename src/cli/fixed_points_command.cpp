@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/fixed_points.hpp"
@@ -38,11 +38,6 @@ struct FixedPointArgs {
   bool fd_central = false, no_classify = false, quiet = false;
   std::optional<double> t;
 };
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint_fixed_points(int) {
-  g_stop.store(true);
-}
 
 // "x=1,y=2" (named; the other states keep the default seed) or "1,2" (every state, in order).
 std::vector<double> parse_seed(const std::string& text, const FullModel& model,
@@ -79,7 +74,7 @@ struct Axis {
 };
 
 // "x=-2:2:5": 5 values from -2 to 2 (both included) for state x.
-Axis parse_grid(const std::string& text, const FullModel& model) {
+Axis parse_search_axis(const std::string& text, const FullModel& model) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
     throw DynlibError(fmt::format("--grid expects STATE=A:B:K, got '{}'", text));
@@ -207,7 +202,7 @@ int fixed_points(const FixedPointArgs& a) {
   for (const auto& s : a.seeds) o.seeds.push_back(parse_seed(s, model, state));
   if (!a.grids.empty()) {
     std::vector<Axis> axes;
-    for (const auto& g : a.grids) axes.push_back(parse_grid(g, model));
+    for (const auto& g : a.grids) axes.push_back(parse_search_axis(g, model));
     add_grid_seeds(axes, state, o.seeds);
   }
   o.param_values = params;
@@ -224,19 +219,16 @@ int fixed_points(const FixedPointArgs& a) {
   o.progress = [&](size_t done, size_t total) {
     bar.update(static_cast<double>(done) / static_cast<double>(total));
   };
-  o.stop = &g_stop;
+  o.stop = InterruptScope::stop_flag();
 
-  g_stop.store(false);
-  auto previous = std::signal(SIGINT, on_sigint_fixed_points);
   FixedPointResult r;
   try {
+    InterruptScope interrupt;
     r = find_fixed_points(model, o);
   } catch (...) {
-    std::signal(SIGINT, previous);
     bar.finish();
     throw;
   }
-  std::signal(SIGINT, previous);
   bar.finish();
 
   if (!a.quiet) print_table(r, model);

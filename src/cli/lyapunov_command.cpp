@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <memory>
 #include <optional>
 
@@ -13,6 +12,7 @@
 #include "cli/csv.hpp"
 #include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/lyapunov.hpp"
@@ -34,26 +34,8 @@ struct LyapunovArgs {
   bool quiet = false;
 };
 
-// Ctrl+C: a single run stops and keeps its estimate; a sweep keeps the finished runs.
-std::atomic<Sim*> g_running{nullptr};
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint_lyapunov(int) {
-  g_stop.store(true);
-  if (Sim* s = g_running.load()) s->request_stop();
-}
-
-struct SigintScope {
-  explicit SigintScope(Sim* sim) {
-    g_stop.store(false);
-    g_running.store(sim);
-    previous = std::signal(SIGINT, on_sigint_lyapunov);
-  }
-  ~SigintScope() {
-    std::signal(SIGINT, previous);
-    g_running.store(nullptr);
-  }
-  void (*previous)(int);
-};
+// Ctrl+C (InterruptScope): a single run stops and keeps its estimate; a sweep keeps the finished
+// runs.
 
 std::vector<std::string> exponent_names(const LyapunovArgs& a) {
   if (!a.spectrum) return {"mle"};
@@ -89,7 +71,7 @@ int single_run(Sim& sim, const LyapunovArgs& a) {
   sim.set_progress([&](double fraction, long long) { bar.update(fraction); }, 0.1);
   const Results* res = nullptr;
   {
-    SigintScope scope(&sim);
+    InterruptScope interrupt(&sim);
     try {
       res = &sim.run(o);
     } catch (...) {
@@ -146,7 +128,7 @@ int sweep(Sim& base, const LyapunovArgs& a) {
                      [&bar](size_t done, size_t n) {
                        bar.update(static_cast<double>(done) / static_cast<double>(n));
                      },
-                 .stop = &g_stop};
+                 .stop = InterruptScope::stop_flag()};
   a.implicit.apply(o);
   const LyapunovSweepOptions ly{.record_interval = 0,
                                 .renorm_every = a.renorm_every.value_or(1),
@@ -154,7 +136,7 @@ int sweep(Sim& base, const LyapunovArgs& a) {
   CsvFile out(a.out);
   SweepResult s;
   {
-    SigintScope scope(nullptr);
+    InterruptScope interrupt;
     try {
       s = a.spectrum ? lyapunov_spectrum_sweep(base, grid.name, grid.values, *a.spectrum, o, ly)
                      : lyapunov_mle_sweep(base, grid.name, grid.values, o, ly);

@@ -3,22 +3,12 @@
 #include "cli/run_flags.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <csignal>
 
+#include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
 
 namespace dynlib::cli {
-namespace {
-
-// Ctrl+C asks the running simulation to stop; it then returns what it computed.
-std::atomic<Sim*> g_running{nullptr};
-extern "C" void on_sigint(int) {
-  if (Sim* s = g_running.load()) s->request_stop();
-}
-
-}  // namespace
 
 void add_run_flags(CLI::App& cmd, RunFlags& f, const std::string& uri_help, bool recording) {
   cmd.add_option("uri", f.uri, uri_help)->required();
@@ -83,20 +73,16 @@ const Results& run_with_progress(Sim& sim, const RunOptions& options, bool quiet
                                  double* wall_seconds) {
   ProgressBar bar(!quiet);
   sim.set_progress([&](double fraction, long long) { bar.update(fraction); }, 0.1);
-  g_running.store(&sim);
-  auto previous = std::signal(SIGINT, on_sigint);
   const auto start = std::chrono::steady_clock::now();
   struct Restore {  // also when the run throws
     Sim& sim;
-    decltype(previous) handler;
     ProgressBar& bar;
     ~Restore() {
-      std::signal(SIGINT, handler);
-      g_running.store(nullptr);
       sim.set_progress({});  // the bar dies with this scope
       bar.finish();
     }
-  } restore{sim, previous, bar};
+  } restore{sim, bar};
+  InterruptScope interrupt(&sim);  // Ctrl+C: the run stops and returns what it computed
   const Results& r = sim.run(options);
   if (wall_seconds)
     *wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
 #include "cli/grid.hpp"
+#include "cli/interrupt.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/ensemble.hpp"
 
@@ -36,12 +36,6 @@ struct SweepArgs {
   bool final_only = false;
   bool quiet = false;
 };
-
-// Ctrl+C stops the batch; the trajectories computed so far are still written.
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint_sweep(int) {
-  g_stop.store(true);
-}
 
 struct Output {
   explicit Output(const std::optional<std::string>& path) : path(path ? *path : "<stdout>") {
@@ -158,19 +152,14 @@ int sweep(const SweepArgs& a) {
   a.implicit.apply(o);
   o.threads = a.threads;
   o.final_only = a.final_only;
-  o.stop = &g_stop;
+  o.stop = InterruptScope::stop_flag();
 
   Output out(a.out);  // before the work: an unwritable path fails fast
-  g_stop.store(false);
-  auto previous = std::signal(SIGINT, on_sigint_sweep);
   BatchResults b;
-  try {
+  {
+    InterruptScope interrupt;
     b = run_batch(base, o);
-  } catch (...) {
-    std::signal(SIGINT, previous);
-    throw;
   }
-  std::signal(SIGINT, previous);
 
   const size_t rows = write_sweep_csv(out, grids, point, b, base.model().dtype(), a.final_only);
   out.close();
