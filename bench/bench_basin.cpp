@@ -160,7 +160,7 @@ void BM_Basin_Duffing_Native(benchmark::State& state) {
       dynlib::BasinFixedPoint{"+1", {1.0, 0.0}, {kRadius}},
       dynlib::BasinFixedPoint{"-1", {-1.0, 0.0}, {kRadius}}};
   const dynlib::BasinIC ic{.axes = {dynlib::basin_axis("x", -kIcHalfWidth, kIcHalfWidth, n),
-                                    dynlib::basin_axis("v", -kIcHalfWidth, kIcHalfWidth, n)}};
+                                    dynlib::basin_axis("y", -kIcHalfWidth, kIcHalfWidth, n)}};
   dynlib::BasinKnownOptions o{.escape_bounds = {{-kEscape, kEscape}, {-kEscape, kEscape}},
                               .dt_obs = kDt,
                               .max_samples = kMaxSamples,
@@ -169,7 +169,7 @@ void BM_Basin_Duffing_Native(benchmark::State& state) {
                               .b_max = kBMax,
                               .fixed_point_settle_steps = kSettle,
                               .threads = 0};
-  dynlib::basin_known(sim, wells, {.axes = {dynlib::basin_values("x", {0.5})}, .fixed = {{"v", 0}}},
+  dynlib::basin_known(sim, wells, {.axes = {dynlib::basin_values("x", {0.5})}, .fixed = {{"y", 0}}},
                       o);  // compiles (or loads) the kernel before timing
   dynlib::BasinResult r;
   for (auto _ : state) {

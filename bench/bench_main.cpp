@@ -182,7 +182,7 @@ BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4")
 BENCHMARK_CAPTURE(BM_Compile_Cold, vanderpol_rk45, "builtin://ode/vanderpol", "rk45")
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
-BENCHMARK_CAPTURE(BM_Compile_Cold, hodgkin_huxley_rk4, "builtin://ode/hodgkin-huxley", "rk4")
+BENCHMARK_CAPTURE(BM_Compile_Cold, hodgkin_huxley_rk4, "builtin://ode/hodgkin-huxley-1952", "rk4")
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
 BENCHMARK_CAPTURE(BM_Compile_Cold, sum100_rk4, sum_model(100), "rk4")

@@ -85,7 +85,7 @@ def duffing_basins(out):
     sim = dynlib.setup("builtin://ode/duffing")
     sim.assign(gamma=0.0)
     res = basin_known(sim, [FixedPoint("x = -1", [-1, 0], 0.1), FixedPoint("x = +1", [1, 0], 0.1)],
-                      ic={"x": basin_axis(-2, 2, n=120), "v": basin_axis(-2, 2, n=120)},
+                      ic={"x": basin_axis(-2, 2, n=120), "y": basin_axis(-2, 2, n=120)},
                       dt_obs=0.05, max_samples=4000)
     ax = basin_plot(res, title="basin_plot(basin_known(...))")
     export.savefig(ax.figure, out, dpi=DPI)

@@ -1,5 +1,5 @@
 // basin_known and basin_auto on systems whose basins are known: the unforced double-well Duffing
-// oscillator (two basins exchanged by (x, v) -> (-x, -v)), Newton's method for z^3 - 1 (three
+// oscillator (two basins exchanged by (x, y) -> (-x, -y)), Newton's method for z^3 - 1 (three
 // basins exchanged by the rotation by 120 degrees), the Hénon map (its strange attractor vs
 // escape). Labels do not depend on the thread count or the backend, and basin_auto discovers the
 // same partition as basin_known up to a relabelling. Plus grids, stats, stop and errors.
@@ -125,7 +125,7 @@ TEST(BasinIC, GridIsIjOrderAndUnnamedStatesKeepTheModelsValue) {
 
 TEST(BasinKnown, DuffingDoubleWellBasinsAreSymmetric) {
   const Sim sim = duffing();
-  const BasinResult r = basin_known(sim, wells(), square("x", "v", 2.0, 41),
+  const BasinResult r = basin_known(sim, wells(), square("x", "y", 2.0, 41),
                                     {.dt_obs = 0.05, .max_samples = 2000, .threads = 2});
   ASSERT_EQ(r.labels.size(), 41u * 41u);
   EXPECT_EQ(r.shape, (std::vector<size_t>{41, 41}));
@@ -134,7 +134,7 @@ TEST(BasinKnown, DuffingDoubleWellBasinsAreSymmetric) {
   EXPECT_EQ(r.labels[20 * 41 + 20], BASIN_UNRESOLVED);
   EXPECT_EQ(left + right, r.labels.size() - 1) << basin_summary(r);
   EXPECT_NEAR(static_cast<double>(left), static_cast<double>(right), 0.01 * r.labels.size());
-  // (x, v) -> (-x, -v) maps the grid onto itself and exchanges the wells
+  // (x, y) -> (-x, -y) maps the grid onto itself and exchanges the wells
   size_t mirrored = 0;
   for (size_t i = 0; i < 41; ++i)
     for (size_t j = 0; j < 41; ++j) {
@@ -144,7 +144,7 @@ TEST(BasinKnown, DuffingDoubleWellBasinsAreSymmetric) {
   EXPECT_GE(mirrored, r.labels.size() - r.labels.size() / 100);
   EXPECT_LE(mirrored, r.labels.size() - 1);
   // at rest near a well: that well
-  EXPECT_EQ(r.labels[30 * 41 + 20], 1);  // x = 1, v = 0
+  EXPECT_EQ(r.labels[30 * 41 + 20], 1);  // x = 1, y = 0
   EXPECT_EQ(r.labels[10 * 41 + 20], 0);  // x = -1
   const BasinStats st = basin_stats(r);
   EXPECT_EQ(st.n_total, r.labels.size());
@@ -246,7 +246,7 @@ stepper = "rk4"
 
 TEST(BasinKnown, RefineRunsFewerTrajectoriesAndKeepsTheBasins) {
   const Sim sim = duffing();
-  const BasinIC ic = square("x", "v", 2.0, 49);
+  const BasinIC ic = square("x", "y", 2.0, 49);
   const BasinKnownOptions exact{.dt_obs = 0.05, .max_samples = 2000, .threads = 2};
   BasinKnownOptions coarse = exact;
   coarse.refine = true;
@@ -269,7 +269,7 @@ TEST(BasinKnown, RefineRunsFewerTrajectoriesAndKeepsTheBasins) {
   for (size_t i = 0; i < 49; i += 4)
     for (size_t j = 0; j < 49; j += 4) EXPECT_GT(b.samples[i * 49 + j], 0) << i << "," << j;
   EXPECT_TRUE(contains(error_of([&] {
-                         basin_known(sim, wells(), basin_points({{0, 0}}, {"x", "v"}), coarse);
+                         basin_known(sim, wells(), basin_points({{0, 0}}, {"x", "y"}), coarse);
                        }),
                        "grid"));
 }
@@ -379,7 +379,7 @@ TEST(BasinKnown, Errors) {
 TEST(BasinAuto, FindsTheTwoDuffingWellsAndAgreesWithBasinKnown) {
   const Sim sim = duffing();
   // an even grid: the saddle at the origin (an invariant point too) is not an initial condition
-  const BasinIC ic = square("x", "v", 2.0, 30);
+  const BasinIC ic = square("x", "y", 2.0, 30);
   const BasinAutoOptions o{.obs_min = {-3.0},
                            .obs_max = {3.0},
                            .grid_res = {51},
@@ -394,7 +394,7 @@ TEST(BasinAuto, FindsTheTwoDuffingWellsAndAgreesWithBasinKnown) {
                            .threads = 2};
   const BasinResult a = basin_auto(sim, ic, o);
   EXPECT_EQ(a.registry.size(), 2u) << basin_summary(a);
-  EXPECT_EQ(a.observe_vars, (std::vector<std::string>{"x", "v"}));
+  EXPECT_EQ(a.observe_vars, (std::vector<std::string>{"x", "y"}));
   const BasinResult k = basin_known(sim, wells(), ic, {.dt_obs = 0.05, .max_samples = 3000});
   std::map<int, std::set<int>> relabel;
   size_t both = 0;

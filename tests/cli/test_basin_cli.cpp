@@ -34,7 +34,7 @@ class BasinCli : public ::testing::Test {
 TEST_F(BasinCli, DuffingWellsCsvHoldsTheApisLabels) {
   const std::string csv = path("basins.csv");
   const Output o = cli(
-      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:12 --ic v=-2:2:10 "
+      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:12 --ic y=-2:2:10 "
       "--attractor left=-1,0 --attractor right=1,0 --radius 0.1 --dt-obs 0.05 --max-samples 2000 "
       "--out " +
       csv);
@@ -42,14 +42,14 @@ TEST_F(BasinCli, DuffingWellsCsvHoldsTheApisLabels) {
   EXPECT_TRUE(contains(o.out, "Total initial conditions: 120")) << o.out;
   const auto rows = parse_csv(slurp(csv));
   ASSERT_EQ(rows.size(), 121u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"x", "v", "label"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"x", "y", "label"}));
   dynlib::Sim sim = dynlib::setup("builtin://ode/duffing");
   sim.assign({{"gamma", 0.0}, {"delta", 0.5}});
   const dynlib::BasinResult r = dynlib::basin_known(
       sim,
       {dynlib::BasinFixedPoint{"left", {-1, 0}, {0.1}},
        dynlib::BasinFixedPoint{"right", {1, 0}, {0.1}}},
-      {.axes = {dynlib::basin_axis("x", -2, 2, 12), dynlib::basin_axis("v", -2, 2, 10)}},
+      {.axes = {dynlib::basin_axis("x", -2, 2, 12), dynlib::basin_axis("y", -2, 2, 10)}},
       {.dt_obs = 0.05, .max_samples = 2000});
   for (size_t i = 0; i < 120; ++i) {
     EXPECT_EQ(num(rows[i + 1][0]), r.ic.states[i * 2]) << i;      // x: the first axis, slowest
@@ -63,7 +63,7 @@ TEST_F(BasinCli, DuffingWellsCsvHoldsTheApisLabels) {
 
 TEST_F(BasinCli, RefineGivesTheSameDuffingBasins) {
   const std::string base =
-      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:33 --ic v=-2:2:33 "
+      "basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:33 --ic y=-2:2:33 "
       "--attractor left=-1,0 --attractor right=1,0 --radius 0.1 --dt-obs 0.05 --max-samples 2000 "
       "-q --out ";
   ASSERT_EQ(cli(base + path("exact.csv")).code, 0);
@@ -86,7 +86,7 @@ TEST_F(BasinCli, HenonReferenceAndEscapeBox) {
 TEST_F(BasinCli, AutoFindsTheDuffingWells) {
   const std::string csv = path("auto.csv");
   const Output o =
-      cli("basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:10 --ic v=-2:2:10 "
+      cli("basin builtin://ode/duffing --set gamma=0 --set delta=0.5 --ic x=-2:2:10 --ic y=-2:2:10 "
           "--auto --obs-min -3 --obs-max 3 --grid-res 51 --u-th 0.05 --recur-windows 128 "
           "--outside-limit 50 "
           "--dt-obs 0.05 --max-samples 3000 --out " +

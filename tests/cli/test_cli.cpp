@@ -154,7 +154,7 @@ TEST_F(Cli, EventsCsvAndRecordVars) {
   ASSERT_GT(events.size(), 2u);
   EXPECT_EQ(events[0][0], "event");
   EXPECT_EQ(events[0][1], "t");
-  for (size_t i = 1; i < events.size(); ++i) EXPECT_EQ(events[i][0], "spike");
+  for (size_t i = 1; i < events.size(); ++i) EXPECT_EQ(events[i][0], "reset");
 }
 
 TEST_F(Cli, NoRecordWritesFinalState) {

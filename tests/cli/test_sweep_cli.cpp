@@ -92,14 +92,14 @@ TEST_F(SweepCli, ThreadsDoNotChangeTheFile) {
 TEST_F(SweepCli, FinalOnlyStateGridAndSet) {
   // Sweeping an initial state (column "ic.x") with a param fixed by --set: final states only.
   Output r =
-      cli("sweep builtin://ode/expdecay --param x=1,2,4 --set k=0.5 -T 2 --final-only --out " +
+      cli("sweep builtin://ode/expdecay --param x=1,2,4 --set a=0.5 -T 2 --final-only --out " +
           path("fin.csv"));
   ASSERT_EQ(r.code, 0) << r.err;
   const auto rows = parse_csv(slurp(path("fin.csv")));
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"ic.x", "t", "x"}));
   dynlib::Sim base = dynlib::setup("builtin://ode/expdecay");
-  base.assign("k", 0.5);
+  base.assign("a", 0.5);
   const dynlib::BatchResults b =
       dynlib::run_batch(base, {.ic = {{"x", {1.0, 2.0, 4.0}}}, .T = 2.0, .final_only = true});
   for (size_t i = 0; i < 3; ++i) {

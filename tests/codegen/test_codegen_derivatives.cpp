@@ -166,7 +166,7 @@ TEST(CodegenDerivatives, NativeMatchesInterpreterForEveryModel) {
 // Without add_derivatives the generated text has no derivative code at all, and a module with
 // derivatives still compiles freestanding and warning-free.
 TEST(CodegenDerivatives, EmittedOnlyWhenTheModuleHasDerivatives) {
-  const dsl::ModelSpec spec = dsl::load_model("builtin://ode/hodgkin-huxley");
+  const dsl::ModelSpec spec = dsl::load_model("builtin://ode/hodgkin-huxley-1952");
   const std::string plain = codegen::generate(ir::lower(spec), {"rk4"}).whole();
   for (const char* w : {"f_jacobian", "f_jvp", "f_dfdp", "dynlib_jacobian", "dynlib_jvp",
                         "dynlib_dfdp", "const Real* v"})

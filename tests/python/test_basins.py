@@ -72,7 +72,7 @@ def test_codes_and_submodules_are_the_references():
 def test_duffing_two_symmetric_basins_shaped_like_the_grid():
     xs = np.linspace(-2, 2, 24)
     wells = [FixedPoint("left", [-1, 0], 0.1), FixedPoint("right", [1, 0], 0.1)]
-    res = basin_known(duffing(), wells, ic={"x": basin_axis(-2, 2, n=24), "v": basin_values(xs)},
+    res = basin_known(duffing(), wells, ic={"x": basin_axis(-2, 2, n=24), "y": basin_values(xs)},
                       dt_obs=0.05, max_samples=2000)
     assert isinstance(res, BasinResult)
     assert res.labels.shape == (24, 24) and res.labels.dtype == np.int64
@@ -82,7 +82,7 @@ def test_duffing_two_symmetric_basins_shaped_like_the_grid():
     # (x, v) -> (-x, -v) exchanges the wells: labels[i, j] + labels[-1-i, -1-j] == 1
     assert np.mean(res.labels + res.labels[::-1, ::-1] == 1) > 0.99
     assert res.meta["ic_grid"] == (24, 24)
-    assert res.meta["ic_vars"] == ("x", "v")
+    assert res.meta["ic_vars"] == ("x", "y")
     assert res.meta["attractor_labels"] == ("left", "right")
     np.testing.assert_array_equal(res.meta["ic_axis_values"][1], xs)
     st = basin_stats(res)
@@ -202,7 +202,7 @@ def test_ctrl_c_stops_the_threads_and_raises_keyboard_interrupt():
     start = time.perf_counter()
     try:
         basin_known(sim, [FixedPoint("l", [-1, 0], 0.01)],
-                    ic={"x": basin_axis(-2, 2, n=400), "v": basin_axis(-2, 2, n=400)},
+                    ic={"x": basin_axis(-2, 2, n=400), "y": basin_axis(-2, 2, n=400)},
                     dt_obs=0.01, max_samples=10**6)
         outcome = "finished"
     except KeyboardInterrupt:

@@ -47,7 +47,7 @@ def test_native_kernel_and_exact_solution():
     x0 = np.array([[1.0], [2.0], [-0.5]])
     b = dynlib.run_batch(m, ic=x0, T=1.0, dt=1e-3, final_only=True)
     assert b.data.shape == (3, 0, 0)
-    k = m.spec.params["k"]
+    k = m.spec.params["a"]
     interp = dynlib.run_batch(dynlib.build("builtin://ode/expdecay", stepper="rk4"), ic=x0, T=1.0,
                               dt=1e-3, final_only=True)
     assert b.final_state.tobytes() == interp.final_state.tobytes()

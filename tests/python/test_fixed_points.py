@@ -25,7 +25,7 @@ def test_reference_script_logistic_runs_unchanged():
     sim = dynlib.setup("builtin://map/logistic")
     fps = sim.model.fixed_points(seeds=[[0.1], [0.7], [0.9]])
     assert isinstance(fps, FixedPointResult)
-    r = 3.9
+    r = 4.0  # the builtin's default, as in the reference
     assert fps.points.shape == (2, 1)
     found = sorted(fps.points[:, 0])
     # converged means |F(x) - x| <= tol = 1e-10, so x is that close

@@ -182,8 +182,8 @@ def test_inverse_undoes_the_map():
         rng = np.random.default_rng(1)
         for _ in range(5):
             y = rng.uniform(-0.5, 0.5, size=len(m.spec.state_names))
-            if m.spec.name == "standard":  # theta lives in [0, 2 pi)
-                y[0] += 3.0
+            if m.spec.name == "standard":  # (p, theta) in [-pi, pi) x [0, 2 pi)
+                y[1] += 3.0
             np.testing.assert_allclose(m.inv_rhs(0.0, m.rhs(0.0, y)), y, rtol=1e-12,
                                        atol=1e-12)
     out = np.zeros(2)
@@ -215,7 +215,7 @@ def test_int64_model_has_rhs_but_no_derivatives():
 @needs_jit
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("uri", ["builtin://ode/lorenz", "builtin://ode/vanderpol",
-                                 "builtin://map/henon", "builtin://ode/hodgkin-huxley"])
+                                 "builtin://map/henon", "builtin://ode/hodgkin-huxley-1952"])
 def test_interpreter_and_native_give_the_same_bits(uri, dtype):
     interp = dynlib.build(uri, dtype=dtype)
     native = dynlib.build(uri, dtype=dtype, jit=True)

@@ -147,7 +147,7 @@ def duffing_basin():
     """Flat labels of the unforced double-well Duffing oscillator over an (x, v) grid in 'ij'
     order: 0 = the well at x = -1, 1 = the well at x = +1, -3 (unresolved) = still moving."""
     grid_x, grid_v = np.meshgrid(X_AXIS, V_AXIS, indexing="ij")
-    batch = dynlib.run_batch("builtin://ode/duffing", ic={"x": grid_x.ravel(), "v": grid_v.ravel()},
+    batch = dynlib.run_batch("builtin://ode/duffing", ic={"x": grid_x.ravel(), "y": grid_v.ravel()},
                              params={"gamma": np.zeros(grid_x.size)}, T=15.0, final_only=True)
     final = batch.final_state
     labels = np.where(final[:, 0] > 0, 1, 0)

@@ -19,15 +19,14 @@ def test_the_bank_starts_with_the_models_presets():
 
 
 def test_model_presets_are_read_exactly(tmp_path):
-    # regular_spiking sets a, b, c, d and both states (models/ode/izhikevich.toml).
+    # regular_spiking sets a, b, c, d (models/ode/izhikevich.toml; params only, as the reference's).
     sim = dynlib.setup("builtin://ode/izhikevich")
     sim.save_preset("regular_spiking", tmp_path / "p.toml")
     with open(tmp_path / "p.toml", "rb") as f:
         doc = tomllib.load(f)
     assert doc["__presets__"]["schema"] == "dynlib-presets-v1"
     assert doc["presets"]["regular_spiking"] == {
-        "params": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0},
-        "states": {"v": -65.0, "u": -13.0}}
+        "params": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0}}
 
 
 def test_add_save_load_round_trip(tmp_path):

@@ -64,9 +64,9 @@ def test_event_log_equals_the_cli_events_csv(cli, tmp_path):
 
     sim = dynlib.setup("builtin://ode/izhikevich")
     res = sim.run(T=200, preset="chattering")
-    spike = res.events["spike"]
+    spike = res.events["reset"]
     assert len(spike) == len(rows) > 5
-    assert [r[0] for r in rows] == ["spike"] * len(rows)
+    assert [r[0] for r in rows] == ["reset"] * len(rows)
     assert [float(r[1]) for r in rows] == spike.t.tolist()
     assert [float(r[2]) for r in rows] == spike["t"].tolist()
     samples_header, samples = read_csv(out)

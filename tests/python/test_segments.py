@@ -53,8 +53,8 @@ def test_segment_events_are_the_firings_during_it():
     sim = dynlib.setup("builtin://ode/izhikevich")
     sim.run(T=100.0, tag="first")
     res = sim.run(T=300.0, resume=True, tag="second")
-    spikes = res.event("spike")
-    first, second = res.segment["first"].events()["spike"], res.segment["second"].events()["spike"]
+    spikes = res.event("reset")
+    first, second = res.segment["first"].events()["reset"], res.segment["second"].events()["reset"]
     assert first.count + second.count == spikes.count > 0
     assert np.all(first.t <= 100.0) and np.all(second.t > 100.0)
     assert np.array_equal(np.concatenate([first.t, second.t]), spikes.t)

@@ -116,9 +116,9 @@ def test_presets_by_name():
 
 def test_events_by_name():
     res = dynlib.setup("builtin://ode/izhikevich").run(T=200)
-    assert list(res.events) == ["spike"]
-    spike = res.event("spike")
-    assert spike.name == "spike" and spike.tags == ["spike"] and spike.fields == ["t"]
+    assert list(res.events) == ["reset"]
+    spike = res.event("reset")
+    assert spike.name == "reset" and spike.tags == ["spike"] and spike.fields == ["t"]
     assert len(spike) > 3 and np.all(np.diff(spike.t) > 0)
     assert np.array_equal(spike["t"], spike.t) and list(spike.values) == ["t"]
     assert spike.record_index.dtype == np.int64 and len(spike.record_index) == len(spike)
@@ -126,8 +126,8 @@ def test_events_by_name():
     assert np.all(res["v"][spike.record_index] < 0)
     with pytest.raises(KeyError):
         spike["v"]
-    with pytest.raises(dynlib.DynlibError, match="did you mean 'spike'"):
-        res.event("spikes")
+    with pytest.raises(dynlib.DynlibError, match="did you mean 'reset'"):
+        res.event("resets")
 
 
 def test_progress_callback_and_exceptions_from_it():

@@ -40,6 +40,6 @@ def test_n_and_m_count_samples_and_event_rows():
     sim = dynlib.setup("builtin://ode/izhikevich")
     res = sim.run(T=200.0)
     assert res.n == len(res) == len(res.t)
-    spikes = res.event("spike")
+    spikes = res.event("reset")
     assert res.m == len(spikes.t) > 0
     assert res.step_count_final == res.steps

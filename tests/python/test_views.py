@@ -57,7 +57,7 @@ def test_views_survive_later_runs_resume_and_reset_of_the_same_sim():
 
 def test_event_arrays_are_views_too():
     sim = dynlib.setup("builtin://ode/izhikevich")
-    spikes = sim.run(T=100).event("spike")
+    spikes = sim.run(T=100).event("reset")
     t = spikes.t
     assert not t.flags.owndata and not t.flags.writeable and len(t) == len(spikes) > 0
     kept = t.copy()

@@ -29,9 +29,9 @@ TEST(Build, InfoFromTheSpec) {
   EXPECT_EQ(i.kind, "ode");
   EXPECT_EQ(i.state_names, (std::vector<std::string>{"v", "u"}));
   EXPECT_EQ(i.initial_state, (std::vector<double>{-65.0, -13.0}));
-  EXPECT_EQ(i.param_names, (std::vector<std::string>{"a", "b", "c", "d", "I"}));
+  EXPECT_EQ(i.param_names, (std::vector<std::string>{"a", "b", "c", "d", "I", "v_th"}));
   EXPECT_EQ(i.param_values[3], std::vector<double>{8.0});
-  EXPECT_EQ(i.event_names, std::vector<std::string>{"spike"});
+  EXPECT_EQ(i.event_names, std::vector<std::string>{"reset"});
   EXPECT_EQ(i.preset_names.size(), 8u);
   EXPECT_EQ(i.t_end, 500.0);
   EXPECT_EQ(i.dt, 0.01);
@@ -239,7 +239,8 @@ TEST(State, PresetsAssignReset) {
   sim.apply_preset("low_threshold");
   EXPECT_EQ(sim.param("b"), std::vector<double>{0.25});
   EXPECT_EQ(sim.param("d"), std::vector<double>{2.0});
-  EXPECT_EQ(sim.state(), (std::vector<double>{-65, -16.25}));
+  EXPECT_EQ(sim.state(), (std::vector<double>{-65, -13}));  // presets set params only
+  sim.assign("u", -16.25);  // b * v for the preset's b
   const Results& r = sim.run({.T = 10.0});
   EXPECT_EQ(r.column("u")[0], -16.25);
   // A fresh run starts from the current state (where the last one ended), with the params.
@@ -307,7 +308,7 @@ TEST(State, AssignBetweenResumes) {
   // A param change before a resume restarts the stepper's history (here: the rate).
   sim.assign("x", 5.0);
   sim.run({.T = 1.0, .dt = 0.1});
-  sim.assign("k", 2.0);
+  sim.assign("a", 2.0);
   const Results& r2 = sim.run({.T = 2.0, .resume = true});
   EXPECT_NEAR(r2.final_state()[0], 5.0 * std::exp(-1.0) * std::exp(-2.0), 1e-5);
 }

@@ -192,7 +192,7 @@ TEST(Batch, IcBatchOnExpDecayMatchesTheExactSolution) {
   const FullModel m = build("builtin://ode/expdecay");
   const std::vector<double> x0{1.0, -2.0, 0.5, 10.0}, k{1.0, 2.0, 0.5, 3.0};
   const BatchResults b =
-      run_batch(m, {.params = {{"k", k}}, .ic_values = x0, .T = 2.0, .dt = 0.01, .threads = 2});
+      run_batch(m, {.params = {{"a", k}}, .ic_values = x0, .T = 2.0, .dt = 0.01, .threads = 2});
   ASSERT_EQ(b.n, 4u);
   ASSERT_EQ(b.n_time, 201u);
   const size_t x = b.var_index("x");
@@ -345,7 +345,7 @@ TEST(Batch, AdaptiveStepperPadsWithNaNAndCountsSamples) {
   const FullModel m = build("builtin://ode/expdecay", {.stepper = "rk45"});
   const std::vector<double> k{0.1, 1.0, 10.0, 50.0};
   const BatchResults b =
-      run_batch(m, {.params = {{"k", k}}, .T = 5.0, .atol = 1e-12, .rtol = 1e-9});
+      run_batch(m, {.params = {{"a", k}}, .T = 5.0, .atol = 1e-12, .rtol = 1e-9});
   std::set<size_t> counts(b.counts.begin(), b.counts.end());
   EXPECT_GT(counts.size(), 1u);  // stiffer rows take more steps
   EXPECT_EQ(b.n_time, *counts.rbegin());
@@ -353,7 +353,7 @@ TEST(Batch, AdaptiveStepperPadsWithNaNAndCountsSamples) {
   for (size_t i = 0; i < k.size(); ++i) {
     Sim sim(m);
     expect_trajectory_is(b, i,
-                         sim.run({.T = 5.0, .params = {{"k", k[i]}}, .atol = 1e-12, .rtol = 1e-9}));
+                         sim.run({.T = 5.0, .params = {{"a", k[i]}}, .atol = 1e-12, .rtol = 1e-9}));
     // Every trajectory lands exactly on T.
     EXPECT_EQ(b.t[i * b.n_time + b.counts[i] - 1], 5.0);
   }
@@ -393,9 +393,9 @@ TEST(Batch, EventFiringModelMatchesSimRunsAndLogs) {
     const Results& r = sim.run({.T = 200.0, .record_interval = 10, .params = {{"I", I[i]}}});
     expect_trajectory_is(b, i, r);
     ASSERT_EQ(b.events[i].size(), 1u);
-    EXPECT_EQ(b.events[i][0].name, "spike");
-    EXPECT_TRUE(same_bits(b.events[i][0].t, r.event("spike").t));
-    EXPECT_EQ(b.events[i][0].record_index, r.event("spike").record_index);
+    EXPECT_EQ(b.events[i][0].name, "reset");
+    EXPECT_TRUE(same_bits(b.events[i][0].t, r.event("reset").t));
+    EXPECT_EQ(b.events[i][0].record_index, r.event("reset").record_index);
     const size_t spikes = b.events[i][0].t.size();
     EXPECT_GE(spikes, previous) << "I = " << I[i];
     previous = spikes;

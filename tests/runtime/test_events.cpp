@@ -10,15 +10,15 @@ using namespace dynlib;
 using rt_test::inline_model;
 
 TEST(Events, LeakyIfSpikesAtAnalyticInterspikeInterval) {
-  // tau v' = -(v - v_rest) + R I, reset to v_rest at v_th: ISI = tau ln(RI / (RI - (v_th -
-  // v_rest))).
+  // tau v' = v_rest - v + I, reset to v_rest at v_th: ISI = tau ln(I / (I - (v_th - v_rest))).
   const double tau = 10, RI = 20, gap = 15, dt = 0.1;
   const double isi = tau * std::log(RI / (RI - gap));  // 13.86...
   Sim sim = setup("builtin://ode/leaky-if");
+  sim.assign("I", RI);
   EXPECT_EQ(sim.model().stepper_name(), "rk4");  // [sim] stepper
   const Results& r = sim.run({.T = 200.0, .dt = dt});
   ASSERT_TRUE(r.ok()) << r.message();
-  const EventLog& spikes = r.event("spike");
+  const EventLog& spikes = r.event("reset");
   EXPECT_EQ(spikes.tags, std::vector<std::string>{"spike"});
   EXPECT_EQ(spikes.fields, std::vector<std::string>{"t"});
   // Detected at the end of the step in which v crossed: up to one step late; the reset happens on
@@ -64,7 +64,7 @@ TEST(Events, IzhikevichSpikeCountMatchesHandWrittenLoop) {
       u += d;
     }
   }
-  const EventLog& spikes = r.event("spike");
+  const EventLog& spikes = r.event("reset");
   ASSERT_GT(times.size(), 5u);  // tonic spiking
   ASSERT_EQ(spikes.t.size(), times.size());
   for (size_t k = 0; k < times.size(); ++k) EXPECT_NEAR(spikes.t[k], times[k], 1e-9) << k;

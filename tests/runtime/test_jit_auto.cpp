@@ -46,7 +46,7 @@ TEST(JitAuto, ASwitchAtAnyStepChangesNoBit) {
       {"builtin://ode/lorenz", "rk4", std::nullopt, {.T = 10.0, .dt = 0.01}},
       {"builtin://ode/vanderpol", "rk45", std::nullopt, {.T = 100.0}},
       {"builtin://ode/izhikevich", "rk4", std::nullopt, {.T = 200.0, .dt = 0.05}},
-      {"builtin://ode/hodgkin-huxley", "ab2", "float32", {.T = 20.0, .dt = 0.01}},
+      {"builtin://ode/hodgkin-huxley-1952", "ab2", "float32", {.T = 20.0, .dt = 0.01}},
       {"builtin://map/logistic", "map", std::nullopt, {.N = 800}},
   };
   for (const auto& c : cases) {
@@ -76,11 +76,13 @@ TEST(JitAuto, ASwitchAtAnyStepChangesNoBit) {
 
 TEST(JitAuto, ResumedRunsAndEventsAcrossTheSwitch) {
   Sim reference = setup("builtin://ode/leaky-if", {.stepper = "rk2"});
+  reference.assign("I", 20.0);  // above threshold: it fires
   reference.run({.T = 40.0, .dt = 0.01});
   reference.run({.T = 90.0, .resume = true});
   jit::clear_memory_cache();
   PinnedSwitch pin(2500, 11);
   Sim sim = setup("builtin://ode/leaky-if", {.stepper = "rk2", .jit = JitMode::Auto});
+  sim.assign("I", 20.0);
   sim.run({.T = 40.0, .dt = 0.01});  // 4000 steps: switches at ~2500
   EXPECT_GT(sim.results().run_stats().switch_step, 0);
   sim.run({.T = 90.0, .resume = true});  // starts native

@@ -58,7 +58,7 @@ TEST(JitRuntime, BackendsAgreeBitForBitThroughTheWrapper) {
       {"builtin://ode/vanderpol", "rk45", std::nullopt, {.T = 20.0}},
       {"builtin://ode/izhikevich", "rk4", std::nullopt, {.T = 300.0, .dt = 0.05}},
       {"builtin://ode/leaky-if", "euler", "float32", {.T = 100.0, .dt = 0.1}},
-      {"builtin://ode/hodgkin-huxley", "ab3", std::nullopt, {.T = 50.0, .dt = 0.01}},
+      {"builtin://ode/hodgkin-huxley-1952", "ab3", std::nullopt, {.T = 50.0, .dt = 0.01}},
       {"builtin://map/logistic", "map", std::nullopt, {.N = 1000}},
       {"builtin://map/collatz", "map", std::nullopt, {.N = 200}},
   };

@@ -358,7 +358,7 @@ TEST(ModelFunctions, ConcurrentCallsGiveIdenticalResults) {
   for (const bool jit : {false, true}) {
     SCOPED_TRACE(jit ? "native" : "interpreter");
     // A fresh model: the first derivative call (which builds the derivatives) races too.
-    const FullModel m = build("builtin://ode/hodgkin-huxley", {.jit = jit});
+    const FullModel m = build("builtin://ode/hodgkin-huxley-1952", {.jit = jit});
     const std::vector<double> y = probe_state(m), v = probe_direction(y.size());
     constexpr int kThreads = 4, kRounds = 200;
     std::vector<std::vector<double>> out(kThreads);

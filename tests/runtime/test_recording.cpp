@@ -79,22 +79,22 @@ TEST(Recording, SelectedVariables) {
 
 TEST(Recording, RecordFalseKeepsTheFinalStateAndEvents) {
   Sim sim = setup("builtin://ode/leaky-if");
-  const Results& r = sim.run({.T = 100.0, .record = false});
+  const Results& r = sim.run({.T = 100.0, .dt = 0.1, .record = false, .params = {{"I", 20.0}}});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.size(), 0u);
   EXPECT_EQ(r.final_state().size(), 1u);
   EXPECT_DOUBLE_EQ(r.final_time(), 100.0);
   EXPECT_EQ(r.steps(), 1000);
-  EXPECT_EQ(r.event("spike").t.size(), 7u);  // events are still logged
+  EXPECT_EQ(r.event("reset").t.size(), 7u);  // events are still logged
 }
 
 TEST(Recording, TransientWarmUpLogsNothingButEventsStillAct) {
   Sim sim = setup("builtin://ode/leaky-if");
-  const Results& full = sim.run({.T = 100.0});
-  const std::vector<double> all_spikes = full.event("spike").t;
+  const Results& full = sim.run({.T = 100.0, .dt = 0.1, .params = {{"I", 20.0}}});  // it fires
+  const std::vector<double> all_spikes = full.event("reset").t;
   const std::vector<double> v_full = full.column("v").to_vector();
   sim.reset();
-  const Results& r = sim.run({.T = 50.0, .transient = 50.0});
+  const Results& r = sim.run({.T = 50.0, .dt = 0.1, .transient = 50.0, .params = {{"I", 20.0}}});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.size(), 501u);  // 500 warm-up steps, then t = 0.0 ... 50.0
   EXPECT_EQ(r.t().front(), 0.0);
@@ -106,8 +106,8 @@ TEST(Recording, TransientWarmUpLogsNothingButEventsStillAct) {
   std::vector<double> late;
   for (double t : all_spikes)
     if (t >= 50.0) late.push_back(t - 50.0);
-  ASSERT_EQ(r.event("spike").t.size(), late.size());
-  for (size_t i = 0; i < late.size(); ++i) EXPECT_NEAR(r.event("spike").t[i], late[i], 1e-12);
+  ASSERT_EQ(r.event("reset").t.size(), late.size());
+  for (size_t i = 0; i < late.size(); ++i) EXPECT_NEAR(r.event("reset").t[i], late[i], 1e-12);
   EXPECT_FALSE(late.empty());
 }
 
@@ -117,7 +117,7 @@ TEST(Recording, GrowthFromTinyBuffersIsBitIdentical) {
     const RunOptions o{.T = 300.0, .dt = 0.01, .rtol = 1e-7};
     const Results big = sim.run(o);  // a copy: keeps the data alive
     ASSERT_TRUE(big.ok()) << big.message();
-    ASSERT_GT(big.event("spike").t.size(), 3u);
+    ASSERT_GT(big.event("reset").t.size(), 3u);
     {
       rt_test::TinyBuffers tiny(1, 1, 13);
       sim.reset();  // the same start

@@ -420,7 +420,7 @@ std::vector<double> spike_times(const std::string& stepper, const RunOptions& o)
   Sim s = sim("builtin://ode/izhikevich", stepper);
   const Results& r = s.run(o);
   EXPECT_TRUE(r.ok()) << stepper << ": " << r.message();
-  return r.event("spike").t;
+  return r.event("reset").t;
 }
 
 TEST(StiffRunner, EventResetsRestartTheHistoryAndMatchATightReference) {
