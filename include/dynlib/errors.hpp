@@ -65,6 +65,47 @@ class ModelNotFoundError : public DynlibError {
   std::vector<std::string> candidates_;
 };
 
+// A model URI that would leave the roots of its tag: a '..' component, an absolute path after
+// TAG://, or a symlink that leads out of the root.
+class PathTraversalError : public DynlibError {
+ public:
+  PathTraversalError(std::string message, std::string uri, std::string attempted_path,
+                     std::string root);
+
+  const std::string& uri() const noexcept { return uri_; }
+  const std::string& attempted_path() const noexcept { return attempted_path_; }
+  const std::string& root() const noexcept { return root_; }
+
+ private:
+  std::string uri_;
+  std::string attempted_path_;
+  std::string root_;
+};
+
+// A config file (DYNLIB_CONFIG or the user's config.toml) or a DYN_MODEL_PATH value that cannot
+// be read or is malformed.
+class ConfigError : public DynlibError {
+ public:
+  using DynlibError::DynlibError;
+};
+
+// A stepper named in the build options that is for the other kind of model (a map stepper for an
+// ODE or the reverse). The same mistake in a model's [sim] table is a ModelError with its place.
+class StepperKindMismatchError : public DynlibError {
+ public:
+  StepperKindMismatchError(std::string message, std::string stepper, std::string stepper_kind,
+                           std::string model_kind);
+
+  const std::string& stepper() const noexcept { return stepper_; }
+  const std::string& stepper_kind() const noexcept { return stepper_kind_; }  // "ode" | "map"
+  const std::string& model_kind() const noexcept { return model_kind_; }
+
+ private:
+  std::string stepper_;
+  std::string stepper_kind_;
+  std::string model_kind_;
+};
+
 // jit=true was asked for but no working C++ compiler was found.
 class JITUnavailableError : public DynlibError {
  public:

@@ -3,9 +3,14 @@
 //   DynlibError(Exception)
 //   ├── ModelError          .message .file .line .column .source_line .hint
 //   ├── ModelNotFoundError  .uri .candidates
+//   ├── PathTraversalError  .uri .attempted_path .root
+//   ├── ConfigError
+//   ├── StepperKindMismatchError  .stepper_name .stepper_kind .model_kind
 //   ├── JITUnavailableError
 //   ├── CompileError        .diagnostics .source_path
 //   └── CacheError
+//
+//   (dynlib.errors adds the reference's remaining names on this hierarchy.)
 //
 //   ModelWarning(UserWarning): a model accepted with a warning (an unknown [sim] key); the
 //   message is the diagnostic with file:line:col, caret and did-you-mean.
@@ -22,6 +27,9 @@ struct ErrorTypes {
   PyObject* base = nullptr;
   PyObject* model = nullptr;
   PyObject* not_found = nullptr;
+  PyObject* traversal = nullptr;
+  PyObject* config = nullptr;
+  PyObject* stepper_kind = nullptr;
   PyObject* jit = nullptr;
   PyObject* compile = nullptr;
   PyObject* cache = nullptr;
@@ -60,6 +68,17 @@ void bind_errors(py::module_& m) {
   g_types.not_found = new_type(m, "ModelNotFoundError", g_types.base,
                                "A model URI that resolved to no readable file; attributes uri "
                                "and candidates (every path that was tried).");
+  g_types.traversal = new_type(m, "PathTraversalError", g_types.base,
+                               "A model URI that would leave the roots of its tag ('..', an "
+                               "absolute path after TAG://, a symlink out of the root); "
+                               "attributes uri, attempted_path, root.");
+  g_types.config = new_type(m, "ConfigError", g_types.base,
+                            "A config file (DYNLIB_CONFIG, the user's config.toml) or "
+                            "DYN_MODEL_PATH that cannot be read or is malformed.");
+  g_types.stepper_kind = new_type(m, "StepperKindMismatchError", g_types.base,
+                                  "A stepper asked for that is for the other kind of model; "
+                                  "attributes stepper_name, stepper_kind, model_kind "
+                                  "(\"ode\" or \"map\").");
   g_types.jit = new_type(m, "JITUnavailableError", g_types.base,
                          "jit=True was asked for but no working C++ compiler was found (there is "
                          "never a silent fallback to the interpreter).");
@@ -88,6 +107,11 @@ void bind_errors(py::module_& m) {
                            "did you mean 'sigma'?");
         if (kind == "not_found")
           throw ModelNotFoundError("builtin://ode/nope", {"a.toml", "b.toml"});
+        if (kind == "traversal")
+          throw PathTraversalError("refusing", "t://../x", "../x.toml", "/models");
+        if (kind == "config") throw ConfigError("bad config");
+        if (kind == "stepper_kind")
+          throw StepperKindMismatchError("wrong kind", "map", "map", "ode");
         if (kind == "jit") throw JITUnavailableError("no compiler");
         if (kind == "compile") throw CompileError("compile failed", "x.cpp:1: error", "/tmp/x.cpp");
         if (kind == "cache") throw CacheError("cannot lock the cache");
@@ -107,6 +131,17 @@ void bind_errors(py::module_& m) {
     } catch (const ModelNotFoundError& e) {
       raise(g_types.not_found, e.what(),
             py::dict(py::arg("uri") = e.uri(), py::arg("candidates") = e.candidates()));
+    } catch (const PathTraversalError& e) {
+      raise(g_types.traversal, e.what(),
+            py::dict(py::arg("uri") = e.uri(), py::arg("attempted_path") = e.attempted_path(),
+                     py::arg("root") = e.root()));
+    } catch (const ConfigError& e) {
+      raise(g_types.config, e.what(), py::dict());
+    } catch (const StepperKindMismatchError& e) {
+      raise(g_types.stepper_kind, e.what(),
+            py::dict(py::arg("stepper_name") = e.stepper(),
+                     py::arg("stepper_kind") = e.stepper_kind(),
+                     py::arg("model_kind") = e.model_kind()));
     } catch (const JITUnavailableError& e) {
       raise(g_types.jit, e.what(), py::dict());
     } catch (const CompileError& e) {

@@ -144,17 +144,20 @@ ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std:
 
   if (rest.empty()) throw DynlibError(fmt::format("model URI '{}' names no model", uri));
   const fs::path rel_path(rest);
+  const std::string first_root = tag->roots.empty() ? std::string() : tag->roots.front().path;
   if (rel_path.is_absolute())
-    throw DynlibError(fmt::format(
-        "refusing model URI '{}': the part after '{}://' must be relative to the tag's roots, "
-        "not an absolute path",
-        uri, tag_name));
+    throw PathTraversalError(
+        fmt::format("refusing model URI '{}': the part after '{}://' must be relative to the "
+                    "tag's roots, not an absolute path",
+                    uri, tag_name),
+        std::string(uri), std::string(rest), first_root);
   for (const auto& part : rel_path)
     if (part == "..")
-      throw DynlibError(fmt::format(
-          "refusing model URI '{}': '..' components are not allowed, so that a model cannot "
-          "leave the roots of tag '{}'",
-          uri, tag_name));
+      throw PathTraversalError(
+          fmt::format("refusing model URI '{}': '..' components are not allowed, so that a "
+                      "model cannot leave the roots of tag '{}'",
+                      uri, tag_name),
+          std::string(uri), std::string(rest), first_root);
   std::string rel = rel_path.lexically_normal().generic_string();
   if (!ends_with_toml(rel)) rel += kExtension;
 
@@ -180,10 +183,11 @@ ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std:
       continue;
     }
     if (!is_within(target, canon_root))
-      throw DynlibError(fmt::format(
-          "refusing model URI '{}': '{}' resolves to '{}', outside root '{}' of tag '{}' "
-          "(from {}); a symlink may not lead out of its root",
-          uri, shown, target.string(), root.path, tag_name, root.origin));
+      throw PathTraversalError(
+          fmt::format("refusing model URI '{}': '{}' resolves to '{}', outside root '{}' of tag "
+                      "'{}' (from {}); a symlink may not lead out of its root",
+                      uri, shown, target.string(), root.path, tag_name, root.origin),
+          std::string(uri), target.string(), root.path);
     if (!fs::exists(candidate, ec)) {
       candidates.push_back(shown + " (dangling symlink)");
       continue;
@@ -253,11 +257,11 @@ std::vector<std::pair<std::string, std::vector<std::string>>> parse_model_path(
     if (entry.empty()) continue;
     const size_t eq = entry.find('=');
     if (eq == std::string_view::npos)
-      throw DynlibError(fmt::format(
+      throw ConfigError(fmt::format(
           "DYN_MODEL_PATH: entry '{}' has no 'TAG=' (expected TAG=/p1,/p2:OTHER=/p3)", entry));
     const std::string tag(entry.substr(0, eq));
     if (!support::is_valid_tag(tag))
-      throw DynlibError(fmt::format(
+      throw ConfigError(fmt::format(
           "DYN_MODEL_PATH: '{}' is not a valid tag name (a letter, then letters, digits, '_', "
           "'+', '-' or '.'; 'inline' is reserved)",
           tag));
@@ -279,10 +283,9 @@ ModelSource resolve_model(std::string_view uri) {
   // Python users write inline models as triple-quoted strings that start with a newline
   // ("""\ninline:\n[model]..."""), so whitespace before the prefix is allowed, as in the reference.
   const size_t first = uri.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos &&
-      uri.substr(first, kInlinePrefix.size()) == kInlinePrefix)
-    return {std::string(uri), "<inline>", {},
-            std::string(uri.substr(first + kInlinePrefix.size()))};
+  if (first != std::string_view::npos && uri.substr(first, kInlinePrefix.size()) == kInlinePrefix)
+    return {
+        std::string(uri), "<inline>", {}, std::string(uri.substr(first + kInlinePrefix.size()))};
   std::string_view tag, rest;
   if (split_uri(uri, tag, rest)) return resolve_tagged(uri, tag, rest);
   return resolve_plain(uri);

@@ -234,10 +234,15 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
   }
   const kernel::StepperInfo& si = kernel::kSteppers[id];
   if (si.kind != kind) {
-    stepper_error(spec, from_model,
-                  fmt::format("stepper '{}' is for {}, but model '{}' is {}", name,
-                              si.kind == kernel::KIND_MAP ? "maps" : "ODEs", spec.name, kind_word),
-                  fmt::format("use one of: {}", fmt::join(stepper_names(kind), ", ")));
+    const std::string msg =
+        fmt::format("stepper '{}' is for {}, but model '{}' is {}", name,
+                    si.kind == kernel::KIND_MAP ? "maps" : "ODEs", spec.name, kind_word);
+    const std::string hint = fmt::format("use one of: {}", fmt::join(stepper_names(kind), ", "));
+    if (!from_model)
+      throw StepperKindMismatchError(msg + "; " + hint, name,
+                                     si.kind == kernel::KIND_MAP ? "map" : "ode",
+                                     kind == kernel::KIND_MAP ? "map" : "ode");
+    stepper_error(spec, from_model, msg, hint);
   }
 
   // ---- dtype ----

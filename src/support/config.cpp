@@ -58,7 +58,7 @@ class ConfigReader {
       out += fmt::format("\n      | {}^", pad);
     }
     if (!hint.empty()) out += "\n      = " + hint;
-    throw DynlibError(out);
+    throw ConfigError(out);
   }
 
   [[noreturn]] void unknown_key(const toml::key& key, const std::string& where,
@@ -172,11 +172,11 @@ std::string read_file(const std::string& path) {
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw DynlibError(fmt::format("cannot read config file '{}': {}", path,
+    throw ConfigError(fmt::format("cannot read config file '{}': {}", path,
                                   errno ? std::strerror(errno) : "open failed"));
   std::ostringstream buf;
   buf << in.rdbuf();
-  if (in.bad()) throw DynlibError(fmt::format("cannot read config file '{}'", path));
+  if (in.bad()) throw ConfigError(fmt::format("cannot read config file '{}'", path));
   return buf.str();
 }
 
@@ -254,9 +254,9 @@ UserConfig parse_user_config(const std::string& text, const std::string& source_
 UserConfig load_user_config(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec))
-    throw DynlibError(fmt::format("config file '{}' does not exist", path));
+    throw ConfigError(fmt::format("config file '{}' does not exist", path));
   if (fs::is_directory(path, ec))
-    throw DynlibError(fmt::format("config file '{}' is a directory", path));
+    throw ConfigError(fmt::format("config file '{}' is a directory", path));
   return parse_user_config(read_file(path), path);
 }
 

@@ -63,6 +63,20 @@ ModelNotFoundError::ModelNotFoundError(std::string uri, std::vector<std::string>
       uri_(std::move(uri)),
       candidates_(std::move(candidates)) {}
 
+PathTraversalError::PathTraversalError(std::string message, std::string uri,
+                                       std::string attempted_path, std::string root)
+    : DynlibError(std::move(message)),
+      uri_(std::move(uri)),
+      attempted_path_(std::move(attempted_path)),
+      root_(std::move(root)) {}
+
+StepperKindMismatchError::StepperKindMismatchError(std::string message, std::string stepper,
+                                                   std::string stepper_kind, std::string model_kind)
+    : DynlibError(std::move(message)),
+      stepper_(std::move(stepper)),
+      stepper_kind_(std::move(stepper_kind)),
+      model_kind_(std::move(model_kind)) {}
+
 CompileError::CompileError(std::string message, std::string diagnostics, std::string source_path)
     : DynlibError(message + "\n" + diagnostics + "\ngenerated source kept at: " + source_path),
       diagnostics_(std::move(diagnostics)),

@@ -10,7 +10,8 @@ import dynlib
 from conftest import PYTHON, SMALL_MODEL, python_env
 
 ALL = [dynlib.ModelError, dynlib.ModelNotFoundError, dynlib.JITUnavailableError,
-       dynlib.CompileError, dynlib.CacheError]
+       dynlib.CompileError, dynlib.CacheError, dynlib.PathTraversalError, dynlib.ConfigError,
+       dynlib.StepperKindMismatchError]
 
 
 def test_hierarchy_mirrors_errors_hpp():
@@ -120,6 +121,11 @@ def test_compile_error_carries_diagnostics_and_source_path(tmp_path):
     ("compile", dynlib.CompileError, "compile failed\nx.cpp:1: error",
      dict(diagnostics="x.cpp:1: error", source_path="/tmp/x.cpp")),
     ("cache", dynlib.CacheError, "cannot lock the cache", {}),
+    ("traversal", dynlib.PathTraversalError, "refusing",
+     dict(uri="t://../x", attempted_path="../x.toml", root="/models")),
+    ("config", dynlib.ConfigError, "bad config", {}),
+    ("stepper_kind", dynlib.StepperKindMismatchError, "wrong kind",
+     dict(stepper_name="map", stepper_kind="map", model_kind="ode")),
     ("base", dynlib.DynlibError, "plain", {}),
 ])
 def test_every_cpp_error_class_translates_with_its_fields(kind, cls, text, attrs):
@@ -181,3 +187,43 @@ def test_sim_stop_is_refused_not_ignored(tmp_path):
     with pytest.raises(dynlib.ModelError) as info:
         dynlib.build(str(path))
     assert "[sim] stop (an early-exit condition) is not supported yet" in str(info.value)
+
+
+def test_reference_error_module_names_and_real_causes(tmp_path, monkeypatch):
+    from dynlib import errors
+    from dynlib.errors import (AmbiguousModelError, ConfigError, ModelLoadError,
+                               PathTraversalError, StepperJitCapabilityError,
+                               StepperKindMismatchError)
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), dynlib.DynlibError), name
+    assert ModelLoadError is dynlib.ModelError
+    # A model that fails validation is a ModelLoadError, as in the reference.
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL_MODEL.replace("dx = -k * x + y", "dx = -kk * x + y"))
+    with pytest.raises(ModelLoadError):
+        dynlib.build(str(bad))
+    # '..' out of a tag's root.
+    root = tmp_path / "models"
+    root.mkdir()
+    (tmp_path / "outside.toml").write_text(SMALL_MODEL)
+    monkeypatch.setenv("DYN_MODEL_PATH", f"proj={root}")
+    with pytest.raises(PathTraversalError) as info:
+        dynlib.build("proj://../outside")
+    assert info.value.uri == "proj://../outside" and info.value.root == str(root)
+    # A malformed DYN_MODEL_PATH and an unreadable config file.
+    monkeypatch.setenv("DYN_MODEL_PATH", "no-tag-here")
+    with pytest.raises(ConfigError, match="DYN_MODEL_PATH"):
+        dynlib.build("proj://x")
+    monkeypatch.delenv("DYN_MODEL_PATH")
+    monkeypatch.setenv("DYNLIB_CONFIG", str(tmp_path / "missing-config.toml"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        dynlib.build("proj://x")
+    monkeypatch.delenv("DYNLIB_CONFIG")
+    # A map stepper for an ODE, asked for by option.
+    with pytest.raises(StepperKindMismatchError) as info:
+        dynlib.build("builtin://ode/lorenz", stepper="map")
+    assert (info.value.stepper_name, info.value.stepper_kind, info.value.model_kind) == \
+        ("map", "map", "ode")
+    # The two never raised here still construct like the reference's.
+    assert AmbiguousModelError("m", ["a.toml", "b.toml"]).matches == ["a.toml", "b.toml"]
+    assert StepperJitCapabilityError("x").stepper_name == "x"
