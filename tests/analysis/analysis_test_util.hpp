@@ -2,8 +2,11 @@
 // comparison.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "dynlib/dynlib.hpp"
 
@@ -22,6 +25,19 @@ std::string error_of(F&& f) {
     return e.what();
   }
   return "";
+}
+
+// Expects `f` to throw a DynlibError whose message contains every one of `parts`.
+template <class F>
+void expect_error(F&& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no DynlibError";
+  } catch (const dynlib::DynlibError& e) {
+    for (const auto& part : parts)
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
+          << "'" << part << "' not in: " << e.what();
+  }
 }
 
 inline bool same_bits(double a, double b) {

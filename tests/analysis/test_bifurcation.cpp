@@ -11,11 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_test_util.hpp"
 #include "dynlib/bifurcation.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/sweep.hpp"
 
 namespace {
+
+using analysis_test::expect_error;
 
 using namespace dynlib;
 
@@ -37,18 +40,6 @@ std::vector<double> of_run(const BifurcationResult& d, size_t i, bool times = fa
   for (size_t j = 0; j < d.size(); ++j)
     if (d.run[j] == i) out.push_back(times ? d.t[j] : d.y[j]);
   return out;
-}
-
-template <class F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no DynlibError";
-  } catch (const DynlibError& e) {
-    for (const auto& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "'" << part << "' not in: " << e.what();
-  }
 }
 
 class LogisticPeriodDoubling : public ::testing::Test {

@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_test_util.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/sweep.hpp"
 
 namespace {
+
+using analysis_test::expect_error;
 
 using namespace dynlib;
 
@@ -23,18 +26,6 @@ std::vector<double> separate_run(Sim& sim, double r, const RunOptions& base) {
   o.params = {{"r", r}};
   o.record_vars = std::vector<std::string>{"x"};
   return sim.run(o).column("x").to_vector();
-}
-
-template <class F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no DynlibError";
-  } catch (const DynlibError& e) {
-    for (const auto& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "'" << part << "' not in: " << e.what();
-  }
 }
 
 TEST(ScalarSweep, EveryModeEqualsTheReductionOfSeparateRuns) {

@@ -41,6 +41,10 @@ inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) 
   return rows;
 }
 
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
 inline double num(const std::string& s) {
   return std::strtod(s.c_str(), nullptr);
 }

@@ -14,13 +14,10 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::contains;
 using dynlib::testing::num;
 using dynlib::testing::parse_csv;
 using dynlib::testing::slurp;
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 class BasinCli : public ::testing::Test {
  protected:

@@ -17,13 +17,10 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::contains;
 using dynlib::testing::num;
 using dynlib::testing::parse_csv;
 using dynlib::testing::slurp;
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 class FixedPointsCli : public ::testing::Test {
  protected:

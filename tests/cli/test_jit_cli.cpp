@@ -14,6 +14,7 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::contains;
 using dynlib::testing::slurp;
 
 class JitCli : public ::testing::Test {
@@ -28,10 +29,6 @@ class JitCli : public ::testing::Test {
             slurp(path("e.txt"))};
   }
 };
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 TEST_F(JitCli, NativeCsvIsByteIdenticalToTheInterpreters) {
   for (const std::string model :

@@ -22,10 +22,6 @@ using dynlib::testing::num;
 using dynlib::testing::parse_csv;
 using dynlib::testing::slurp;
 
-Output dynlib_cli(const std::string& args, const std::string& dir) {
-  return dynlib::testing::run_dynlib_cli(args, dir);
-}
-
 // The grid "A:B:K" as the CLI documents it: numpy.linspace spacing, last point exactly B.
 std::vector<double> grid(double a, double b, size_t k) {
   std::vector<double> v;
@@ -39,7 +35,7 @@ class SweepCli : public ::testing::Test {
  protected:
   dynlib::testing::TempDir dir;
   std::string path(const std::string& name) const { return (dir.path() / name).string(); }
-  Output cli(const std::string& args) { return dynlib_cli(args, dir.str()); }
+  Output cli(const std::string& args) { return dynlib::testing::run_dynlib_cli(args, dir.str()); }
 };
 
 TEST_F(SweepCli, LogisticBifurcationCsvEqualsTheApi) {

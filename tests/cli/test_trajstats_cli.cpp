@@ -16,12 +16,9 @@
 namespace {
 
 using Output = dynlib::testing::CliOutput;
+using dynlib::testing::contains;
 using dynlib::testing::num;
 using dynlib::testing::parse_csv;
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 class AnalyzeCli : public ::testing::Test {
  protected:

@@ -419,7 +419,7 @@ TEST(Codegen, InspectionExportsMatchTheInterpreter) {
   EXPECT_EQ(c->native->sym<int(int, double, const double*, const double*, const void*)>(
                 "dynlib_event_cond")(0, 0.5, y.data(), p.data(), nullptr),
             1);
-  double yo[2] = {y[0], y[1]}, po[5];
+  double yo[2] = {y[0], y[1]}, po[6];  // a, b, c, d, I, v_th
   std::copy(p.begin(), p.end(), po);
   c->native->sym<void(int, double, const double*, const double*, const void*, double*, double*)>(
       "dynlib_event_action")(0, 0.5, y.data(), p.data(), nullptr, yo, po);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "dsl/builtin_models.hpp"
+#include "dsl/model_test_util.hpp"
 #include "dsl/uri.hpp"
 #include "dynlib/errors.hpp"
 #include "temp_dir.hpp"
@@ -14,12 +15,9 @@ namespace dynlib::dsl {
 namespace {
 
 namespace fs = std::filesystem;
+using dynlib::testing::contains;
 using dynlib::testing::IsolatedEnv;
 using dynlib::testing::TempDir;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 template <class F>
 ModelNotFoundError not_found_of(F&& f) {

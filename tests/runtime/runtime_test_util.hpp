@@ -20,14 +20,15 @@ inline bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// The message of the DynlibError `f` throws ("" if it throws none).
-template <class F>
+// The message of the error of type E that `f` throws; a test failure and "" if it throws none.
+template <class E = dynlib::DynlibError, class F>
 std::string error_of(F&& f) {
   try {
     f();
-  } catch (const dynlib::DynlibError& e) {
+  } catch (const E& e) {
     return e.what();
   }
+  ADD_FAILURE() << "no exception";
   return "";
 }
 

@@ -16,6 +16,8 @@ namespace stiff_test {
 
 // Prothero-Robinson: y' = -lam (y - sin t) + cos t, y(0) = 0; exact y = sin t for every lam.
 // Every error a stepper makes on it is its own (the exact solution is smooth, the problem stiff).
+inline const std::string kVdp = "builtin://ode/vanderpol";
+
 inline const std::string kProtheroRobinson = rt_test::inline_model(R"toml(
 [model]
 type = "ode"

@@ -10,17 +10,7 @@ using namespace dynlib;
 using rt_test::contains;
 using rt_test::inline_model;
 
-// Runs f and returns the DynlibError's message ("" if nothing was thrown).
-template <class E = DynlibError, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
+using rt_test::error_of;
 
 TEST(Build, InfoFromTheSpec) {
   FullModel m = build("builtin://ode/izhikevich");
@@ -240,7 +230,7 @@ TEST(State, PresetsAssignReset) {
   EXPECT_EQ(sim.param("b"), std::vector<double>{0.25});
   EXPECT_EQ(sim.param("d"), std::vector<double>{2.0});
   EXPECT_EQ(sim.state(), (std::vector<double>{-65, -13}));  // presets set params only
-  sim.assign("u", -16.25);  // b * v for the preset's b
+  sim.assign("u", -16.25);                                  // b * v for the preset's b
   const Results& r = sim.run({.T = 10.0});
   EXPECT_EQ(r.column("u")[0], -16.25);
   // A fresh run starts from the current state (where the last one ended), with the params.

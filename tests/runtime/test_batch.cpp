@@ -23,14 +23,7 @@ std::vector<std::string> vars(std::initializer_list<const char*> names) {
   return std::vector<std::string>(names.begin(), names.end());
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using rt_test::error_of;
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() &&

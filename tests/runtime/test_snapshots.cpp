@@ -9,16 +9,7 @@ using namespace dynlib;
 using rt_test::contains;
 using rt_test::inline_model;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DynlibError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
+using rt_test::error_of;
 
 // The samples of `tail` are the last samples of `whole`, bit for bit.
 void expect_tail(const Results& whole, const Results& tail) {

@@ -15,7 +15,7 @@ using rt_test::contains;
 using rt_test::error_of;
 using stiff_test::sim;
 
-const std::string kVdp = "builtin://ode/vanderpol";
+using stiff_test::kVdp;
 
 TEST(StiffErrors, StiffStepperOnAMapIsAClearError) {
   for (const char* stepper : {"sdirk2", "tr-bdf2a", "cvode"}) {
@@ -243,8 +243,8 @@ TEST(StiffRegressionsDeathTest, CvodeResumeWithAChangedToleranceMustNotCrash) {
   EXPECT_TRUE(s.run({.T = 300.0, .resume = true, .atol = 1e-8, .rtol = 1e-6}).ok());
 }
 
-// Was a bug: cvode and cvode-adams cannot run by a step count alone. With N and no T the kernel's end
-// time is the largest double, which the driver passes to CVODE as both tout and stop time, and
+// Was a bug: cvode and cvode-adams cannot run by a step count alone. With N and no T the kernel's
+// end time is the largest double, which the driver passes to CVODE as both tout and stop time, and
 // CVODE's initial step guess scales with |tout - t0|: the first step is ~4e136 and the run ends
 // at t = 0 with
 // StepFail "CV_ERR_FAILURE ... the error test failed repeatedly or with |h| = hmin". Every other
@@ -263,8 +263,8 @@ TEST(StiffRegressions, CvodeRunByStepCountWithoutEndTime) {
   EXPECT_EQ(t.run({.N = 100, .record = false}).steps(), 100);
 }
 
-// Was a bug: max_order is validated as 0..12 for every stepper, although cvode's BDF allows at most 5
-// (the error message itself says "1..5 (cvode) or 1..12 (cvode-adams)"). cvode with max_order
+// Was a bug: max_order is validated as 0..12 for every stepper, although cvode's BDF allows at most
+// 5 (the error message itself says "1..5 (cvode) or 1..12 (cvode-adams)"). cvode with max_order
 // 6..12 is accepted and the run ends at t = 0 with StepFail "CVODE: CV_ILL_INPUT in
 // CVodeSetMaxOrd: Illegal attempt to increase maximum method order" instead of a DynlibError
 // before the run, as for max_order = 13.
@@ -340,13 +340,13 @@ TEST(StiffRegressions, TrBdf2aStagesSolveTheirEquationsToTheNewtonTolerance) {
                          << " is far from the solution of its own stage equations";
 }
 
-// Was a bug: the default newton_tol (1e-8) is below float32 resolution (epsilon 1.2e-7), and the Newton
-// weights newton_tol * max(1, |y_i|) have no floor in the state's precision, so a float32 run can
-// fail where the same run in float64 succeeds: bdf2 on vanderpol mu = 100, dt = 0.01 in float32
-// ends at t = 0.21 (step 21) with StepFail "the Newton iteration did not converge with a fresh
-// Jacobian (newton_tol = 1e-08 ...)"; with newton_tol = 1e-6 it runs to the end, as float64 does
-// with the default. (Measured also: vanderpol mu = 1000, dt = 0.01, float32 bdf2 fails at t = 0.15
-// with the default and only at the relaxation jump, t = 807, with newton_tol = 1e-6.)
+// Was a bug: the default newton_tol (1e-8) is below float32 resolution (epsilon 1.2e-7), and the
+// Newton weights newton_tol * max(1, |y_i|) have no floor in the state's precision, so a float32
+// run can fail where the same run in float64 succeeds: bdf2 on vanderpol mu = 100, dt = 0.01 in
+// float32 ends at t = 0.21 (step 21) with StepFail "the Newton iteration did not converge with a
+// fresh Jacobian (newton_tol = 1e-08 ...)"; with newton_tol = 1e-6 it runs to the end, as float64
+// does with the default. (Measured also: vanderpol mu = 1000, dt = 0.01, float32 bdf2 fails at t =
+// 0.15 with the default and only at the relaxation jump, t = 807, with newton_tol = 1e-6.)
 TEST(StiffRegressions, Float32Bdf2WithTheDefaultNewtonTolMustNotFailWhereFloat64Succeeds) {
   const RunOptions o{.T = 20.0, .dt = 0.01, .record = false, .params = {{"mu", 100.0}}};
   Sim f64 = sim(kVdp, "bdf2", "float64");

@@ -224,7 +224,7 @@ TEST(StiffLStability, ExplicitRk4BlowsUpOnTheSameProblem) {
 // 3. Interpreter vs native, bit for bit
 // ---------------------------------------------------------------------------------------------
 
-const std::string kVdp = "builtin://ode/vanderpol";
+using stiff_test::kVdp;
 const std::string kLorenz = "builtin://ode/lorenz";
 
 RunOptions stiff_vdp_run(const std::string& stepper, const std::string& dtype) {
