@@ -8,7 +8,8 @@ Initial conditions are named, as in the reference dynlib:
 `basin_axis` sweeps n points from min to max ("edge": both ends, as numpy.linspace; "center":
 cell centres), `basin_values` an explicit axis; a scalar holds a state fixed; unnamed states keep
 the model's initial value. A grid is the product of the swept axes in the order given (the first
-axis slowest, numpy's 'ij'), and `BasinResult.labels` has the grid's shape.
+axis slowest, numpy's 'ij'). `BasinResult.labels` is flat, one label per initial condition in that
+order, as in the reference; `labels.reshape(meta["ic_grid"])` is indexed [i_0, i_1, ...].
 
 Everything runs in C++ (dynlib/basins.hpp) on threads; the labels do not depend on their number.
 """
@@ -52,7 +53,7 @@ class Attractor:
 
 @dataclass
 class BasinResult:
-    labels: np.ndarray  # int64; the grid's shape ('ij'), or (n,) for point lists
+    labels: np.ndarray  # int64, (n,): one per initial condition (a grid in 'ij' order)
     registry: list[Attractor]
     meta: dict[str, object]
     # dynlib additions
@@ -329,9 +330,7 @@ def _result_from_dict(d: dict, extra_meta: Mapping[str, object]) -> BasinResult:
     meta["threads"] = int(d["threads"])
     meta["wall_seconds"] = float(d["wall_seconds"])
     if ic["kind"] == "grid":
-        shape = tuple(int(n) for n in ic["shape"])
-        labels = labels.reshape(shape)
-        meta["ic_grid"] = shape
+        meta["ic_grid"] = tuple(int(n) for n in ic["shape"])
         meta["ic_bounds"] = tuple((float(lo), float(hi)) for lo, hi in ic["bounds"])
         meta["ic_axis_values"] = tuple(np.asarray(v, dtype=np.float64) for v in ic["axis_values"])
         meta["ic_axis_sample"] = tuple(ic["axis_sample"])
@@ -339,7 +338,7 @@ def _result_from_dict(d: dict, extra_meta: Mapping[str, object]) -> BasinResult:
                           cells=set(int(c) for c in cells), name=str(name))
                 for i, name, fp, cells in d["registry"]]
     return BasinResult(labels=labels, registry=registry, meta=meta,
-                       samples=np.asarray(d["samples"], dtype=np.int64).reshape(labels.shape),
+                       samples=np.asarray(d["samples"], dtype=np.int64),
                        stopped=bool(d["stopped"]))
 
 

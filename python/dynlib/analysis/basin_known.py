@@ -8,7 +8,7 @@
     res = basin_known(sim, [FixedPoint("left", [-1, 0], 0.1), FixedPoint("right", [1, 0], 0.1)],
                       ic={"x": basin_axis(-2, 2, n=101), "y": basin_axis(-2, 2, n=101)},
                       dt_obs=0.05, max_samples=4000)
-    res.labels        # (101, 101): 0, 1, or BLOWUP / OUTSIDE / UNRESOLVED
+    res.labels        # (10201,): 0, 1, or BLOWUP / OUTSIDE / UNRESOLVED; .reshape(101, 101)
 """
 from __future__ import annotations
 
