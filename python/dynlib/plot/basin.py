@@ -58,7 +58,7 @@ def _label_image(res, labels, label_shape) -> tuple[np.ndarray, dict]:
     if grid.ndim == 2:
         if (from_result and label_shape is None and meta.get("ic_grid") is not None
                 and grid.shape == shape):
-            # a result's labels have its grid's shape, indexed [x, y] ('ij'): the image is [y, x]
+            # a result object holding its labels in the grid's shape ('ij'): the image is [y, x]
             return grid.T, meta
         if shape is not None:
             nx, ny = shape
