@@ -205,10 +205,15 @@ void bind_results(py::module_& m) {
           "'done', 'early_exit', 'stepfail', 'nan_detected' or 'user_break', equal also to the "
           "reference's code (DONE, EARLY_EXIT, STEPFAIL, NAN_DETECTED, USER_BREAK)")
       .def_property_readonly("message", &Results::message, "why the run stopped, with details")
-      .def_property_readonly("ok", &Results::ok)
+      .def_property_readonly(
+          "ok",
+          [](const Results& r) {
+            return r.status() == Status::Done || r.status() == Status::EarlyExit;
+          },
+          "the run ended cleanly: done, or an early exit (the reference's rule)")
       .def_property_readonly(
           "exited_early", [](const Results& r) { return r.status() == Status::EarlyExit; },
-          "the run stopped before its end without a failure (max_steps)")
+          "the run stopped before its end without a failure ([sim] stop, max_steps, an observer)")
       .def_property_readonly("n", &Results::size, "recorded samples (the reference's name)")
       .def_property_readonly(
           "m",

@@ -384,6 +384,8 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
     g.events += em.function(ev.log, "f_event" + k + "_log");
   }
 
+  if (m.has_stop) g.events += "// [sim] stop\n" + em.function(m.stop, "f_stop");
+
   std::vector<int> phases, log_sizes;
   for (const auto& ev : m.events) {
     phases.push_back(ev.phases);
@@ -426,6 +428,13 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
         ", const Real* v, Real* out) const { f_jvp(t, y, p, lag, v, out, nullptr, nullptr); }\n";
     model_struct += "  DYNLIB_KERNEL_INLINE void dfdp(" + args +
                     ", Real* out) const { f_dfdp(t, y, p, lag, out, nullptr, nullptr); }\n";
+  }
+  // Only a model with a stop condition declares it: the runner's check then compiles away.
+  if (m.has_stop) {
+    model_struct += "  constexpr bool has_stop() const { return true; }\n";
+    model_struct += "  DYNLIB_KERNEL_INLINE bool stop_cond(" + args +
+                    ") const { Real stop = 0; f_stop(t, y, p, lag, &stop, nullptr, nullptr); "
+                    "return stop != 0; }\n";
   }
   model_struct += std::string("  constexpr bool has_inverse() const { return ") +
                   (m.has_inverse ? "true" : "false") + "; }\n";

@@ -228,6 +228,7 @@ std::string canonical_form(const ModelSpec& m) {
                     "max_order={} linear_solver={}",
                     opt(s.newton_tol), opt(s.newton_max_iter), opt(s.jac_eps), opt(s.jacobian_mode),
                     opt(s.max_order), opt(s.linear_solver)));
+  if (m.stop) line(fmt::format("sim stop = {}", to_source(*m.stop->expr)));
   for (const auto& p : m.presets) {
     line(fmt::format("preset {}", p.name));
     for (const auto& v : p.values) {

@@ -55,8 +55,7 @@ void Frontend::load_events() {
       if (!arr) fail_node(*log, "log must be an array of expressions, e.g. [\"t\", \"v\"]");
       for (const auto& item : *arr) {
         if (!item.is_string()) fail_node(item, "each logged item must be a quoted expression");
-        Located l = expr_value(item, "a logged expression");
-        resolve_located(l, model_scope("in an event log"));
+        Located l = logged_value(item);
         std::string label = item.as_string()->get();
         label.erase(0, label.find_first_not_of(" \t"));
         label.erase(label.find_last_not_of(" \t") + 1);
@@ -66,6 +65,54 @@ void Frontend::load_events() {
     }
     spec_.events.push_back(std::move(e));
   }
+}
+
+// A logged value: an expression, or the reference dynlib's "state:x", "param:a", "aux:E", which
+// name one variable and say what kind it must be. The field keeps the text as written.
+Located Frontend::logged_value(const toml::node& item) {
+  const std::string& text = item.as_string()->get();
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) {
+    Located l = expr_value(item, "a logged expression");
+    resolve_located(l, model_scope("in an event log"));
+    return l;
+  }
+  std::string prefix = text.substr(0, colon);
+  prefix.erase(0, prefix.find_first_not_of(" \t"));
+  prefix.erase(prefix.find_last_not_of(" \t") + 1);
+  const std::vector<std::string> kinds = {"state", "param", "aux"};
+  const SourceRef whole = file_.string_value(item, text);
+  if (std::find(kinds.begin(), kinds.end(), prefix) == kinds.end())
+    fail_at(whole->at(0), fmt::format("unknown log prefix '{}:'", prefix),
+            support::did_you_mean(prefix, kinds).empty()
+                ? "write \"state:NAME\", \"param:NAME\", \"aux:NAME\" or an expression"
+                : support::did_you_mean(prefix, kinds));
+  // Parse the name where it stands in the file (the prefix blanked), so errors point at it.
+  auto src = std::make_shared<SourceText>(*whole);
+  src->text.replace(0, colon + 1, colon + 1, ' ');
+  if (src->text.find_first_not_of(" \t") == std::string::npos)
+    fail_at(whole->at(static_cast<int>(colon)), fmt::format("'{}:' names nothing", prefix),
+            fmt::format("write \"{}:NAME\"", prefix));
+  Located l;
+  l.src = src;
+  l.expr = parse_located(*src);
+  resolve_located(l, model_scope("in an event log"));
+  const Ref want = prefix == "state" ? Ref::State : prefix == "param" ? Ref::Param : Ref::Aux;
+  if (l.expr->kind != ExprKind::Name || l.expr->ref != want) {
+    std::vector<std::string> names;
+    if (want == Ref::State) names = state_names();
+    if (want == Ref::Param)
+      for (const auto& p : spec_.params) names.push_back(p.name);
+    if (want == Ref::Aux) names = aux_names_;
+    std::string written = src->text;
+    written.erase(0, written.find_first_not_of(" \t"));
+    written.erase(written.find_last_not_of(" \t") + 1);
+    fail_expr(l, *l.expr,
+              fmt::format("'{}' is not a {} of this model", written,
+                          prefix == "aux" ? "aux variable" : prefix),
+              support::did_you_mean(written, names));
+  }
+  return l;
 }
 
 void Frontend::add_action(EventSpec& e, const std::string& target, Position at, AssignOp op,

@@ -154,6 +154,7 @@ class Frontend {
 
   // ---- events.cpp: [events] and their actions ----
   void load_events();
+  Located logged_value(const toml::node& item);
   void add_action(EventSpec& e, const std::string& target, Position at, AssignOp op, Located value);
   void load_actions(EventSpec& e, const toml::node& node);
 
@@ -161,6 +162,7 @@ class Frontend {
   double number_at(const toml::node& n, const std::string& what);
   long long integer_at(const toml::node& n, const std::string& what, long long min);
   void load_sim();
+  void load_stop(const toml::node& n);
   void load_presets();
   PresetValue preset_value(const toml::key& k, const toml::node& v, Ref kind, int index);
 

@@ -144,6 +144,9 @@ struct ModelSpec {
   std::vector<FunctionSpec> functions;
   std::vector<EventSpec> events;
   SimDefaults sim;
+  // [sim] stop: an early-exit condition, checked on the committed state after each step (after
+  // end-phase events and recording); when it holds the run ends with EARLY_EXIT.
+  std::optional<Located> stop;
   std::vector<PresetSpec> presets;
 
   std::string hash;  // hex SHA-256 of the canonical form

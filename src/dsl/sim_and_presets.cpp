@@ -25,10 +25,6 @@ long long Frontend::integer_at(const toml::node& n, const std::string& what, lon
 void Frontend::load_sim() {
   const toml::table* t = sub_table(root_, "sim", "[sim]");
   if (!t) return;
-  // An early-exit condition must not be ignored like an unknown key: the run would go on.
-  if (const toml::node* n = t->get("stop"))
-    fail_node(*n, "[sim] stop (an early-exit condition) is not supported yet",
-              "limit the run with t_end or N instead");
   // Unknown keys are warnings: the reference dynlib passes them on to its stepper silently, and
   // its model files carry such keys (e.g. T); a typo still gets a did-you-mean.
   warn_unknown_keys(*t, {"t0",         "t_end",           "dt",          "stepper",
@@ -36,7 +32,8 @@ void Frontend::load_sim() {
                          "rtol",       "dt_min",          "dt_max",      "safety",
                          "min_factor", "max_factor",      "max_rejects", "controller",
                          "newton_tol", "newton_max_iter", "jac_eps",     "jacobian_mode",
-                         "max_order",  "linear_solver",   "max_tries",   "min_step"},
+                         "max_order",  "linear_solver",   "max_tries",   "min_step",
+                         "stop"},
                     "in [sim]");
   // max_tries and min_step are the reference's names of max_rejects and dt_min.
   auto spelling = [&](const char* name, const char* reference_name) -> const char* {
@@ -119,6 +116,35 @@ void Frontend::load_sim() {
   }
   if (s.dt_min && s.dt_max && *s.dt_min > *s.dt_max)
     fail_node(*t->get("dt_min"), "dt_min must not exceed dt_max");
+  if (const toml::node* n = t->get("stop")) load_stop(*n);
+}
+
+// [sim] stop = "cond", or [sim.stop] with cond and phase. Only the phase "post" exists (after each
+// committed step), as in the reference dynlib. Event macros (cross_up, ...) are allowed: after a
+// step their lagged value is the state before it, so crossings work as in end-phase events.
+void Frontend::load_stop(const toml::node& n) {
+  const toml::node* cond = &n;
+  if (const toml::table* st = n.as_table()) {
+    check_keys(*st, {"cond", "phase"}, "in [sim.stop]");
+    cond = st->get("cond");
+    if (!cond) fail_node(n, "[sim.stop] has no cond", "add cond = \"...\"");
+    if (const toml::node* ph = st->get("phase")) {
+      const std::string p = ph->value_or(std::string{});
+      if (p != "post")
+        fail_node(*ph, fmt::format("[sim.stop] phase must be \"post\", not {}", describe(*ph)),
+                  "the condition is checked after each committed step");
+    }
+  } else if (!n.is_string()) {
+    fail_node(n, fmt::format("stop must be a condition (a quoted expression) or a table with cond, "
+                             "not {}",
+                             describe(n)));
+  }
+  if (!cond->is_string()) fail_node(*cond, "the stop condition must be a quoted expression");
+  Located l = expr_value(*cond, "the stop condition");
+  Scope s = model_scope("in the stop condition");
+  s.event_macros = true;
+  resolve_located(l, s);
+  spec_.stop = std::move(l);
 }
 
 void Frontend::load_presets() {

@@ -12,7 +12,11 @@ std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> 
   int slots = std::max(cm->rhs.n_slots, cm->aux.n_slots);
   // Parts the module lacks run as no-ops (a lone halt) rather than off the end of an empty tape.
   const Program none = prepare(ir::Function{});
-  cm->user_jacobian = cm->inverse = cm->jacobian = cm->jvp = cm->dfdp = none;
+  cm->user_jacobian = cm->inverse = cm->jacobian = cm->jvp = cm->dfdp = cm->stop = none;
+  if (m.has_stop) {
+    cm->stop = prepare(m.stop);
+    slots = std::max(slots, cm->stop.n_slots);
+  }
   if (m.has_user_jacobian) {
     cm->user_jacobian = prepare(m.user_jacobian);
     slots = std::max(slots, cm->user_jacobian.n_slots);

@@ -16,7 +16,7 @@ namespace dynlib::interp {
 // The prepared programs of one module, shareable between any number of models (read-only).
 struct CompiledModule {
   std::shared_ptr<const ir::Module> module;
-  Program rhs, aux, user_jacobian, inverse;
+  Program rhs, aux, user_jacobian, inverse, stop;
   Program jacobian, jvp, dfdp;  // when module->has_derivatives
   struct Event {
     int phases;
@@ -75,6 +75,12 @@ class InterpModel {
     run(cm_->events[static_cast<size_t>(e)].log, {t, y, p, &lag, out, nullptr, nullptr});
   }
   // Optional parts of the contract (kernel/model.hpp), present when the module has them.
+  bool has_stop() const { return cm_->module->has_stop; }
+  bool stop_cond(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag) const {
+    Real stop = 0;
+    run(cm_->stop, {t, y, p, &lag, &stop, nullptr, nullptr});
+    return stop != 0;
+  }
   bool has_derivatives() const { return cm_->module->has_derivatives; }
   // out[i*n_state + j] = d f_i / d y_j
   void jacobian(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,

@@ -644,6 +644,7 @@ void add_derivatives(Module& m) {
     shift(e.action);
     shift(e.log);
   }
+  if (m.has_stop) shift(m.stop);
   if (m.has_user_jacobian) shift(m.user_jacobian);
   if (m.has_inverse) shift(m.inverse);
   for (Function* f : {&jac, &jvp, &dfdp}) {

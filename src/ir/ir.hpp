@@ -122,6 +122,9 @@ struct Module {
   Function rhs;  // ODE: dy/dt; map: the next state. Value outputs [0, n_state)
   Function aux;  // Value outputs [0, n_aux), declaration order
   std::vector<EventIR> events;
+  // [sim] stop: one Value output, nonzero ends the run (checked after each committed step).
+  bool has_stop = false;
+  Function stop;
   // The user's [equations.jacobian], lowered as written.
   bool has_user_jacobian = false;
   Function user_jacobian;  // Value outputs i*n_state + j = d f_i / d x_j

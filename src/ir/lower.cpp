@@ -527,6 +527,14 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
     m.events.push_back(std::move(e));
   }
 
+  if (spec.stop) {
+    m.has_stop = true;
+    m.stop = low.lower_function("stop", {spec.stop->expr.get()}, [&] {
+      Env env;
+      low.output(OutputKind::Value, 0, low.lower(*spec.stop->expr, env));
+    });
+  }
+
   if (spec.jacobian) {
     m.has_user_jacobian = true;
     std::vector<const Expr*> roots;
@@ -558,6 +566,7 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
     low.finalize(e.action);
     low.finalize(e.log);
   }
+  if (m.has_stop) low.finalize(m.stop);
   if (m.has_user_jacobian) low.finalize(m.user_jacobian);
   if (m.has_inverse) low.finalize(m.inverse);
   return m;

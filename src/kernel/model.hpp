@@ -29,6 +29,12 @@
 //     void event_log(int e, Time t, const real_t* y, const real_t* p,
 //                    const LagView<real_t>& lag, real_t* out) const;
 //
+//     // Optional, called by the runner when present: the early-exit condition ([sim] stop),
+//     // checked on the committed state after each step; true ends the run (EARLY_EXIT,
+//     // EXIT_STOP_CONDITION). A model without one may omit both or return false.
+//     bool has_stop() const;
+//     bool stop_cond(Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag) const;
+//
 //     // Optional (the runner does not call them; analyses and implicit steppers may). Present
 //     // when has_derivatives() / has_user_jacobian() / has_inverse() is true:
 //     bool has_derivatives() const;    // symbolic derivatives of rhs (ir/derivative.hpp)

@@ -34,6 +34,8 @@
 //   7. end-phase events (lag(c, 1) is the pre-step state here, so crossings work; then on_event);
 //   8. observers' on_step: the recorder samples if step % record_interval == 0 and
 //      t >= t_record_start, then the caller's observer.
+//   9. the model's stop condition ([sim] stop), if it has one: EARLY_EXIT with
+//      EXIT_STOP_CONDITION, the step's sample and events already kept.
 // Before the first iteration of a run (initial_recorded == 0): room_at_start, then on_start on the
 // initial state (the recorder's step-0 sample), once per run whatever the re-entries.
 // Events: all conditions of a phase are evaluated on the same state, then the actions of the
@@ -295,6 +297,13 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     if (act & OBS_STOP) return finish(EARLY_EXIT, EXIT_OBSERVER);
   }
 
+  // ---- the stop condition (optional in the Model contract) ----
+  constexpr bool kHasStop = requires {
+    m.stop_cond(t, y, p, c.lag);
+  };
+  bool has_stop = false;
+  if constexpr (kHasStop) has_stop = m.has_stop();
+
   // ---- events ----
   const int n_event = m.n_event();
   int n_start = 0, n_end = 0;
@@ -430,6 +439,11 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
         Stepper::reset(c);
     }
     if (act & OBS_STOP) return finish(EARLY_EXIT, EXIT_OBSERVER);
+
+    // 9. the model's stop condition, on the committed state after events and recording
+    if constexpr (kHasStop) {
+      if (has_stop && m.stop_cond(t, y, p, c.lag)) return finish(EARLY_EXIT, EXIT_STOP_CONDITION);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ enum Status : int {
   DONE = 0,        // reached step_end (fixed/map) or t_end (adaptive)
   GROW_REC = 1,    // record buffer full: grow rec_* and call again, nothing was lost
   GROW_EVT = 2,    // event buffer full: grow evt_* and call again, nothing was lost
-  EARLY_EXIT = 3,  // stopped before the end for a reason in exit_reason (MAX_STEPS, OBSERVER)
+  EARLY_EXIT = 3,  // stopped before the end: exit_reason says why (MAX_STEPS, OBSERVER, STOP_...)
   STEPFAIL = 4,    // adaptive step could not meet the tolerance (dt < dt_min or max_rejects)
   NAN_DETECTED =
       5,  // a state became non-finite; nan_index says which; the state is the last good one
@@ -30,19 +30,20 @@ enum ExitReason : int {
   EXIT_TOO_MANY_REJECTS = 7,  // max_rejects consecutive rejections
   EXIT_NEED_REC = 8,
   EXIT_NEED_EVT = 9,
-  EXIT_OBSERVER = 10,       // EARLY_EXIT: an observer asked to stop (see observer.hpp)
-  EXIT_NEWTON_FAILED = 11,  // STEPFAIL: Newton did not converge (fixed step, or at dt_min)
-  EXIT_SINGULAR = 12,       // STEPFAIL: the iteration matrix I - h*gamma*J is singular
-  EXIT_NO_JACOBIAN = 13,    // STEPFAIL: the jacobian_mode's Jacobian is not in this kernel
-  EXIT_HOST_FAILED = 14,    // STEPFAIL: the host stepper (CVODE) failed; it says why
-  EXIT_BAD_ABI = 20,        // abi_version does not match this kernel
-  EXIT_BAD_SIZES = 21,      // n_state/n_param/n_aux differ from the model
-  EXIT_BAD_WORKSPACE = 22,  // stepper workspace or runner scratch missing or too small
-  EXIT_BAD_LAG = 23,        // lag ring missing or inconsistent
-  EXIT_BAD_RECORD = 24,     // record settings inconsistent (interval < 1, index out of range...)
-  EXIT_BAD_EVENTS = 25,     // an event's log is wider than evt_width, or evt buffers missing
-  EXIT_BAD_STEP = 26,       // dt <= 0 for a fixed-step stepper, or non-finite time window
-  EXIT_BAD_STEPPER = 27,    // stepper cannot run this state type (e.g. rk4 on int64)
+  EXIT_OBSERVER = 10,        // EARLY_EXIT: an observer asked to stop (see observer.hpp)
+  EXIT_NEWTON_FAILED = 11,   // STEPFAIL: Newton did not converge (fixed step, or at dt_min)
+  EXIT_SINGULAR = 12,        // STEPFAIL: the iteration matrix I - h*gamma*J is singular
+  EXIT_NO_JACOBIAN = 13,     // STEPFAIL: the jacobian_mode's Jacobian is not in this kernel
+  EXIT_HOST_FAILED = 14,     // STEPFAIL: the host stepper (CVODE) failed; it says why
+  EXIT_STOP_CONDITION = 15,  // EARLY_EXIT: the model's stop condition ([sim] stop) held
+  EXIT_BAD_ABI = 20,         // abi_version does not match this kernel
+  EXIT_BAD_SIZES = 21,       // n_state/n_param/n_aux differ from the model
+  EXIT_BAD_WORKSPACE = 22,   // stepper workspace or runner scratch missing or too small
+  EXIT_BAD_LAG = 23,         // lag ring missing or inconsistent
+  EXIT_BAD_RECORD = 24,      // record settings inconsistent (interval < 1, index out of range...)
+  EXIT_BAD_EVENTS = 25,      // an event's log is wider than evt_width, or evt buffers missing
+  EXIT_BAD_STEP = 26,        // dt <= 0 for a fixed-step stepper, or non-finite time window
+  EXIT_BAD_STEPPER = 27,     // stepper cannot run this state type (e.g. rk4 on int64)
 };
 
 constexpr const char* status_name(int s) {
@@ -101,6 +102,8 @@ constexpr const char* exit_reason_name(int r) {
       return "no Jacobian for this jacobian_mode";
     case EXIT_HOST_FAILED:
       return "host stepper failed";
+    case EXIT_STOP_CONDITION:
+      return "stop condition held";
     case EXIT_BAD_ABI:
       return "RunArgs ABI version mismatch";
     case EXIT_BAD_SIZES:

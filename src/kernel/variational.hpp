@@ -122,6 +122,14 @@ struct Variational {
                     real_t* y_out, real_t* p_out) const {
     model.event_action(e, t, y, p, lag, y_out, p_out);
   }
+  // The early-exit condition ([sim] stop) reads the y part, as events do.
+  bool has_stop() const requires requires(const M& mm) { mm.has_stop(); }
+  { return model.has_stop(); }
+  bool stop_cond(Time t, const real_t* y, const real_t* p,
+                 const LagView<real_t>& lag) const requires requires(const M& mm) {
+    mm.stop_cond(t, y, p, lag);
+  }
+  { return model.stop_cond(t, y, p, lag); }
   int event_log_size(int e) const { return model.event_log_size(e); }
   void event_log(int e, Time t, const real_t* y, const real_t* p, const LagView<real_t>& lag,
                  real_t* out) const {

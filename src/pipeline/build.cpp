@@ -303,6 +303,7 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
       const char* why = kind == kernel::KIND_MAP ? "it is a map (its backward orbit is its "
                                                    "inverse, [equations.inverse])"
                         : !module.events.empty() ? "it has events"
+                        : module.has_stop        ? "it has an early-exit condition ([sim] stop)"
                         : std::any_of(module.lag_depth.begin(), module.lag_depth.end(),
                                       [](int d) { return d > 0; })
                             ? "it reads lagged states (lag_<name>)"

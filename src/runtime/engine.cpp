@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <iterator>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "kernel/registry.hpp"
@@ -582,6 +582,8 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
                          fmt_num(static_cast<double>(a_.t)), a_.step,
                          mi.adaptive ? fmt::format(" ({} rejected)", a_.n_rejected) : "");
     case kernel::EARLY_EXIT:
+      if (a_.exit_reason == kernel::EXIT_STOP_CONDITION)
+        return fmt::format("early exit: the stop condition ([sim] stop) held at {}", where);
       if (n_limit > 0 && a_.step >= n_limit)
         return fmt::format("done: N = {} steps taken, now at {}", *plan.N, where);
       if (a_.exit_reason == kernel::EXIT_OBSERVER)
@@ -683,7 +685,9 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
       d->status = Status::Done;
       break;
     case kernel::EARLY_EXIT:
-      d->status = n_limit > 0 && a_.step >= n_limit ? Status::Done : Status::EarlyExit;
+      d->status = n_limit > 0 && a_.step >= n_limit && a_.exit_reason == kernel::EXIT_MAX_STEPS
+                      ? Status::Done
+                      : Status::EarlyExit;
       break;
     case kernel::STEPFAIL:
       d->status = Status::StepFail;

@@ -181,14 +181,6 @@ def test_unknown_sim_key_is_a_model_warning_with_place_and_did_you_mean(tmp_path
     assert sim.run().final_time == pytest.approx(2.0)
 
 
-def test_sim_stop_is_refused_not_ignored(tmp_path):
-    path = tmp_path / "model.toml"
-    path.write_text(SMALL_MODEL + "stop = \"x > 2\"\n")
-    with pytest.raises(dynlib.ModelError) as info:
-        dynlib.build(str(path))
-    assert "[sim] stop (an early-exit condition) is not supported yet" in str(info.value)
-
-
 def test_reference_error_module_names_and_real_causes(tmp_path, monkeypatch):
     from dynlib import errors
     from dynlib.errors import (AmbiguousModelError, ConfigError, ModelLoadError,
