@@ -340,6 +340,27 @@ void bind_model(py::module_& m) {
                             py::arg("dt") = optional_float(i.dt));
           },
           "the [sim] defaults: {'t0', 't_end', 'dt'} (None when the model sets none)")
+      .def_property_readonly(
+          "stepper_defaults",
+          [](const ModelInfo& i) {
+            // What a run uses when neither run() nor config() sets an option (run_defaults.hpp).
+            const SimTable& s = i.sim;
+            py::dict d;
+            d["atol"] = s.atol;
+            d["rtol"] = s.rtol;
+            d["safety"] = s.safety.value_or(defaults::safety);
+            d["min_factor"] = s.min_factor.value_or(defaults::min_factor);
+            d["max_factor"] = s.max_factor.value_or(defaults::max_factor);
+            d["max_rejects"] = s.max_rejects.value_or(defaults::max_rejects);
+            d["dt_min"] = s.dt_min.value_or(defaults::dt_min);
+            d["dt_max"] = s.dt_max.value_or(defaults::dt_max);
+            d["newton_tol"] = s.newton_tol.value_or(defaults::newton_tol);
+            d["newton_max_iter"] = s.newton_max_iter.value_or(defaults::newton_max_iter);
+            d["jac_eps"] = s.jac_eps.value_or(defaults::jac_eps);
+            d["jacobian_mode"] = s.jacobian_mode.value_or(defaults::jacobian_mode);
+            return d;
+          },
+          "the stepper options of the model's [sim] table, unset ones at their defaults")
       .def("__repr__", [](const ModelInfo& i) {
         return "<dynlib.ModelInfo " + i.name + " (" + i.kind + ", " + dtype_name(i.dtype) + "), " +
                std::to_string(i.state_names.size()) + " states, " +
