@@ -61,8 +61,17 @@ struct CacheEntry {
   long long misses = 0;        // compiles that produced it (more than 1 after repairs)
 };
 
-// Every entry under `root`, most recently used first. An empty or missing root has none.
-std::vector<CacheEntry> list_cache_entries(const std::string& root);
+// Which entries: those built for this stepper (canonical name), this dtype ("float64", ...) and
+// a model whose spec hash starts with this prefix; an empty field matches every entry.
+struct CacheFilter {
+  std::string stepper, dtype, model_hash_prefix;
+  bool empty() const { return stepper.empty() && dtype.empty() && model_hash_prefix.empty(); }
+  bool matches(const CacheEntry& e) const;
+};
+
+// Every entry under `root` that `filter` matches, most recently used first. An empty or missing
+// root has none.
+std::vector<CacheEntry> list_cache_entries(const std::string& root, const CacheFilter& filter = {});
 
 struct CacheStats {
   long long entries = 0;
@@ -78,6 +87,8 @@ struct ClearRequest {
   enum class What { All, DigestPrefix, OlderThan } what = What::All;
   std::string digest_prefix;    // hex, for DigestPrefix
   long long older_than_ms = 0;  // for OlderThan: last used more than this long ago
+  CacheFilter filter;           // and only entries it matches
+  bool dry_run = false;  // list what would be removed in ClearResult::removed; remove nothing
 };
 struct ClearResult {
   std::vector<CacheEntry> removed;

@@ -61,12 +61,22 @@ int path() {
   return 0;
 }
 
-int list() {
+// --stepper, --dtype, --hash of list and clear (the reference dynlib's options).
+void add_filter_options(CLI::App& cmd, CacheFilter& filter, const char* verb) {
+  cmd.add_option("--stepper", filter.stepper,
+                 fmt::format("{} only entries built for this stepper", verb));
+  cmd.add_option("--dtype", filter.dtype,
+                 fmt::format("{} only entries of this dtype (float64, float32, int64)", verb));
+  cmd.add_option("--hash", filter.model_hash_prefix,
+                 fmt::format("{} only entries of models whose spec hash starts with this", verb));
+}
+
+int list(const CacheFilter& filter) {
   const auto loc = disk_location();
   if (!loc) return 0;
-  const auto entries = list_cache_entries(loc->root);
+  const auto entries = list_cache_entries(loc->root, filter);
   if (entries.empty()) {
-    fmt::print("no entries in {}\n", loc->root);
+    fmt::print("no {}entries in {}\n", filter.empty() ? "" : "matching ", loc->root);
     return 0;
   }
   fmt::print("{:<12}  {:<8}  {:<20}  {:<10}  {:<7}  {:>10}  {:<19}  {:>5}\n", "DIGEST", "KIND",
@@ -97,17 +107,22 @@ struct ClearArgs {
   bool all = false;
   std::string older_than;
   std::string prefix;
+  CacheFilter filter;
+  bool dry_run = false;
 };
 
 int clear(const ClearArgs& args) {
   const int chosen =
       (args.all ? 1 : 0) + (args.older_than.empty() ? 0 : 1) + (args.prefix.empty() ? 0 : 1);
-  if (chosen != 1)
+  // Filters alone select among all entries; with --all, --older-than or a prefix they narrow it.
+  if (chosen > 1 || (chosen == 0 && args.filter.empty()))
     throw DynlibError(
-        "dynlib cache clear: give exactly one of --all, --older-than DURATION, "
-        "or a DIGEST_PREFIX");
+        "dynlib cache clear: give one of --all, --older-than DURATION or a DIGEST_PREFIX, "
+        "and/or filters (--stepper, --dtype, --hash)");
   ClearRequest request;
-  if (args.all) {
+  request.filter = args.filter;
+  request.dry_run = args.dry_run;
+  if (args.all || chosen == 0) {
     request.what = ClearRequest::What::All;
   } else if (!args.older_than.empty()) {
     const auto ms = parse_duration_ms(args.older_than);
@@ -124,14 +139,15 @@ int clear(const ClearArgs& args) {
   const auto loc = disk_location();
   if (!loc) return 0;
   const ClearResult r = clear_cache(loc->root, request);
+  const char* verb = args.dry_run ? "would remove" : "removed";
   long long bytes = 0;
   for (const auto& e : r.removed) {
     bytes += e.bytes;
-    fmt::print("removed {}  {}  {}  {}  {}  {}\n", e.digest.substr(0, 12), e.component_kind,
+    fmt::print("{} {}  {}  {}  {}  {}  {}\n", verb, e.digest.substr(0, 12), e.component_kind,
                e.problem.empty() ? or_dash(e.model_name) : "(damaged)", or_dash(e.stepper),
                or_dash(e.dtype), human_bytes(e.bytes));
   }
-  fmt::print("removed {} entr{} ({}) from {}\n", r.removed.size(),
+  fmt::print("{} {} entr{} ({}) from {}\n", verb, r.removed.size(),
              r.removed.size() == 1 ? "y" : "ies", human_bytes(bytes), loc->root);
   if (r.stale_temp_dirs > 0)
     fmt::print("removed {} abandoned build director{}\n", r.stale_temp_dirs,
@@ -149,18 +165,26 @@ void add_cache_commands(CLI::App& app) {
 
   cache->add_subcommand("path", "Print the effective cache root and why it is that one")
       ->callback([] { set_action([] { return path(); }); });
-  cache->add_subcommand("list", "One row per entry: digest, model, stepper, dtype, size, last use")
-      ->callback([] { set_action([] { return list(); }); });
+  auto list_filter = std::make_shared<CacheFilter>();
+  CLI::App* list_cmd = cache->add_subcommand(
+      "list", "One row per entry: digest, model, stepper, dtype, size, last use");
+  add_filter_options(*list_cmd, *list_filter, "List");
+  list_cmd->callback([list_filter] { set_action([list_filter] { return list(*list_filter); }); });
   cache->add_subcommand("stats", "Entries, bytes, and the hits and misses recorded in manifests")
       ->callback([] { set_action([] { return stats(); }); });
 
   auto args = std::make_shared<ClearArgs>();
   CLI::App* clear_cmd = cache->add_subcommand(
-      "clear", "Remove entries: --all, those last used before --older-than, or by digest prefix");
+      "clear",
+      "Remove entries: --all, those last used before --older-than, by digest prefix, and/or by "
+      "--stepper, --dtype, --hash");
   clear_cmd->add_flag("--all", args->all, "Remove every entry");
   clear_cmd->add_option("--older-than", args->older_than,
                         "Remove entries last used longer ago than this (90s, 30m, 12h, 7d, 2w)");
   clear_cmd->add_option("prefix", args->prefix, "Remove the entries whose digest starts with this");
+  add_filter_options(*clear_cmd, args->filter, "Remove");
+  clear_cmd->add_flag("--dry-run,--dry_run", args->dry_run,
+                      "Print what would be removed, remove nothing");
   clear_cmd->callback([args] { set_action([args] { return clear(*args); }); });
 }
 

@@ -620,7 +620,7 @@ ClearResult clear_cache(const std::string& root, const ClearRequest& request) {
       throw CacheError("'" + request.digest_prefix + "' is not a digest prefix (hex digits)");
   }
   const long long now = unix_time_ms();
-  auto matches = [&](const CacheEntryInfo& e) {
+  auto selected = [&](const CacheEntryInfo& e) {
     switch (request.what) {
       case ClearRequest::What::All:
         return true;
@@ -631,11 +631,19 @@ ClearResult clear_cache(const std::string& root, const ClearRequest& request) {
     }
     return false;
   };
+  auto matches = [&](const CacheEntryInfo& e) {
+    return selected(e) && (!request.also || request.also(e));
+  };
 
   ClearResult result;
   if (root.empty()) return result;
   for (const auto& ref : entry_dirs(root)) {
-    if (!matches(read_entry_info(ref.dir, ref.kind, ref.digest))) continue;
+    CacheEntryInfo seen = read_entry_info(ref.dir, ref.kind, ref.digest);
+    if (!matches(seen)) continue;
+    if (request.dry_run) {
+      result.removed.push_back(std::move(seen));
+      continue;
+    }
     const CacheEntryPaths p = cache_entry_paths(root, ref.kind, ref.digest);
     EntryLock lock;
     try {
@@ -659,7 +667,8 @@ ClearResult clear_cache(const std::string& root, const ClearRequest& request) {
       result.failed.push_back(p.dir + ": " + why);
   }
 
-  if (request.what == ClearRequest::What::All) {
+  // Housekeeping belongs to clearing everything, not to a filtered or pretend one.
+  if (request.what == ClearRequest::What::All && !request.also && !request.dry_run) {
     const fs::path jit = fs::path(root) / "jit";
     // Lock files without an entry (left by failed compiles), then empty shard directories.
     for (const auto& kind_dir : subdirs(jit)) {

@@ -21,6 +21,7 @@
 // reported once per process on stderr.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -164,6 +165,9 @@ struct ClearRequest {
   enum class What { All, DigestPrefix, OlderThan } what = What::All;
   std::string digest_prefix;    // lowercase hex, for DigestPrefix
   long long older_than_ms = 0;  // for OlderThan: last used more than this long ago
+  // When set, an entry must also satisfy it (e.g. the stepper or dtype it was built for).
+  std::function<bool(const CacheEntryInfo&)> also;
+  bool dry_run = false;  // report what would be removed; remove nothing
 };
 struct ClearResult {
   std::vector<CacheEntryInfo> removed;

@@ -3,6 +3,8 @@
 
 #include "dynlib/cache.hpp"
 
+#include <cctype>
+
 #include "jit/compiler.hpp"
 #include "jit/disk_cache.hpp"
 #include "jit/jit.hpp"
@@ -89,8 +91,21 @@ CacheLocation cache_location() {
   return {loc.root, public_kind(loc.kind), loc.requested, loc.why, loc.max_size};
 }
 
-std::vector<CacheEntry> list_cache_entries(const std::string& root) {
-  return public_entries(jit::list_cache_entries(root));
+bool CacheFilter::matches(const CacheEntry& e) const {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  return (stepper.empty() || e.stepper == stepper) && (dtype.empty() || e.dtype == dtype) &&
+         (model_hash_prefix.empty() ||
+          lower(e.model_hash).compare(0, model_hash_prefix.size(), lower(model_hash_prefix)) == 0);
+}
+
+std::vector<CacheEntry> list_cache_entries(const std::string& root, const CacheFilter& filter) {
+  std::vector<CacheEntry> out;
+  for (CacheEntry& e : public_entries(jit::list_cache_entries(root)))
+    if (filter.matches(e)) out.push_back(std::move(e));
+  return out;
 }
 
 CacheStats cache_stats(const std::string& root) {
@@ -103,6 +118,11 @@ ClearResult clear_cache(const std::string& root, const ClearRequest& request) {
   r.what = jit_what(request.what);
   r.digest_prefix = request.digest_prefix;
   r.older_than_ms = request.older_than_ms;
+  if (!request.filter.empty())
+    r.also = [filter = request.filter](const jit::CacheEntryInfo& e) {
+      return filter.matches(public_entry(e));
+    };
+  r.dry_run = request.dry_run;
   jit::ClearResult result = jit::clear_cache(root, r);
   return {public_entries(result.removed), std::move(result.failed), result.stale_temp_dirs};
 }

@@ -38,14 +38,17 @@ class CacheCli : public ::testing::Test {
   }
 
   // Puts one kernel into the cache through the JIT layer; returns its digest.
-  std::string add_entry(const std::string& model, const std::string& factor) const {
+  std::string add_entry(const std::string& model, const std::string& factor,
+                        const std::string& stepper = "rk4", const std::string& dtype = "float64",
+                        const std::string& model_hash = "") const {
     jit::CompileRequest r;
     r.source = "extern \"C\" int dynlib_abi_version() { return " +
                std::to_string(dynlib::kernel::kRunArgsAbi) +
                "; }\nextern \"C\" double f(double x) { return " + factor + " * x; }\n";
     r.key_inputs = {{"salt", root()}};
     r.disk_cache = true;
-    r.manifest = {{"model_name", model}, {"stepper", "rk4"}, {"dtype", "float64"}};
+    r.manifest = {{"model_name", model}, {"stepper", stepper}, {"dtype", dtype}};
+    if (!model_hash.empty()) r.manifest.push_back({"model_hash", model_hash});
     return jit::compile_and_load(r)->key();
   }
 
@@ -115,4 +118,41 @@ TEST_F(CacheCli, ClearNeedsExactlyOneSelection) {
     EXPECT_EQ(r.code, 1) << args;
     EXPECT_FALSE(r.err.empty()) << args;
   }
+}
+
+TEST_F(CacheCli, FiltersByStepperDtypeAndHashAndDryRun) {
+  const std::string a = add_entry("alpha_model", "2.0", "rk4", "float64", "aa11");
+  const std::string b = add_entry("beta_model", "3.0", "rk45", "float64", "bb22");
+  const std::string c = add_entry("gamma_model", "4.0", "rk45", "float32", "bb33");
+  auto shows = [](const CliRun& r, const std::string& digest) {
+    return r.out.find(digest.substr(0, 12)) != std::string::npos;
+  };
+  CliRun r = cli("cache list --stepper rk45");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(shows(r, a));
+  EXPECT_TRUE(shows(r, b) && shows(r, c)) << r.out;
+  r = cli("cache list --stepper rk45 --dtype float32");
+  EXPECT_TRUE(!shows(r, a) && !shows(r, b) && shows(r, c)) << r.out;
+  r = cli("cache list --hash BB");  // a prefix of the spec hash, any case
+  EXPECT_TRUE(!shows(r, a) && shows(r, b) && shows(r, c)) << r.out;
+  r = cli("cache list --dtype int64");
+  EXPECT_NE(r.out.find("no matching entries"), std::string::npos) << r.out;
+
+  // A dry run names what would go and removes nothing.
+  r = cli("cache clear --stepper rk45 --dry_run");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("would remove 2 entries"), std::string::npos) << r.out;
+  EXPECT_EQ(jit::list_cache_entries(root()).size(), 3u);
+
+  // Filters alone select among all entries; with a digest prefix they narrow it.
+  r = cli("cache clear --stepper rk45 " + a.substr(0, 8));
+  EXPECT_NE(r.out.find("removed 0 entries"), std::string::npos) << r.out;
+  r = cli("cache clear --hash bb3");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("removed 1 entry"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(jit::cache_entry_paths(root(), "kernel", c).dir));
+  EXPECT_TRUE(fs::exists(jit::cache_entry_paths(root(), "kernel", b).dir));
+  r = cli("cache clear --all --dtype float64");
+  EXPECT_NE(r.out.find("removed 2 entries"), std::string::npos) << r.out;
+  EXPECT_TRUE(jit::list_cache_entries(root()).empty());
 }
