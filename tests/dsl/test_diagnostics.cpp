@@ -647,7 +647,7 @@ TEST(Diagnostics, ReferenceNamesOfSimKeys) {
 }
 
 // A stop condition cannot be ignored like an unknown key: the run would not stop.
-TEST(Diagnostics, SimStopIsRefused) {
+TEST(Diagnostics, SimStopPhaseOtherThanPost) {
   expect_error(R"toml([model]
 type = "ode"
 [states]
@@ -655,9 +655,38 @@ x = 1.0
 [equations.rhs]
 x = "1"
 [sim]
-stop = "x > 2"
+stop = { cond = "x > 2", phase = "pre" }
 )toml",
-               8, 8, "[sim] stop (an early-exit condition) is not supported yet");
+               8, 34, "[sim.stop] phase must be \"post\", not \"pre\"");
+}
+
+TEST(Diagnostics, SimStopConditionUnknownName) {
+  expect_error(R"toml([model]
+type = "ode"
+[states]
+x = 1.0
+[equations.rhs]
+x = "1"
+[sim]
+stop = "x + yy > 2"
+)toml",
+               8, 13, "unknown name 'yy' in the stop condition");
+}
+
+TEST(Diagnostics, LogPrefixNamesTheWrongKind) {
+  expect_error(R"toml([model]
+type = "ode"
+[states]
+x = 1.0
+[params]
+a = 2.0
+[equations.rhs]
+x = "a"
+[events.e]
+cond = "x > 2"
+log = ["t", "param:x"]
+)toml",
+               11, 20, "'x' is not a param of this model");
 }
 
 TEST(Diagnostics, UnknownKeyInEvent) {
