@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import math
 import os
 import tempfile
 import tomllib
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
+
+from .._toml_writer import toml_dumps
 
 SCHEMA = "dynlib-presets-v1"
 __all__ = ["SCHEMA", "install"]
@@ -194,49 +195,6 @@ def load_preset(self, name_or_pattern: str, path, *, on_conflict: str = "error")
     return count
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)  # the shortest text that reads back as the same float
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise ValueError(f"cannot write a {type(v).__name__} to TOML")
-
-
-def _toml_key(k: str) -> str:
-    bare = k and all(c.isalnum() or c in "-_" for c in k)
-    return k if bare else _toml_value(k)
-
-
-def _toml_text(doc: Dict[str, Any]) -> str:
-    """TOML for the nested dicts tomllib reads (tables of scalars, strings and lists)."""
-    lines: List[str] = []
-
-    def table(path: List[str], data: Dict[str, Any]) -> None:
-        scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
-        if path and (scalars or not data):
-            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
-        for k, v in scalars.items():
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-        if path and (scalars or not data):
-            lines.append("")
-        for k, v in data.items():
-            if isinstance(v, dict):
-                table(path + [k], v)
-
-    table([], doc)
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def save_preset(self, name: str, path, *, overwrite: bool = False) -> None:
     """Writes a bank preset into a preset file (created if missing; other content kept; the file
     is replaced atomically)."""
@@ -254,7 +212,7 @@ def save_preset(self, name: str, path, *, overwrite: bool = False) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(_toml_text(doc))
+            f.write(toml_dumps(doc))
         os.replace(tmp, path)
     except BaseException:
         try:
