@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <charconv>
+#include <climits>
 #include <cstdio>
 #include <iostream>
 
@@ -17,6 +20,34 @@
 #endif
 
 namespace dynlib {
+namespace {
+
+// CLI11 reads integers with strtoll in base 0: an out-of-range value silently becomes LLONG_MAX
+// (a run of 9.2e18 steps) and "010" is octal. Every integer option is checked as a decimal
+// integer in range first, and handed on in canonical form.
+std::string check_decimal_integer(std::string& text) {
+  const std::string shown = text.size() > 40 ? text.substr(0, 37) + "..." : text;
+  long long v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec == std::errc::result_out_of_range)
+    return fmt::format("{} is out of range (integers here are at most {})", shown, LLONG_MAX);
+  if (ec != std::errc() || p != end) return fmt::format("'{}' is not a whole number", shown);
+  text = std::to_string(v);
+  return {};
+}
+
+void check_integer_options(CLI::App& app) {
+  static const CLI::Validator decimal_integer(check_decimal_integer, "");
+  for (CLI::Option* o : app.get_options())
+    if (const std::string type = o->get_type_name();
+        type.rfind("INT", 0) == 0 || type.rfind("UINT", 0) == 0)  // "INT", "INT:POSITIVE", ...
+      o->transform(decimal_integer);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    check_integer_options(*sub);
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"dynlib: simulate dynamical systems (ODEs and maps) written as TOML models",
@@ -39,10 +70,25 @@ int run_cli(int argc, char** argv) {
   cli::add_manifold_commands(app);
   cli::add_plot_commands(app);
 
+  check_integer_options(app);
+  // CLI11 says only "A subcommand is required" for a misspelt command.
+  const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(),
+                   [&](const CLI::App* sub) { return sub->check_name(argv[1]); })) {
+    std::string names;
+    for (const CLI::App* sub : commands) names += (names.empty() ? "" : ", ") + sub->get_name();
+    const std::string given = argv[1];
+    fmt::print(stderr, "dynlib: unknown command '{}' (commands: {})\n",
+               given.size() > 40 ? given.substr(0, 37) + "..." : given, names);
+    return 1;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every argument error is the documented 1 (not CLI11's codes).
+    return app.exit(e) == 0 ? 0 : 1;
   }
   try {
     return cli::run_selected(app);

@@ -50,6 +50,33 @@ TEST_F(Cli, VersionAndHelp) {
     EXPECT_NE(h.out.find(sub), std::string::npos) << sub;
 }
 
+TEST_F(Cli, ArgumentErrorsExitWithOneAndSayWhat) {
+  const std::string d = dir.path().string();
+  struct Case {
+    std::string args;
+    std::string says;
+  };
+  for (const Case& c : {
+           Case{"run builtin://map/logistic --bogus", "--bogus"},
+           Case{"run builtin://map/logistic -N 99999999999999999999999", "out of range"},
+           Case{"run builtin://map/logistic -N abc", "'abc' is not a whole number"},
+           Case{"run builtin://map/logistic -N 0x10", "'0x10' is not a whole number"},
+           Case{"run builtin://map/logistic --record-interval 1" + std::string(300, '0'),
+                "out of range"},
+           Case{"run", "uri is required"},
+           Case{"nonsense", "unknown command 'nonsense' (commands: model, run"},
+       }) {
+    const Output r = dynlib_cli(c.args, d);
+    EXPECT_EQ(r.code, 1) << c.args << "\n" << r.err;  // not CLI11's own codes (105-114)
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_LT(r.err.size(), 400u) << r.err;  // a long argument is not echoed whole
+  }
+  // Integers are decimal: "010" is ten steps, not octal eight.
+  const Output ten = dynlib_cli("run builtin://map/logistic -N 010", d);
+  EXPECT_EQ(ten.code, 0) << ten.err;
+  EXPECT_NE(ten.out.find("after 10 steps"), std::string::npos) << ten.out;
+}
+
 TEST_F(Cli, ValidateOkAndError) {
   Output ok = dynlib_cli("model validate builtin://ode/lorenz", dir.path().string());
   EXPECT_EQ(ok.code, 0);
