@@ -11,6 +11,8 @@
 #include <iterator>
 #include <limits>
 
+#include <unistd.h>
+
 #include "kernel/registry.hpp"
 #include "kernel/status.hpp"
 #include "runtime/cvode_driver.hpp"
@@ -25,6 +27,21 @@ Tuning& tuning() {
 }
 
 namespace {
+
+// A recorded run of known length whose samples cannot fit in this machine's memory is refused
+// before it starts: it would otherwise grow its buffers until the system kills the process.
+void check_recording_fits(double rows, double bytes_per_row) {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double memory = static_cast<double>(pages) * static_cast<double>(page);
+  const double need = rows * bytes_per_row;
+  if (need > memory)
+    throw DynlibError(fmt::format(
+        "this run would record {:.4g} samples ({:.3g} GB), more than this machine's memory "
+        "({:.3g} GB): record fewer (a larger record_interval, fewer record_vars, or record=false "
+        "for the final state only) or run it in parts (resume=true)",
+        rows, need / 1e9, memory / 1e9));
+}
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
@@ -287,6 +304,19 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
         "jacobian_mode = \"analytic\" needs the model's own Jacobian, but model '{}' has no "
         "[equations.jacobian] table; use \"symbolic\" (derived from the equations) or \"fd\"",
         mi.info.name));
+  if (plan.record) {
+    long long steps = -1;  // known only for fixed steps and maps, or with N or max_steps
+    if (!adaptive && step_end != LLONG_MAX) steps = step_end - step_start;
+    if (adaptive && plan.N) steps = *plan.N - step_start;
+    if (plan.max_steps) steps = steps < 0 ? *plan.max_steps : std::min(steps, *plan.max_steps);
+    const size_t width = resume && !plan.rec_vars_given
+                             ? static_cast<size_t>(rec_width())
+                             : plan.rec_state.size() + plan.rec_aux.size();
+    if (steps >= 0)
+      check_recording_fits(
+          static_cast<double>(steps / plan.record_interval + 1 + a_.rec_count),
+          static_cast<double>(width * sizeof(Real) + sizeof(Time) + sizeof(long long)));
+  }
   observed_.prepare(plan, mi, resume);  // checks the observers (a fresh run: sets them up)
   if (observed_.active() && !observed_entry_) {
     std::shared_ptr<const pipeline::Kernel> k = mi.function_kernel();  // builds J·v on first use

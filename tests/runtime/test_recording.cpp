@@ -32,6 +32,30 @@ TEST(Recording, IntervalKeepsEveryKthStepIncludingStepZero) {
   EXPECT_EQ(v.data, r.raw_data<double>() + 1);
 }
 
+TEST(Recording, ARunThatCannotFitInMemoryIsRefusedBeforeItStarts) {
+  // 1e15 recorded map steps are ~3e16 bytes: refused with the figures, the Sim unchanged.
+  Sim sim = setup("builtin://map/logistic");
+  const std::string err =
+      rt_test::error_of<DynlibError>([&] { sim.run({.N = 1'000'000'000'000'000LL}); });
+  EXPECT_TRUE(rt_test::contains(err, "would record 1e+15 samples")) << err;
+  EXPECT_TRUE(rt_test::contains(err, "more than this machine's memory")) << err;
+  EXPECT_TRUE(rt_test::contains(err, "record_interval")) << err;
+  // The same for a fixed-step flow given by T, and for max_steps alone on an adaptive stepper.
+  Sim flow = setup("builtin://ode/lorenz", {.stepper = std::string("rk4")});
+  EXPECT_TRUE(rt_test::contains(
+      rt_test::error_of<DynlibError>([&] { flow.run({.T = 1e13, .dt = 0.01}); }), "would record"));
+  Sim adaptive = setup("builtin://ode/lorenz", {.stepper = std::string("rk45")});
+  EXPECT_TRUE(rt_test::contains(rt_test::error_of<DynlibError>([&] {
+                                  adaptive.run({.T = 1e300, .max_steps = 4'000'000'000'000LL});
+                                }),
+                                "would record"));
+  // Nothing ran: the session is where it was, and a run that fits goes ahead.
+  EXPECT_EQ(sim.state(), std::vector<double>{0.1});
+  const Results& small = sim.run({.N = 10});
+  EXPECT_TRUE(small.ok()) << small.message();
+  EXPECT_EQ(small.size(), 11u);
+}
+
 TEST(Recording, SelectedVariables) {
   Sim sim = setup("builtin://ode/harmonic");
   const Results& r =
