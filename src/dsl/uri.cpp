@@ -14,6 +14,7 @@
 #include "dsl/builtin_models.hpp"
 #include "dynlib/errors.hpp"
 #include "support/config.hpp"
+#include "support/regular_file.hpp"
 #include "support/text.hpp"
 
 namespace dynlib::dsl {
@@ -75,17 +76,13 @@ bool is_within(const fs::path& target, const fs::path& root) {
   return !rel.empty() && *rel.begin() != "..";
 }
 
+// Model files are text a person wrote; anything larger is a mistake (or /dev/zero).
+constexpr size_t kMaxModelFileBytes = 64 * 1024 * 1024;
+
 std::string read_model_file(const std::string& path) {
-  // stdio rather than iostreams: the OS reason (errno) is what the user needs to see.
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f)
-    throw DynlibError(fmt::format("cannot read model file '{}': {}", path, std::strerror(errno)));
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, n);
-  if (std::ferror(f.get()))
-    throw DynlibError(fmt::format("cannot read model file '{}': {}", path, std::strerror(errno)));
+  std::string why;
+  std::string text = support::read_regular_file(path, kMaxModelFileBytes, why);
+  if (!why.empty()) throw DynlibError(fmt::format("cannot read model file '{}': {}", path, why));
   return text;
 }
 

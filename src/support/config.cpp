@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "dynlib/errors.hpp"
+#include "support/regular_file.hpp"
 #include "support/text.hpp"
 
 namespace dynlib::support {
@@ -169,15 +170,11 @@ void parse_jit(const ConfigReader& r, const toml::table& table, UserConfig& out)
 }
 
 std::string read_file(const std::string& path) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ConfigError(fmt::format("cannot read config file '{}': {}", path,
-                                  errno ? std::strerror(errno) : "open failed"));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw ConfigError(fmt::format("cannot read config file '{}'", path));
-  return buf.str();
+  constexpr size_t kMaxConfigBytes = 64 * 1024 * 1024;
+  std::string why;
+  std::string text = read_regular_file(path, kMaxConfigBytes, why);
+  if (!why.empty()) throw ConfigError(fmt::format("cannot read config file '{}': {}", path, why));
+  return text;
 }
 
 }  // namespace

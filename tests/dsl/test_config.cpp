@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <thread>
 
@@ -166,6 +167,16 @@ TEST(ConfigParse, SyntaxErrorInFileNamesTheFile) {
   const std::string file = dir.write("config.toml", "[paths\n");
   const std::string msg = error_of([&] { load_user_config(file); });
   EXPECT_EQ(msg.rfind(file + ":1:", 0), 0u) << msg;
+}
+
+TEST(ConfigParse, AFifoIsRefusedNotWaitedFor) {
+  TempDir dir;
+  const std::string fifo = dir / "config.toml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string msg = error_of([&] { load_user_config(fifo); });
+  EXPECT_NE(msg.find("cannot read config file '" + fifo + "': it is a FIFO, not a regular file"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(ConfigParse, WrongTypesAreErrors) {

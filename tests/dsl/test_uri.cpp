@@ -341,6 +341,24 @@ TEST_F(UriTest, UnreadableFileNamesFileAndReason) {
   EXPECT_TRUE(contains(msg, "cannot read model file '" + file + "': Permission denied")) << msg;
 }
 
+TEST_F(UriTest, OnlyRegularFilesOfBoundedSizeAreRead) {
+  // A FIFO would block forever and /dev/zero never ends: both are refused at once.
+  const std::string fifo = a_ / "fifo.toml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string msg = message_of([&] { resolve_model(fifo); });
+  EXPECT_TRUE(contains(msg, "cannot read model file '" + fifo +
+                                "': it is a FIFO, not a regular "
+                                "file"))
+      << msg;
+  msg = message_of([] { resolve_model("/dev/zero"); });
+  EXPECT_TRUE(contains(msg, "'/dev/zero': it is a character device, not a regular file")) << msg;
+  // A (sparse) file past the 64 MB limit is not read.
+  const std::string big = a_.write("big.toml", "");
+  ASSERT_EQ(::truncate(big.c_str(), 65LL * 1024 * 1024), 0);
+  msg = message_of([&] { resolve_model(big); });
+  EXPECT_TRUE(contains(msg, "it is larger than 64 MB")) << msg;
+}
+
 TEST_F(UriTest, InaccessibleRootIsShownNotHidden) {
   if (geteuid() == 0) GTEST_SKIP() << "root can search directories without permission bits";
   a_.write("locked/m.toml", "m\n");
