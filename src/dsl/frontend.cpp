@@ -77,7 +77,11 @@ ModelSpec Frontend::run() {
 
 [[noreturn]] void Frontend::fail_in(const SourceText& src, int offset, const std::string& msg,
                                     const std::string& hint) {
-  const Position p = src.at(offset);
+  fail_at_in(src, src.at(offset), msg, hint);
+}
+
+[[noreturn]] void Frontend::fail_at_in(const SourceText& src, Position p, const std::string& msg,
+                                       const std::string& hint) {
   throw ModelError(msg, {src.file, p.line, p.column}, src.line_text(p.line), hint);
 }
 

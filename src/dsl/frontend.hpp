@@ -105,6 +105,9 @@ class Frontend {
                              const std::string& hint = {});
   [[noreturn]] void fail_in(const SourceText& src, int offset, const std::string& msg,
                             const std::string& hint = {});
+  // At position `p` of the file `src` was read from (a position taken from src earlier).
+  [[noreturn]] void fail_at_in(const SourceText& src, Position p, const std::string& msg,
+                               const std::string& hint = {});
   [[noreturn]] void fail_expr(const Located& l, const Expr& e, const std::string& msg,
                               const std::string& hint = {});
   void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,

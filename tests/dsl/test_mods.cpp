@@ -348,6 +348,22 @@ TEST_F(ModsTest, ErrorsPointIntoTheModFileWithADidYouMean) {
   EXPECT_EQ(e.where().line, 4);
   EXPECT_EQ(e.where().column, 13);
   EXPECT_TRUE(contains(e.hint(), "did you mean 'k'?")) << e.what();
+
+  // Whole-model checks too: an aux cycle and a recursion a mod made.
+  const std::string cyc = dir_.write(
+      "cycle.toml", "[mod]\nname = \"c\"\n[mod.set.aux]\nspeed = \"energy\"\nenergy = \"speed\"\n");
+  e = error_of(file, {cyc});
+  EXPECT_TRUE(contains(e.message(), "cycle")) << e.what();
+  EXPECT_EQ(e.where().file, cyc);
+  EXPECT_EQ(e.where().line, 4);
+  const std::string rec =
+      dir_.write("rec.toml",
+                 "[mod]\nname = \"r\"\n[mod.replace.functions.cube]\nargs = [\"a\"]\n"
+                 "expr = \"cube(a)\"\n");
+  e = error_of(file, {rec});
+  EXPECT_TRUE(contains(e.message(), "recursion")) << e.what();
+  EXPECT_EQ(e.where().file, rec);
+  EXPECT_EQ(e.where().line, 5);
 }
 
 TEST_F(ModsTest, UnknownModNames) {
