@@ -57,6 +57,19 @@ struct Jit {
   explicit operator bool() const { return mode != JitMode::Off; }
 };
 
+// Where TAG:// URIs point (the reference's PathConfig): each tag's roots, searched in order.
+struct PathConfig {
+  std::vector<std::pair<std::string, std::vector<std::string>>> tags;
+  // The disk cache root the config names (cache_root / [cache] root), for reading; build() takes
+  // the disk cache root from the user config file, not from here (docs/porting.md).
+  std::optional<std::string> cache_root;
+};
+
+// The tags build() uses when BuildOptions::config is not set: DYN_MODEL_PATH's, then the user
+// config file's [paths]; with `file`, that config file's [paths] and cache root alone. Throws
+// ConfigError/DynlibError for a malformed file or DYN_MODEL_PATH.
+PathConfig load_path_config(const std::string& file = {});
+
 struct BuildOptions {
   std::optional<std::string> stepper{};  // name or alias; default: [sim] stepper, else rk4 / map
   Jit jit{};                             // native kernel (see docs/jit.md); off = interpreter
@@ -76,6 +89,13 @@ struct BuildOptions {
   // -f). Lowered to the IR like any model (the same interpreter and codegen; its own kernel key).
   // Maps, models with events and models reading lagged states are refused (DynlibError).
   bool time_reversed = false;
+  // Mods applied to the model before it is validated, in order, after the model URI's own
+  // "#mod=NAME": URIs of mod files (a [mod] table), "FILE#mod=NAME" ([mods.NAME] of FILE) or
+  // inline:<toml> (docs/modeling.md, Mods). Kept by rebuild(), which reuses the modified spec.
+  std::vector<std::string> mods{};
+  // Resolves the model's and the mods' TAG:// URIs with these tags instead of DYN_MODEL_PATH and
+  // the user config's [paths]; builtin:// stays known.
+  std::optional<PathConfig> config{};
 };
 
 // Where the time of build() went, in seconds (a memory/disk cache hit skips codegen's compile).
@@ -202,7 +222,8 @@ class FullModel {
   std::shared_ptr<const detail::BuiltModel> impl_;
 };
 
-// `model` is a URI (builtin://ode/lorenz, TAG://path, a file path, inline:<toml>).
+// `model` is a URI (builtin://ode/lorenz, TAG://path, a file path, inline:<toml>), optionally with
+// "#mod=NAME" to apply a mod of the file's [mods] tables.
 FullModel build(const std::string& model, const BuildOptions& options = {});
 
 // The model `model` was built from (its validated source, not read again), built with other

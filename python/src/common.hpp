@@ -68,9 +68,14 @@ void set_run_option(RunOptions& options, const std::string& name, py::handle val
 // or "on"/"off"/"auto" (any spelling parse_jit_mode accepts); dtype a str or a numpy dtype.
 // jacobian is None, "symbolic" or "user" (BuildOptions::jacobian). Releases the GIL while building
 // (a JIT compile can take seconds).
+// mods is None or a list of mod URIs (a single str is one mod); config is None, a path-like naming
+// a config file, or a PathConfig-like object (tags: {tag: root or [roots]}, cache_root);
+// validate_stepper must be a bool (the reference's check of its generated stepper source: dynlib's
+// steppers are compiled with the library, so there is nothing to check, docs/porting.md).
 FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
                       py::handle dtype, bool march_native, py::handle auto_threshold,
-                      py::handle jacobian = py::none());
+                      py::handle jacobian = py::none(), py::handle mods = py::none(),
+                      py::handle config = py::none(), py::handle validate_stepper = py::none());
 
 // A param or state value back to Python: a float for a single value, else a list.
 py::object values_to_python(const std::vector<double>& values);

@@ -247,11 +247,92 @@ py::object call_model_function(const PyModelFunction& fm, const py::args& args,
 
 }  // namespace
 
+namespace {
+
+std::vector<std::string> to_mods(py::handle mods) {
+  std::vector<std::string> out;
+  if (mods.is_none()) return out;
+  if (PyUnicode_Check(mods.ptr()) ||
+      py::isinstance(mods, py::module_::import("os").attr("PathLike"))) {
+    out.push_back(to_path(mods, "mods"));
+    return out;
+  }
+  if (!py::isinstance<py::sequence>(mods))
+    throw py::type_error("mods must be a list of mod URIs, got " +
+                         py::repr(mods).cast<std::string>());
+  for (py::handle m : mods) out.push_back(to_path(m, "each entry of mods"));
+  return out;
+}
+
+// A tag's roots as the reference's PathConfig writes them (a str or a list of str), each with ~
+// and $VARS expanded.
+std::vector<std::string> to_roots(py::handle roots, const std::string& tag) {
+  const py::module_ os_path = py::module_::import("os.path");
+  auto expand = [&](py::handle r) {
+    const std::string p = to_path(r, "a root of tag '" + tag + "'");
+    return os_path.attr("expanduser")(os_path.attr("expandvars")(p)).cast<std::string>();
+  };
+  std::vector<std::string> out;
+  if (PyUnicode_Check(roots.ptr()) ||
+      py::isinstance(roots, py::module_::import("os").attr("PathLike"))) {
+    out.push_back(expand(roots));
+  } else if (py::isinstance<py::sequence>(roots)) {
+    for (py::handle r : roots) out.push_back(expand(r));
+  } else {
+    throw py::type_error("the roots of tag '" + tag + "' must be a str or a list of str, got " +
+                         py::repr(roots).cast<std::string>());
+  }
+  return out;
+}
+
+std::optional<PathConfig> to_path_config(py::handle config) {
+  if (config.is_none()) return std::nullopt;
+  if (PyUnicode_Check(config.ptr()) ||
+      py::isinstance(config, py::module_::import("os").attr("PathLike"))) {
+    const std::string file = to_path(config, "config");
+    py::gil_scoped_release release;
+    return load_path_config(file);
+  }
+  if (!py::hasattr(config, "tags"))
+    throw py::type_error(
+        "config must be a dynlib.compiler.paths.PathConfig (tags, cache_root) or the path of a "
+        "config file, got " +
+        py::repr(config).cast<std::string>());
+  PathConfig out;
+  const py::object tags = config.attr("tags");
+  if (!tags.is_none()) {
+    if (!is_mapping(tags))
+      throw py::type_error("config.tags must be a dict {tag: [roots]}, got " +
+                           py::repr(tags).cast<std::string>());
+    for (py::handle item : tags.attr("items")()) {
+      const py::tuple kv = py::reinterpret_borrow<py::tuple>(item);
+      if (!PyUnicode_Check(kv[0].ptr()))
+        throw py::type_error("config.tags keys must be tag names (str), got " +
+                             py::repr(kv[0]).cast<std::string>());
+      const std::string tag = kv[0].cast<std::string>();
+      out.tags.emplace_back(tag, to_roots(kv[1], tag));
+    }
+  }
+  if (py::hasattr(config, "cache_root")) {
+    const py::object root = config.attr("cache_root");
+    if (!root.is_none()) out.cache_root = to_path(root, "config.cache_root");
+  }
+  return out;
+}
+
+}  // namespace
+
 FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
                       py::handle dtype, bool march_native, py::handle auto_threshold,
-                      py::handle jacobian) {
+                      py::handle jacobian, py::handle mods, py::handle config,
+                      py::handle validate_stepper) {
   const std::string uri = to_path(model, "model");
+  if (!validate_stepper.is_none() && !PyBool_Check(validate_stepper.ptr()))
+    throw py::type_error("validate_stepper must be True or False, got " +
+                         py::repr(validate_stepper).cast<std::string>());
   BuildOptions options;
+  options.mods = to_mods(mods);
+  options.config = to_path_config(config);
   if (!stepper.is_none()) {
     if (!PyUnicode_Check(stepper.ptr()))
       throw py::type_error("stepper must be a str, got " + py::repr(stepper).cast<std::string>());
@@ -480,16 +561,34 @@ void bind_model(py::module_& m) {
   m.def(
       "build",
       [](py::handle model, py::handle stepper, py::handle jit, bool disk_cache, py::handle dtype,
-         bool march_native, py::handle auto_threshold, py::handle jacobian) {
+         py::handle mods, py::handle config, py::handle validate_stepper, bool march_native,
+         py::handle auto_threshold, py::handle jacobian) {
         return build_model(model, stepper, jit, disk_cache, dtype, march_native, auto_threshold,
-                           jacobian);
+                           jacobian, mods, config, validate_stepper);
       },
       py::arg("model"), py::arg("stepper") = py::none(), py::arg("jit") = false,
       py::arg("disk_cache") = false, py::arg("dtype") = py::none(), py::kw_only(),
-      py::arg("march_native") = false, py::arg("auto_threshold") = py::none(),
-      py::arg("jacobian") = py::none(),
+      py::arg("mods") = py::none(), py::arg("config") = py::none(),
+      py::arg("validate_stepper") = true, py::arg("march_native") = false,
+      py::arg("auto_threshold") = py::none(), py::arg("jacobian") = py::none(),
       "Loads, validates and lowers a model (and with jit, compiles it). model is a URI "
-      "(builtin://ode/lorenz, TAG://path, a file path, inline:<toml>) or a path-like.");
+      "(builtin://ode/lorenz, TAG://path, a file path, inline:<toml>; \"#mod=NAME\" applies a mod "
+      "of the file's [mods]) or a path-like. mods: mod URIs applied in order; config: a "
+      "PathConfig or a config file's path for TAG:// URIs; validate_stepper: accepted for the "
+      "reference (docs/python.md).");
+
+  m.def(
+      "_load_path_config",
+      [](const std::string& file) {
+        PathConfig c = [&] {
+          py::gil_scoped_release release;
+          return load_path_config(file);
+        }();
+        return py::make_tuple(c.tags, c.cache_root);
+      },
+      py::arg("file"),
+      "(tags, cache_root) of dynlib.compiler.paths.load_config(): the default tags, or a config "
+      "file's.");
 
   m.def(
       "parse_jit_mode", [](const std::string& text) { return jit_mode_name(parse_jit_mode(text)); },

@@ -45,6 +45,10 @@ void add_build_flags(CLI::App& cmd, BuildFlags& flags) {
   cmd.add_flag("--disk-cache", flags.disk_cache, "Keep compiled kernels on disk across processes");
   cmd.add_flag("--march-native", flags.march_native, "Compile native kernels with -march=native");
   cmd.add_option("--dtype", flags.dtype, "float64 | float32 (default: the model's dtype)");
+  cmd.add_option("--mod", flags.mods,
+                 "Apply a mod before validation: a mod file, FILE#mod=NAME or inline:[mod]...; "
+                 "repeatable, applied in order (docs/modeling.md, Mods)")
+      ->allow_extra_args(false);
 }
 
 void add_implicit_flags(CLI::App& cmd, ImplicitFlags& flags) {
@@ -64,6 +68,7 @@ void add_implicit_flags(CLI::App& cmd, ImplicitFlags& flags) {
 BuildOptions build_options(const BuildFlags& flags) {
   BuildOptions bo;
   bo.stepper = flags.stepper;
+  bo.mods = flags.mods;
   bo.jit = parse_jit_mode(flags.jit);
   bo.disk_cache = flags.disk_cache;
   bo.march_native = flags.march_native;

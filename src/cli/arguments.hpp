@@ -29,9 +29,10 @@ struct BuildFlags {
   bool disk_cache = false;
   bool march_native = false;
   std::optional<std::string> dtype;
+  std::vector<std::string> mods;  // --mod URI, repeatable (BuildOptions::mods)
 };
-void add_build_flags(CLI::App& cmd,
-                     BuildFlags& flags);  // --jit, --disk-cache, --march-native, --dtype
+// --jit, --disk-cache, --march-native, --dtype, --mod
+void add_build_flags(CLI::App& cmd, BuildFlags& flags);
 BuildOptions build_options(const BuildFlags& flags);  // parses --jit (did-you-mean on a typo)
 
 // Implicit steppers' options: --newton-tol, --newton-max-iter, --jac-eps, --jacobian-mode,

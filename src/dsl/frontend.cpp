@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "dsl/mods.hpp"
 #include "dsl/uri.hpp"
 
 namespace dynlib::dsl {
@@ -32,10 +33,12 @@ ModelSpec Frontend::run() {
   } catch (const toml::parse_error& e) {
     fail_at(to_position(e.source().begin), std::string(e.description()));
   }
+  file_.set_model_path(root_.source().path);
   check_keys(root_,
              {"model", "states", "params", "constants", "equations", "aux", "functions", "events",
-              "sim", "presets", "meta"},
+              "sim", "presets", "meta", "mods"},
              "at the top level");
+  apply_mods();
   load_model_table();
   load_constants();
   load_params();
@@ -53,22 +56,33 @@ ModelSpec Frontend::run() {
 }
 
 [[noreturn]] void Frontend::fail_at(Position p, const std::string& msg, const std::string& hint) {
-  throw ModelError(msg, {file_.name(), p.line, p.column}, file_.line_text(p.line), hint);
+  fail_file(file_.model(), p, msg, hint);
 }
 
+[[noreturn]] void Frontend::fail_file(const SourceFile& f, Position p, const std::string& msg,
+                                      const std::string& hint) {
+  throw ModelError(msg, {f.name(), p.line, p.column}, f.line_text(p.line), hint);
+}
+
+// A node or key may come from a mod file: the message names the file it was read from.
 [[noreturn]] void Frontend::fail_node(const toml::node& n, const std::string& msg,
                                       const std::string& hint) {
-  fail_at(to_position(n.source().begin), msg, hint);
+  fail_file(file_.of(n.source()), to_position(n.source().begin), msg, hint);
 }
 
 [[noreturn]] void Frontend::fail_key(const toml::key& k, const std::string& msg,
                                      const std::string& hint) {
-  fail_at(to_position(k.source().begin), msg, hint);
+  fail_file(file_.of(k.source()), to_position(k.source().begin), msg, hint);
 }
 
 [[noreturn]] void Frontend::fail_in(const SourceText& src, int offset, const std::string& msg,
                                     const std::string& hint) {
-  fail_at(src.at(offset), msg, hint);
+  fail_at_in(src, src.at(offset), msg, hint);
+}
+
+[[noreturn]] void Frontend::fail_at_in(const SourceText& src, Position p, const std::string& msg,
+                                       const std::string& hint) {
+  throw ModelError(msg, {src.file, p.line, p.column}, src.line_text(p.line), hint);
 }
 
 [[noreturn]] void Frontend::fail_expr(const Located& l, const Expr& e, const std::string& msg,
@@ -106,9 +120,10 @@ void Frontend::warn_unknown_keys(const toml::table& t,
     const toml::key& k = *entry.first;
     if (std::find(names.begin(), names.end(), k.str()) != names.end()) continue;
     const Position p = to_position(k.source().begin);
+    const SourceFile& f = file_.of(k.source());
     spec_.warnings.push_back({fmt::format("unknown key '{}' {} is ignored", k.str(), where),
-                              {file_.name(), p.line, p.column},
-                              file_.line_text(p.line),
+                              {f.name(), p.line, p.column},
+                              f.line_text(p.line),
                               unknown_key_hint(k.str(), names)});
   }
 }
@@ -149,8 +164,17 @@ ModelSpec load_model_text(const std::string& text, const std::string& source_nam
 }
 
 ModelSpec load_model(const std::string& uri) {
-  ModelSource src = resolve_model(uri);
-  return load_model_text(src.text, src.display_name);
+  return load_model(uri, LoadOptions{});
+}
+
+ModelSpec load_model(const std::string& uri, const LoadOptions& options) {
+  const TagTable* tags = options.tags ? &*options.tags : nullptr;
+  ModelSource src = resolve_model(uri, tags);
+  std::vector<ModelSource> mods;
+  for (const std::string& m : options.mods) mods.push_back(resolve_model(m, tags));
+  ModelSpec spec = frontend::Frontend(src, std::move(mods)).run();
+  spec.hash = model_hash(spec);
+  return spec;
 }
 
 }  // namespace dynlib::dsl

@@ -7,8 +7,11 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "dsl/model_spec.hpp"
 #include "dsl/parser.hpp"
 #include "dsl/source_text.hpp"
+#include "dsl/uri.hpp"
 #include "dynlib/errors.hpp"
 #include "support/text.hpp"
 
@@ -37,20 +41,6 @@ inline bool is_identifier(std::string_view s) {
   for (char c : s)
     if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
   return true;
-}
-
-// toml++ keeps a table's keys sorted; the model language gives declaration order a meaning
-// (state-vector order, action order...), so every table is walked in file order.
-inline std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
-    const toml::table& t) {
-  std::vector<std::pair<const toml::key*, const toml::node*>> out;
-  for (const auto& [k, v] : t) out.push_back({&k, &v});
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    const auto& pa = a.first->source().begin;
-    const auto& pb = b.first->source().begin;
-    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-  });
-  return out;
 }
 
 // What a given expression may refer to.
@@ -77,18 +67,47 @@ class Frontend {
   Frontend(const std::string& text, const std::string& source_name) : file_(source_name, text) {
     spec_.source_name = source_name;
   }
+  // The model with mods: its own "#mod=NAME" (model.mod) first, then `mods` in order (mods.cpp).
+  Frontend(const ModelSource& model, std::vector<ModelSource> mods)
+      : file_(model.display_name, model.text),
+        model_mod_(model.mod),
+        mod_sources_(std::move(mods)) {
+    spec_.source_name = model.display_name;
+  }
 
   ModelSpec run();
 
  private:
+  // toml++ keeps a table's keys sorted; the model language gives declaration order a meaning
+  // (state-vector order, action order...), so every table is walked in file order. Entries a mod
+  // added come after the model's own, in the order the mods were applied (mods.cpp).
+  std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
+      const toml::table& t) const {
+    std::vector<std::pair<const toml::key*, const toml::node*>> out;
+    for (const auto& [k, v] : t) out.push_back({&k, &v});
+    std::stable_sort(out.begin(), out.end(), [this](const auto& a, const auto& b) {
+      const int ra = added_rank(*a.first), rb = added_rank(*b.first);
+      if (ra != rb) return ra < rb;
+      const auto& pa = a.first->source().begin;
+      const auto& pb = b.first->source().begin;
+      return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+    });
+    return out;
+  }
+
   // ---- frontend.cpp: running the steps; diagnostics ----
   [[noreturn]] void fail_at(Position p, const std::string& msg, const std::string& hint = {});
+  [[noreturn]] void fail_file(const SourceFile& f, Position p, const std::string& msg,
+                              const std::string& hint = {});
   [[noreturn]] void fail_node(const toml::node& n, const std::string& msg,
                               const std::string& hint = {});
   [[noreturn]] void fail_key(const toml::key& k, const std::string& msg,
                              const std::string& hint = {});
   [[noreturn]] void fail_in(const SourceText& src, int offset, const std::string& msg,
                             const std::string& hint = {});
+  // At position `p` of the file `src` was read from (a position taken from src earlier).
+  [[noreturn]] void fail_at_in(const SourceText& src, Position p, const std::string& msg,
+                               const std::string& hint = {});
   [[noreturn]] void fail_expr(const Located& l, const Expr& e, const std::string& msg,
                               const std::string& hint = {});
   void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
@@ -166,6 +185,31 @@ class Frontend {
   void load_presets();
   PresetValue preset_value(const toml::key& k, const toml::node& v, Ref kind, int index);
 
+  // ---- mods.cpp: applying mods to the model's TOML before the steps above read it ----
+  struct Mod {
+    std::string name;
+    std::string group;  // empty: none
+    bool exclusive = false;
+    toml::table* body = nullptr;
+    const toml::node* group_at = nullptr;  // its group = "...", for messages
+  };
+  void apply_mods();
+  Mod read_mod(toml::table& tbl, std::string name, bool name_from_table);
+  Mod select_mod(toml::table& doc, const std::string& wanted, const std::string& uri);
+  Mod only_mod(toml::table& doc, const SourceFile& f, const std::string& uri);
+  void apply_mod_list(const std::vector<Mod>& mods);
+  void apply_verb(const Mod& m, std::string_view verb, toml::table& payload);
+  void remove_entries(const Mod& m, std::string_view target, const toml::table& items);
+  toml::table* model_table(std::string_view name, bool create);
+  void move_into(toml::table& to, const toml::key& k, toml::node& v);
+  int added_rank(const toml::key& k) const {
+    if (added_.empty()) return 0;
+    const auto& b = k.source().begin;
+    const auto it =
+        added_.find({k.source().path.get(), static_cast<int>(b.line), static_cast<int>(b.column)});
+    return it == added_.end() ? 0 : it->second;
+  }
+
   // ---- model_checks.cpp: whole-model checks (recursion, aux order) ----
   void check_function_recursion();
   void aux_refs(const Expr& e, const SourceText& src, std::vector<std::pair<int, Position>>& out,
@@ -173,8 +217,14 @@ class Frontend {
   void order_aux();
 
   static constexpr long long kMaxLag = 1 << 16;
-  SourceFile file_;
+  SourceFiles file_;
   toml::table root_;
+  std::string model_mod_;
+  std::vector<ModelSource> mod_sources_;
+  std::vector<std::unique_ptr<toml::table>> mod_docs_;  // the mod files' TOML, while applied
+  // Keys a mod added to a table (file, line, column) -> 1 + the order the mod was applied in.
+  std::map<std::tuple<const void*, int, int>, int> added_;
+  int applying_ = 0;
   ModelSpec spec_;
   std::unordered_map<std::string, Definition> defined_;
   std::vector<std::string> aux_names_;

@@ -23,7 +23,9 @@ void Frontend::check_function_recursion() {
         for (; it != stack.end(); ++it)
           cycle.push_back(spec_.functions[static_cast<size_t>(*it)].name);
         cycle.push_back(spec_.functions[static_cast<size_t>(callee)].name);
-        fail_at(at, fmt::format("recursion is not allowed: {}", fmt::join(cycle, " -> ")));
+        // `at` is in f's body, which a mod may have written in another file.
+        fail_at_in(*spec_.functions[static_cast<size_t>(f)].body.src, at,
+                   fmt::format("recursion is not allowed: {}", fmt::join(cycle, " -> ")));
       }
       if (color[static_cast<size_t>(callee)] == 0) visit(callee);
     }
@@ -67,8 +69,9 @@ void Frontend::order_aux() {
         for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
           cycle.push_back(spec_.aux[static_cast<size_t>(*it)].name);
         cycle.push_back(spec_.aux[static_cast<size_t>(d)].name);
-        fail_at(at, fmt::format("aux variables depend on each other in a cycle: {}",
-                                fmt::join(cycle, " -> ")));
+        fail_at_in(*spec_.aux[static_cast<size_t>(a)].expr.src, at,
+                   fmt::format("aux variables depend on each other in a cycle: {}",
+                               fmt::join(cycle, " -> ")));
       }
       if (color[static_cast<size_t>(d)] == 0) visit(d);
     }

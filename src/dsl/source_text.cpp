@@ -157,4 +157,22 @@ SourceRef SourceFile::string_value(const toml::node& value, const std::string& d
   return s;
 }
 
+SourceFiles::SourceFiles(std::string display_name, const std::string& text) {
+  files_.push_back(std::make_unique<SourceFile>(std::move(display_name), text));
+  paths_.emplace_back();
+}
+
+void SourceFiles::add(std::string display_name, const std::string& text,
+                      toml::source_path_ptr parse_path) {
+  files_.push_back(std::make_unique<SourceFile>(std::move(display_name), text));
+  paths_.push_back(std::move(parse_path));
+}
+
+const SourceFile& SourceFiles::of(const toml::source_region& where) const {
+  if (where.path)
+    for (size_t i = 1; i < paths_.size(); ++i)
+      if (paths_[i] == where.path) return *files_[i];
+  return model();
+}
+
 }  // namespace dynlib::dsl

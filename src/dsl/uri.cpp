@@ -44,8 +44,9 @@ std::string strip_toml(std::string s) {
   return s;
 }
 
-// Environment roots first, then config roots; tags keep the order they first appear in.
-std::vector<Tag> registered_tags() {
+// Environment roots first, then config roots; tags keep the order they first appear in. With an
+// explicit table (build()'s `config`), its roots alone.
+std::vector<Tag> registered_tags(const TagTable* explicit_tags = nullptr) {
   std::vector<Tag> tags;
   auto add = [&](const std::string& name, const std::vector<std::string>& roots,
                  const std::string& origin) {
@@ -53,11 +54,15 @@ std::vector<Tag> registered_tags() {
     if (it == tags.end()) it = tags.insert(tags.end(), Tag{name, {}});
     for (const auto& r : roots) it->roots.push_back({r, origin});
   };
-  if (const char* env = std::getenv("DYN_MODEL_PATH"))
-    for (const auto& [name, roots] : parse_model_path(env)) add(name, roots, "DYN_MODEL_PATH");
-  const auto& config = support::user_config();
-  for (const auto& [name, roots] : config.paths)
-    add(name, roots, "[paths] in " + config.source_path);
+  if (explicit_tags) {
+    for (const auto& [name, roots] : *explicit_tags) add(name, roots, "the build's config");
+  } else {
+    if (const char* env = std::getenv("DYN_MODEL_PATH"))
+      for (const auto& [name, roots] : parse_model_path(env)) add(name, roots, "DYN_MODEL_PATH");
+    const auto& config = support::user_config();
+    for (const auto& [name, roots] : config.paths)
+      add(name, roots, "[paths] in " + config.source_path);
+  }
   add(std::string(kBuiltinTag), {}, {});  // always known, even without user roots
   return tags;
 }
@@ -126,8 +131,9 @@ std::string suggest(const std::string& wanted, const std::vector<std::string>& e
   return {};
 }
 
-ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std::string_view rest) {
-  const std::vector<Tag> tags = registered_tags();
+ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std::string_view rest,
+                           const TagTable* explicit_tags) {
+  const std::vector<Tag> tags = registered_tags(explicit_tags);
   const auto tag =
       std::find_if(tags.begin(), tags.end(), [&](const Tag& t) { return t.name == tag_name; });
   if (tag == tags.end()) {
@@ -193,12 +199,12 @@ ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std:
       candidates.push_back(shown + " (a directory)");
       continue;
     }
-    return {std::string(uri), shown, shown, read_model_file(shown)};
+    return {std::string(uri), shown, shown, read_model_file(shown), {}};
   }
   if (tag->name == kBuiltinTag) {
     const std::string display = fmt::format("{}://{}", kBuiltinTag, rel);
     for (const auto& m : embedded_models())
-      if (m.path == rel) return {std::string(uri), display, {}, std::string(m.text)};
+      if (m.path == rel) return {std::string(uri), display, {}, std::string(m.text), {}};
     candidates.push_back(display + " (embedded)");
   }
 
@@ -220,7 +226,7 @@ ModelSource resolve_plain(std::string_view uri) {
     if (fs::is_directory(p, ec)) {
       candidates.push_back(p + " (a directory)");
     } else if (fs::exists(p, ec)) {
-      return {std::string(uri), p, p, read_model_file(p)};
+      return {std::string(uri), p, p, read_model_file(p), {}};
     } else {
       candidates.push_back(p);
     }
@@ -276,16 +282,49 @@ std::vector<std::pair<std::string, std::vector<std::string>>> parse_model_path(
   return out;
 }
 
-ModelSource resolve_model(std::string_view uri) {
+ModelSource resolve_model(std::string_view uri, const TagTable* tags) {
   // Python users write inline models as triple-quoted strings that start with a newline
   // ("""\ninline:\n[model]..."""), so whitespace before the prefix is allowed, as in the reference.
   const size_t first = uri.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && uri.substr(first, kInlinePrefix.size()) == kInlinePrefix)
-    return {
-        std::string(uri), "<inline>", {}, std::string(uri.substr(first + kInlinePrefix.size()))};
+    return {std::string(uri),
+            "<inline>",
+            {},
+            std::string(uri.substr(first + kInlinePrefix.size())),
+            {}};
+  // "path#mod=NAME": the fragment selects a mod of the file (inline text keeps its '#' comments).
+  std::string mod;
+  std::string_view base = uri;
+  if (const size_t hash = uri.find('#'); hash != std::string_view::npos) {
+    base = uri.substr(0, hash);
+    std::string_view frag = uri.substr(hash + 1);
+    while (!frag.empty() && (frag.front() == ' ' || frag.front() == '\t')) frag.remove_prefix(1);
+    while (!frag.empty() && (frag.back() == ' ' || frag.back() == '\t')) frag.remove_suffix(1);
+    constexpr std::string_view kModKey = "mod=";
+    if (frag.substr(0, kModKey.size()) != kModKey || frag.size() == kModKey.size())
+      throw DynlibError(fmt::format(
+          "URI '{}': unknown fragment '#{}'; the one fragment a model URI takes is #mod=NAME", uri,
+          frag));
+    mod = std::string(frag.substr(kModKey.size()));
+    while (!base.empty() && (base.back() == ' ' || base.back() == '\t')) base.remove_suffix(1);
+  }
   std::string_view tag, rest;
-  if (split_uri(uri, tag, rest)) return resolve_tagged(uri, tag, rest);
-  return resolve_plain(uri);
+  ModelSource src =
+      split_uri(base, tag, rest) ? resolve_tagged(base, tag, rest, tags) : resolve_plain(base);
+  src.uri = std::string(uri);
+  src.mod = std::move(mod);
+  return src;
+}
+
+TagTable default_tags() {
+  TagTable out;
+  for (const auto& t : registered_tags()) {
+    if (t.name == kBuiltinTag && t.roots.empty()) continue;
+    std::vector<std::string> roots;
+    for (const auto& r : t.roots) roots.push_back(r.path);
+    out.emplace_back(t.name, std::move(roots));
+  }
+  return out;
 }
 
 std::vector<std::string> list_models() {

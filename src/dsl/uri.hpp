@@ -8,6 +8,9 @@
 //   ~/models/x.toml, $D/x, x    a plain file path (~ and $VARS expanded, ".toml" optional)
 //   inline:<toml text>          the model text itself
 //
+// Any of them but inline: may end in "#mod=NAME": the mod NAME of the file's [mods] tables is
+// applied (docs/modeling.md, Mods); ModelSource::mod holds NAME.
+//
 // A TAG-relative path may not leave its root: ".." components, absolute parts and symlinks that
 // resolve outside the root are refused with a DynlibError rather than skipped.
 #pragma once
@@ -24,12 +27,21 @@ struct ModelSource {
   std::string display_name;  // the file path, "builtin://ode/lorenz.toml", or "<inline>"
   std::string path;          // the file read from disk; empty for embedded builtins and inline
   std::string text;
+  std::string mod;  // NAME of a "#mod=NAME" fragment; empty without one
 };
+
+// Tag -> roots, in search order: the [paths] of a config file, DYN_MODEL_PATH's entries.
+using TagTable = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
 // Throws ModelNotFoundError (every candidate tried, plus a did-you-mean when a model or tag with a
 // close name exists) or DynlibError (unreadable file, root escape, malformed DYN_MODEL_PATH or
-// user config).
-ModelSource resolve_model(std::string_view uri);
+// user config, a fragment other than #mod=NAME).
+// `tags`, when given, replaces DYN_MODEL_PATH and the user config's [paths] (build()'s `config`);
+// builtin:// stays known either way.
+ModelSource resolve_model(std::string_view uri, const TagTable* tags = nullptr);
+
+// The tags resolve_model() uses by default: DYN_MODEL_PATH's, then the user config's [paths].
+TagTable default_tags();
 
 // Every model reachable through a tag, as "TAG://rel/path" without ".toml", sorted and unique:
 // the embedded builtins plus every *.toml file below every registered root.

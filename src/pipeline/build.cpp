@@ -10,6 +10,8 @@
 #include "support/config.hpp"
 #include "support/digest.hpp"
 
+#include "dsl/mods.hpp"
+#include "dsl/uri.hpp"
 #include "dynlib/inspect.hpp"
 #include "ir/derivative.hpp"
 #include "kernel/registry.hpp"
@@ -360,9 +362,25 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
 
 }  // namespace
 
+PathConfig load_path_config(const std::string& file) {
+  PathConfig out;
+  if (file.empty()) {
+    out.tags = dsl::default_tags();
+    out.cache_root = support::user_config().cache_root;
+  } else {
+    support::UserConfig c = support::load_user_config(file);
+    out.tags = std::move(c.paths);
+    out.cache_root = std::move(c.cache_root);
+  }
+  return out;
+}
+
 FullModel build(const std::string& model, const BuildOptions& options) {
   const auto t_phase = Clock::now();
-  auto spec = std::make_shared<const dsl::ModelSpec>(dsl::load_model(model));
+  dsl::LoadOptions load;
+  load.mods = options.mods;
+  if (options.config) load.tags = options.config->tags;
+  auto spec = std::make_shared<const dsl::ModelSpec>(dsl::load_model(model, load));
   return build_spec(std::move(spec), options, seconds_since(t_phase), true);
 }
 
