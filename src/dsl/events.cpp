@@ -83,7 +83,7 @@ Located Frontend::logged_value(const toml::node& item) {
   const std::vector<std::string> kinds = {"state", "param", "aux"};
   const SourceRef whole = file_.string_value(item, text);
   if (std::find(kinds.begin(), kinds.end(), prefix) == kinds.end())
-    fail_at(whole->at(0), fmt::format("unknown log prefix '{}:'", prefix),
+    fail_in(*whole, 0, fmt::format("unknown log prefix '{}:'", prefix),
             support::did_you_mean(prefix, kinds).empty()
                 ? "write \"state:NAME\", \"param:NAME\", \"aux:NAME\" or an expression"
                 : support::did_you_mean(prefix, kinds));
@@ -91,7 +91,7 @@ Located Frontend::logged_value(const toml::node& item) {
   auto src = std::make_shared<SourceText>(*whole);
   src->text.replace(0, colon + 1, colon + 1, ' ');
   if (src->text.find_first_not_of(" \t") == std::string::npos)
-    fail_at(whole->at(static_cast<int>(colon)), fmt::format("'{}:' names nothing", prefix),
+    fail_in(*whole, static_cast<int>(colon), fmt::format("'{}:' names nothing", prefix),
             fmt::format("write \"{}:NAME\"", prefix));
   Located l;
   l.src = src;
@@ -125,7 +125,8 @@ void Frontend::add_action(EventSpec& e, const std::string& target, Position at, 
     a.target_index = si;
   } else if (int pi = spec_.param_index(target); pi >= 0) {
     if (spec_.params[static_cast<size_t>(pi)].is_array)
-      fail_at(at, fmt::format("cannot assign to the array param '{}' in an action", target));
+      fail_at_in(*value.src, at,
+                 fmt::format("cannot assign to the array param '{}' in an action", target));
     a.target_kind = Ref::Param;
     a.target_index = pi;
   } else {
@@ -137,14 +138,15 @@ void Frontend::add_action(EventSpec& e, const std::string& target, Position at, 
                        : find_named(spec_.constants, target) >= 0 ? "a constant"
                        : target == "t"                            ? "time"
                                                                   : "not a state or param";
-    fail_at(at, fmt::format("cannot assign to '{}' in an action: it is {}", target, what),
-            support::did_you_mean(target, names).empty() ? "actions may assign states and params"
-                                                         : support::did_you_mean(target, names));
+    fail_at_in(*value.src, at,
+               fmt::format("cannot assign to '{}' in an action: it is {}", target, what),
+               support::did_you_mean(target, names).empty() ? "actions may assign states and params"
+                                                            : support::did_you_mean(target, names));
   }
   for (const auto& prev : e.actions)
     if (prev.target == target)
-      fail_at(at, fmt::format("'{}' is assigned twice in one action", target),
-              "actions are atomic: combine the assignments into one");
+      fail_at_in(*value.src, at, fmt::format("'{}' is assigned twice in one action", target),
+                 "actions are atomic: combine the assignments into one");
   resolve_located(value, model_scope("in an event action"));
   a.value = std::move(value);
   e.actions.push_back(std::move(a));
