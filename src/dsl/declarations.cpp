@@ -252,6 +252,7 @@ void Frontend::load_aux() {
       const toml::key& k = *k_ptr;
       const toml::node& v = *v_ptr;
       define(k, "aux variable");
+      aux_index_.emplace(std::string(k.str()), static_cast<int>(aux_names_.size()));
       aux_names_.push_back(std::string(k.str()));
       AuxSpec a;
       a.name = std::string(k.str());

@@ -228,6 +228,7 @@ class Frontend {
   ModelSpec spec_;
   std::unordered_map<std::string, Definition> defined_;
   std::vector<std::string> aux_names_;
+  std::unordered_map<std::string, int> aux_index_;  // name -> index in aux_names_ (10^5 aux)
   std::vector<std::string> function_names_;
   bool pending_functions_ = false;
   int current_function_ = -1;

@@ -4,36 +4,73 @@
 #include "dsl/frontend.hpp"
 
 #include <algorithm>
-#include <functional>
 
 namespace dynlib::dsl::frontend {
 
+namespace {
+
+using Edges = std::vector<std::vector<std::pair<int, Position>>>;  // per node: (target, where)
+
+// Depth-first search over every node, iterative (a graph of 10^5 aux must not overflow the
+// stack). on_cycle(from, to, where, path) is called for a back edge (it throws); finished(v) when
+// all of v's targets are, so the calls come in dependency order.
+template <class OnCycle, class Finished>
+void depth_first(const Edges& edges, OnCycle&& on_cycle, Finished&& finished) {
+  const size_t n = edges.size();
+  std::vector<int> color(n, 0);              // 0 new, 1 on the path, 2 done
+  std::vector<std::pair<int, size_t>> todo;  // (node, its next edge)
+  std::vector<int> path;                     // the nodes with color 1, in order
+  for (size_t root = 0; root < n; ++root) {
+    if (color[root] != 0) continue;
+    color[root] = 1;
+    path.push_back(static_cast<int>(root));
+    todo.push_back({static_cast<int>(root), 0});
+    while (!todo.empty()) {
+      const int v = todo.back().first;
+      const size_t next = todo.back().second;
+      const auto& out = edges[static_cast<size_t>(v)];
+      if (next == out.size()) {
+        color[static_cast<size_t>(v)] = 2;
+        finished(v);
+        path.pop_back();
+        todo.pop_back();
+        continue;
+      }
+      todo.back().second = next + 1;
+      const auto& [to, at] = out[next];
+      if (color[static_cast<size_t>(to)] == 1) on_cycle(v, to, at, path);
+      if (color[static_cast<size_t>(to)] == 0) {
+        color[static_cast<size_t>(to)] = 1;
+        path.push_back(to);
+        todo.push_back({to, 0});
+      }
+    }
+  }
+}
+
+// The names along `path` from `to` back to `to`: "a -> b -> a".
+template <class Named>
+std::vector<std::string> cycle_names(const std::vector<int>& path, int to, const Named& items) {
+  std::vector<std::string> cycle;
+  for (auto it = std::find(path.begin(), path.end(), to); it != path.end(); ++it)
+    cycle.push_back(items[static_cast<size_t>(*it)].name);
+  cycle.push_back(items[static_cast<size_t>(to)].name);
+  return cycle;
+}
+
+}  // namespace
+
 void Frontend::check_function_recursion() {
-  // Depth-first search over the call graph; a back edge is a cycle.
-  const size_t n = spec_.functions.size();
-  std::vector<int> color(n, 0);  // 0 new, 1 on stack, 2 done
-  std::vector<int> stack;
-  std::function<void(int)> visit = [&](int f) {
-    color[static_cast<size_t>(f)] = 1;
-    stack.push_back(f);
-    for (const auto& [callee, at] : calls_[static_cast<size_t>(f)]) {
-      if (color[static_cast<size_t>(callee)] == 1) {
-        std::vector<std::string> cycle;
-        auto it = std::find(stack.begin(), stack.end(), callee);
-        for (; it != stack.end(); ++it)
-          cycle.push_back(spec_.functions[static_cast<size_t>(*it)].name);
-        cycle.push_back(spec_.functions[static_cast<size_t>(callee)].name);
+  // A back edge of the call graph is a cycle.
+  depth_first(
+      calls_,
+      [&](int f, int callee, Position at, const std::vector<int>& path) {
         // `at` is in f's body, which a mod may have written in another file.
         fail_at_in(*spec_.functions[static_cast<size_t>(f)].body.src, at,
-                   fmt::format("recursion is not allowed: {}", fmt::join(cycle, " -> ")));
-      }
-      if (color[static_cast<size_t>(callee)] == 0) visit(callee);
-    }
-    stack.pop_back();
-    color[static_cast<size_t>(f)] = 2;
-  };
-  for (size_t i = 0; i < n; ++i)
-    if (color[i] == 0) visit(static_cast<int>(i));
+                   fmt::format("recursion is not allowed: {}",
+                               fmt::join(cycle_names(path, callee, spec_.functions), " -> ")));
+      },
+      [](int) {});
 }
 
 // Aux variables referenced by an expression, directly or through the functions it calls.
@@ -53,34 +90,19 @@ void Frontend::aux_refs(const Expr& e, const SourceText& src,
 
 void Frontend::order_aux() {
   const size_t n = spec_.aux.size();
-  std::vector<std::vector<std::pair<int, Position>>> deps(n);
+  Edges deps(n);
   for (size_t i = 0; i < n; ++i) {
     std::vector<bool> seen(spec_.functions.size(), false);
     aux_refs(*spec_.aux[i].expr.expr, *spec_.aux[i].expr.src, deps[i], seen);
   }
-  std::vector<int> color(n, 0);
-  std::vector<int> stack;
-  std::function<void(int)> visit = [&](int a) {
-    color[static_cast<size_t>(a)] = 1;
-    stack.push_back(a);
-    for (const auto& [d, at] : deps[static_cast<size_t>(a)]) {
-      if (color[static_cast<size_t>(d)] == 1) {
-        std::vector<std::string> cycle;
-        for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
-          cycle.push_back(spec_.aux[static_cast<size_t>(*it)].name);
-        cycle.push_back(spec_.aux[static_cast<size_t>(d)].name);
+  depth_first(
+      deps,
+      [&](int a, int d, Position at, const std::vector<int>& path) {
         fail_at_in(*spec_.aux[static_cast<size_t>(a)].expr.src, at,
                    fmt::format("aux variables depend on each other in a cycle: {}",
-                               fmt::join(cycle, " -> ")));
-      }
-      if (color[static_cast<size_t>(d)] == 0) visit(d);
-    }
-    stack.pop_back();
-    color[static_cast<size_t>(a)] = 2;
-    spec_.aux_order.push_back(a);
-  };
-  for (size_t i = 0; i < n; ++i)
-    if (color[i] == 0) visit(static_cast<int>(i));
+                               fmt::join(cycle_names(path, d, spec_.aux), " -> ")));
+      },
+      [&](int a) { spec_.aux_order.push_back(a); });
 }
 
 }  // namespace dynlib::dsl::frontend

@@ -136,10 +136,10 @@ void Frontend::resolve_name(Expr& e, const Located& l, const Scope& s,
     e.is_integer_literal = c.is_integer;
     return;
   }
-  if (auto it = std::find(aux_names_.begin(), aux_names_.end(), n); it != aux_names_.end()) {
+  if (auto it = aux_index_.find(n); it != aux_index_.end()) {
     if (!s.aux) not_here("the aux variable");
     e.ref = Ref::Aux;
-    e.ref_index = static_cast<int>(it - aux_names_.begin());
+    e.ref_index = it->second;
     return;
   }
   if (n.rfind("lag_", 0) == 0 && spec_.state_index(n.substr(4)) >= 0)

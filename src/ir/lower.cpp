@@ -50,6 +50,7 @@ class Lowerer {
     f_.name = name;
     next_temp_ = 0;
     scopes_.assign(1, {});
+    call_scopes_.assign(1, {});
     inputs_.clear();
     aux_memo_.assign(spec_.aux.size(), kNone);
     // Aux values the function needs are computed first, at the top level, in dependency order,
@@ -144,6 +145,16 @@ class Lowerer {
       if (auto k = dsl::small_int_exponent(*e.args[1], integer())) {
         // x**0 == 1 and x**1 == x exactly; x**2, x**3 (any k for int64) are multiplications.
         if (*k == 0) return integer() ? int_const(1) : float_const(1.0);
+        if (integer()) {
+          // By squaring: int64 products wrap exactly, so any grouping gives the same bits, in
+          // O(log k) multiplications (x**1000000000 is 44 of them, not a billion).
+          Value r = kNone, base = a;
+          for (long long left = *k; left > 0; left >>= 1) {
+            if (left & 1) r = r == kNone ? base : emit(Op::Mul, r, base);
+            if (left > 1) base = emit(Op::Mul, base, base);
+          }
+          return r;
+        }
         Value r = a;
         for (long long i = 1; i < *k; ++i) r = emit(Op::Mul, r, a);
         return r;
@@ -180,9 +191,17 @@ class Lowerer {
       const auto& fn = spec_.functions[static_cast<size_t>(e.ref_index)];
       std::vector<Value> args;
       for (const auto& a : e.args) args.push_back(lower(*a, env));
+      // A body reads only its arguments (and states, params, aux): the same call on the same
+      // values is the same value. Remembered per scope, like common subexpressions, so a chain
+      // of functions each calling the previous one twice lowers in linear, not exponential, time.
+      std::pair<int, std::vector<Value>> key{e.ref_index, args};
+      for (auto sc = call_scopes_.rbegin(); sc != call_scopes_.rend(); ++sc)
+        if (auto it = sc->find(key); it != sc->end()) return it->second;
       Env inner;
       inner.args = &args;
-      return lower(*fn.body.expr, inner);
+      const Value v = lower(*fn.body.expr, inner);
+      call_scopes_.back().emplace(std::move(key), v);
+      return v;
     }
     if (e.ref == Ref::EventMacro) return event_macro(e, env);
     const auto id = static_cast<BuiltinId>(e.ref_index);
@@ -381,8 +400,14 @@ class Lowerer {
     return dst;
   }
 
-  void push_scope() { scopes_.emplace_back(); }
-  void pop_scope() { scopes_.pop_back(); }
+  void push_scope() {
+    scopes_.emplace_back();
+    call_scopes_.emplace_back();
+  }
+  void pop_scope() {
+    scopes_.pop_back();
+    call_scopes_.pop_back();
+  }
 
  public:
   Value emit(Op op, Value a, Value b = -1, Value c = -1) {
@@ -422,14 +447,25 @@ class Lowerer {
     return float_const(kernel::ops::apply(kernel_op(op), x, y));
   }
 
-  void mark_aux(const Expr& e, std::vector<bool>& need) const {
-    if (e.ref == Ref::Aux && !need[static_cast<size_t>(e.ref_index)]) {
-      need[static_cast<size_t>(e.ref_index)] = true;
-      mark_aux(*spec_.aux[static_cast<size_t>(e.ref_index)].expr.expr, need);
+  // The aux values `root` reads, directly or through aux and functions. Iterative, each aux and
+  // function body visited once: aux chains may be 10^5 long, function chains branch.
+  void mark_aux(const Expr& root, std::vector<bool>& need) const {
+    std::vector<bool> fn_seen(spec_.functions.size(), false);
+    std::vector<const Expr*> todo{&root};
+    while (!todo.empty()) {
+      const Expr& e = *todo.back();
+      todo.pop_back();
+      if (e.ref == Ref::Aux && !need[static_cast<size_t>(e.ref_index)]) {
+        need[static_cast<size_t>(e.ref_index)] = true;
+        todo.push_back(spec_.aux[static_cast<size_t>(e.ref_index)].expr.expr.get());
+      }
+      if (e.ref == Ref::Function && e.kind == ExprKind::Call &&
+          !fn_seen[static_cast<size_t>(e.ref_index)]) {
+        fn_seen[static_cast<size_t>(e.ref_index)] = true;
+        todo.push_back(spec_.functions[static_cast<size_t>(e.ref_index)].body.expr.get());
+      }
+      for (const auto& a : e.args) todo.push_back(a.get());
     }
-    if (e.ref == Ref::Function && e.kind == ExprKind::Call)
-      mark_aux(*spec_.functions[static_cast<size_t>(e.ref_index)].body.expr, need);
-    for (const auto& a : e.args) mark_aux(*a, need);
   }
 
   const dsl::ModelSpec& spec_;
@@ -437,6 +473,7 @@ class Lowerer {
   Function f_;
   int next_temp_ = 0;
   std::vector<std::map<std::tuple<int, int, int, int>, Value>> scopes_;
+  std::vector<std::map<std::pair<int, std::vector<Value>>, Value>> call_scopes_;  // function calls
   std::map<std::tuple<int, int, int>, Value> inputs_;
   std::vector<Value> aux_memo_;
   std::map<uint64_t, int> float_consts_;

@@ -1,10 +1,13 @@
 // The interpreter backend: the IR run by the VM through the shared kernel must compute exactly
 // what a hand-written C++ model computes when both evaluate the same operations in the same order.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "dsl/model_spec.hpp"
 #include "interp/interp_model.hpp"
@@ -164,6 +167,63 @@ x = "sum(w[i] * x for i in range(0, 10)) if x > 0 else sqrt(-1)"
   ASSERT_EQ(vm.run_all(), kernel::DONE);
   EXPECT_EQ(vm.rec(1, 0), 55.0);
   EXPECT_EQ(vm.rec(2, 0), 55.0 * 55.0);
+}
+
+std::string model_text(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  return text;
+}
+
+TEST(Interp, Int64PowersAreBySquaringAndExact) {
+  // x ** 1000000000 in O(log k) multiplications; 3**k wraps exactly as repeated multiplication.
+  const std::string text = model_text({"[model]", "type = \"map\"", "dtype = \"int64\"", "[states]",
+                                       "x = 3", "[equations.rhs]", "x = \"x ** 1000000000\""});
+  ir::Module m = ir::lower(dsl::load_model_text(text, "t.toml"));
+  EXPECT_LT(m.rhs.code.size(), 64u);
+  kernel::testing::Sim vm(interp_model<long long>(text, true), "map", {3}, {});
+  vm.fixed(0.0, 1.0, 1);
+  ASSERT_EQ(vm.run_all(), kernel::DONE);
+  // The expected value by squaring in unsigned arithmetic: the same wrap-around (mod 2^64).
+  unsigned long long want = 1, base = 3;
+  for (long long k = 1000000000; k > 0; k >>= 1) {
+    if (k & 1) want *= base;
+    base *= base;
+  }
+  EXPECT_EQ(static_cast<unsigned long long>(vm.rec(1, 0)), want);
+}
+
+TEST(Interp, LongAuxChainsLowerWithoutDeepRecursion) {
+  // 100 000 aux, each the previous plus 1, declared last to first (so ordering them walks the
+  // whole chain): a recursive walk would overflow the stack.
+  std::vector<std::string> lines = {"[model]", "type = \"map\"", "[states]", "x = 0.0", "[aux]"};
+  const int n = 100000;
+  for (int i = n - 1; i >= 1; --i) lines.push_back(fmt::format("a{} = \"a{} + 1\"", i, i - 1));
+  lines.push_back("a0 = \"x\"");
+  lines.insert(lines.end(), {"[equations.rhs]", fmt::format("x = \"a{}\"", n - 1)});
+  const std::string text = model_text(lines);
+  kernel::testing::Sim vm(interp_model<double>(text, true), "map", {0.0}, {});
+  vm.fixed(0.0, 1.0, 2);
+  ASSERT_EQ(vm.run_all(), kernel::DONE);
+  EXPECT_EQ(vm.rec(2, 0), 2.0 * (n - 1));
+}
+
+TEST(Interp, FunctionChainsLowerInLinearTime) {
+  // f_k(u) = f_{k-1}(u) + f_{k-1}(u): inlined naively that is 2^40 calls; each call on the same
+  // value is lowered once.
+  std::vector<std::string> lines = {"[model]",        "type = \"map\"", "[states]",    "x = 1.0",
+                                    "[functions.f0]", "args = [\"u\"]", "expr = \"u\""};
+  for (int i = 1; i <= 40; ++i)
+    lines.insert(lines.end(), {fmt::format("[functions.f{}]", i), "args = [\"u\"]",
+                               fmt::format("expr = \"f{}(u) + f{}(u)\"", i - 1, i - 1)});
+  lines.insert(lines.end(), {"[equations.rhs]", "x = \"f40(x) * 2.0 ** -40\""});
+  const std::string text = model_text(lines);
+  ir::Module m = ir::lower(dsl::load_model_text(text, "t.toml"));
+  EXPECT_LT(m.rhs.code.size(), 100u);
+  kernel::testing::Sim vm(interp_model<double>(text, true), "map", {1.0}, {});
+  vm.fixed(0.0, 1.0, 1);
+  ASSERT_EQ(vm.run_all(), kernel::DONE);
+  EXPECT_EQ(vm.rec(1, 0), 1.0);  // 2^40 x 2^-40, exact
 }
 
 }  // namespace
