@@ -60,8 +60,8 @@ struct Jit {
 // Where TAG:// URIs point (the reference's PathConfig): each tag's roots, searched in order.
 struct PathConfig {
   std::vector<std::pair<std::string, std::vector<std::string>>> tags;
-  // The disk cache root the config names (cache_root / [cache] root), for reading; build() takes
-  // the disk cache root from the user config file, not from here (docs/porting.md).
+  // The disk cache root (cache_root / [cache] root): build() with disk_cache keeps its kernels
+  // there; unset, the user config file's (or the default) root.
   std::optional<std::string> cache_root;
 };
 

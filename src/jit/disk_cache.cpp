@@ -257,12 +257,16 @@ std::string fallback_cache_root() {
   return (ec ? fs::path(env) : p).lexically_normal().string();
 }
 
-CacheLocation cache_location() {
+CacheLocation cache_location(const std::optional<std::string>& requested) {
   const support::UserConfig& config = support::user_config();
   CacheLocation loc;
   loc.max_size = config.cache_max_size;
   std::string default_why;
-  if (config.cache_root) {
+  if (requested) {
+    loc.requested = *requested;
+    loc.kind = CacheRootKind::Config;
+    loc.why = "set by the build's path config";
+  } else if (config.cache_root) {
     loc.requested = *config.cache_root;
     loc.kind = CacheRootKind::Config;
     loc.why = "set in " + config.source_path;

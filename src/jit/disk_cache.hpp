@@ -52,7 +52,8 @@ std::string fallback_cache_root();
 // The effective root: decided (and its jit/ directory created) once per process for each
 // combination of config file and environment; warns once on stderr when falling back. Throws
 // DynlibError for an invalid config file.
-CacheLocation cache_location();
+// `requested`: a root named by the caller (build()'s config=) instead of the user config's.
+CacheLocation cache_location(const std::optional<std::string>& requested = std::nullopt);
 
 // ---- entries ----
 

@@ -543,7 +543,7 @@ std::shared_ptr<const LoadedKernel> compile_and_load(const CompileRequest& reque
   std::optional<CacheLocation> location;
   if (request.disk_cache) {
     check_component_kind(request.component_kind);
-    CacheLocation loc = cache_location();
+    CacheLocation loc = cache_location(request.cache_root);
     if (!loc.memory_only()) location = std::move(loc);
   }
   // With a disk cache the compiler is identified from its memo: a warm hit starts no process.
@@ -599,7 +599,7 @@ std::shared_ptr<const LoadedKernel> find_cached(const CompileRequest& request) {
     std::optional<CacheLocation> location;
     if (request.disk_cache) {
       check_component_kind(request.component_kind);
-      CacheLocation loc = cache_location();
+      CacheLocation loc = cache_location(request.cache_root);
       if (!loc.memory_only()) location = std::move(loc);
     }
     if (!location) {  // nothing compiled in this process yet: no need to probe a compiler

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,8 @@ struct CompileRequest {
   // source then also defines `extern "C" const char dynlib_kernel_key[]` (the key), which every
   // load from disk checks.
   bool disk_cache = false;
+  // The disk cache root for this request instead of the user config's (build()'s config=).
+  std::optional<std::string> cache_root;
   // Descriptive fields written into the disk cache's manifest (not part of the key): by
   // convention "model_name", "model_hash", "stepper", "dtype".
   std::vector<std::pair<std::string, std::string>> manifest;

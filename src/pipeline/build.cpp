@@ -124,6 +124,7 @@ jit::CompileRequest compile_request(const std::string& source, const dsl::ModelS
   if (options.time_reversed) req.key_inputs.emplace_back("time_reversed", "1");
   req.options.march_native = options.march_native;
   req.disk_cache = options.disk_cache;
+  if (options.config) req.cache_root = options.config->cache_root;
   req.component_kind = "runner";
   req.manifest = {{"model_name", spec.name},
                   {"model_hash", spec.hash},

@@ -312,3 +312,17 @@ def test_cli_mod_flag(cli, ball, tmp_path):
     assert first_bounce("--mod", str(moon), ball) == pytest.approx(np.sqrt(20 / 1.62), abs=2e-3)
     assert first_bounce(ball + "#mod=moon") == pytest.approx(np.sqrt(20 / 1.62), abs=2e-3)
     assert first_bounce(ball) == pytest.approx(np.sqrt(20 / 9.81), abs=2e-3)
+
+
+def test_config_cache_root_holds_the_builds_native_kernels(tmp_path, monkeypatch):
+    # A private user cache, so the default root is known and can be checked untouched.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    root = tmp_path / "project-cache"
+    model = "inline:\n[model]\ntype='map'\nname='cache_root_probe'\n[states]\nx=0.25\n" \
+            "[params]\nr=3.7\n[equations.rhs]\nx='r*x*(1-x)'\n"
+    cfg = PathConfig(tags={}, cache_root=str(root))
+    built = dynlib.build(model, jit=True, disk_cache=True, config=cfg)
+    assert built.build_stats["kernel_source"] == "compiled"
+    entries = [p for p in root.rglob("*") if p.is_file()]
+    assert entries, "no kernel written under the config's cache_root"
+    assert not (tmp_path / "user-cache").exists() or not any((tmp_path / "user-cache").rglob("*.so"))

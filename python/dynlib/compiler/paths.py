@@ -3,7 +3,7 @@
 Pass a ``PathConfig`` (or the path of a config file) as ``config=`` to :func:`dynlib.build` or
 :func:`dynlib.setup` to resolve the model's and the mods' ``TAG://`` URIs with its tags instead of
 ``DYN_MODEL_PATH`` and the user config file's ``[paths]``. ``builtin://`` always resolves. See
-docs/python.md (build) and docs/porting.md (cache_root).
+docs/python.md (build) and docs/porting.md.
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Union
@@ -18,8 +18,8 @@ class PathConfig:
     """Tag name -> roots searched in order (a root may be a str or a list of str)."""
 
     tags: Dict[str, Union[str, List[str]]] = field(default_factory=dict)
-    # Read from a config file for inspection; build()'s disk cache root comes from the user config
-    # file (docs/porting.md).
+    # Where build(..., disk_cache=True, config=...) keeps native kernels (default: the user
+    # config file's root).
     cache_root: Optional[str] = None
 
 
