@@ -304,18 +304,21 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
         "jacobian_mode = \"analytic\" needs the model's own Jacobian, but model '{}' has no "
         "[equations.jacobian] table; use \"symbolic\" (derived from the equations) or \"fd\"",
         mi.info.name));
-  if (plan.record) {
-    long long steps = -1;  // known only for fixed steps and maps, or with N or max_steps
-    if (!adaptive && step_end != LLONG_MAX) steps = step_end - step_start;
-    if (adaptive && plan.N) steps = *plan.N - step_start;
-    if (plan.max_steps) steps = steps < 0 ? *plan.max_steps : std::min(steps, *plan.max_steps);
+  // The steps this run takes, when known (fixed steps and maps, or with N or max_steps); -1 else.
+  long long known_steps = -1;
+  if (!adaptive && step_end != LLONG_MAX) known_steps = step_end - step_start;
+  if (adaptive && plan.N) known_steps = *plan.N - step_start;
+  if (plan.max_steps)
+    known_steps = known_steps < 0 ? *plan.max_steps : std::min(known_steps, *plan.max_steps);
+  if (plan.record && known_steps >= 0) {
+    // A resumed run appends to the rows it continues; a fresh one starts with none.
     const size_t width = resume && !plan.rec_vars_given
                              ? static_cast<size_t>(rec_width())
                              : plan.rec_state.size() + plan.rec_aux.size();
-    if (steps >= 0)
-      check_recording_fits(
-          static_cast<double>(steps / plan.record_interval + 1 + a_.rec_count),
-          static_cast<double>(width * sizeof(Real) + sizeof(Time) + sizeof(long long)));
+    const long long rows_kept = resume ? a_.rec_count : 0;
+    check_recording_fits(
+        static_cast<double>(known_steps / plan.record_interval + 1 + rows_kept),
+        static_cast<double>(width * sizeof(Real) + sizeof(Time) + sizeof(long long)));
   }
   observed_.prepare(plan, mi, resume);  // checks the observers (a fresh run: sets them up)
   if (observed_.active() && !observed_entry_) {
@@ -465,11 +468,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   if (plan.record) {
     long long want = tuning().rec_cap0.load();
     if (want <= 0) {
-      long long steps = -1;
-      if (!adaptive && step_end != LLONG_MAX) steps = step_end - step_start;
-      if (adaptive && plan.N) steps = *plan.N - step_start;
-      if (plan.max_steps) steps = steps < 0 ? *plan.max_steps : std::min(steps, *plan.max_steps);
-      want = steps >= 0 ? steps / plan.record_interval + 2 : 1024;
+      want = known_steps >= 0 ? known_steps / plan.record_interval + 2 : 1024;
       want = std::min<long long>(want, 1LL << 20);
     }
     if (rows_now + want > static_cast<long long>(rec_t_.size())) resize_rec(rows_now + want);
