@@ -5,6 +5,16 @@
 #include <algorithm>
 
 namespace dynlib::dsl::frontend {
+namespace {
+
+// Without the spaces and tabs around it: a logged item's label, a log prefix, a logged name.
+std::string without_blanks_around(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t"));
+  s.erase(s.find_last_not_of(" \t") + 1);
+  return s;
+}
+
+}  // namespace
 
 void Frontend::load_events() {
   const toml::table* t = sub_table(root_, "events", "[events]");
@@ -56,10 +66,7 @@ void Frontend::load_events() {
       for (const auto& item : *arr) {
         if (!item.is_string()) fail_node(item, "each logged item must be a quoted expression");
         Located l = logged_value(item);
-        std::string label = item.as_string()->get();
-        label.erase(0, label.find_first_not_of(" \t"));
-        label.erase(label.find_last_not_of(" \t") + 1);
-        e.log_names.push_back(label);
+        e.log_names.push_back(without_blanks_around(item.as_string()->get()));
         e.log.push_back(std::move(l));
       }
     }
@@ -77,9 +84,7 @@ Located Frontend::logged_value(const toml::node& item) {
     resolve_located(l, model_scope("in an event log"));
     return l;
   }
-  std::string prefix = text.substr(0, colon);
-  prefix.erase(0, prefix.find_first_not_of(" \t"));
-  prefix.erase(prefix.find_last_not_of(" \t") + 1);
+  const std::string prefix = without_blanks_around(text.substr(0, colon));
   const std::vector<std::string> kinds = {"state", "param", "aux"};
   const SourceRef whole = file_.string_value(item, text);
   if (std::find(kinds.begin(), kinds.end(), prefix) == kinds.end())
@@ -104,9 +109,7 @@ Located Frontend::logged_value(const toml::node& item) {
     if (want == Ref::Param)
       for (const auto& p : spec_.params) names.push_back(p.name);
     if (want == Ref::Aux) names = aux_names_;
-    std::string written = src->text;
-    written.erase(0, written.find_first_not_of(" \t"));
-    written.erase(written.find_last_not_of(" \t") + 1);
+    const std::string written = without_blanks_around(src->text);
     fail_expr(l, *l.expr,
               fmt::format("'{}' is not a {} of this model", written,
                           prefix == "aux" ? "aux variable" : prefix),

@@ -44,30 +44,23 @@ std::string read_regular_file(const std::string& path, size_t max_bytes, std::st
   } else if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
     why = fmt::format("it is larger than {}", size_text(max_bytes));
   } else {
-    // Read at most one byte past the limit: a file that grew after fstat is still refused.
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    char extra[4096];
+    // Read to the end, stopping once past the limit: a file that grew after fstat is refused too.
+    text.reserve(static_cast<size_t>(st.st_size));
+    char buf[65536];
     for (;;) {
-      char* at = got < text.size() ? text.data() + got : extra;
-      const size_t room = got < text.size() ? text.size() - got : sizeof extra;
-      const ssize_t n = ::read(fd, at, room);
+      const ssize_t n = ::read(fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         why = std::strerror(errno);
         break;
       }
       if (n == 0) break;
-      if (at == extra) {
-        if (got + static_cast<size_t>(n) > max_bytes) {
-          why = fmt::format("it is larger than {}", size_text(max_bytes));
-          break;
-        }
-        text.append(extra, static_cast<size_t>(n));
+      text.append(buf, static_cast<size_t>(n));
+      if (text.size() > max_bytes) {
+        why = fmt::format("it is larger than {}", size_text(max_bytes));
+        break;
       }
-      got += static_cast<size_t>(n);
     }
-    if (why.empty()) text.resize(got);
   }
   ::close(fd);
   if (!why.empty()) text.clear();

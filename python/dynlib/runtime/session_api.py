@@ -72,12 +72,11 @@ def install(sim_cls) -> None:
 
         meta = get_stepper(self.model.stepper_name).meta
         names = STEPPER_CONFIG_FIELDS[(meta.time_control, meta.scheme)]
-        stored = self.config()
         resolved = dict(self.model.spec.stepper_defaults)
-        for name in list(resolved) + list(_OUR_NAME):
+        for name, value in self.config().items():  # stored defaults win, under either name
             ours = _OUR_NAME.get(name, name)
-            if stored.get(name) is not None:
-                resolved[ours] = stored[name]
+            if ours in resolved and value is not None:
+                resolved[ours] = value
         values = []
         for name in names:
             value = resolved[_OUR_NAME.get(name, name)]
