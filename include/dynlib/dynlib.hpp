@@ -279,7 +279,9 @@ struct RunOptions {
   std::vector<ObserverSpec> observers{};
 };
 
-enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak };
+// MemoryLimit: a record or event buffer could not grow (the machine's memory); what was recorded
+// up to there is kept.
+enum class Status { Done, EarlyExit, StepFail, NanDetected, UserBreak, MemoryLimit };
 
 // What a run evaluated, over the whole run (resumed runs included).
 struct Evaluations {
@@ -402,6 +404,10 @@ struct SessionSnapshot {
 // Progress reports during long runs: fraction done in [0, 1] (or -1 when unknown) and steps.
 using ProgressFn = std::function<void(double fraction, long long steps)>;
 
+// Streamed recording (Sim::set_record_sink): a Results holding the samples and event firings
+// since the previous hand-over, in order (event record indices count every row of the run).
+using RecordSink = std::function<void(const Results& part)>;
+
 class Sim {
  public:
   explicit Sim(FullModel model);
@@ -446,6 +452,11 @@ class Sim {
   std::vector<double> param(const std::string& name) const;
 
   void set_progress(ProgressFn fn, double min_interval_seconds = 0.2);
+  // Streams the recording of the following runs: whenever `rows` samples (or event firings) are
+  // buffered they are handed to `sink` and dropped, so memory stays bounded however long a run
+  // is; a run's Results then hold only what came after its last hand-over. An exception from the
+  // sink ends the run and propagates. An empty sink turns streaming off.
+  void set_record_sink(RecordSink sink, long long rows = 1 << 16);
   // Asks a run in progress (another thread, or a signal handler) to stop: it ends with
   // Status::UserBreak and keeps its results. Async-signal-safe.
   void request_stop();

@@ -202,7 +202,8 @@ void bind_results(py::module_& m) {
                 new py::object(py::module_::import("dynlib.runtime.runner_api").attr("RunStatus"));
             return (*run_status)(status_name(r.status()));
           },
-          "'done', 'early_exit', 'stepfail', 'nan_detected' or 'user_break', equal also to the "
+          "'done', 'early_exit', 'stepfail', 'nan_detected', 'user_break' or 'memory_limit', equal "
+          "also to the "
           "reference's code (DONE, EARLY_EXIT, STEPFAIL, NAN_DETECTED, USER_BREAK)")
       .def_property_readonly("message", &Results::message, "why the run stopped, with details")
       .def_property_readonly(

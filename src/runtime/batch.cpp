@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "pipeline/built_model.hpp"
+#include "runtime/tuning.hpp"
 
 namespace dynlib {
 namespace {
@@ -355,6 +356,18 @@ BatchResults run(const Base& base, const BatchOptions& o) {
     const Results& r = (k > 1 ? *own : workers[0]->sim).run(options);
     if (shared.record != std::optional<bool>(false)) names = r.names();
   }
+
+  // A batch whose results alone cannot fit in memory is refused before any work (it would
+  // otherwise be killed midway, losing everything): at least one slot, a final state and one
+  // recorded row per trajectory.
+  const double per_run = static_cast<double>(
+      sizeof(Trajectory) + sizeof(double) * (info.state_names.size() + names.size() + 1) +
+      sizeof(EventLog) * base.model.layout().events().size());
+  if (static_cast<double>(n) * per_run > detail::memory_limit())
+    throw DynlibError(fmt::format(
+        "run_batch: {} trajectories need at least {:.3g} GB for their results, more than this "
+        "machine's memory ({:.3g} GB): run fewer at a time",
+        n, static_cast<double>(n) * per_run / 1e9, detail::memory_limit() / 1e9));
 
   // ---- 2. the workers ----
   std::vector<Trajectory> slots(n);

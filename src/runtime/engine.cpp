@@ -26,22 +26,31 @@ Tuning& tuning() {
   return t;
 }
 
+double memory_limit() {
+  if (const long long knob = tuning().memory_limit.load(); knob > 0)
+    return static_cast<double>(knob);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return std::numeric_limits<double>::infinity();
+  return static_cast<double>(pages) * static_cast<double>(page);
+}
+
 namespace {
 
-// A recorded run of known length whose samples cannot fit in this machine's memory is refused
-// before it starts: it would otherwise grow its buffers until the system kills the process.
+// A recorded run of known length whose samples cannot fit in memory is refused before it starts.
 void check_recording_fits(double rows, double bytes_per_row) {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return;
-  const double memory = static_cast<double>(pages) * static_cast<double>(page);
+  const double memory = memory_limit();
   const double need = rows * bytes_per_row;
   if (need > memory)
     throw DynlibError(fmt::format(
         "this run would record {:.4g} samples ({:.3g} GB), more than this machine's memory "
         "({:.3g} GB): record fewer (a larger record_interval, fewer record_vars, or record=false "
-        "for the final state only) or run it in parts (resume=true)",
+        "for the final state only), stream them (Sim::set_record_sink; the CLI's --out does), or "
+        "run it in parts (resume=true)",
         rows, need / 1e9, memory / 1e9));
 }
+
+// Not a kernel status: the wrapper loop could not grow a buffer (Status::MemoryLimit).
+constexpr int kMemoryExhausted = -1000;
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
@@ -116,6 +125,7 @@ class Engine final : public EngineBase {
     evt_data_.clear();
     time_shift_ = 0.0;
     rows_before_ = 0;
+    rows_streamed_ = 0;
     wall_ = 0.0;
   }
 
@@ -163,6 +173,49 @@ class Engine final : public EngineBase {
     evt_time_.resize(c);
     evt_data_.resize(c * static_cast<size_t>(a_.evt_width));
   }
+  double buffer_bytes(long long rec_cap, long long evt_cap) const {
+    const double row = static_cast<double>(sizeof(Time) + sizeof(long long) +
+                                           sizeof(Real) * static_cast<size_t>(rec_width()));
+    const double evt = static_cast<double>(sizeof(int) + sizeof(long long) + sizeof(Time) +
+                                           sizeof(Real) * static_cast<size_t>(a_.evt_width));
+    return row * static_cast<double>(rec_cap) + evt * static_cast<double>(evt_cap);
+  }
+  // Grows the record (or event) buffer towards `want` rows, settling for less when memory is
+  // short; false when not even `need` rows fit: the buffers are then as they were.
+  bool grow(bool events, long long want, long long need) {
+    const long long cap = events ? a_.evt_cap : a_.rec_cap;
+    const double limit = memory_limit();
+    auto bytes = [&](long long c) {
+      return events ? buffer_bytes(a_.rec_cap, c) : buffer_bytes(c, a_.evt_cap);
+    };
+    for (long long c = want; c >= need; c = cap + (c - cap) / 2) {
+      if (bytes(c) > limit) continue;
+      try {
+        events ? resize_evt(c) : resize_rec(c);
+        return true;
+      } catch (const std::bad_alloc&) {
+        events ? resize_evt(cap) : resize_rec(cap);  // shrinking allocates nothing
+      }
+    }
+    return false;
+  }
+  // Sim::set_record_sink: the rows and event firings so far go to the sink and leave the buffers.
+  void hand_over(const RecordSink& sink) {
+    auto d = std::make_shared<ResultsData>();
+    d->dtype = mi_->dtype;
+    d->status = Status::Done;
+    d->message = "a part of a streamed run";
+    fill_rows(*d, /*move=*/false);
+    rows_streamed_ += a_.rec_count;
+    a_.rec_count = 0;
+    a_.evt_count = 0;
+    rows_before_ = 0;
+    d->final_time = static_cast<double>(a_.t) - time_shift_;
+    d->steps = a_.step;
+    d->model = mi_;
+    sink(Results(d));
+  }
+  void fill_rows(ResultsData& d, bool move);
 
   // One kernel call, timed and counted for the backend that made it.
   int call_kernel() {
@@ -240,8 +293,9 @@ class Engine final : public EngineBase {
   // Recorded times are the model's clock minus this: after a transient warm-up, the run's times
   // start at t0 again while the model's own t runs on (0 without a transient).
   double time_shift_ = 0.0;
-  long long rows_before_ = 0;  // recorded rows of the run this one resumes (not shifted again)
-  bool warming_up_ = false;    // in the transient warm-up (for describe_end)
+  long long rows_before_ = 0;    // recorded rows of the run this one resumes (not shifted again)
+  long long rows_streamed_ = 0;  // rows handed to a record sink (event record indices count them)
+  bool warming_up_ = false;      // in the transient warm-up (for describe_end)
   double wall_ = 0.0;
 };
 
@@ -310,7 +364,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   if (adaptive && plan.N) known_steps = *plan.N - step_start;
   if (plan.max_steps)
     known_steps = known_steps < 0 ? *plan.max_steps : std::min(known_steps, *plan.max_steps);
-  if (plan.record && known_steps >= 0) {
+  if (plan.record && known_steps >= 0 && !hooks.sink) {  // a streamed run's memory is bounded
     // A resumed run appends to the rows it continues; a fresh one starts with none.
     const size_t width = resume && !plan.rec_vars_given
                              ? static_cast<size_t>(rec_width())
@@ -471,6 +525,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       want = known_steps >= 0 ? known_steps / plan.record_interval + 2 : 1024;
       want = std::min<long long>(want, 1LL << 20);
     }
+    if (hooks.sink) want = std::min(want, hooks.sink_rows);
     if (rows_now + want > static_cast<long long>(rec_t_.size())) resize_rec(rows_now + want);
   } else if (static_cast<long long>(rec_t_.size()) < rows_now) {
     resize_rec(rows_now);
@@ -478,6 +533,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   if (shape.n_event > 0) {
     long long want = tuning().evt_cap0.load();
     if (want <= 0) want = 64;
+    if (hooks.sink) want = std::min(want, hooks.sink_rows);
     if (a_.evt_count + want > static_cast<long long>(evt_code_.size()))
       resize_evt(a_.evt_count + want);
   }
@@ -501,13 +557,23 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       if (status == kernel::GROW_REC) {
         if (observed_.active() && observed_.trace_full()) {
           observed_.grow_trace(0);  // the observer's trace asked (the recorder may next)
+        } else if (hooks.sink && a_.rec_cap >= hooks.sink_rows) {
+          hand_over(*hooks.sink);
         } else {
-          const long long cap = a_.rec_cap;
-          resize_rec(std::max(cap * 2, cap + 16));  // geometric; small starts only in tests
+          const long long cap = a_.rec_cap;  // geometric; small starts only in tests
+          long long want = std::max(cap * 2, cap + 16);
+          if (hooks.sink) want = std::min(want, std::max(hooks.sink_rows, cap + 1));
+          if (!grow(false, want, cap + 1)) return kMemoryExhausted;
         }
       } else if (status == kernel::GROW_EVT) {
         const long long cap = a_.evt_cap;
-        resize_evt(std::max(cap * 2, a_.evt_count + 2LL * shape.n_event + 2));
+        const long long need = a_.evt_count + 2LL * shape.n_event + 2;
+        long long want = std::max(cap * 2, need);
+        if (hooks.sink) want = std::min(want, std::max(hooks.sink_rows, need));
+        if (hooks.sink && cap >= hooks.sink_rows && a_.evt_count > 0)
+          hand_over(*hooks.sink);
+        else if (!grow(true, want, need))
+          return kMemoryExhausted;
       } else if (status == kernel::YIELD) {
         if (!fixed_budget) {  // aim at ~50 ms per call
           const double s = seconds_since(t_call);
@@ -544,12 +610,16 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     if (!resume && plan.transient > 0) status = warm_up(plan, drive, set_end);
     if (status == kernel::DONE) status = drive();
   } catch (...) {
-    clear_run();  // a throwing progress callback leaves nothing resumable
+    clear_run();  // a throwing progress callback or record sink leaves nothing resumable
+    slot = ResultsSlot{};
+    slot.failed = true;
     throw;
   }
   if (status == kernel::BAD_ARGS) {
     const int reason = a_.exit_reason;
     clear_run();
+    slot = ResultsSlot{};
+    slot.failed = true;
     throw DynlibError(fmt::format("internal error: the kernel rejected the run arguments ({})",
                                   kernel::exit_reason_name(reason)));
   }
@@ -698,6 +768,14 @@ std::string Engine<Real>::describe_end(int status, long long n_limit, const Plan
     }
     case kernel::USER_BREAK:
       return fmt::format("stopped on request at {}; the results so far are kept", where);
+    case kMemoryExhausted:
+      return fmt::format(
+          "stopped at {}: the recording ({} samples, {} event firings, {:.3g} GB) cannot grow "
+          "within this machine's memory ({:.3g} GB); the results so far are kept. Record less "
+          "(record_interval, record_vars), stream the samples (Sim::set_record_sink; the CLI's "
+          "--out does), or run in parts (resume=true)",
+          where, a_.rec_count, a_.evt_count, buffer_bytes(a_.rec_cap, a_.evt_cap) / 1e9,
+          memory_limit() / 1e9);
   }
   return fmt::format("unexpected kernel status {}", kernel::status_name(status));
 }
@@ -724,6 +802,9 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
     case kernel::NAN_DETECTED:
       d->status = Status::NanDetected;
       break;
+    case kMemoryExhausted:
+      d->status = Status::MemoryLimit;
+      break;
     default:
       d->status = Status::UserBreak;
       break;
@@ -731,61 +812,8 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   d->message = describe_end(status, n_limit, plan);
   if (warming_up_) d->message = "in the transient warm-up (nothing recorded): " + d->message;
 
-  // Recorded rows: moved, never copied (float times are widened to double).
-  const size_t rows = static_cast<size_t>(a_.rec_count);
-  const size_t width = static_cast<size_t>(rec_width());
-  d->rows = rows;
-  d->width = width;
-  rec_data_.resize(rows * width);
-  rec_step_.resize(rows);
-  rec_t_.resize(rows);
-  // The run's times (the model's clock minus the warm-up); rows taken back on resume already are.
-  if (time_shift_ != 0.0)
-    for (size_t r = static_cast<size_t>(rows_before_); r < rows; ++r)
-      rec_t_[r] = static_cast<Time>(static_cast<double>(rec_t_[r]) - time_shift_);
-  if constexpr (std::is_same_v<Real, double>)
-    d->f64 = std::move(rec_data_);
-  else if constexpr (std::is_same_v<Real, float>)
-    d->f32 = std::move(rec_data_);
-  else
-    d->i64 = std::move(rec_data_);
-  d->step = std::move(rec_step_);
-  if constexpr (std::is_same_v<Time, double>)
-    d->t = std::move(rec_t_);
-  else
-    d->t.assign(rec_t_.begin(), rec_t_.end());
-  rec_data_.clear();
-  rec_step_.clear();
-  rec_t_.clear();
-
-  const Layout& layout = mi.layout;
-  for (int j : rec_state_) {
-    d->names.push_back(layout.state_names()[static_cast<size_t>(j)]);
-    d->state_names.push_back(d->names.back());
-  }
-  for (int j : rec_aux_) {
-    d->names.push_back(layout.aux_names()[static_cast<size_t>(j)]);
-    d->aux_names.push_back(d->names.back());
-  }
+  fill_rows(*d, /*move=*/true);
   d->model = mi_;
-
-  // Event logs, one per declared event (also those that never fired).
-  d->events.resize(layout.events().size());
-  for (size_t e = 0; e < layout.events().size(); ++e) {
-    EventLog& log = d->events[e];
-    log.name = layout.events()[e].name;
-    log.tags = layout.events()[e].tags;
-    log.fields = layout.events()[e].log_fields;
-    log.values.resize(log.fields.size());
-  }
-  for (long long r = 0; r < a_.evt_count; ++r) {
-    EventLog& log = d->events[static_cast<size_t>(evt_code_[static_cast<size_t>(r)])];
-    log.t.push_back(static_cast<double>(evt_time_[static_cast<size_t>(r)]) - time_shift_);
-    log.record_index.push_back(evt_rec_index_[static_cast<size_t>(r)]);
-    for (size_t f = 0; f < log.fields.size(); ++f)
-      log.values[f].push_back(static_cast<double>(
-          evt_data_[static_cast<size_t>(r) * static_cast<size_t>(a_.evt_width) + f]));
-  }
 
   d->final_state.assign(y_.begin(), y_.begin() + mi.shape.n_state);
   observed_.results(*d, mi.stepper_name);
@@ -802,6 +830,82 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
 
   slot.last = d;
   slot.results = Results(d);
+  slot.failed = false;
+}
+
+// The recorded rows and event firings of the buffers into `d`: moved at the end of a run (float
+// times are widened to double), copied when handed to a record sink mid-run.
+template <class Real>
+void Engine<Real>::fill_rows(ResultsData& d, bool move) {
+  const BuiltModel& mi = *mi_;
+  const size_t rows = static_cast<size_t>(a_.rec_count);
+  const size_t width = static_cast<size_t>(rec_width());
+  d.rows = rows;
+  d.width = width;
+  // The run's times (the model's clock minus the warm-up); rows taken back on resume already are.
+  auto run_time = [&](size_t r) {
+    const double t = static_cast<double>(rec_t_[r]);
+    return r >= static_cast<size_t>(rows_before_) ? t - time_shift_ : t;
+  };
+  auto& data = [&]() -> std::vector<Real>& {
+    if constexpr (std::is_same_v<Real, double>)
+      return d.f64;
+    else if constexpr (std::is_same_v<Real, float>)
+      return d.f32;
+    else
+      return d.i64;
+  }();
+  if (move) {
+    rec_data_.resize(rows * width);
+    rec_step_.resize(rows);
+    rec_t_.resize(rows);
+    if (time_shift_ != 0.0)
+      for (size_t r = static_cast<size_t>(rows_before_); r < rows; ++r)
+        rec_t_[r] = static_cast<Time>(run_time(r));
+    data = std::move(rec_data_);
+    d.step = std::move(rec_step_);
+    if constexpr (std::is_same_v<Time, double>)
+      d.t = std::move(rec_t_);
+    else
+      d.t.assign(rec_t_.begin(), rec_t_.end());
+    rec_data_.clear();
+    rec_step_.clear();
+    rec_t_.clear();
+  } else {
+    data.assign(rec_data_.begin(), rec_data_.begin() + static_cast<long>(rows * width));
+    d.step.assign(rec_step_.begin(), rec_step_.begin() + static_cast<long>(rows));
+    d.t.resize(rows);
+    for (size_t r = 0; r < rows; ++r) d.t[r] = static_cast<double>(static_cast<Time>(run_time(r)));
+  }
+
+  const Layout& layout = mi.layout;
+  for (int j : rec_state_) {
+    d.names.push_back(layout.state_names()[static_cast<size_t>(j)]);
+    d.state_names.push_back(d.names.back());
+  }
+  for (int j : rec_aux_) {
+    d.names.push_back(layout.aux_names()[static_cast<size_t>(j)]);
+    d.aux_names.push_back(d.names.back());
+  }
+
+  // Event logs, one per declared event (also those that never fired).
+  d.events.resize(layout.events().size());
+  for (size_t e = 0; e < layout.events().size(); ++e) {
+    EventLog& log = d.events[e];
+    log.name = layout.events()[e].name;
+    log.tags = layout.events()[e].tags;
+    log.fields = layout.events()[e].log_fields;
+    log.values.resize(log.fields.size());
+  }
+  for (long long r = 0; r < a_.evt_count; ++r) {
+    const size_t i = static_cast<size_t>(r);
+    EventLog& log = d.events[static_cast<size_t>(evt_code_[i])];
+    log.t.push_back(static_cast<double>(evt_time_[i]) - time_shift_);
+    log.record_index.push_back(evt_rec_index_[i] + rows_streamed_);
+    for (size_t f = 0; f < log.fields.size(); ++f)
+      log.values[f].push_back(
+          static_cast<double>(evt_data_[i * static_cast<size_t>(a_.evt_width) + f]));
+  }
 }
 
 // The session image: what run() with resume reads besides the plan. Scratch and the result

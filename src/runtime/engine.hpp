@@ -22,12 +22,17 @@ struct Hooks {
   const ProgressFn* progress = nullptr;
   double progress_interval = 0.2;
   volatile int* stop = nullptr;
+  // Sim::set_record_sink: when set, full buffers of `sink_rows` samples (or event firings) are
+  // handed over and emptied instead of grown.
+  const RecordSink* sink = nullptr;
+  long long sink_rows = 0;
 };
 
 // Where the previous run's results live; a resumed run takes its buffers back from here.
 struct ResultsSlot {
   std::shared_ptr<ResultsData> last;  // null before the first run
   Results results{nullptr};
+  bool failed = false;  // the last run failed after it started: it has no results
 };
 
 class EngineBase {

@@ -22,6 +22,8 @@ const char* status_name(Status s) {
       return "nan_detected";
     case Status::UserBreak:
       return "user_break";
+    case Status::MemoryLimit:
+      return "memory_limit";
   }
   return "?";
 }

@@ -25,8 +25,13 @@ struct SimImpl {
   ProgressFn progress;
   double progress_interval = 0.2;
   volatile std::sig_atomic_t stop = 0;
+  RecordSink sink;
+  long long sink_rows = 0;
   std::unique_ptr<EngineBase> engine;
   ResultsSlot slot;
+  // Why the last run failed without results (it threw before it could keep any); results() then
+  // says so instead of looking like an empty successful run.
+  std::string failed_run;
   std::vector<SessionSnapshot> snapshots;  // "initial" first, once taken
   bool initial_taken = false;
 
@@ -111,15 +116,28 @@ const Results& Sim::run(const RunOptions& options) {
   hooks.progress = &s.progress;
   hooks.progress_interval = s.progress_interval;
   hooks.stop = &s.stop;
+  if (s.sink) {
+    hooks.sink = &s.sink;
+    hooks.sink_rows = s.sink_rows;
+  }
   struct ClearStop {
     volatile std::sig_atomic_t& f;
     ~ClearStop() { __atomic_store_n(&f, 0, __ATOMIC_RELAXED); }
   } clear{s.stop};
-  s.engine->run(plan, hooks, s.slot);
+  try {
+    s.engine->run(plan, hooks, s.slot);
+  } catch (const std::exception& e) {
+    // A run refused before it started changed nothing; one that failed midway kept nothing.
+    if (s.slot.failed) s.failed_run = e.what();
+    throw;
+  }
+  s.failed_run.clear();
   return s.slot.results;
 }
 
 const Results& Sim::results() const {
+  if (!impl_->failed_run.empty())
+    throw DynlibError("no results: the last run failed (" + impl_->failed_run + ")");
   return impl_->slot.results;
 }
 
@@ -181,6 +199,7 @@ void Sim::apply_preset(const std::string& name) {
 void Sim::reset() {
   impl_->engine->reset();
   impl_->slot = detail::ResultsSlot{};
+  impl_->failed_run.clear();
 }
 
 SessionImage Sim::session() const {
@@ -213,6 +232,7 @@ void Sim::restore(const SessionImage& image) {
   }
   impl_->engine->restore(image);
   impl_->slot = detail::ResultsSlot{};
+  impl_->failed_run.clear();
 }
 
 void Sim::create_snapshot(const std::string& name, const std::string& description) {
@@ -255,6 +275,13 @@ std::vector<double> Sim::param(const std::string& name) const {
   std::vector<double> out;
   for (int i = r.first(); i < r.first() + r.count(); ++i) out.push_back(impl_->engine->param(i));
   return out;
+}
+
+void Sim::set_record_sink(RecordSink sink, long long rows) {
+  if (sink && rows < 1)
+    throw DynlibError(fmt::format("set_record_sink: rows = {} must be at least 1", rows));
+  impl_->sink = std::move(sink);
+  impl_->sink_rows = rows;
 }
 
 void Sim::set_progress(ProgressFn fn, double min_interval_seconds) {

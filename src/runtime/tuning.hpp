@@ -11,11 +11,18 @@ struct Tuning {
   std::atomic<long long> rec_cap0{0};     // initial record rows
   std::atomic<long long> evt_cap0{0};     // initial event rows
   std::atomic<long long> step_budget{0};  // steps per kernel call (0: adaptive, ~50 ms a call)
+  // Bytes the record and event buffers of one run may take (0: the machine's physical memory);
+  // a run that needs more stops with Status::MemoryLimit and keeps what it recorded.
+  std::atomic<long long> memory_limit{0};
   // jit=auto: > 0 pins the switch to the first YIELD at or after this step (compiling and waiting
   // there, whatever the threshold), so tests can prove a mid-run switch changes no bit.
   std::atomic<long long> auto_switch_step{0};
 };
 
 Tuning& tuning();
+
+// The bytes one run's record and event buffers, or one batch's results, may take: the machine's
+// physical memory, or Tuning::memory_limit when set.
+double memory_limit();
 
 }  // namespace dynlib::detail

@@ -1,16 +1,18 @@
 """The reference dynlib's run status codes (dynlib.runtime.runner_api), and the status of a run.
 
 ``Results.status`` is a :class:`RunStatus`: the status's name ("done", "early_exit", "stepfail",
-"nan_detected", "user_break"), as this package has always given it, that also compares equal to
+"nan_detected", "user_break", "memory_limit"), as this package has always given it, that also compares equal to
 the reference's integer code, so both ``res.status == "done"`` and ``res.status == DONE`` hold.
 The growth codes (GROW_REC, GROW_EVT) and OK are internal to a run and never end one here.
+MEMORY_LIMIT is this package's own: a record or event buffer could not grow within the machine's
+memory, and the run stopped keeping what it recorded (the reference has no such status).
 """
 from __future__ import annotations
 
 from enum import IntEnum
 
 __all__ = ["Status", "RunStatus", "OK", "STEPFAIL", "NAN_DETECTED", "EARLY_EXIT", "DONE",
-           "GROW_REC", "GROW_EVT", "USER_BREAK"]
+           "GROW_REC", "GROW_EVT", "USER_BREAK", "MEMORY_LIMIT"]
 
 
 class Status(IntEnum):
@@ -23,6 +25,7 @@ class Status(IntEnum):
     GROW_REC = 10
     GROW_EVT = 11
     USER_BREAK = 12
+    MEMORY_LIMIT = 20
 
 
 OK = int(Status.OK)
@@ -33,9 +36,11 @@ DONE = int(Status.DONE)
 GROW_REC = int(Status.GROW_REC)
 GROW_EVT = int(Status.GROW_EVT)
 USER_BREAK = int(Status.USER_BREAK)
+MEMORY_LIMIT = int(Status.MEMORY_LIMIT)
 
 _CODES = {"done": Status.DONE, "early_exit": Status.EARLY_EXIT, "stepfail": Status.STEPFAIL,
-          "nan_detected": Status.NAN_DETECTED, "user_break": Status.USER_BREAK}
+          "nan_detected": Status.NAN_DETECTED, "user_break": Status.USER_BREAK,
+          "memory_limit": Status.MEMORY_LIMIT}
 
 
 class RunStatus(str):
