@@ -10,8 +10,10 @@
 #include <climits>
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "dynlib/cli.hpp"
 #include "dynlib/errors.hpp"
 
@@ -92,9 +94,20 @@ int run_cli(int argc, char** argv) {
   }
   try {
     return cli::run_selected(app);
+  } catch (const cli::Interrupted& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "dynlib: {}\n", e.what());
+    return 130;
   } catch (const DynlibError& e) {
     std::fflush(stdout);
     fmt::print(stderr, "{}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    fmt::print(stderr,
+               "dynlib: out of memory: this work needs more memory than the machine could give; "
+               "make it smaller (fewer points, a larger record interval, fewer recorded "
+               "variables)\n");
     return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);

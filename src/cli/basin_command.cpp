@@ -15,9 +15,9 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
-#include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/basins.hpp"
 #include "dynlib/dynlib.hpp"
@@ -114,7 +114,8 @@ AttractorSpec parse_reference(const std::string& text, const FullModel& model) {
 }
 
 void write_csv(const std::optional<std::string>& path, const BasinResult& r, DType d) {
-  CsvFile out(path);
+  OutputFile out(path);
+  out.honour_interrupts();
   fmt::memory_buffer buf;
   for (const auto& v : r.ic.ic_vars) fmt::format_to(std::back_inserter(buf), "{},", v);
   fmt::format_to(std::back_inserter(buf), "label\n");
@@ -129,12 +130,12 @@ void write_csv(const std::optional<std::string>& path, const BasinResult& r, DTy
                      format_number(d, r.ic.states[i * n_state + c]));
     fmt::format_to(std::back_inserter(buf), "{}\n", r.labels[i]);
     if (buf.size() > (1 << 20)) {
-      std::fwrite(buf.data(), 1, buf.size(), out.f);
+      out.write(buf);
       buf.clear();
     }
   }
-  std::fwrite(buf.data(), 1, buf.size(), out.f);
-  out.close();
+  out.write(buf);
+  out.commit();
 }
 
 int basin(const BasinArgs& a) {
@@ -183,8 +184,7 @@ int basin(const BasinArgs& a) {
   auto progress = [&](size_t done, size_t total) {
     bar.update(static_cast<double>(done) / static_cast<double>(total));
   };
-  CsvFile probe(a.out);  // an unwritable path fails before the work
-  probe.close();
+  if (a.out) probe_output(*a.out);  // an unwritable path fails before the work
 
   BasinResult r;
   try {

@@ -14,9 +14,9 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
-#include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/bifurcation.hpp"
 #include "dynlib/dynlib.hpp"
@@ -110,7 +110,7 @@ int bifurcation(const BifurcationArgs& a) {
                      },
                  .stop = InterruptScope::stop_flag()};
 
-  CsvFile out(a.out);
+  OutputFile out(a.out);
   SweepResult s;
   try {
     InterruptScope interrupt;
@@ -120,6 +120,7 @@ int bifurcation(const BifurcationArgs& a) {
     throw;
   }
   bar.finish();
+  out.honour_interrupts();
 
   // Only runs that finished make points: a run cut short by Ctrl+C or a failure describes no
   // attractor. (EarlyExit is --max-steps: the run did what it was asked.)
@@ -150,12 +151,12 @@ int bifurcation(const BifurcationArgs& a) {
     fmt::format_to(std::back_inserter(buf), "{},{}\n", format_number(dtype, d.p[j]),
                    format_number(dtype, d.y[j]));
     if (buf.size() > (1 << 20)) {
-      std::fwrite(buf.data(), 1, buf.size(), out.f);
+      out.write(buf);
       buf.clear();
     }
   }
-  std::fwrite(buf.data(), 1, buf.size(), out.f);
-  out.close();
+  out.write(buf);
+  out.commit();
 
   if (failed > 0)
     fmt::print(stderr,

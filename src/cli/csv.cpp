@@ -3,38 +3,30 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 
 namespace dynlib::cli {
 namespace {
 
-struct File {
-  explicit File(const std::string& path) : path(path), f(std::fopen(path.c_str(), "w")) {
-    if (!f) throw DynlibError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  }
-  ~File() {
-    if (f) std::fclose(f);
-  }
-  void close() {
-    const bool bad = std::ferror(f) != 0;
-    const int rc = std::fclose(f);
-    f = nullptr;
-    if (bad || rc != 0)
-      throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
-  }
-  std::string path;
-  FILE* f;
-};
+// Rows are formatted into this buffer and written in blocks of about a megabyte.
+constexpr size_t kFlushBytes = size_t{1} << 20;
 
-void write_row(FILE* f, const std::vector<std::string>& cells) {
+void put_row(fmt::memory_buffer& buf, const std::vector<std::string>& cells) {
   for (size_t i = 0; i < cells.size(); ++i) {
-    if (i) std::fputc(',', f);
-    std::fputs(cells[i].c_str(), f);
+    if (i) buf.push_back(',');
+    buf.append(cells[i]);
   }
-  std::fputc('\n', f);
+  buf.push_back('\n');
+}
+
+void flush_if_full(OutputFile& out, fmt::memory_buffer& buf) {
+  if (buf.size() < kFlushBytes) return;
+  out.write(buf);
+  buf.clear();
+}
+
+// Time is stored as double whatever the dtype; printed at its own round-trip precision.
+std::string format_time(DType d, double t) {
+  return d == DType::Float32 ? fmt::format("{:.9g}", t) : fmt::format("{:.17g}", t);
 }
 
 }  // namespace
@@ -50,36 +42,90 @@ std::string format_number(DType d, double v) {
   }
 }
 
-size_t write_results_csv(const std::string& path, const Results& r,
-                         const std::vector<std::string>& state_names, bool final_only) {
-  File out(path);
-  const DType d = r.dtype();
-  if (final_only) {
+void SamplesCsv::add(const Results& part) {
+  fmt::memory_buffer buf;
+  if (!header_) {
     std::vector<std::string> header{"t"};
-    header.insert(header.end(), state_names.begin(), state_names.end());
-    write_row(out.f, header);
-    std::vector<std::string> row{fmt::format("{:.17g}", r.final_time())};
-    for (double v : r.final_state()) row.push_back(format_number(d, v));
-    write_row(out.f, row);
-    out.close();
-    return 1;
+    header.insert(header.end(), part.names().begin(), part.names().end());
+    put_row(buf, header);
+    header_ = true;
   }
-  std::vector<std::string> header{"t"};
-  header.insert(header.end(), r.names().begin(), r.names().end());
-  write_row(out.f, header);
+  const DType d = part.dtype();
   std::vector<std::vector<double>> columns;
-  for (const auto& n : r.names()) columns.push_back(r.column_as_double(n));
-  const auto& t = r.t();
+  for (const auto& n : part.names()) columns.push_back(part.column_as_double(n));
+  const auto& t = part.t();
   std::vector<std::string> row;
-  for (size_t i = 0; i < r.size(); ++i) {
+  for (size_t i = 0; i < part.size(); ++i) {
     row.clear();
-    // Time is stored as double whatever the dtype; print it at its own round-trip precision.
-    row.push_back(d == DType::Float32 ? fmt::format("{:.9g}", t[i]) : fmt::format("{:.17g}", t[i]));
+    row.push_back(format_time(d, t[i]));
     for (const auto& c : columns) row.push_back(format_number(d, c[i]));
-    write_row(out.f, row);
+    put_row(buf, row);
+    flush_if_full(out_, buf);
   }
-  out.close();
-  return r.size();
+  out_.write(buf);
+  rows_ += part.size();
+}
+
+void EventsCsv::add(const Results& part) {
+  struct Firing {
+    double t;
+    const EventLog* log;
+    size_t index;
+  };
+  std::vector<Firing> firings;
+  for (const auto& e : part.events()) {
+    for (size_t i = 0; i < e.t.size(); ++i) firings.push_back({e.t[i], &e, i});
+    if (!header_)
+      for (const auto& f : e.fields)
+        if (std::find(fields_.begin(), fields_.end(), f) == fields_.end()) fields_.push_back(f);
+  }
+  fmt::memory_buffer buf;
+  if (!header_) {
+    std::vector<std::string> header{"event", "t"};
+    for (const auto& f : fields_) header.push_back(f == "event" || f == "t" ? "log." + f : f);
+    put_row(buf, header);
+    header_ = true;
+  }
+  // Chronological, ties in event declaration order (the order the runner fired them in).
+  std::stable_sort(firings.begin(), firings.end(),
+                   [](const Firing& a, const Firing& b) { return a.t < b.t; });
+  const DType d = part.dtype();
+  std::vector<std::string> row;
+  for (const auto& f : firings) {
+    row = {f.log->name, fmt::format("{:.17g}", f.t)};
+    for (const auto& field : fields_) {
+      auto it = std::find(f.log->fields.begin(), f.log->fields.end(), field);
+      row.push_back(
+          it == f.log->fields.end()
+              ? std::string{}
+              : format_number(
+                    d, f.log->values[static_cast<size_t>(it - f.log->fields.begin())][f.index]));
+    }
+    put_row(buf, row);
+    flush_if_full(out_, buf);
+  }
+  out_.write(buf);
+  firings_ += firings.size();
+}
+
+void write_final_state_csv(OutputFile& out, const Results& r,
+                           const std::vector<std::string>& state_names) {
+  fmt::memory_buffer buf;
+  std::vector<std::string> header{"t"};
+  header.insert(header.end(), state_names.begin(), state_names.end());
+  put_row(buf, header);
+  std::vector<std::string> row{fmt::format("{:.17g}", r.final_time())};
+  for (double v : r.final_state()) row.push_back(format_number(r.dtype(), v));
+  put_row(buf, row);
+  out.write(buf);
+}
+
+size_t write_results_csv(const std::string& path, const Results& r) {
+  OutputFile out(path);
+  SamplesCsv samples(out);
+  samples.add(r);
+  out.commit();
+  return samples.rows();
 }
 
 std::string events_csv_path(const std::string& out) {
@@ -88,48 +134,6 @@ std::string events_csv_path(const std::string& out) {
       out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0)
     return out.substr(0, out.size() - suffix.size()) + ".events.csv";
   return out + ".events.csv";
-}
-
-size_t write_events_csv(const std::string& path, const Results& r) {
-  struct Firing {
-    double t;
-    const EventLog* log;
-    size_t index;
-  };
-  std::vector<Firing> firings;
-  std::vector<std::string> fields;
-  for (const auto& e : r.events()) {
-    for (size_t i = 0; i < e.t.size(); ++i) firings.push_back({e.t[i], &e, i});
-    for (const auto& f : e.fields)
-      if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
-  }
-  if (firings.empty()) {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);  // a stale file from an earlier run would mislead
-    return 0;
-  }
-  // Chronological, ties in event declaration order (the order the runner fired them in).
-  std::stable_sort(firings.begin(), firings.end(),
-                   [](const Firing& a, const Firing& b) { return a.t < b.t; });
-  File out(path);
-  std::vector<std::string> header{"event", "t"};
-  header.insert(header.end(), fields.begin(), fields.end());
-  write_row(out.f, header);
-  const DType d = r.dtype();
-  for (const auto& f : firings) {
-    std::vector<std::string> row{f.log->name, fmt::format("{:.17g}", f.t)};
-    for (const auto& field : fields) {
-      auto it = std::find(f.log->fields.begin(), f.log->fields.end(), field);
-      row.push_back(
-          it == f.log->fields.end()
-              ? std::string{}
-              : format_number(
-                    d, f.log->values[static_cast<size_t>(it - f.log->fields.begin())][f.index]));
-    }
-    write_row(out.f, row);
-  }
-  out.close();
-  return firings.size();
 }
 
 }  // namespace dynlib::cli

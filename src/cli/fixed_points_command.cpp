@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/fixed_points.hpp"
@@ -172,11 +173,10 @@ void write_csv(const std::string& path, const FixedPointResult& r, const FullMod
     for (auto l : p.eigenvalues) fmt::format_to(out, ",{:.17g},{:.17g}", l.real(), l.imag());
     fmt::format_to(out, ",{}\n", p.seed);
   }
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) throw DynlibError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  const bool ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
-  if (std::fclose(f) != 0 || !ok)
-    throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
+  OutputFile file(path);
+  file.honour_interrupts();
+  file.write(buf);
+  file.commit();
 }
 
 int fixed_points(const FixedPointArgs& a) {
@@ -221,6 +221,7 @@ int fixed_points(const FixedPointArgs& a) {
   };
   o.stop = InterruptScope::stop_flag();
 
+  if (a.out) probe_output(*a.out);  // an unwritable path fails before the work
   FixedPointResult r;
   try {
     InterruptScope interrupt;

@@ -10,6 +10,11 @@
 
 namespace dynlib::cli {
 
+// Ctrl+C ended work whose output is not kept (e.g. while a file was being written): exit code 130.
+struct Interrupted : DynlibError {
+  using DynlibError::DynlibError;
+};
+
 class InterruptScope {
  public:
   explicit InterruptScope(Sim* running = nullptr);

@@ -10,9 +10,9 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
-#include "cli/csv_file.hpp"
 #include "cli/grid.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/lyapunov.hpp"
@@ -66,7 +66,7 @@ int single_run(Sim& sim, const LyapunovArgs& a) {
                                  : lyapunov_mle_observer(every, mode);
   spec.renorm_every = a.renorm_every.value_or(1);
   o.observers = {spec};
-  CsvFile out(a.out);
+  OutputFile out(a.out);
   ProgressBar bar(!a.quiet);
   sim.set_progress([&](double fraction, long long) { bar.update(fraction); }, 0.1);
   const Results* res = nullptr;
@@ -80,6 +80,7 @@ int single_run(Sim& sim, const LyapunovArgs& a) {
     }
   }
   bar.finish();
+  out.honour_interrupts();
   const ObserverResult& ly = res->observer(spec.name);
   const DType dtype = DType::Float64;
   fmt::memory_buffer buf;
@@ -94,8 +95,8 @@ int single_run(Sim& sim, const LyapunovArgs& a) {
                      format_number(dtype, ly.trace[r * ly.trace_names.size() + j]));
     fmt::format_to(std::back_inserter(buf), "\n");
   }
-  if (a.out) std::fwrite(buf.data(), 1, buf.size(), out.f);
-  out.close();
+  if (a.out) out.write(buf);
+  out.commit();
 
   if (!a.quiet || !a.out) {
     for (const auto& n : exponent_names(a))
@@ -133,7 +134,7 @@ int sweep(Sim& base, const LyapunovArgs& a) {
   const LyapunovSweepOptions ly{.record_interval = 0,
                                 .renorm_every = a.renorm_every.value_or(1),
                                 .mode = a.mode.value_or("auto")};
-  CsvFile out(a.out);
+  OutputFile out(a.out);
   SweepResult s;
   {
     InterruptScope interrupt;
@@ -146,6 +147,7 @@ int sweep(Sim& base, const LyapunovArgs& a) {
     }
   }
   bar.finish();
+  out.honour_interrupts();
   std::vector<std::string> columns = exponent_names(a);
   if (a.spectrum) columns.push_back("sum");
   columns.push_back("steps");
@@ -165,8 +167,8 @@ int sweep(Sim& base, const LyapunovArgs& a) {
       code = std::max(code, status_code(s.status[i]));
     }
   }
-  std::fwrite(buf.data(), 1, buf.size(), out.f);
-  out.close();
+  out.write(buf);
+  out.commit();
   if (failed > 0)
     fmt::print(stderr,
                "dynlib: warning: {} of {} runs did not finish (their exponents are nan); the first "

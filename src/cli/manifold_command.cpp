@@ -13,6 +13,7 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/output_file.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/manifolds.hpp"
 
@@ -120,11 +121,10 @@ void write_csv(const std::string& path, const std::vector<ManifoldResult>& resul
           fmt::format_to(out, "\n");
         }
       }
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) throw DynlibError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  const bool ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
-  if (std::fclose(f) != 0 || !ok)
-    throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
+  OutputFile file(path);
+  file.honour_interrupts();
+  file.write(buf);
+  file.commit();
 }
 
 int manifold(const ManifoldArgs& a) {
@@ -156,6 +156,7 @@ int manifold(const ManifoldArgs& a) {
   std::vector<ManifoldKind> kinds;
   if (a.stable || !a.unstable) kinds.push_back(ManifoldKind::Stable);
   if (a.unstable || !a.stable) kinds.push_back(ManifoldKind::Unstable);
+  if (a.out) probe_output(*a.out);  // an unwritable path fails before the work
   std::vector<ManifoldResult> results;
   const bool is_map = model.spec().kind == "map";
   for (ManifoldKind k : kinds) {

@@ -131,7 +131,7 @@ int plot(const PlotArgs& a) {
                  r.status() == Status::EarlyExit ? "warning" : "stopped", r.message());
     if (r.size() == 0) throw DynlibError("nothing to draw: the run recorded no samples");
     q.data = tmp.file("run.csv");
-    write_results_csv(q.data, r, info.state_names, false);
+    write_results_csv(q.data, r);
     if (a.kind == "cobweb") {
       const std::string var = a.y ? *a.y : info.state_names.front();
       q.curve = tmp.file("graph.csv");

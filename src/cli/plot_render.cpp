@@ -81,14 +81,18 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-int plot_results(const Results& r, const ModelInfo& info, const std::string& source,
-                 const std::string& out, bool quiet) {
-  if (r.size() == 0)
+int plot_results(const Results& r, const std::string& source, const std::string& out, bool quiet,
+                 const std::optional<std::string>& data_csv) {
+  if (r.size() == 0 && !data_csv)
     throw DynlibError(fmt::format("cannot draw '{}': the run recorded no samples", out));
   TempDir tmp;
   PlotRequest q;
-  q.data = tmp.file("run.csv");
-  write_results_csv(q.data, r, info.state_names, false);
+  if (data_csv) {
+    q.data = *data_csv;
+  } else {
+    q.data = tmp.file("run.csv");
+    write_results_csv(q.data, r);
+  }
   q.out = out;
   q.kind = "overview";
   q.source = source;

@@ -46,7 +46,9 @@ class TempDir {
 
 // `dynlib run --plot`: the run's recorded variables as time series beside its phase portrait
 // (3-D for three states or more). Prints "wrote FILE" unless quiet. Returns as render_plot.
-int plot_results(const Results& r, const ModelInfo& info, const std::string& source,
-                 const std::string& out, bool quiet);
+// `data_csv`: draw that CSV of the run (its --out file, which a streamed run's Results do not
+// hold entirely) instead of writing `r` to a temporary one.
+int plot_results(const Results& r, const std::string& source, const std::string& out, bool quiet,
+                 const std::optional<std::string>& data_csv = std::nullopt);
 
 }  // namespace dynlib::cli

@@ -83,32 +83,80 @@ void print_stats(const FullModel& m, const Results& r) {
   }
 }
 
+// --out: both files are opened before the work (an unwritable path fails fast) and the run
+// streams its samples and event firings into them as its buffers fill, so its memory stays
+// bounded however long it runs; they are renamed into place once complete.
+struct RunOutput {
+  RunOutput(const std::string& path, bool final_only)
+      : samples_file(path),
+        events_path(events_csv_path(path)),
+        events_file(events_path),
+        samples(samples_file),
+        events(events_file),
+        final_only(final_only) {}
+  void add(const Results& part) {
+    if (!final_only) samples.add(part);
+    events.add(part);
+  }
+  // The rest of the run, after the work: Ctrl+C now aborts the writing (nothing is committed).
+  void finish(const Results& r, const std::vector<std::string>& state_names) {
+    samples_file.honour_interrupts();
+    events_file.honour_interrupts();
+    if (final_only)
+      write_final_state_csv(samples_file, r, state_names);
+    else
+      samples.add(r);
+    events.add(r);
+    samples_file.commit();
+    if (events.firings() > 0)
+      events_file.commit();
+    else
+      events_file.discard(
+          /*remove_target=*/true);  // a stale file from an earlier run would mislead
+  }
+  OutputFile samples_file;
+  std::string events_path;
+  OutputFile events_file;
+  SamplesCsv samples;
+  EventsCsv events;
+  bool final_only;
+};
+
 int run(const RunArgsCli& a) {
   if (a.plot) check_plot_path(*a.plot);  // before the work, not after
   Sim sim = setup_sim(a.run);
   const ModelInfo& info = sim.model().spec();
   const RunOptions ro = run_options(a.run, info);
+  std::unique_ptr<RunOutput> output;
+  if (a.out) {
+    output = std::make_unique<RunOutput>(*a.out, a.run.no_record);
+    sim.set_record_sink([&output](const Results& part) { output->add(part); });
+  }
   double wall = 0.0;
   const Results& r = run_with_progress(sim, ro, a.quiet, &wall);
 
   if (r.status() != Status::Done)
     fmt::print(stderr, "dynlib: {}: {}\n", r.status() == Status::EarlyExit ? "warning" : "stopped",
                r.message());
-  if (a.out) {
-    const size_t rows = write_results_csv(*a.out, r, info.state_names, a.run.no_record);
-    const std::string events_path = events_csv_path(*a.out);
-    const size_t firings = write_events_csv(events_path, r);
+  if (output) {
+    output->finish(r, info.state_names);
     if (!a.quiet) {
+      const size_t rows = a.run.no_record ? 1 : output->samples.rows();
+      const size_t firings = output->events.firings();
       fmt::print("wrote {} sample{} to {}\n", rows, rows == 1 ? "" : "s", *a.out);
       if (firings > 0)
-        fmt::print("wrote {} event{} to {}\n", firings, firings == 1 ? "" : "s", events_path);
+        fmt::print("wrote {} event{} to {}\n", firings, firings == 1 ? "" : "s",
+                   output->events_path);
     }
   } else if (!a.quiet) {
     print_summary(sim, r, wall);
   }
   if (a.stats) print_stats(sim.model(), r);
   if (a.plot) {
-    const int rendered = plot_results(r, info, a.run.uri, *a.plot, a.quiet);
+    // A streamed run's Results hold only its last part: draw the whole run from its file.
+    const bool from_file = a.out && !a.run.no_record && output->samples.rows() > 0;
+    const int rendered =
+        plot_results(r, a.run.uri, *a.plot, a.quiet, from_file ? a.out : std::nullopt);
     if (rendered != 0) return rendered;
   }
   return run_exit_code(r.status());

@@ -5,10 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -17,6 +15,7 @@
 #include "cli/csv.hpp"
 #include "cli/grid.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
 #include "dynlib/dynlib.hpp"
 #include "dynlib/ensemble.hpp"
 
@@ -37,30 +36,9 @@ struct SweepArgs {
   bool quiet = false;
 };
 
-struct Output {
-  explicit Output(const std::optional<std::string>& path) : path(path ? *path : "<stdout>") {
-    f = path ? std::fopen(path->c_str(), "w") : stdout;
-    if (!f)
-      throw DynlibError(fmt::format("cannot write '{}': {}", this->path, std::strerror(errno)));
-  }
-  ~Output() {
-    if (f && f != stdout) std::fclose(f);
-  }
-  void write(const fmt::memory_buffer& buf) { std::fwrite(buf.data(), 1, buf.size(), f); }
-  void close() {
-    const bool bad = std::ferror(f) != 0;
-    const int rc = f == stdout ? std::fflush(f) : std::fclose(f);
-    f = nullptr;
-    if (bad || rc != 0)
-      throw DynlibError(fmt::format("error writing '{}': {}", path, std::strerror(errno)));
-  }
-  std::string path;
-  FILE* f = nullptr;
-};
-
 // Header: the grid columns, t, then the recorded variables (with --final-only: every state); one
 // row per sample (per trajectory), at round-trip precision.
-size_t write_sweep_csv(Output& out, const std::vector<Grid>& grids,
+size_t write_sweep_csv(OutputFile& out, const std::vector<Grid>& grids,
                        const std::vector<std::vector<double>>& rows_of_grid, const BatchResults& b,
                        DType d, bool final_only) {
   fmt::memory_buffer buf;
@@ -154,15 +132,16 @@ int sweep(const SweepArgs& a) {
   o.final_only = a.final_only;
   o.stop = InterruptScope::stop_flag();
 
-  Output out(a.out);  // before the work: an unwritable path fails fast
+  OutputFile out(a.out);  // before the work: an unwritable path fails fast
   BatchResults b;
   {
     InterruptScope interrupt;
     b = run_batch(base, o);
   }
+  out.honour_interrupts();
 
   const size_t rows = write_sweep_csv(out, grids, point, b, base.model().dtype(), a.final_only);
-  out.close();
+  out.commit();
 
   int code = 0;
   size_t failed = 0, first = n;
