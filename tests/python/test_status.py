@@ -43,3 +43,9 @@ def test_n_and_m_count_samples_and_event_rows():
     spikes = res.event("reset")
     assert res.m == len(spikes.t) > 0
     assert res.step_count_final == res.steps
+
+
+def test_memory_limit_is_this_packages_own_code():
+    status = runner_api.RunStatus("memory_limit")
+    assert status == runner_api.MEMORY_LIMIT == runner_api.Status.MEMORY_LIMIT == 20
+    assert status != dynlib.USER_BREAK and int(status) == 20 and not hasattr(dynlib, "MEMORY_LIMIT")
