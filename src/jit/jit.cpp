@@ -81,12 +81,20 @@ const std::vector<EmbeddedFile>& headers_of(const CompileRequest& r) {
   return r.headers ? *r.headers : embedded_kernel_headers();
 }
 
+// Throws DynlibError naming the path and the cause.
 void write_file(const fs::path& path, std::string_view text) {
-  fs::create_directories(path.parent_path());
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec)
+    throw DynlibError("cannot create directory " + path.parent_path().string() + ": " +
+                      ec.message());
+  errno = 0;
   std::ofstream out(path, std::ios::binary);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   out.close();
-  if (!out) throw DynlibError("cannot write " + path.string());
+  if (!out)
+    throw DynlibError("cannot write " + path.string() +
+                      (errno ? std::string(": ") + std::strerror(errno) : std::string()));
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -254,9 +262,20 @@ Built compile_into(const fs::path& dir, const CompileRequest& request, const std
   argv.insert(argv.end(), cc.extra_args.begin(), cc.extra_args.end());
   for (auto& f : compile_flags(request.options)) argv.push_back(std::move(f));
   argv.insert(argv.end(), {"-I", (dir / "include").string(), "-o", so, src});
+  const double timeout_seconds = compile_timeout_seconds();
   counters().compiles++;
-  ProcessResult r = run_process(argv);
+  ProcessResult r = run_process(argv, timeout_seconds);
   timings.compile = seconds_since(t0);
+  if (r.timed_out) {
+    counters().failures++;
+    const std::string kept = keep_failed_source(key, request.source);
+    throw CompileError(
+        fmt::format("the C++ compiler ({}) took longer than {} s and was stopped; to allow more, "
+                    "set DYNLIB_COMPILE_TIMEOUT=<seconds> (0 = no limit) or [jit] compile_timeout "
+                    "in the config file",
+                    cc.path, timeout_seconds),
+        replace_all(r.output, src, kept), kept);
+  }
   std::error_code ec;
   if (r.exit_status != 0 || !fs::exists(so, ec)) {
     counters().failures++;
