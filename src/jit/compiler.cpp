@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -171,11 +172,14 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env,
   for (auto& f : compile_flags({})) cargv.push_back(f);
   cargv.insert(cargv.end(), {"-o", so, src});
   bool ok = false;
+  std::string room;  // set when the compile failed for lack of room in the temporary directory
   try {
     const ProcessResult r = run_process(cargv, timeout_seconds);
     std::error_code ec;
     if (r.timed_out)
       timed_out(cargv);
+    else if (r.exit_status != 0 && !temp_space_problem(dir).empty())
+      room = temp_space_problem(dir) + "; the compiler said: " + first_lines(r.output, 3);
     else if (r.exit_status != 0)
       *why = "cannot build a shared object (exit status " + std::to_string(r.exit_status) +
              "): " + first_lines(r.output, 3);
@@ -188,6 +192,7 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env,
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
+  if (!room.empty()) throw_temp_files_error(room);
   if (!ok) return false;
 
   info->path = path;
@@ -678,6 +683,17 @@ int remove_stale_temp_dirs(const std::string& dir) {
     if (fs::remove_all(it->path(), rec) > 0 && !rec) ++removed;
   }
   return removed;
+}
+
+std::string temp_space_problem(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return {};
+  const unsigned long long free_bytes =
+      static_cast<unsigned long long>(st.f_bavail) * static_cast<unsigned long long>(st.f_frsize);
+  const bool no_inodes = st.f_files > 0 && st.f_favail == 0;
+  if (free_bytes >= (1ULL << 20) && !no_inodes) return {};
+  return fmt::format("{}: {} ({} KiB free{})", dir, std::strerror(ENOSPC), free_bytes / 1024,
+                     no_inodes ? ", no inode free" : "");
 }
 
 std::string make_temp_dir(const std::string& prefix) {

@@ -92,6 +92,11 @@ std::string temp_root();
 // cause.
 std::string make_temp_dir(const std::string& prefix);
 
+// "<dir>: No space left on device (<n> KiB free)" when the filesystem of `dir` is (nearly) full:
+// under 1 MiB or no inode left for this user, too little for a compiler's temporary files; else "".
+// Tells a compiler that failed for lack of room from one that rejected its input.
+std::string temp_space_problem(const std::string& dir);
+
 // Removes stale temporary directories in `dir`: named "dynlib-<word>-<pid>-XXXXXX" as
 // make_temp_dir() names them (its prefixes are "dynlib-<word>-"), owned by this user, whose pid is
 // not a running process. Returns how many were removed. Never throws.

@@ -280,6 +280,10 @@ Built compile_into(const fs::path& dir, const CompileRequest& request, const std
   if (r.exit_status != 0 || !fs::exists(so, ec)) {
     counters().failures++;
     const std::string kept = keep_failed_source(key, request.source);
+    if (const std::string room = temp_space_problem(dir.string()); !room.empty())
+      throw CompileError("the C++ compiler could not write its files: " + room +
+                             "; free space there, or set TMPDIR to a directory with room",
+                         replace_all(r.output, src, kept), kept);
     throw CompileError("the C++ compiler (" + cc.path +
                            ") rejected the generated kernel (exit status " +
                            std::to_string(r.exit_status) + ")",

@@ -29,6 +29,7 @@
 
 #include "dsl/temp_dir.hpp"
 #include "dynlib/errors.hpp"
+#include "full_filesystem.hpp"
 #include "jit/disk_cache.hpp"
 #include "jit/embedded_kernel.hpp"
 #include "jit/jit.hpp"
@@ -591,6 +592,32 @@ INSTANTIATE_TEST_SUITE_P(
       return name + "_" + std::to_string(info.param.error) +
              (*info.param.path_part ? "_entry" : "");
     });
+
+// The same on a really full disk (a small tmpfs; skipped where mounting is not allowed).
+TEST_F(DiskCacheTest, AReallyFullDiskOnlyCostsPersistence) {
+  const std::string cache_root = (dir_.path() / "full").string();
+  dynlib::testing::FullFilesystem full(cache_root, 8192);  // room for a lock, not for a kernel
+  if (!full.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  use_config("cache_root = \"" + cache_root + "\"\n");
+  jit::testing::reset_cache_write_warning();
+
+  ::testing::internal::CaptureStderr();
+  std::shared_ptr<const jit::LoadedKernel> k1, k2;
+  EXPECT_NO_THROW(k1 = jit::compile_and_load(request()));
+  EXPECT_NO_THROW(k2 = jit::compile_and_load(request(kernel_source("7.0"))));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  jit::testing::reset_cache_write_warning();
+
+  ASSERT_TRUE(k1 && k2);
+  EXPECT_EQ(call_twice(*k1, 1.0), 2.0);
+  EXPECT_EQ(call_twice(*k2, 1.0), 7.0);
+  EXPECT_EQ(jit::cache_location().root, cache_root);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("cannot persist to the JIT cache at '" + cache_root + "'"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find(std::strerror(ENOSPC)), std::string::npos) << err;
+  EXPECT_TRUE(jit::list_cache_entries(cache_root).empty());
+}
 
 // The same without injection: the cache's tmp directory cannot be created (a file is in the way).
 TEST_F(DiskCacheTest, AnUnwritableCacheAfterStartOnlyCostsPersistence) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,7 @@
 
 #include "dsl/temp_dir.hpp"
 #include "dynlib/errors.hpp"
+#include "full_filesystem.hpp"
 #include "jit/embedded_kernel.hpp"
 
 namespace fs = std::filesystem;
@@ -603,3 +605,43 @@ TEST_F(CompilerDiscoveryTest, TemporaryDirectoryFailureIsReportedAsSuchNotAsNoCo
     EXPECT_NE(what.find(std::strerror(ENOTDIR)), std::string::npos) << what;
   }
 }
+
+class FullTemporaryDirectory : public CompilerDiscoveryTest,
+                               public ::testing::WithParamInterface<std::uintmax_t> {};
+
+// Room 0: not even the probe's source can be written. Room 8 KiB: it can, but the compiler's own
+// files cannot (the old message then was "no C++ compiler found", with every candidate's error).
+TEST_P(FullTemporaryDirectory, IsReportedAsSuchNotAsNoCompiler) {
+  TempDir dir;
+  dynlib::testing::FullFilesystem full(dir / "full", GetParam());
+  if (!full.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  ScopedEnv env;
+  env.unset("DYNLIB_CXX").set("TMPDIR", dir / "full");
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir / "full"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
+    EXPECT_EQ(what.find("none was found"), std::string::npos) << what;
+  }
+  // A compile after a successful probe says the same, not "please report".
+  env.set("TMPDIR", dir.str());
+  jit::system_compiler();
+  env.set("TMPDIR", dir / "full");
+  jit::CompileRequest r;
+  r.source = twice_source();
+  r.key_inputs = {{"salt", "full-tmpdir"}};
+  try {
+    jit::compile_and_load(r);
+    FAIL() << "expected DynlibError";
+  } catch (const dynlib::DynlibError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir / "full"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
+    EXPECT_EQ(what.find("report"), std::string::npos) << what;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(NoRoomAndALittle, FullTemporaryDirectory, ::testing::Values(0, 8192));
