@@ -26,7 +26,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "dynlib/errors.hpp"
@@ -123,11 +125,8 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env,
   const std::string path = resolve_program(words[0], path_env, why);
   if (path.empty()) return false;
   std::vector<std::string> extra(words.begin() + 1, words.end());
-  auto timed_out = [&](const std::vector<std::string>& argv) {
-    *why = fmt::format(
-        "`{}` took longer than {} s and was stopped (the limit is DYNLIB_COMPILE_TIMEOUT or "
-        "[jit] compile_timeout)",
-        argv.back(), timeout_seconds);
+  auto timed_out = [&](const char* what) {
+    *why = fmt::format("{} took longer than {} s and was stopped", what, timeout_seconds);
     return false;
   };
 
@@ -141,7 +140,7 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env,
     *why = e.what();
     return false;
   }
-  if (version.timed_out) return timed_out(argv);
+  if (version.timed_out) return timed_out("`--version`");
   if (version.exit_status != 0) {
     *why = "`--version` failed (exit status " + std::to_string(version.exit_status) +
            "): " + first_lines(version.output, 3);
@@ -177,7 +176,7 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env,
     const ProcessResult r = run_process(cargv, timeout_seconds);
     std::error_code ec;
     if (r.timed_out)
-      timed_out(cargv);
+      timed_out("the test compile");
     else if (r.exit_status != 0 && !temp_space_problem(dir).empty())
       room = temp_space_problem(dir) + "; the compiler said: " + first_lines(r.output, 3);
     else if (r.exit_status != 0)
@@ -291,7 +290,12 @@ ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) 
   out.error =
       "jit=true needs a working C++ compiler, but none was found. Tried:" + tried +
       "\nTo fix: install g++ (apt-get install g++) or set DYNLIB_CXX=/path/to/compiler" +
-      (cxx_env.empty() ? std::string() : " (DYNLIB_CXX is set, so no other compiler was tried)");
+      (cxx_env.empty() ? std::string() : " (DYNLIB_CXX is set, so no other compiler was tried)") +
+      (tried.find(" took longer than ") == std::string::npos
+           ? std::string()
+           : "\nA compiler that is only slow: allow more time with "
+             "DYNLIB_COMPILE_TIMEOUT=<seconds> "
+             "or [jit] compile_timeout in the config file (0 = no limit)");
   return out;
 }
 
@@ -651,23 +655,50 @@ std::string temp_root() {
 
 namespace {
 
-// The owner pid of a name "dynlib-<word>-<pid>-XXXXXX" (make_temp_dir's scheme), or 0.
+// This process's pid namespace (the inode of /proc/self/ns/pid), 0 when unknown. A /tmp shared by
+// containers may hold directories of live processes whose pids mean nothing here.
+unsigned long long pid_namespace() {
+  static const unsigned long long ns = [] {
+    struct stat st {};
+    return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<unsigned long long>(st.st_ino)
+                                                 : 0ULL;
+  }();
+  return ns;
+}
+
+// Digits only, not empty, and small enough: the number; else nullopt.
+std::optional<unsigned long long> parse_number(std::string_view digits) {
+  if (digits.empty() || digits.size() > 19) return std::nullopt;
+  unsigned long long n = 0;
+  for (char c : digits) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    n = n * 10 + static_cast<unsigned long long>(c - '0');
+  }
+  return n;
+}
+
+// The owner pid of a name "dynlib-<word>-<pid>.<pid namespace>-XXXXXX" (make_temp_dir's scheme)
+// when that namespace is this process's; else 0.
 pid_t temp_dir_owner(const std::string& name) {
   if (name.rfind("dynlib-", 0) != 0) return 0;
   const std::size_t word_end = name.find('-', 7);
   if (word_end == std::string::npos || word_end == 7) return 0;
-  const std::size_t pid_end = name.find('-', word_end + 1);
-  if (pid_end == std::string::npos || pid_end == word_end + 1 || name.size() != pid_end + 7)
-    return 0;
-  long long pid = 0;
-  for (std::size_t i = word_end + 1; i < pid_end; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(name[i])) || pid > (1LL << 32)) return 0;
-    pid = pid * 10 + (name[i] - '0');
-  }
-  return static_cast<pid_t>(pid);
+  const std::size_t tag_end = name.find('-', word_end + 1);
+  if (tag_end == std::string::npos || name.size() != tag_end + 7) return 0;
+  const std::string_view tag = std::string_view(name).substr(word_end + 1, tag_end - word_end - 1);
+  const std::size_t dot = tag.find('.');
+  if (dot == std::string_view::npos) return 0;
+  const auto pid = parse_number(tag.substr(0, dot));
+  const auto ns = parse_number(tag.substr(dot + 1));
+  if (!pid || !ns || *ns != pid_namespace() || *pid == 0 || *pid > (1ULL << 31)) return 0;
+  return static_cast<pid_t>(*pid);
 }
 
 }  // namespace
+
+std::string temp_owner_tag(pid_t pid) {
+  return std::to_string(pid) + "." + std::to_string(pid_namespace());
+}
 
 int remove_stale_temp_dirs(const std::string& dir) {
   int removed = 0;
@@ -699,7 +730,7 @@ std::string temp_space_problem(const std::string& dir) {
 std::string make_temp_dir(const std::string& prefix) {
   const std::string root = temp_root();
   remove_stale_temp_dirs(root);
-  std::string pattern = root + "/" + prefix + std::to_string(::getpid()) + "-XXXXXX";
+  std::string pattern = root + "/" + prefix + temp_owner_tag(::getpid()) + "-XXXXXX";
   if (!::mkdtemp(pattern.data()))
     throw DynlibError("cannot create a temporary directory " + pattern + ": " +
                       std::strerror(errno));

@@ -18,6 +18,8 @@
 // fingerprint still matches.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -86,20 +88,24 @@ double compile_timeout_seconds();
 // $TMPDIR if set and non-empty, else /tmp.
 std::string temp_root();
 
-// A fresh private (0700) directory temp_root()/<prefix><pid>-XXXXXX (mkdtemp): the owner's pid in
+// A fresh private (0700) directory temp_root()/<prefix><owner tag>-XXXXXX (mkdtemp): the owner in
 // the name lets a later process tell an abandoned directory from a live one. First removes the
 // stale ones in temp_root() (remove_stale_temp_dirs). Throws DynlibError naming the path and the
 // cause.
 std::string make_temp_dir(const std::string& prefix);
 
+// "<pid>.<pid namespace inode>": who owns a temporary directory. The namespace matters where
+// containers share one /tmp: there a pid of another namespace says nothing about its process.
+std::string temp_owner_tag(pid_t pid);
+
+// Removes stale temporary directories in `dir`: named "dynlib-<word>-<owner tag>-XXXXXX" as
+// make_temp_dir() names them (its prefixes are "dynlib-<word>-"), owned by this user, whose owner
+// is in this pid namespace and no longer running. Returns how many were removed. Never throws.
+int remove_stale_temp_dirs(const std::string& dir);
+
 // "<dir>: No space left on device (<n> KiB free)" when the filesystem of `dir` is (nearly) full:
 // under 1 MiB or no inode left for this user, too little for a compiler's temporary files; else "".
 // Tells a compiler that failed for lack of room from one that rejected its input.
 std::string temp_space_problem(const std::string& dir);
-
-// Removes stale temporary directories in `dir`: named "dynlib-<word>-<pid>-XXXXXX" as
-// make_temp_dir() names them (its prefixes are "dynlib-<word>-"), owned by this user, whose pid is
-// not a running process. Returns how many were removed. Never throws.
-int remove_stale_temp_dirs(const std::string& dir);
 
 }  // namespace dynlib::jit

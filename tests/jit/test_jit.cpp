@@ -528,7 +528,7 @@ TEST_F(HangingCompilerTest, AKilledProcessLeavesNoCompilerAndItsTempDirIsCleaned
   EXPECT_TRUE(eventually([&] { return process_gone(child); })) << "the sleep it started: " << child;
 
   // The killed process's temporary directory is left behind, named with its pid ...
-  const std::string owned = "dynlib-jit-" + std::to_string(pid) + "-";
+  const std::string owned = "dynlib-jit-" + jit::temp_owner_tag(pid) + "-";
   auto left_by_killed = [&] {
     int n = 0;
     for (const auto& e : fs::directory_iterator(tmp_.path()))
@@ -539,7 +539,7 @@ TEST_F(HangingCompilerTest, AKilledProcessLeavesNoCompilerAndItsTempDirIsCleaned
   // ... and the next temporary directory the JIT creates removes it.
   const std::string fresh = jit::make_temp_dir("dynlib-jit-");
   EXPECT_EQ(left_by_killed(), 0);
-  EXPECT_NE(fs::path(fresh).filename().string().find("-" + std::to_string(::getpid()) + "-"),
+  EXPECT_NE(fs::path(fresh).filename().string().find("-" + jit::temp_owner_tag(::getpid()) + "-"),
             std::string::npos)
       << fresh;
   fs::remove_all(fresh);
@@ -551,16 +551,18 @@ TEST(TempDirs, OnlyDirectoriesOfDeadOwnersAreRemoved) {
   const pid_t dead = ::fork();
   if (dead == 0) ::_exit(0);
   ::waitpid(dead, nullptr, 0);
-  const std::string d = std::to_string(dead);
+  const std::string d = jit::temp_owner_tag(dead);
   const std::vector<std::string> stale = {"dynlib-jit-" + d + "-abcdef",
                                           "dynlib-probe-" + d + "-ABC123",
                                           "dynlib-load-" + d + "-x1y2z3"};
   const std::vector<std::string> kept = {
-      "dynlib-jit-" + std::to_string(::getpid()) + "-abcdef",   // this process
-      "dynlib-jit-" + std::to_string(::getppid()) + "-abcdef",  // alive
-      "dynlib-jit-notapid-abcdef",                              // another naming
-      "dynlib-jit-" + d + "-toolong",                           // not mkdtemp's 6 characters
-      "dynlib-failed-0123456789abcdef",                         // kept on purpose
+      "dynlib-jit-" + jit::temp_owner_tag(::getpid()) + "-abcdef",   // this process
+      "dynlib-jit-" + jit::temp_owner_tag(::getppid()) + "-abcdef",  // alive
+      "dynlib-jit-" + std::to_string(dead) + ".1-abcdef",  // another pid namespace: unknowable
+      "dynlib-jit-" + std::to_string(dead) + "-abcdef",    // no namespace
+      "dynlib-jit-notapid-abcdef",                         // another naming
+      "dynlib-jit-" + d + "-toolong",                      // not mkdtemp's 6 characters
+      "dynlib-failed-0123456789abcdef",                    // kept on purpose
       "other-" + d + "-abcdef"};
   for (const auto& name : stale) tmp.mkdir(name + "/sub");
   for (const auto& name : kept) tmp.mkdir(name);
@@ -645,3 +647,21 @@ TEST_P(FullTemporaryDirectory, IsReportedAsSuchNotAsNoCompiler) {
 }
 
 INSTANTIATE_TEST_SUITE_P(NoRoomAndALittle, FullTemporaryDirectory, ::testing::Values(0, 8192));
+
+TEST_F(CompilerDiscoveryTest, AProbeThatHangsTimesOutAndSaysHowToAllowMore) {
+  TempDir dir;
+  const std::string script = dir.write("hangs-on-version", "#!/bin/sh\nexec sleep 1000\n");
+  fs::permissions(script, fs::perms::owner_all);
+  ScopedEnv env;
+  env.set("DYNLIB_CXX", script).set("DYNLIB_COMPILE_TIMEOUT", "0.3");
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("`--version` took longer than 0.3 s"), std::string::npos) << what;
+    EXPECT_NE(what.find("DYNLIB_COMPILE_TIMEOUT=<seconds>"), std::string::npos) << what;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+}
