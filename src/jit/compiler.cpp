@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#ifdef __linux__
 #include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -474,8 +476,10 @@ void report(int fd, int kind, int value) {
   ::sigprocmask(SIG_BLOCK, &waited, nullptr);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
-  ::sigaction(SIGCHLD, &dfl, nullptr);           // an ignored SIGCHLD would reap the program for us
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM);            // delivered when the thread that forked us dies
+  ::sigaction(SIGCHLD, &dfl, nullptr);  // an ignored SIGCHLD would reap the program for us
+#ifdef __linux__  // elsewhere there is no parent-death signal: only the timeout stops a compiler
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // delivered when the thread that forked us dies
+#endif
   if (::getppid() != plan.parent) ::_exit(127);  // it died before prctl
 
   // stdin /dev/null, stdout and stderr the output pipe, fd 3 the report pipe (close-on-exec), and
@@ -503,7 +507,9 @@ void report(int fd, int kind, int value) {
   const pid_t self = ::getpid();
   const pid_t program = ::fork();
   if (program == 0) {
+#ifdef __linux__
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the supervisor
+#endif
     if (::getppid() != self) ::_exit(127);
     sigset_t none;
     ::sigemptyset(&none);
