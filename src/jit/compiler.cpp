@@ -1,26 +1,40 @@
 #include "jit/compiler.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <toml++/toml.h>
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "dynlib/errors.hpp"
+#include "support/config.hpp"
 #include "support/digest.hpp"
 #include "support/text.hpp"
 
@@ -95,24 +109,40 @@ std::string first_lines(const std::string& text, int n) {
 
 constexpr const char* kProbeSource = "extern \"C\" int dynlib_probe(int x) { return x + 1; }\n";
 
-// Tries one candidate; returns true and fills `info`, or false with `why`.
-bool probe(const std::vector<std::string>& words, const std::string& path_env, CompilerInfo* info,
-           std::string* why) {
+// Thrown out of probing when the JIT cannot create its own temporary files: that says nothing
+// about the compiler, so it is neither reported as "no compiler found" nor remembered.
+struct TempFilesError : JITUnavailableError {
+  using JITUnavailableError::JITUnavailableError;
+};
+
+[[noreturn]] void throw_temp_files_error(const std::string& what) {
+  throw TempFilesError("the JIT cannot create its temporary files: " + what +
+                       "\nTo fix: free space there, or set TMPDIR to a writable directory");
+}
+
+// Tries one candidate; returns true and fills `info`, or false with `why`. Throws TempFilesError.
+bool probe(const std::vector<std::string>& words, const std::string& path_env,
+           double timeout_seconds, CompilerInfo* info, std::string* why) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string path = resolve_program(words[0], path_env, why);
   if (path.empty()) return false;
   std::vector<std::string> extra(words.begin() + 1, words.end());
+  auto timed_out = [&](const char* what) {
+    *why = fmt::format("{} took longer than {} s and was stopped", what, timeout_seconds);
+    return false;
+  };
 
   std::vector<std::string> argv{path};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("--version");
   ProcessResult version;
   try {
-    version = run_process(argv);
+    version = run_process(argv, timeout_seconds);
   } catch (const DynlibError& e) {
     *why = e.what();
     return false;
   }
+  if (version.timed_out) return timed_out("`--version`");
   if (version.exit_status != 0) {
     *why = "`--version` failed (exit status " + std::to_string(version.exit_status) +
            "): " + first_lines(version.output, 3);
@@ -123,21 +153,35 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env, C
   try {
     dir = make_temp_dir("dynlib-probe-");
   } catch (const DynlibError& e) {
-    *why = e.what();
-    return false;
+    throw_temp_files_error(e.what());
   }
   const std::string src = dir + "/probe.cpp";
   const std::string so = dir + "/probe.so";
-  std::ofstream(src, std::ios::binary) << kProbeSource;
+  {
+    std::ofstream out(src, std::ios::binary);
+    out << kProbeSource;
+    out.close();
+    if (!out) {
+      const int err = errno;
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      throw_temp_files_error("cannot write " + src + ": " + std::strerror(err));
+    }
+  }
   std::vector<std::string> cargv{path};
   cargv.insert(cargv.end(), extra.begin(), extra.end());
   for (auto& f : compile_flags({})) cargv.push_back(f);
   cargv.insert(cargv.end(), {"-o", so, src});
   bool ok = false;
+  std::string room;  // set when the compile failed for lack of room in the temporary directory
   try {
-    const ProcessResult r = run_process(cargv);
+    const ProcessResult r = run_process(cargv, timeout_seconds);
     std::error_code ec;
-    if (r.exit_status != 0)
+    if (r.timed_out)
+      timed_out("the test compile");
+    else if (r.exit_status != 0 && !temp_space_problem(dir).empty())
+      room = temp_space_problem(dir) + "; the compiler said: " + first_lines(r.output, 3);
+    else if (r.exit_status != 0)
       *why = "cannot build a shared object (exit status " + std::to_string(r.exit_status) +
              "): " + first_lines(r.output, 3);
     else if (!fs::exists(so, ec))
@@ -149,6 +193,7 @@ bool probe(const std::vector<std::string>& words, const std::string& path_env, C
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
+  if (!room.empty()) throw_temp_files_error(room);
   if (!ok) return false;
 
   info->path = path;
@@ -229,14 +274,16 @@ std::vector<std::pair<std::string, std::vector<std::string>>> candidates_for(
   return candidates;
 }
 
+// Throws TempFilesError (and DynlibError for an invalid compile timeout) without an outcome.
 ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) {
   ProbeOutcome out;
   std::string tried;
+  const double timeout_seconds = compile_timeout_seconds();
   for (const auto& [label, words] : candidates_for(cxx_env)) {
     out.stamps.push_back(candidate_stamp(words, path_env));
     auto info = std::make_unique<CompilerInfo>();
     std::string why;
-    if (probe(words, path_env, info.get(), &why)) {
+    if (probe(words, path_env, timeout_seconds, info.get(), &why)) {
       out.info = std::move(info);
       return out;
     }
@@ -245,7 +292,12 @@ ProbeOutcome probe_all(const std::string& cxx_env, const std::string& path_env) 
   out.error =
       "jit=true needs a working C++ compiler, but none was found. Tried:" + tried +
       "\nTo fix: install g++ (apt-get install g++) or set DYNLIB_CXX=/path/to/compiler" +
-      (cxx_env.empty() ? std::string() : " (DYNLIB_CXX is set, so no other compiler was tried)");
+      (cxx_env.empty() ? std::string() : " (DYNLIB_CXX is set, so no other compiler was tried)") +
+      (tried.find(" took longer than ") == std::string::npos
+           ? std::string()
+           : "\nA compiler that is only slow: allow more time with "
+             "DYNLIB_COMPILE_TIMEOUT=<seconds> "
+             "or [jit] compile_timeout in the config file (0 = no limit)");
   return out;
 }
 
@@ -387,11 +439,113 @@ std::vector<std::string> compile_flags(const CompileOptions& options) {
   return flags;
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv) {
+namespace {
+
+// What the supervisor and the program tell run_process() through the report pipe.
+struct Report {
+  int kind;
+  int value;
+};
+constexpr int kExecFailed = 1;  // value: errno of execve (or fork)
+constexpr int kExited = 2;      // value: the program's wait status
+
+// File descriptors and memory of the forked supervisor: everything is prepared before fork(), since
+// a fork of a multi-threaded process may only make async-signal-safe calls.
+struct SpawnPlan {
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  int output_fd;  // write end of the output pipe: the program's stdout and stderr
+  int report_fd;  // write end of the report pipe
+  pid_t parent;
+};
+
+void report(int fd, int kind, int value) {
+  const Report r{kind, value};
+  (void)!::write(fd, &r, sizeof r);
+}
+
+// Supervisor (the forked child; it never returns): starts the program in its own process group and
+// takes the group down if the parent dies first. Only async-signal-safe calls from here on.
+[[noreturn]] void supervise(const SpawnPlan& plan) {
+  ::setpgid(0, 0);  // a group of its own: a timeout or the parent's death kills all of it at once
+  sigset_t waited;
+  ::sigemptyset(&waited);
+  ::sigaddset(&waited, SIGCHLD);
+  ::sigaddset(&waited, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &waited, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGCHLD, &dfl, nullptr);  // an ignored SIGCHLD would reap the program for us
+#ifdef __linux__  // elsewhere there is no parent-death signal: only the timeout stops a compiler
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // delivered when the thread that forked us dies
+#endif
+  if (::getppid() != plan.parent) ::_exit(127);  // it died before prctl
+
+  // stdin /dev/null, stdout and stderr the output pipe, fd 3 the report pipe (close-on-exec), and
+  // nothing else: no descriptor of the parent (another compile's pipe, a cache lock) stays open.
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  const int out = ::fcntl(plan.output_fd, F_DUPFD, 10);
+  const int rep = ::fcntl(plan.report_fd, F_DUPFD, 10);
+  const int in = null_fd < 0 ? -1 : ::fcntl(null_fd, F_DUPFD, 10);
+  if (out < 0 || rep < 0 || in < 0) {
+    report(plan.report_fd, kExecFailed, errno);
+    ::_exit(127);
+  }
+  ::dup2(in, 0);
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+  ::dup2(rep, 3);
+  ::fcntl(3, F_SETFD, FD_CLOEXEC);
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, 4U, ~0U, 0U) != 0)
+#endif
+  {
+    for (int fd = 4; fd < 65536; ++fd) ::close(fd);
+  }
+
+  const pid_t self = ::getpid();
+  const pid_t program = ::fork();
+  if (program == 0) {
+#ifdef __linux__
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the supervisor
+#endif
+    if (::getppid() != self) ::_exit(127);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(plan.program, plan.argv, plan.envp);
+    report(3, kExecFailed, errno);
+    ::_exit(127);
+  }
+  if (program < 0) {
+    report(3, kExecFailed, errno);
+    ::_exit(127);
+  }
+  for (;;) {
+    const int sig = ::sigwaitinfo(&waited, nullptr);
+    if (sig == SIGTERM) ::kill(0, SIGKILL);  // the parent died: the whole group goes, us included
+    if (sig != SIGCHLD) continue;
+    int status = 0;
+    if (::waitpid(program, &status, WNOHANG) != program) continue;
+    report(3, kExited, status);
+    ::kill(0, SIGKILL);  // anything the program left running in its group goes too
+  }
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, double timeout_seconds) {
   if (argv.empty()) throw DynlibError("run_process: empty argument list");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
+  int out[2], rep[2];
+  if (::pipe2(out, O_CLOEXEC) != 0)
     throw DynlibError(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (::pipe2(rep, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(out[0]);
+    ::close(out[1]);
+    throw DynlibError(std::string("cannot create a pipe: ") + std::strerror(err));
+  }
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -406,44 +560,98 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-  pid_t pid = 0;
+  const SpawnPlan plan{argv[0].c_str(), args.data(), envp.data(), out[1], rep[1], ::getpid()};
   g_processes++;
-  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    throw DynlibError("cannot run " + argv[0] + ": " + std::strerror(rc));
+  const pid_t supervisor = ::fork();
+  if (supervisor == 0) supervise(plan);
+  const int fork_errno = errno;
+  ::close(out[1]);
+  ::close(rep[1]);
+  if (supervisor < 0) {
+    ::close(out[0]);
+    ::close(rep[0]);
+    throw DynlibError("cannot run " + argv[0] + ": " + std::strerror(fork_errno));
   }
+  ::setpgid(supervisor, supervisor);  // also here, so a timeout can never miss the group
 
+  using Clock = std::chrono::steady_clock;
+  const bool limited = timeout_seconds > 0 && std::isfinite(timeout_seconds);
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(limited ? timeout_seconds : 0));
   ProcessResult result;
+  std::string reports;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {rep[0], POLLIN, 0}};
+  int open_fds = 2;
   char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n > 0) {
-      result.output.append(buf, static_cast<std::size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;
+  while (open_fds > 0) {
+    int wait_ms = -1;
+    if (limited) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        result.timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(std::min<long long>(left + 1, 1 << 30));
+    }
+    const int ready = ::poll(fds, 2, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
+    for (auto& p : fds) {
+      if (p.fd < 0 || p.revents == 0) continue;
+      const ssize_t n = ::read(p.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        (p.fd == out[0] ? result.output : reports).append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      p.fd = -1;  // end of file (or an error): poll() ignores negative descriptors
+      --open_fds;
     }
   }
-  ::close(fds[0]);
+  if (result.timed_out) ::kill(-supervisor, SIGKILL);
+  ::close(out[0]);
+  ::close(rep[0]);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  while (::waitpid(supervisor, &status, 0) < 0) {
     if (errno != EINTR) throw DynlibError("waitpid failed for " + argv[0]);
   }
-  if (WIFEXITED(status))
+
+  bool exited = false;
+  for (std::size_t at = 0; at + sizeof(Report) <= reports.size(); at += sizeof(Report)) {
+    Report r;
+    std::memcpy(&r, reports.data() + at, sizeof r);
+    if (r.kind == kExecFailed)
+      throw DynlibError("cannot run " + argv[0] + ": " + std::strerror(r.value));
+    if (r.kind == kExited) {
+      exited = true;
+      status = r.value;
+    }
+  }
+  if (result.timed_out) return result;
+  if (!exited) {
+    result.output += "\n(the process supervising " + argv[0] + " died unexpectedly)";
+  } else if (WIFEXITED(status)) {
     result.exit_status = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
+  } else if (WIFSIGNALED(status)) {
     result.output +=
         "\n(" + argv[0] + " killed by signal " + std::to_string(WTERMSIG(status)) + ")";
+  }
   return result;
+}
+
+double compile_timeout_seconds() {
+  const std::string env = env_or_empty("DYNLIB_COMPILE_TIMEOUT");
+  if (env.empty()) {
+    return support::user_config().jit_compile_timeout.value_or(kDefaultCompileTimeoutSeconds);
+  }
+  char* end = nullptr;
+  const double seconds = std::strtod(env.c_str(), &end);
+  if (end == env.c_str() || *end != '\0' || !(seconds >= 0))
+    throw DynlibError("DYNLIB_COMPILE_TIMEOUT='" + env +
+                      "' is not a number of seconds (use e.g. 600, or 0 for no limit)");
+  return seconds;
 }
 
 std::string temp_root() {
@@ -451,8 +659,84 @@ std::string temp_root() {
   return t.empty() ? std::string("/tmp") : t;
 }
 
+namespace {
+
+// This process's pid namespace (the inode of /proc/self/ns/pid), 0 when unknown. A /tmp shared by
+// containers may hold directories of live processes whose pids mean nothing here.
+unsigned long long pid_namespace() {
+  static const unsigned long long ns = [] {
+    struct stat st {};
+    return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<unsigned long long>(st.st_ino)
+                                                 : 0ULL;
+  }();
+  return ns;
+}
+
+// Digits only, not empty, and small enough: the number; else nullopt.
+std::optional<unsigned long long> parse_number(std::string_view digits) {
+  if (digits.empty() || digits.size() > 19) return std::nullopt;
+  unsigned long long n = 0;
+  for (char c : digits) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    n = n * 10 + static_cast<unsigned long long>(c - '0');
+  }
+  return n;
+}
+
+// The owner pid of a name "dynlib-<word>-<pid>.<pid namespace>-XXXXXX" (make_temp_dir's scheme)
+// when that namespace is this process's; else 0.
+pid_t temp_dir_owner(const std::string& name) {
+  if (name.rfind("dynlib-", 0) != 0) return 0;
+  const std::size_t word_end = name.find('-', 7);
+  if (word_end == std::string::npos || word_end == 7) return 0;
+  const std::size_t tag_end = name.find('-', word_end + 1);
+  if (tag_end == std::string::npos || name.size() != tag_end + 7) return 0;
+  const std::string_view tag = std::string_view(name).substr(word_end + 1, tag_end - word_end - 1);
+  const std::size_t dot = tag.find('.');
+  if (dot == std::string_view::npos) return 0;
+  const auto pid = parse_number(tag.substr(0, dot));
+  const auto ns = parse_number(tag.substr(dot + 1));
+  if (!pid || !ns || *ns != pid_namespace() || *pid == 0 || *pid > (1ULL << 31)) return 0;
+  return static_cast<pid_t>(*pid);
+}
+
+}  // namespace
+
+std::string temp_owner_tag(pid_t pid) {
+  return std::to_string(pid) + "." + std::to_string(pid_namespace());
+}
+
+int remove_stale_temp_dirs(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const pid_t owner = temp_dir_owner(it->path().filename().string());
+    if (owner <= 0 || owner == ::getpid()) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+      continue;
+    if (::kill(owner, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    std::error_code rec;
+    if (fs::remove_all(it->path(), rec) > 0 && !rec) ++removed;
+  }
+  return removed;
+}
+
+std::string temp_space_problem(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return {};
+  const unsigned long long free_bytes =
+      static_cast<unsigned long long>(st.f_bavail) * static_cast<unsigned long long>(st.f_frsize);
+  const bool no_inodes = st.f_files > 0 && st.f_favail == 0;
+  if (free_bytes >= (1ULL << 20) && !no_inodes) return {};
+  return fmt::format("{}: {} ({} KiB free{})", dir, std::strerror(ENOSPC), free_bytes / 1024,
+                     no_inodes ? ", no inode free" : "");
+}
+
 std::string make_temp_dir(const std::string& prefix) {
-  std::string pattern = temp_root() + "/" + prefix + "XXXXXX";
+  const std::string root = temp_root();
+  remove_stale_temp_dirs(root);
+  std::string pattern = root + "/" + prefix + temp_owner_tag(::getpid()) + "-XXXXXX";
   if (!::mkdtemp(pattern.data()))
     throw DynlibError("cannot create a temporary directory " + pattern + ": " +
                       std::strerror(errno));

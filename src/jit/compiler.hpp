@@ -18,6 +18,8 @@
 // fingerprint still matches.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -65,16 +67,45 @@ std::vector<std::string> compile_flags(const CompileOptions& options);
 struct ProcessResult {
   int exit_status = -1;
   std::string output;
+  bool timed_out = false;  // killed (with everything it started) when the timeout expired
 };
 
 // Runs argv[0] (an absolute path; no PATH search, no shell) with argv, LC_ALL=C, and captures
 // stdout+stderr. Throws DynlibError if the process cannot be started.
-ProcessResult run_process(const std::vector<std::string>& argv);
+//
+// The program runs in its own process group under a small supervisor process (a fork of this one
+// that never execs): when this process dies, however it dies, the supervisor gets a parent-death
+// signal and kills the whole group, so no compiler (nor cc1plus, as, ld it started) outlives us.
+// With `timeout_seconds` > 0 the whole group is killed when it runs longer (timed_out is then set).
+ProcessResult run_process(const std::vector<std::string>& argv, double timeout_seconds = 0);
+
+// How long one compiler run may take, in seconds (0 = no limit): $DYNLIB_COMPILE_TIMEOUT when set
+// and non-empty, else the config's [jit] compile_timeout, else kDefaultCompileTimeoutSeconds.
+// Throws DynlibError for a value that is not a non-negative number.
+inline constexpr double kDefaultCompileTimeoutSeconds = 300;
+double compile_timeout_seconds();
 
 // $TMPDIR if set and non-empty, else /tmp.
 std::string temp_root();
 
-// A fresh private (0700) directory temp_root()/<prefix>XXXXXX (mkdtemp). Throws DynlibError.
+// A fresh private (0700) directory temp_root()/<prefix><owner tag>-XXXXXX (mkdtemp): the owner in
+// the name lets a later process tell an abandoned directory from a live one. First removes the
+// stale ones in temp_root() (remove_stale_temp_dirs). Throws DynlibError naming the path and the
+// cause.
 std::string make_temp_dir(const std::string& prefix);
+
+// "<pid>.<pid namespace inode>": who owns a temporary directory. The namespace matters where
+// containers share one /tmp: there a pid of another namespace says nothing about its process.
+std::string temp_owner_tag(pid_t pid);
+
+// Removes stale temporary directories in `dir`: named "dynlib-<word>-<owner tag>-XXXXXX" as
+// make_temp_dir() names them (its prefixes are "dynlib-<word>-"), owned by this user, whose owner
+// is in this pid namespace and no longer running. Returns how many were removed. Never throws.
+int remove_stale_temp_dirs(const std::string& dir);
+
+// "<dir>: No space left on device (<n> KiB free)" when the filesystem of `dir` is (nearly) full:
+// under 1 MiB or no inode left for this user, too little for a compiler's temporary files; else "".
+// Tells a compiler that failed for lack of room from one that rejected its input.
+std::string temp_space_problem(const std::string& dir);
 
 }  // namespace dynlib::jit

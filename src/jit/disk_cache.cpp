@@ -9,6 +9,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -493,19 +494,26 @@ Manifest read_manifest(const std::string& path) {
 void write_manifest(const std::string& path, const Manifest& m) {
   const std::string text = manifest_to_toml(m);
   std::string tmp = (fs::path(path).parent_path() / ".manifest-XXXXXX").string();
+  if (const int err = injected_cache_write_fault("write", path))
+    throw CacheError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) throw CacheError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   ::fchmod(fd, 0644);  // mkstemp makes 0600; a shared configured root is readable by its group
   std::size_t done = 0;
+  int err = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n <= 0) {
+      err = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: the device is full
+      break;
+    }
     done += static_cast<std::size_t>(n);
   }
-  const int err = errno;
-  ::close(fd);
-  if (done != text.size() || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0 && err == 0) err = errno;  // NFS and quotas may report only here
+  if (err == 0) err = injected_cache_write_fault("rename", path);
+  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
     ::unlink(tmp.c_str());
     throw CacheError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
   }
@@ -541,9 +549,10 @@ EntryLock EntryLock::lock(const std::string& path, bool wait) {
   // Bounded: each retry means another process deleted the lock file in between, which a clear
   // does once per entry.
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    const int injected = injected_cache_write_fault("lock", path);
+    const int fd = injected ? -1 : ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-      const int err = errno;
+      const int err = injected ? injected : errno;
       if (err == ENOENT) {  // no shard directory yet, or a clear removed it just now
         std::error_code ec;
         fs::create_directories(fs::path(path).parent_path(), ec);
@@ -744,6 +753,40 @@ std::optional<long long> parse_duration_ms(std::string_view text) {
   if (!std::isfinite(ms) || ms >= 9.0e18) return {};
   return static_cast<long long>(ms);
 }
+
+// ---- failures to persist ----
+
+namespace {
+std::mutex g_fault_mutex;
+std::function<int(std::string_view, const std::string&)> g_fault;  // guarded by g_fault_mutex
+std::atomic<bool> g_fault_set{false};  // the hit path checks this without the mutex
+std::atomic<bool> g_write_failure_warned{false};
+}  // namespace
+
+void warn_cache_write_failure(const std::string& root, const std::string& failure) {
+  if (g_write_failure_warned.exchange(true)) return;
+  cache_warning(fmt::format(
+      "cannot persist to the JIT cache at '{}': {}; compiled kernels are still used but stay in "
+      "memory only (later failures to persist are not shown)",
+      root, failure));
+}
+
+int injected_cache_write_fault(std::string_view step, const std::string& path) {
+  if (!g_fault_set.load()) return 0;
+  std::lock_guard lock(g_fault_mutex);
+  return g_fault ? g_fault(step, path) : 0;
+}
+
+namespace testing {
+void set_cache_write_fault(std::function<int(std::string_view step, const std::string& path)> f) {
+  std::lock_guard lock(g_fault_mutex);
+  g_fault = std::move(f);
+  g_fault_set = static_cast<bool>(g_fault);
+}
+void reset_cache_write_warning() {
+  g_write_failure_warned = false;
+}
+}  // namespace testing
 
 // ---- warnings ----
 

@@ -10,7 +10,8 @@
 //       manifest.toml    key inputs, descriptive fields, compiler, sizes, sha256 of kernel.so,
 //                        created / last-used times, hit and miss counts
 //   <root>/jit/<component kind>/<first two hex>/<digest>.lock  the entry's flock lock
-//   <root>/jit/tmp/       entries being built (renamed into place when complete)
+//   <root>/jit/tmp/       entries being assembled, <key prefix>-<pid>-XXXXXX (renamed into place
+//                         when complete; the kernel itself is compiled in a private temp dir)
 //   <root>/jit/compilers/ compiler memo files (see system_compiler_memoized)
 //
 // Root: the config's `cache_root` / `[cache] root`, else the platform default
@@ -187,6 +188,26 @@ std::vector<CacheEntryInfo> evict_to_size(const std::string& root, long long max
 
 // "90s", "15m", "12h", "7d", "2w" (a bare number is seconds) -> milliseconds.
 std::optional<long long> parse_duration_ms(std::string_view text);
+
+// ---- failures to persist ----
+// Writing the cache (a directory, a file, a rename, an entry lock) can fail at any time (a full
+// disk, a read-only remount, a quota): that only costs persistence, the kernel is still compiled
+// and used. The first such failure in a process is reported with one warning naming what failed,
+// the path and the cause (`failure`, e.g. "cannot write '/c/jit/tmp/x/kernel.so': No space left on
+// device"); later ones are silent.
+void warn_cache_write_failure(const std::string& root, const std::string& failure);
+
+// The errno a test made the cache write `step` ("create directory", "write", "rename", "lock") of
+// `path` fail with, or 0 (always 0 unless a test set a fault). Checked before each such step.
+int injected_cache_write_fault(std::string_view step, const std::string& path);
+
+// TEST-ONLY fault injection (a full disk cannot be made on demand, and root ignores permissions).
+namespace testing {
+// `fault(step, path)` returns the errno to fail that step with, or 0; an empty function clears it.
+void set_cache_write_fault(std::function<int(std::string_view step, const std::string& path)> f);
+// Lets the next persistence failure warn again (tests of the once-per-process warning).
+void reset_cache_write_warning();
+}  // namespace testing
 
 // ---- warnings ----
 // One line on stderr: "dynlib: warning: <message>".

@@ -81,12 +81,20 @@ const std::vector<EmbeddedFile>& headers_of(const CompileRequest& r) {
   return r.headers ? *r.headers : embedded_kernel_headers();
 }
 
+// Throws DynlibError naming the path and the cause.
 void write_file(const fs::path& path, std::string_view text) {
-  fs::create_directories(path.parent_path());
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec)
+    throw DynlibError("cannot create directory " + path.parent_path().string() + ": " +
+                      ec.message());
+  errno = 0;
   std::ofstream out(path, std::ios::binary);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   out.close();
-  if (!out) throw DynlibError("cannot write " + path.string());
+  if (!out)
+    throw DynlibError("cannot write " + path.string() +
+                      (errno ? std::string(": ") + std::strerror(errno) : std::string()));
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -254,13 +262,28 @@ Built compile_into(const fs::path& dir, const CompileRequest& request, const std
   argv.insert(argv.end(), cc.extra_args.begin(), cc.extra_args.end());
   for (auto& f : compile_flags(request.options)) argv.push_back(std::move(f));
   argv.insert(argv.end(), {"-I", (dir / "include").string(), "-o", so, src});
+  const double timeout_seconds = compile_timeout_seconds();
   counters().compiles++;
-  ProcessResult r = run_process(argv);
+  ProcessResult r = run_process(argv, timeout_seconds);
   timings.compile = seconds_since(t0);
+  if (r.timed_out) {
+    counters().failures++;
+    const std::string kept = keep_failed_source(key, request.source);
+    throw CompileError(
+        fmt::format("the C++ compiler ({}) took longer than {} s and was stopped; to allow more, "
+                    "set DYNLIB_COMPILE_TIMEOUT=<seconds> (0 = no limit) or [jit] compile_timeout "
+                    "in the config file",
+                    cc.path, timeout_seconds),
+        replace_all(r.output, src, kept), kept);
+  }
   std::error_code ec;
   if (r.exit_status != 0 || !fs::exists(so, ec)) {
     counters().failures++;
     const std::string kept = keep_failed_source(key, request.source);
+    if (const std::string room = temp_space_problem(dir.string()); !room.empty())
+      throw CompileError("the C++ compiler could not write its files: " + room +
+                             "; free space there, or set TMPDIR to a directory with room",
+                         replace_all(r.output, src, kept), kept);
     throw CompileError("the C++ compiler (" + cc.path +
                            ") rejected the generated kernel (exit status " +
                            std::to_string(r.exit_status) + ")",
@@ -354,37 +377,85 @@ std::shared_ptr<const LoadedLibrary> load_entry(const CacheEntryPaths& paths,
   return opened.library;
 }
 
-// Compiles into <root>/jit/tmp/ and renames the finished entry into place (lock held). A cache
-// that cannot be written only costs persistence: the kernel is still returned.
+// ---- persisting an entry: every failure is a CacheError "cannot <do> '<path>': <cause>" ----
+
+[[noreturn]] void throw_cache_write_error(std::string_view what, const std::string& path, int err) {
+  throw CacheError(fmt::format("cannot {} '{}': {}", what, path, std::strerror(err)));
+}
+
+void create_cache_dirs(const fs::path& dir) {
+  if (const int err = injected_cache_write_fault("create directory", dir.string()))
+    throw_cache_write_error("create directory", dir.string(), err);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw_cache_write_error("create directory", dir.string(), ec.value());
+}
+
+void write_cache_file(const std::string& path, std::string_view bytes) {
+  int err = injected_cache_write_fault("write", path);
+  const int fd = err ? -1 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw_cache_write_error("write", path, err ? err : errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: the device is full
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 && err == 0) err = errno;  // NFS and quotas may report only here
+  if (err) throw_cache_write_error("write", path, err);
+}
+
+// Copies a compiled kernel (its source and shared object) into a new entry directory under
+// <root>/jit/tmp/ and renames that into place (lock held). Throws CacheError.
+void publish_entry(const std::string& source, const std::string& so, const Manifest& manifest,
+                   const CacheLocation& loc, const CacheEntryPaths& paths) {
+  const fs::path tmp_parent = fs::path(loc.root) / "jit" / "tmp";
+  create_cache_dirs(tmp_parent);
+  // The pid tells a build abandoned by a killed process from a live one.
+  std::string tmp =
+      (tmp_parent / fmt::format("{}-{}-XXXXXX", manifest.key.substr(0, 16), ::getpid())).string();
+  if (const int err = injected_cache_write_fault("create directory", tmp))
+    throw_cache_write_error("create directory", tmp, err);
+  if (!::mkdtemp(tmp.data())) throw_cache_write_error("create directory", tmp, errno);
+  DirGuard guard{tmp};
+  const fs::path dir(tmp);
+  write_cache_file((dir / kSourceFile).string(), source);
+  write_cache_file((dir / kSharedObjectFile).string(), so);
+  write_manifest((dir / kManifestFile).string(), manifest);
+  ::chmod(tmp.c_str(), 0755);  // mkdtemp made it 0700; a configured root may be shared
+  create_cache_dirs(fs::path(paths.dir).parent_path());
+  int err = injected_cache_write_fault("rename", paths.dir);
+  if (err == 0 && ::rename(tmp.c_str(), paths.dir.c_str()) != 0) err = errno;
+  if (err) throw_cache_write_error("rename to", paths.dir, err);  // atomic: no entry or all of it
+  guard.path.clear();
+}
+
+// Compiles in a private temporary directory, exactly like a memory-only kernel, then publishes the
+// entry (lock held). Writing the cache is a separate step after the compile, so a cache that
+// cannot be written (a full disk, a read-only root, a quota) only costs persistence: the kernel is
+// still returned, with one warning per process (warn_cache_write_failure).
 Built build_and_publish(const CompileRequest& request, const std::string& key,
                         const CompilerInfo& cc, const CacheLocation& loc,
                         const CacheEntryPaths& paths, CompileTimings timings,
                         const std::optional<Manifest>& previous) {
-  const fs::path tmp_parent = fs::path(loc.root) / "jit" / "tmp";
-  std::error_code ec;
-  fs::create_directories(tmp_parent, ec);
-  std::string tmp = (tmp_parent / (key.substr(0, 16) + "-XXXXXX")).string();
-  if (ec || !::mkdtemp(tmp.data())) {
-    cache_warning_once(fmt::format(
-        "cannot write to the JIT cache at '{}' ({}); compiled kernels stay in memory only",
-        loc.root, ec ? ec.message() : std::string(std::strerror(errno))));
-    return build_in_memory(request, key, cc, timings);
-  }
-  DirGuard guard{tmp};
-  Built b =
-      compile_into(tmp, request, request.source + key_definition(key), key, cc, timings, true);
+  const std::string source = request.source + key_definition(key);
+  DirGuard work{make_temp_dir("dynlib-jit-")};
+  Built b = compile_into(work.path, request, source, key, cc, timings, true);
   try {
-    const fs::path dir(tmp);
-    fs::remove_all(dir / "include");  // the headers are in the key; the entry need not keep them
     std::string so;
-    if (!read_bytes((dir / kSharedObjectFile).string(), &so))
-      throw CacheError("cannot read the compiled kernel back");
+    const std::string built = (fs::path(work.path) / kSharedObjectFile).string();
+    if (!read_bytes(built, &so))
+      throw CacheError(fmt::format("cannot read the compiled kernel '{}' back", built));
     Manifest m;
     m.key = key;
     m.component_kind = request.component_kind;
     m.so_bytes = static_cast<long long>(so.size());
     m.so_sha256 = support::sha256_hex(so);
-    m.source_bytes = static_cast<long long>(fs::file_size(dir / kSourceFile));
+    m.source_bytes = static_cast<long long>(source.size());
     m.compiler = cc.path;
     m.compiler_canonical = cc.canonical_path;
     m.compiler_args = cc.extra_args;
@@ -397,16 +468,10 @@ Built build_and_publish(const CompileRequest& request, const std::string& key,
     m.hits = previous ? previous->hits : 0;  // a rebuilt entry keeps its history
     m.misses = 1 + (previous ? previous->misses : 0);
     m.compile_seconds = b.timings.compile;
-    write_manifest((dir / kManifestFile).string(), m);
-    ::chmod(tmp.c_str(), 0755);  // mkdtemp made it 0700; a configured root may be shared
-    fs::create_directories(fs::path(paths.dir).parent_path());
-    fs::rename(dir, paths.dir);  // atomic: readers see no entry or a complete one
-    guard.path.clear();
+    publish_entry(source, so, m, loc, paths);
     counters().disk_publishes++;
   } catch (const std::exception& e) {
-    cache_warning_once(fmt::format(
-        "cannot publish to the JIT cache at '{}' ({}); this kernel stays in memory only", loc.root,
-        e.what()));
+    warn_cache_write_failure(loc.root, e.what());
   }
   return b;
 }
@@ -421,9 +486,7 @@ Built disk_get(const CompileRequest& request, const std::string& key, const Comp
   try {
     lock = EntryLock::acquire(paths.lock);
   } catch (const CacheError& e) {
-    cache_warning_once(
-        fmt::format("cannot use the JIT cache at '{}' ({}); compiled kernels stay in memory only",
-                    loc.root, e.what()));
+    warn_cache_write_failure(loc.root, e.what());
     return build_in_memory(request, key, cc, timings);
   }
   std::optional<Manifest> previous;
@@ -454,8 +517,8 @@ Built disk_get(const CompileRequest& request, const std::string& key, const Comp
     counters().disk_repairs++;
     fs::remove_all(paths.dir, ec);
     if (ec) {
-      cache_warning(fmt::format("cannot remove the damaged JIT cache entry {} ({})", paths.dir,
-                                ec.message()));
+      warn_cache_write_failure(loc.root, fmt::format("cannot remove the damaged entry '{}': {}",
+                                                     paths.dir, ec.message()));
       return build_in_memory(request, key, cc, timings);
     }
   }

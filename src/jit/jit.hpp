@@ -20,9 +20,12 @@
 // With disk_cache, under the entry's flock: a complete entry is verified (manifest, sizes, sha256
 // of the .so), loaded from a private in-memory copy (so a repaired entry is really reloaded and
 // nobody can change a mapped file under us), and must export the ABI version and its own key; a
-// damaged entry is reported on stderr, deleted and rebuilt. A miss compiles in <root>/jit/tmp/
-// and renames the finished entry into place. A warm hit starts no process: the compiler is
-// identified through system_compiler_memoized().
+// damaged entry is reported on stderr, deleted and rebuilt. A miss compiles in a private temp dir
+// (like a memory-only kernel), then copies the source and .so into a new directory under
+// <root>/jit/tmp/ and renames the finished entry into place. Any failure of that second step (a
+// full disk, a read-only root, a quota, a lock that cannot be created) only costs persistence: the
+// compiled kernel is returned, with one warning per process (warn_cache_write_failure). A warm
+// hit starts no process: the compiler is identified through system_compiler_memoized().
 #pragma once
 
 #include <memory>

@@ -77,7 +77,14 @@ class ConfigReader {
   std::string path_value(const toml::node& node, const std::string& what) const {
     const auto* s = node.as_string();
     if (!s) fail(node.source(), fmt::format("{} must be a string path", what));
-    const std::string expanded = expand_user_path(s->get());
+    std::string unset;
+    const std::string expanded = expand_user_path(s->get(), &unset);
+    if (!unset.empty())
+      fail(variable_region(node.source(), unset),
+           fmt::format("{}: environment variable {} is not set", what, unset),
+           fmt::format("set {} or write the path without it (an unset variable would expand to "
+                       "nothing and point somewhere else)",
+                       unset));
     if (expanded.empty()) fail(node.source(), fmt::format("{} is empty", what));
     fs::path p(expanded);
     if (p.is_relative()) p = fs::absolute(fs::path(source_path_)).parent_path() / p;
@@ -85,6 +92,24 @@ class ConfigReader {
   }
 
  private:
+  // `where` (a string value) narrowed to where `variable` appears in it ("~" for HOME), when the
+  // value sits on one line; else `where` itself.
+  toml::source_region variable_region(const toml::source_region& where,
+                                      const std::string& variable) const {
+    const std::string line = nth_line(text_, static_cast<int>(where.begin.line));
+    const std::size_t from = where.begin.column > 0 ? where.begin.column - 1 : 0;
+    if (from >= line.size()) return where;
+    std::size_t at = std::string::npos;
+    for (const std::string& token : {"${" + variable + "}", "$" + variable}) {
+      at = std::min(at, line.find(token, from));
+    }
+    if (variable == "HOME" && from + 1 < line.size() && line[from + 1] == '~') at = from + 1;
+    if (at == std::string::npos) return where;
+    toml::source_region out = where;
+    out.begin.column = static_cast<toml::source_index>(at + 1);
+    return out;
+  }
+
   const std::string& text_;
   const std::string& source_path_;
 };
@@ -155,10 +180,18 @@ void parse_cache(const ConfigReader& r, const toml::table& table, UserConfig& ou
 }
 
 void parse_jit(const ConfigReader& r, const toml::table& table, UserConfig& out) {
-  static const std::vector<std::string> known = {"auto_threshold"};
+  static const std::vector<std::string> known = {"auto_threshold", "compile_timeout"};
   for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
     const toml::key& key = *key_ptr;
     const toml::node& node = *node_ptr;
+    if (key.str() == "compile_timeout") {
+      const auto value = node.value<double>();
+      if (!value || !(node.is_integer() || node.is_floating_point()) || !(*value >= 0))
+        r.fail(node.source(), "jit.compile_timeout must be a non-negative number of seconds",
+               "0 means no limit");
+      out.jit_compile_timeout = *value;
+      continue;
+    }
     if (key.str() != "auto_threshold") r.unknown_key(key, "[jit]", known);
     const auto value = node.value<double>();  // accepts integers and floats
     if (!value || !(node.is_integer() || node.is_floating_point()))
@@ -261,7 +294,12 @@ std::string user_config_path(bool* explicit_path) {
   if (explicit_path) *explicit_path = false;
   if (const char* env = std::getenv("DYNLIB_CONFIG"); env && *env) {
     if (explicit_path) *explicit_path = true;
-    return expand_user_path(env);
+    std::string unset;
+    std::string path = expand_user_path(env, &unset);
+    if (!unset.empty())
+      throw ConfigError(fmt::format(
+          "DYNLIB_CONFIG='{}' names environment variable {}, which is not set", env, unset));
+    return path;
   }
   // XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored.
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')

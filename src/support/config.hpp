@@ -11,6 +11,9 @@
 //   max_size = "2GiB"                 # or an integer number of bytes
 //   [jit]
 //   auto_threshold = 0.5              # reserved for jit="auto"
+//   compile_timeout = 300             # seconds one compiler run may take; 0 = no limit
+//
+// An unset $VAR (or "~" without $HOME) in a path is an error, here and in $DYNLIB_CONFIG.
 #pragma once
 
 #include <optional>
@@ -29,10 +32,12 @@ struct UserConfig {
   std::optional<std::string> cache_root;
   std::optional<long long> cache_max_size;  // bytes
   std::optional<double> jit_auto_threshold;
+  std::optional<double> jit_compile_timeout;  // seconds; 0 = no limit
 };
 
 // The config file this process would read: $DYNLIB_CONFIG if set and non-empty, else the XDG
-// default. `explicit_path` tells whether DYNLIB_CONFIG named it.
+// default. `explicit_path` tells whether DYNLIB_CONFIG named it. Throws ConfigError when
+// DYNLIB_CONFIG names an unset environment variable.
 std::string user_config_path(bool* explicit_path = nullptr);
 
 // The user config, read at most once per process for each config path (so a test that points

@@ -58,10 +58,20 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
 }
 
 std::string expand_user_path(std::string_view path) {
+  std::string unset_variable;
+  return expand_user_path(path, &unset_variable);
+}
+
+std::string expand_user_path(std::string_view path, std::string* unset_variable) {
+  unset_variable->clear();
+  auto note_unset = [&](const std::string& name) {
+    if (unset_variable->empty()) *unset_variable = name;
+  };
   std::string out;
   size_t i = 0;
   if (!path.empty() && path[0] == '~' && (path.size() == 1 || path[1] == '/')) {
     const char* home = std::getenv("HOME");
+    if (!home) note_unset("HOME");
     out += home ? home : "";
     i = 1;
   }
@@ -91,6 +101,7 @@ std::string expand_user_path(std::string_view path) {
       continue;
     }
     const char* value = std::getenv(var.c_str());
+    if (!value) note_unset(var);
     out += value ? value : "";
     i = j;
   }

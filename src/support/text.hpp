@@ -19,6 +19,12 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
 // Expands a leading "~" to $HOME and "$VAR" / "${VAR}" from the environment (unset -> empty).
 std::string expand_user_path(std::string_view path);
 
+// The same, but an unset variable (or "~" without $HOME) is not silently empty: `unset_variable`
+// receives the name of the first one ("HOME" for "~"), and stays empty when everything was set.
+// Callers that name a path (config keys, environment variables) report it as an error, since an
+// empty expansion would quietly point at another directory, e.g. "$SCRATCH/cache" at "/cache".
+std::string expand_user_path(std::string_view path, std::string* unset_variable);
+
 // The value of environment variable `name`, or "" when it is unset.
 std::string env_or_empty(const char* name);
 

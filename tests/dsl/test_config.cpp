@@ -33,6 +33,7 @@ TEST(ConfigLoad, MissingDefaultFileIsEmptyConfig) {
   EXPECT_FALSE(c.cache_root);
   EXPECT_FALSE(c.cache_max_size);
   EXPECT_FALSE(c.jit_auto_threshold);
+  EXPECT_FALSE(c.jit_compile_timeout);
 }
 
 TEST(ConfigLoad, ExplicitMissingFileIsAnError) {
@@ -73,6 +74,23 @@ TEST(ConfigLoad, ExplicitPathIsExpanded) {
   EXPECT_EQ(user_config().cache_root, "/c");
 }
 
+// An unset variable used to expand to nothing: DYNLIB_CONFIG="$NOPE/c.toml" read "/c.toml".
+TEST(ConfigLoad, ExplicitPathWithAnUnsetVariableIsAnError) {
+  IsolatedEnv sandbox;
+  sandbox.env().unset("DYNLIB_TEST_UNSET_VAR");
+  for (const std::string value :
+       {"$DYNLIB_TEST_UNSET_VAR/c.toml", "${DYNLIB_TEST_UNSET_VAR}/c.toml"}) {
+    sandbox.env().set("DYNLIB_CONFIG", value);
+    const std::string msg = error_of([] { user_config_path(); });
+    EXPECT_NE(msg.find("DYNLIB_CONFIG"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("DYNLIB_TEST_UNSET_VAR"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not set"), std::string::npos) << msg;
+    EXPECT_THROW(user_config(), ConfigError);
+  }
+  sandbox.env().set("DYNLIB_CONFIG", "~/c.toml").unset("HOME");
+  EXPECT_NE(error_of([] { user_config_path(); }).find("HOME"), std::string::npos);
+}
+
 TEST(ConfigLoad, SameInstanceAcrossThreads) {
   IsolatedEnv sandbox;
   sandbox.env().set("DYNLIB_CONFIG", sandbox.home().write("c.toml", "[jit]\nauto_threshold = 2\n"));
@@ -103,6 +121,46 @@ many = ["$PROJ/a", "${PROJ}/b/", "rel/dir"]
             (std::vector<std::string>{"/proj/a", "/proj/b/", sandbox.home() / "c/rel/dir"}));
 }
 
+// "$SCRATCH/cache" with SCRATCH unset used to become "/cache": now an error at the variable.
+TEST(ConfigParse, UnsetVariableInAPathIsAnErrorWithLocation) {
+  IsolatedEnv sandbox;
+  sandbox.env().unset("DYNLIB_TEST_UNSET_VAR").set("DYNLIB_TEST_SET_VAR", "/set");
+  auto error_for = [](const std::string& text) {
+    return error_of([&] { parse_user_config(text, "/x/config.toml"); });
+  };
+  std::string msg = error_for("cache_root = \"$DYNLIB_TEST_UNSET_VAR/cache\"\n");
+  EXPECT_NE(msg.find("/x/config.toml:1:15: error: cache_root: environment variable "
+                     "DYNLIB_TEST_UNSET_VAR is not set"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("^"), std::string::npos) << msg;
+
+  msg = error_for("[cache]\nroot = \"$DYNLIB_TEST_SET_VAR/${DYNLIB_TEST_UNSET_VAR}\"\n");
+  EXPECT_NE(msg.find("/x/config.toml:2:30: error: cache.root: environment variable "
+                     "DYNLIB_TEST_UNSET_VAR is not set"),
+            std::string::npos)
+      << msg;
+
+  msg = error_for("[paths]\nm = [\"/ok\", \"$DYNLIB_TEST_UNSET_VAR\"]\n");
+  EXPECT_NE(msg.find("/x/config.toml:2:14: error: paths.m entry: environment variable "
+                     "DYNLIB_TEST_UNSET_VAR is not set"),
+            std::string::npos)
+      << msg;
+
+  // Set variables and ~ still expand.
+  const UserConfig c = parse_user_config(
+      "cache_root = \"${DYNLIB_TEST_SET_VAR}/c\"\n[paths]\nm = \"~/m\"\n", "/x/config.toml");
+  EXPECT_EQ(c.cache_root, "/set/c");
+  EXPECT_EQ(c.paths.at(0).second.at(0), sandbox.home() / "m");
+
+  sandbox.env().unset("HOME");
+  msg = error_for("cache_root = \"~/c\"\n");
+  EXPECT_NE(
+      msg.find("/x/config.toml:1:15: error: cache_root: environment variable HOME is not set"),
+      std::string::npos)
+      << msg;
+}
+
 TEST(ConfigParse, CacheAndJitKeys) {
   IsolatedEnv sandbox;
   UserConfig c = parse_user_config(R"(
@@ -111,11 +169,13 @@ root = "~/cache"
 max_size = "500MB"
 [jit]
 auto_threshold = 0.25
+compile_timeout = 600
 )",
                                    "/x/config.toml");
   EXPECT_EQ(c.cache_root, sandbox.home() / "cache");
   EXPECT_EQ(c.cache_max_size, 500'000'000LL);
   EXPECT_EQ(c.jit_auto_threshold, 0.25);
+  EXPECT_EQ(c.jit_compile_timeout, 600.0);
 
   c = parse_user_config("cache_root = \"/top\"\n[cache]\nmax_size = 1024\n", "/x/config.toml");
   EXPECT_EQ(c.cache_root, "/top");
@@ -196,6 +256,8 @@ TEST(ConfigParse, WrongTypesAreErrors) {
   fails_with("cache_root = \"/a\"\n[cache]\nroot = \"/b\"\n", "given twice");
   fails_with("[jit]\nauto_threshold = \"high\"\n", "must be a number");
   fails_with("[jit]\nauto_threshold = -1.0\n", "non-negative");
+  fails_with("[jit]\ncompile_timeout = \"5m\"\n", "compile_timeout must be a non-negative");
+  fails_with("[jit]\ncompile_timeout = -1\n", "compile_timeout must be a non-negative");
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +29,7 @@
 
 #include "dsl/temp_dir.hpp"
 #include "dynlib/errors.hpp"
+#include "full_filesystem.hpp"
 #include "jit/disk_cache.hpp"
 #include "jit/embedded_kernel.hpp"
 #include "jit/jit.hpp"
@@ -513,7 +516,129 @@ TEST_F(DiskCacheTest, FailedCompileLeavesNoEntry) {
   auto r = request("this is not C++\n");
   EXPECT_THROW(jit::compile_and_load(r), dynlib::CompileError);
   EXPECT_TRUE(jit::list_cache_entries(root()).empty());
-  EXPECT_TRUE(fs::is_empty(fs::path(root()) / "jit" / "tmp"));
+  // A kernel is compiled outside the cache; nothing of a failed one gets into <root>/jit/tmp.
+  const fs::path tmp = fs::path(root()) / "jit" / "tmp";
+  EXPECT_TRUE(!fs::exists(tmp) || fs::is_empty(tmp));
+}
+
+// ---- failures to persist: a full disk (or EROFS, EACCES, EDQUOT) only costs persistence ----
+
+struct PersistFault {
+  const char* step;  // as jit::injected_cache_write_fault() names it
+  int error;
+  const char* path_part = "";  // only paths containing this fail
+};
+
+class DiskCachePersistFailure : public DiskCacheTest,
+                                public ::testing::WithParamInterface<PersistFault> {
+ protected:
+  DiskCachePersistFailure() { jit::testing::reset_cache_write_warning(); }
+  ~DiskCachePersistFailure() override {
+    jit::testing::set_cache_write_fault({});
+    jit::testing::reset_cache_write_warning();
+  }
+};
+
+TEST_P(DiskCachePersistFailure, FallsBackToTheCompiledKernelWithOneWarningNamingTheCause) {
+  const PersistFault fault = GetParam();
+  jit::cache_location();  // the root is usable when the process starts; the disk fills up later
+  std::vector<std::string> failed_paths;
+  jit::testing::set_cache_write_fault([&](std::string_view step, const std::string& path) {
+    if (step != fault.step || path.find(fault.path_part) == std::string::npos) return 0;
+    failed_paths.push_back(path);
+    return fault.error;
+  });
+
+  ::testing::internal::CaptureStderr();
+  std::shared_ptr<const jit::LoadedKernel> k1, k2;
+  EXPECT_NO_THROW(k1 = jit::compile_and_load(request()));
+  EXPECT_NO_THROW(k2 = jit::compile_and_load(request(kernel_source("3.0"))));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+
+  ASSERT_TRUE(k1 && k2);
+  EXPECT_EQ(call_twice(*k1, 2.0), 4.0);
+  EXPECT_EQ(call_twice(*k2, 2.0), 6.0);
+  EXPECT_FALSE(k1->from_disk_cache());
+  ASSERT_FALSE(failed_paths.empty());
+  // One warning for the process, naming the root, the path that failed and the cause.
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(err.rfind("dynlib: warning: cannot persist to the JIT cache at '" + root() + "'", 0),
+            0u)
+      << err;
+  EXPECT_NE(err.find(failed_paths.front()), std::string::npos) << err;
+  EXPECT_NE(err.find(std::strerror(fault.error)), std::string::npos) << err;
+  EXPECT_EQ(err.find("report"), std::string::npos) << err;
+  // Nothing half-written is left in the cache.
+  EXPECT_TRUE(jit::list_cache_entries(root()).empty());
+  const fs::path tmp = fs::path(root()) / "jit" / "tmp";
+  EXPECT_TRUE(!fs::exists(tmp) || fs::is_empty(tmp)) << tree(tmp).size();
+
+  // Once the disk has room again, kernels are persisted again.
+  jit::testing::set_cache_write_fault({});
+  jit::clear_memory_cache();
+  auto k3 = jit::compile_and_load(request());
+  EXPECT_TRUE(fs::is_directory(entry(k3->key()).dir));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryStepAndCause, DiskCachePersistFailure,
+    ::testing::Values(PersistFault{"create directory", ENOSPC}, PersistFault{"write", ENOSPC},
+                      PersistFault{"write", EDQUOT}, PersistFault{"rename", EROFS},
+                      PersistFault{"rename", ENOSPC, "/jit/kernel/"}, PersistFault{"lock", EACCES},
+                      PersistFault{"lock", ENOSPC}),
+    [](const ::testing::TestParamInfo<PersistFault>& info) {
+      std::string name = info.param.step;
+      name.erase(std::remove(name.begin(), name.end(), ' '), name.end());
+      return name + "_" + std::to_string(info.param.error) +
+             (*info.param.path_part ? "_entry" : "");
+    });
+
+// The same on a really full disk (a small tmpfs; skipped where mounting is not allowed).
+TEST_F(DiskCacheTest, AReallyFullDiskOnlyCostsPersistence) {
+  const std::string cache_root = (dir_.path() / "full").string();
+  dynlib::testing::FullFilesystem full(cache_root, 8192);  // room for a lock, not for a kernel
+  if (!full.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  use_config("cache_root = \"" + cache_root + "\"\n");
+  jit::testing::reset_cache_write_warning();
+
+  ::testing::internal::CaptureStderr();
+  std::shared_ptr<const jit::LoadedKernel> k1, k2;
+  EXPECT_NO_THROW(k1 = jit::compile_and_load(request()));
+  EXPECT_NO_THROW(k2 = jit::compile_and_load(request(kernel_source("7.0"))));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  jit::testing::reset_cache_write_warning();
+
+  ASSERT_TRUE(k1 && k2);
+  EXPECT_EQ(call_twice(*k1, 1.0), 2.0);
+  EXPECT_EQ(call_twice(*k2, 1.0), 7.0);
+  EXPECT_EQ(jit::cache_location().root, cache_root);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("cannot persist to the JIT cache at '" + cache_root + "'"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find(std::strerror(ENOSPC)), std::string::npos) << err;
+  EXPECT_TRUE(jit::list_cache_entries(cache_root).empty());
+}
+
+// The same without injection: the cache's tmp directory cannot be created (a file is in the way).
+TEST_F(DiskCacheTest, AnUnwritableCacheAfterStartOnlyCostsPersistence) {
+  jit::testing::reset_cache_write_warning();
+  jit::cache_location();
+  const fs::path tmp = fs::path(root()) / "jit" / "tmp";
+  fs::remove_all(tmp);
+  spit(tmp, "a regular file where the cache's tmp directory belongs\n");
+
+  ::testing::internal::CaptureStderr();
+  std::shared_ptr<const jit::LoadedKernel> k;
+  EXPECT_NO_THROW(k = jit::compile_and_load(request()));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  jit::testing::reset_cache_write_warning();
+
+  ASSERT_TRUE(k);
+  EXPECT_EQ(call_twice(*k, 1.5), 3.0);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find(tmp.string()), std::string::npos) << err;
+  EXPECT_NE(err.find("cannot persist"), std::string::npos) << err;
+  EXPECT_TRUE(jit::list_cache_entries(root()).empty());
 }
 
 // ---- where the cache lives ----

@@ -1,17 +1,26 @@
 #include "jit/jit.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
 #include "dsl/temp_dir.hpp"
 #include "dynlib/errors.hpp"
+#include "full_filesystem.hpp"
 #include "jit/embedded_kernel.hpp"
 
 namespace fs = std::filesystem;
@@ -391,4 +400,268 @@ TEST_F(CompilerDiscoveryTest, ClangWorksToo) {
     EXPECT_NE(e.diagnostics().find("error"), std::string::npos) << e.diagnostics();
     EXPECT_TRUE(fs::exists(e.source_path()));
   }
+}
+
+// ---- the compiler process: temporary files, timeout, no orphans, stale temporary directories ----
+
+namespace {
+
+// Gone: no such process, or a zombie nobody has reaped yet (in a container, pid 1 may never reap).
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+
+// Polls `done` every 20 ms for at most `limit`; true as soon as it holds.
+bool eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+pid_t read_pid(const fs::path& file) {
+  std::ifstream in(file);
+  long long pid = 0;
+  return in >> pid ? static_cast<pid_t>(pid) : 0;
+}
+
+// A compiler that is the real one for probing, but hangs on a kernel: it writes its pid to
+// <dir>/compiler.pid and the pid of a `sleep` it started (as cc1plus would be) to <dir>/child.pid,
+// then waits for the sleep.
+class HangingCompilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    jit::reset_compiler_probe();
+    const std::string real = jit::system_compiler().path;
+    script_ = (dir_.path() / "hanging-c++").string();
+    std::ofstream(script_) << "#!/bin/sh\n"
+                           << "for a in \"$@\"; do case \"$a\" in */kernel.cpp)\n"
+                           << "  echo $$ > '" << (dir_.path() / "compiler.pid").string() << "'\n"
+                           << "  sleep 1000 & echo $! > '" << (dir_.path() / "child.pid").string()
+                           << "'\n"
+                           << "  wait; exit 1;;\n"
+                           << "esac; done\n"
+                           << "exec '" << real << "' \"$@\"\n";
+    fs::permissions(script_, fs::perms::owner_all);
+    env_.set("DYNLIB_CXX", script_).set("TMPDIR", tmp_.str()).unset("DYNLIB_COMPILE_TIMEOUT");
+    jit::reset_compiler_probe();
+  }
+  void TearDown() override { jit::reset_compiler_probe(); }
+
+  jit::CompileRequest request() const {
+    jit::CompileRequest r;
+    r.source = twice_source();
+    r.key_inputs = {
+        {"salt", std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())}};
+    return r;
+  }
+
+  pid_t compiler_pid() const { return read_pid(dir_.path() / "compiler.pid"); }
+  pid_t child_pid() const { return read_pid(dir_.path() / "child.pid"); }
+
+  TempDir dir_, tmp_;
+  ScopedEnv env_;
+  std::string script_;
+};
+
+}  // namespace
+
+TEST_F(HangingCompilerTest, TimeoutKillsTheCompilersWholeGroupAndSaysHowToRaiseIt) {
+  jit::system_compiler();  // probe with the default limit; only the kernel compile hangs
+  env_.set("DYNLIB_COMPILE_TIMEOUT", "0.5");
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    jit::compile_and_load(request());
+    FAIL() << "expected CompileError";
+  } catch (const dynlib::CompileError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("took longer than 0.5 s"), std::string::npos) << what;
+    EXPECT_NE(what.find("DYNLIB_COMPILE_TIMEOUT"), std::string::npos) << what;
+    EXPECT_NE(what.find("compile_timeout"), std::string::npos) << what;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+  const pid_t compiler = compiler_pid(), child = child_pid();
+  ASSERT_GT(compiler, 0);
+  ASSERT_GT(child, 0);
+  EXPECT_TRUE(eventually([&] { return process_gone(compiler); })) << compiler;
+  EXPECT_TRUE(eventually([&] { return process_gone(child); })) << "the sleep it started: " << child;
+}
+
+TEST_F(HangingCompilerTest, AnInvalidTimeoutIsAnError) {
+  env_.set("DYNLIB_COMPILE_TIMEOUT", "5 minutes");
+  try {
+    jit::compile_timeout_seconds();
+    FAIL() << "expected DynlibError";
+  } catch (const dynlib::DynlibError& e) {
+    EXPECT_NE(std::string(e.what()).find("DYNLIB_COMPILE_TIMEOUT='5 minutes'"), std::string::npos)
+        << e.what();
+  }
+  env_.set("DYNLIB_COMPILE_TIMEOUT", "42");
+  EXPECT_EQ(jit::compile_timeout_seconds(), 42.0);
+}
+
+TEST_F(HangingCompilerTest, AKilledProcessLeavesNoCompilerAndItsTempDirIsCleanedLater) {
+  jit::system_compiler();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    try {
+      jit::compile_and_load(request());
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  ASSERT_GT(pid, 0);
+  const bool started = eventually([&] { return compiler_pid() > 0 && child_pid() > 0; });
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(started) << "the hanging compiler never started";
+  const pid_t compiler = compiler_pid(), child = child_pid();
+  EXPECT_TRUE(eventually([&] { return process_gone(compiler); })) << compiler;
+  EXPECT_TRUE(eventually([&] { return process_gone(child); })) << "the sleep it started: " << child;
+
+  // The killed process's temporary directory is left behind, named with its pid ...
+  const std::string owned = "dynlib-jit-" + jit::temp_owner_tag(pid) + "-";
+  auto left_by_killed = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(tmp_.path()))
+      n += e.path().filename().string().rfind(owned, 0) == 0;
+    return n;
+  };
+  EXPECT_EQ(left_by_killed(), 1);
+  // ... and the next temporary directory the JIT creates removes it.
+  const std::string fresh = jit::make_temp_dir("dynlib-jit-");
+  EXPECT_EQ(left_by_killed(), 0);
+  EXPECT_NE(fs::path(fresh).filename().string().find("-" + jit::temp_owner_tag(::getpid()) + "-"),
+            std::string::npos)
+      << fresh;
+  fs::remove_all(fresh);
+}
+
+TEST(TempDirs, OnlyDirectoriesOfDeadOwnersAreRemoved) {
+  TempDir tmp;
+  ScopedEnv env("TMPDIR", tmp.str());
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::string d = jit::temp_owner_tag(dead);
+  const std::vector<std::string> stale = {"dynlib-jit-" + d + "-abcdef",
+                                          "dynlib-probe-" + d + "-ABC123",
+                                          "dynlib-load-" + d + "-x1y2z3"};
+  const std::vector<std::string> kept = {
+      "dynlib-jit-" + jit::temp_owner_tag(::getpid()) + "-abcdef",   // this process
+      "dynlib-jit-" + jit::temp_owner_tag(::getppid()) + "-abcdef",  // alive
+      "dynlib-jit-" + std::to_string(dead) + ".1-abcdef",  // another pid namespace: unknowable
+      "dynlib-jit-" + std::to_string(dead) + "-abcdef",    // no namespace
+      "dynlib-jit-notapid-abcdef",                         // another naming
+      "dynlib-jit-" + d + "-toolong",                      // not mkdtemp's 6 characters
+      "dynlib-failed-0123456789abcdef",                    // kept on purpose
+      "other-" + d + "-abcdef"};
+  for (const auto& name : stale) tmp.mkdir(name + "/sub");
+  for (const auto& name : kept) tmp.mkdir(name);
+  tmp.write("dynlib-jit-" + d + "-afile1", "a file, not a directory");
+  EXPECT_EQ(jit::remove_stale_temp_dirs(tmp.str()), 3);
+  for (const auto& name : stale) EXPECT_FALSE(fs::exists(tmp.path() / name)) << name;
+  for (const auto& name : kept) EXPECT_TRUE(fs::exists(tmp.path() / name)) << name;
+  EXPECT_TRUE(fs::exists(tmp.path() / ("dynlib-jit-" + d + "-afile1")));
+}
+
+TEST_F(CompilerDiscoveryTest, TemporaryDirectoryFailureIsReportedAsSuchNotAsNoCompiler) {
+  TempDir dir;
+  const std::string file = dir.write("file", "a regular file: nothing can be created below it");
+  const std::string unusable = file + "/tmp";
+  ScopedEnv env;
+  env.unset("DYNLIB_CXX").set("TMPDIR", unusable);
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("temporary"), std::string::npos) << what;
+    EXPECT_NE(what.find(unusable + "/dynlib-probe-"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOTDIR)), std::string::npos) << what;
+    EXPECT_EQ(what.find("none was found"), std::string::npos) << what;
+  }
+  // Not remembered as "no compiler": with a usable TMPDIR the same process finds one.
+  env.set("TMPDIR", dir.str());
+  EXPECT_NO_THROW(jit::system_compiler());
+
+  // A compile that cannot create its directory says so too.
+  env.set("TMPDIR", unusable);
+  jit::CompileRequest r;
+  r.source = twice_source();
+  r.key_inputs = {{"salt", "unusable-tmpdir"}};
+  try {
+    jit::compile_and_load(r);
+    FAIL() << "expected DynlibError";
+  } catch (const dynlib::DynlibError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(unusable + "/dynlib-jit-"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOTDIR)), std::string::npos) << what;
+  }
+}
+
+class FullTemporaryDirectory : public CompilerDiscoveryTest,
+                               public ::testing::WithParamInterface<std::uintmax_t> {};
+
+// Room 0: not even the probe's source can be written. Room 8 KiB: it can, but the compiler's own
+// files cannot (the old message then was "no C++ compiler found", with every candidate's error).
+TEST_P(FullTemporaryDirectory, IsReportedAsSuchNotAsNoCompiler) {
+  TempDir dir;
+  dynlib::testing::FullFilesystem full(dir / "full", GetParam());
+  if (!full.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  ScopedEnv env;
+  env.unset("DYNLIB_CXX").set("TMPDIR", dir / "full");
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir / "full"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
+    EXPECT_EQ(what.find("none was found"), std::string::npos) << what;
+  }
+  // A compile after a successful probe says the same, not "please report".
+  env.set("TMPDIR", dir.str());
+  jit::system_compiler();
+  env.set("TMPDIR", dir / "full");
+  jit::CompileRequest r;
+  r.source = twice_source();
+  r.key_inputs = {{"salt", "full-tmpdir"}};
+  try {
+    jit::compile_and_load(r);
+    FAIL() << "expected DynlibError";
+  } catch (const dynlib::DynlibError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir / "full"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
+    EXPECT_EQ(what.find("report"), std::string::npos) << what;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(NoRoomAndALittle, FullTemporaryDirectory, ::testing::Values(0, 8192));
+
+TEST_F(CompilerDiscoveryTest, AProbeThatHangsTimesOutAndSaysHowToAllowMore) {
+  TempDir dir;
+  const std::string script = dir.write("hangs-on-version", "#!/bin/sh\nexec sleep 1000\n");
+  fs::permissions(script, fs::perms::owner_all);
+  ScopedEnv env;
+  env.set("DYNLIB_CXX", script).set("DYNLIB_COMPILE_TIMEOUT", "0.3");
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    jit::system_compiler();
+    FAIL() << "expected JITUnavailableError";
+  } catch (const dynlib::JITUnavailableError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("`--version` took longer than 0.3 s"), std::string::npos) << what;
+    EXPECT_NE(what.find("DYNLIB_COMPILE_TIMEOUT=<seconds>"), std::string::npos) << what;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
