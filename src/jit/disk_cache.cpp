@@ -26,6 +26,7 @@
 
 #include "dynlib/errors.hpp"
 #include "support/config.hpp"
+#include "support/regular_file.hpp"
 #include "support/text.hpp"
 
 namespace dynlib::jit {
@@ -111,14 +112,9 @@ long long tree_bytes(const fs::path& dir) {
   return total;
 }
 
-std::string read_text(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  *ok = static_cast<bool>(in);
-  if (!in) return {};
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  *ok = !in.bad();
-  return buf.str();
+// A manifest is small text; anything that is not a regular file under 1 MiB is damage.
+std::string read_text(const std::string& path, std::string* why) {
+  return support::read_regular_file(path, std::size_t{1} << 20, *why);
 }
 
 CacheEntryInfo read_entry_info(const fs::path& dir, const std::string& kind,
@@ -392,9 +388,15 @@ std::string manifest_to_toml(const Manifest& m) {
 }
 
 void touch_manifest(const std::string& path, long long last_used_ms, long long hits) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  // O_NONBLOCK|O_NOFOLLOW and the S_ISREG check below: a FIFO or a link planted as the manifest is
+  // damage, not something to wait on or follow.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
   if (fd < 0) throw CacheError(fmt::format("cannot update {}: {}", path, std::strerror(errno)));
   struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw CacheError(fmt::format("cannot update {}: not a regular file", path));
+  }
   std::string text;
   if (::fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 20)) {
     text.resize(static_cast<std::size_t>(st.st_size));
@@ -485,9 +487,9 @@ Manifest parse_manifest(const std::string& text, const std::string& path) {
 }
 
 Manifest read_manifest(const std::string& path) {
-  bool ok = false;
-  const std::string text = read_text(path, &ok);
-  if (!ok) throw CacheError(fmt::format("{}: cannot be read ({})", path, std::strerror(errno)));
+  std::string why;
+  const std::string text = read_text(path, &why);
+  if (!why.empty()) throw CacheError(fmt::format("{}: cannot be read ({})", path, why));
   return parse_manifest(text, path);
 }
 
@@ -545,12 +547,22 @@ EntryLock EntryLock::try_acquire(const std::string& path) {
   return lock(path, false);
 }
 
+namespace {
+void remove_damaged_lock(const std::string& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+}  // namespace
+
 EntryLock EntryLock::lock(const std::string& path, bool wait) {
   // Bounded: each retry means another process deleted the lock file in between, which a clear
   // does once per entry.
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const int injected = injected_cache_write_fault("lock", path);
-    const int fd = injected ? -1 : ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    const int fd =
+        injected
+            ? -1
+            : ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0644);
     if (fd < 0) {
       const int err = injected ? injected : errno;
       if (err == ENOENT) {  // no shard directory yet, or a clear removed it just now
@@ -558,7 +570,18 @@ EntryLock EntryLock::lock(const std::string& path, bool wait) {
         fs::create_directories(fs::path(path).parent_path(), ec);
         if (!ec) continue;
       }
+      if (err == ELOOP || err == EISDIR || err == ENXIO) {  // a link, directory or socket
+        remove_damaged_lock(path);
+        continue;
+      }
       throw CacheError(fmt::format("cannot open the lock file {}: {}", path, std::strerror(err)));
+    }
+    struct stat kind {};
+    if (::fstat(fd, &kind) != 0 || !S_ISREG(kind.st_mode)) {
+      // A FIFO or device planted as the lock file: damage to repair, never something to wait on.
+      ::close(fd);
+      remove_damaged_lock(path);
+      continue;
     }
     int rc;
     while ((rc = ::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {

@@ -24,6 +24,7 @@
 #include "jit/disk_cache.hpp"
 #include "jit/embedded_kernel.hpp"
 #include "support/digest.hpp"
+#include "support/regular_file.hpp"
 
 namespace dynlib::jit {
 
@@ -196,14 +197,13 @@ bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
+// A file of a cache entry, read only if it is a regular file of a bounded size: a FIFO or a
+// device planted in an entry must neither hang nor exhaust memory (it is damage, rebuilt).
+constexpr std::size_t kMaxCachedFileBytes = std::size_t{512} << 20;
 bool read_bytes(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return false;
-  *out = buf.str();
-  return true;
+  std::string why;
+  *out = support::read_regular_file(path, kMaxCachedFileBytes, why);
+  return why.empty();
 }
 
 // Loads a shared object from a private copy of `bytes`: what was verified is exactly what runs,

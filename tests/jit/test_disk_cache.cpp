@@ -416,6 +416,25 @@ const std::vector<Damage>& damages() {
          spit(dir / "manifest.toml", text);
        },
        "field 'so_bytes'"},
+      // Files that are not regular files: neither waited on (a FIFO) nor read without end.
+      {"SharedObjectIsAFifo",
+       [](const fs::path& dir, const std::string&) {
+         fs::remove(dir / "kernel.so");
+         ASSERT_EQ(::mkfifo((dir / "kernel.so").c_str(), 0644), 0);
+       },
+       "missing or unreadable kernel.so"},
+      {"SharedObjectLinksToDevZero",
+       [](const fs::path& dir, const std::string&) {
+         fs::remove(dir / "kernel.so");
+         fs::create_symlink("/dev/zero", dir / "kernel.so");
+       },
+       "missing or unreadable kernel.so"},
+      {"ManifestIsAFifo",
+       [](const fs::path& dir, const std::string&) {
+         fs::remove(dir / "manifest.toml");
+         ASSERT_EQ(::mkfifo((dir / "manifest.toml").c_str(), 0644), 0);
+       },
+       "cannot be read"},
       {"EntryIsAFile",
        [](const fs::path& dir, const std::string&) {
          fs::remove_all(dir);
@@ -472,6 +491,25 @@ INSTANTIATE_TEST_SUITE_P(AllKinds, DiskCacheRepair, ::testing::ValuesIn(damages(
                          [](const auto& info) { return std::string(info.param.name); });
 
 // ---- keys ----
+
+TEST_F(DiskCacheTest, ALockFileThatIsNotARegularFileIsReplacedNotWaitedOn) {
+  const auto r = request();
+  const std::string key = jit::compile_and_load(r)->key();
+  const auto p = entry(key);
+  for (const std::string kind : {"fifo", "directory", "symlink"}) {
+    SCOPED_TRACE(kind);
+    fs::remove_all(p.lock);
+    if (kind == "fifo") ASSERT_EQ(::mkfifo(p.lock.c_str(), 0644), 0);
+    if (kind == "directory") fs::create_directory(p.lock);
+    if (kind == "symlink") fs::create_symlink("/dev/zero", p.lock);
+    jit::clear_memory_cache();
+    auto k = jit::compile_and_load(r);  // would hang on a FIFO opened for reading
+    EXPECT_EQ(call_twice(*k, 2.0), 4.0);
+    jit::EntryLock held = jit::EntryLock::acquire(p.lock);
+    EXPECT_TRUE(held.held());
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(p.lock)));
+  }
+}
 
 TEST_F(DiskCacheTest, AnyChangedKeyInputIsANewEntry) {
   const auto base = request();
