@@ -334,6 +334,8 @@ struct EventLog {
   std::vector<long long> record_index;      // index of the first sample recorded after it
   std::vector<std::string> fields;          // the logged expressions, as written
   std::vector<std::vector<double>> values;  // values[field][firing]
+  // int64 models: the same values exactly (`values` rounds beyond 2^53); empty otherwise.
+  std::vector<std::vector<long long>> values_i64;
 };
 
 class Results {

@@ -795,14 +795,17 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
     log.tags = layout.events()[e].tags;
     log.fields = layout.events()[e].log_fields;
     log.values.resize(log.fields.size());
+    if constexpr (kInt) log.values_i64.resize(log.fields.size());
   }
   for (long long r = 0; r < a_.evt_count; ++r) {
     EventLog& log = d->events[static_cast<size_t>(evt_code_[static_cast<size_t>(r)])];
     log.t.push_back(static_cast<double>(evt_time_[static_cast<size_t>(r)]) - time_shift_);
     log.record_index.push_back(evt_rec_index_[static_cast<size_t>(r)]);
-    for (size_t f = 0; f < log.fields.size(); ++f)
-      log.values[f].push_back(static_cast<double>(
-          evt_data_[static_cast<size_t>(r) * static_cast<size_t>(a_.evt_width) + f]));
+    for (size_t f = 0; f < log.fields.size(); ++f) {
+      const Real v = evt_data_[static_cast<size_t>(r) * static_cast<size_t>(a_.evt_width) + f];
+      log.values[f].push_back(static_cast<double>(v));
+      if constexpr (kInt) log.values_i64[f].push_back(v);
+    }
   }
 
   d->final_state.assign(y_.begin(), y_.begin() + mi.shape.n_state);

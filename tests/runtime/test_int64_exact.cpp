@@ -32,6 +32,9 @@ w = [9007199254740993, 3]
 [equations.rhs]
 x = "x + a"
 y = "y - 1"
+[events.big]
+cond = "x > 9007199254740992"
+log = ["x", "y"]
 [presets.far]
 states = { x = 9223372036854775807 }
 params = { a = 9007199254740993 }
@@ -57,6 +60,9 @@ TEST(Int64Exact, StepColumnsAndFinalState) {
   EXPECT_EQ(r.column_i64("y")[1], kInt64Max - 1);
   EXPECT_EQ(r.final_state_i64(), (std::vector<long long>{kTwo53Plus1 + 2, kInt64Max - 1}));
   EXPECT_EQ(sim.state_i64(), r.final_state_i64());
+  // Event logs: the firing after step 1 (x > 2^53) logs both states exactly.
+  EXPECT_EQ(r.event("big").values_i64,
+            (std::vector<std::vector<long long>>{{kTwo53Plus1 + 2}, {kInt64Max - 1}}));
 }
 
 TEST(Int64Exact, IcAndParamsAsIntegers) {
