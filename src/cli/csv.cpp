@@ -44,7 +44,11 @@ std::string format_number(DType d, double v) {
     case DType::Float32:
       return fmt::format("{:.9g}", v);
     case DType::Int64:
-      return fmt::format("{}", static_cast<long long>(v));
+      // A value that came through a double (exact up to 2^53) may have rounded to 2^63, which no
+      // int64 holds: print that double as it is rather than cast it out of range.
+      if (v >= -9223372036854775808.0 && v < 9223372036854775808.0)
+        return fmt::format("{}", static_cast<long long>(v));
+      return fmt::format("{:.17g}", v);
     default:
       return fmt::format("{:.17g}", v);
   }
@@ -59,7 +63,10 @@ size_t write_results_csv(const std::string& path, const Results& r,
     header.insert(header.end(), state_names.begin(), state_names.end());
     write_row(out.f, header);
     std::vector<std::string> row{fmt::format("{:.17g}", r.final_time())};
-    for (double v : r.final_state()) row.push_back(format_number(d, v));
+    if (d == DType::Int64)  // exact: final_state() rounds beyond 2^53
+      for (long long v : r.final_state_i64()) row.push_back(fmt::format("{}", v));
+    else
+      for (double v : r.final_state()) row.push_back(format_number(d, v));
     write_row(out.f, row);
     out.close();
     return 1;
@@ -68,7 +75,13 @@ size_t write_results_csv(const std::string& path, const Results& r,
   header.insert(header.end(), r.names().begin(), r.names().end());
   write_row(out.f, header);
   std::vector<std::vector<double>> columns;
-  for (const auto& n : r.names()) columns.push_back(r.column_as_double(n));
+  std::vector<ColumnView<long long>> int_columns;  // int64: exact (a double rounds beyond 2^53)
+  for (const auto& n : r.names()) {
+    if (d == DType::Int64)
+      int_columns.push_back(r.column_i64(n));
+    else
+      columns.push_back(r.column_as_double(n));
+  }
   const auto& t = r.t();
   std::vector<std::string> row;
   for (size_t i = 0; i < r.size(); ++i) {
@@ -76,6 +89,7 @@ size_t write_results_csv(const std::string& path, const Results& r,
     // Time is stored as double whatever the dtype; print it at its own round-trip precision.
     row.push_back(d == DType::Float32 ? fmt::format("{:.9g}", t[i]) : fmt::format("{:.17g}", t[i]));
     for (const auto& c : columns) row.push_back(format_number(d, c[i]));
+    for (const auto& c : int_columns) row.push_back(fmt::format("{}", c[i]));
     write_row(out.f, row);
   }
   out.close();
@@ -120,11 +134,11 @@ size_t write_events_csv(const std::string& path, const Results& r) {
     std::vector<std::string> row{f.log->name, fmt::format("{:.17g}", f.t)};
     for (const auto& field : fields) {
       auto it = std::find(f.log->fields.begin(), f.log->fields.end(), field);
-      row.push_back(
-          it == f.log->fields.end()
-              ? std::string{}
-              : format_number(
-                    d, f.log->values[static_cast<size_t>(it - f.log->fields.begin())][f.index]));
+      const size_t k = static_cast<size_t>(it - f.log->fields.begin());
+      row.push_back(it == f.log->fields.end() ? std::string{}
+                    : d == DType::Int64  // exact: values rounds beyond 2^53
+                        ? fmt::format("{}", f.log->values_i64[k][f.index])
+                        : format_number(d, f.log->values[k][f.index]));
     }
     write_row(out.f, row);
   }
