@@ -78,6 +78,28 @@ TEST_F(Int64Cli, SetStatesAndParamsExactly) {
   EXPECT_TRUE(contains(summary.out, "  x = 9214364837600034814\n")) << summary.out;
 }
 
+// Literals in equations and constants evaluated when the model loads are exact too.
+TEST_F(Int64Cli, LiteralsAndConstantsBeyondTwoToThe53) {
+  dir.write("literals.toml", R"([model]
+type = "map"
+dtype = "int64"
+[constants]
+big = 9007199254740993
+[states]
+x = 0
+y = "big * 2 + 1"
+[equations.rhs]
+x = "x + 9007199254740993"
+y = "y + big"
+)");
+  const auto out = dynlib::testing::run_dynlib_cli(
+      "run " + file("literals.toml") + " -N 1 --out " + file("literals.csv"), dir.path().string());
+  ASSERT_EQ(out.code, 0) << out.err;
+  EXPECT_EQ(csv("literals.csv"), (Rows{{"t", "x", "y"},
+                                       {"0", "0", "18014398509481987"},
+                                       {"1", "9007199254740993", "27021597764222980"}}));
+}
+
 TEST_F(Int64Cli, ValuesThatDoNotFitAreRefusedByName) {
   // 2^63 as written: refused before it could round through a double.
   const auto too_big = run("-N 1 --set x=9223372036854775808");
