@@ -117,9 +117,10 @@ void check_int64_range(const PySim& s, py::handle mapping) {
     int overflow = 0;
     (void)PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
     if (overflow != 0)
-      throw DynlibError(what + " = " + py::str(v).cast<std::string>() + ": does not fit model '" +
-                        model.spec().name +
-                        "''s int64 values (-9223372036854775808 to 9223372036854775807)");
+      throw DynlibError(what + " = " + py::str(v).cast<std::string>() +
+                        ": does not fit int64 (-9223372036854775808 to 9223372036854775807), the "
+                        "dtype of model '" +
+                        model.spec().name + "'");
   };
   for (auto [key, value] : py::reinterpret_borrow<py::dict>(mapping)) {
     if (!PyUnicode_Check(key.ptr())) continue;  // to_value_map reports it

@@ -27,8 +27,8 @@ Scalar ModelNames::checked_number(const std::string& what, double v) const {
   // [-2^63, 2^63): both bounds are exact doubles; 2^63 itself does not fit.
   if (v < -9223372036854775808.0 || v >= 9223372036854775808.0)
     throw DynlibError(
-        fmt::format("{} = {}: does not fit model '{}''s int64 values (-9223372036854775808 to "
-                    "9223372036854775807)",
+        fmt::format("{} = {}: does not fit int64 (-9223372036854775808 to 9223372036854775807), "
+                    "the dtype of model '{}'",
                     what, fmt_num(v), mi.info.name));
   return {v, static_cast<long long>(v)};
 }
