@@ -121,6 +121,9 @@ struct ModelInfo {
   std::vector<double> initial_state;
   std::vector<std::string> param_names;
   std::vector<std::vector<double>> param_values;  // one entry per param; arrays have several
+  // int64 models: the same values exactly (the double ones round beyond 2^53); empty otherwise.
+  std::vector<long long> initial_state_i64;
+  std::vector<std::vector<long long>> param_values_i64;
   std::vector<std::string> aux_names;
   std::vector<std::string> event_names;
   std::vector<std::string> preset_names;
@@ -245,8 +248,14 @@ ModelWarningHandler set_model_warning_handler(ModelWarningHandler handler);
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
-// A value for a state or param: a number, or an array for array params.
-using Value = std::variant<double, std::vector<double>>;
+// A value for a state or param: a number, or an array for array params. The integer alternatives
+// carry int64 models' values exactly (a double holds integers exactly only up to 2^53); float
+// models take them as the nearest double. An int64 model takes a double only when it is a whole
+// number in the int64 range.
+using Value = std::variant<double, std::vector<double>, long long, std::vector<long long>>;
+// The number(s) of `v` as doubles (integers rounded to the nearest double): for callers that
+// compute in floating point.
+std::vector<double> value_as_doubles(const Value& v);
 
 // See docs/simulation.md for the precise semantics of each option.
 struct RunOptions {
@@ -327,6 +336,8 @@ struct EventLog {
   std::vector<long long> record_index;      // index of the first sample recorded after it
   std::vector<std::string> fields;          // the logged expressions, as written
   std::vector<std::vector<double>> values;  // values[field][firing]
+  // int64 models: the same values exactly (`values` rounds beyond 2^53); empty otherwise.
+  std::vector<std::vector<long long>> values_i64;
 };
 
 class Results {
@@ -359,6 +370,9 @@ class Results {
   const std::string& message() const;  // why it stopped, with details (variable, step, time)
   bool ok() const { return status() == Status::Done; }
   std::vector<double> final_state() const;
+  // The final state of an int64 model, exact (final_state() rounds values beyond 2^53); throws
+  // DynlibError for float models.
+  std::vector<long long> final_state_i64() const;
   double final_time() const;
   long long steps() const;           // steps taken in total
   long long accepted_steps() const;  // adaptive steppers
@@ -450,6 +464,10 @@ class Sim {
   // and the params.
   std::vector<double> state() const;
   std::vector<double> param(const std::string& name) const;
+  // The same for int64 models, exact (state() and param() round values beyond 2^53); throw
+  // DynlibError for float models.
+  std::vector<long long> state_i64() const;
+  std::vector<long long> param_i64(const std::string& name) const;
 
   void set_progress(ProgressFn fn, double min_interval_seconds = 0.2);
   // Streams the recording of the following runs: whenever `rows` samples (or event firings) are

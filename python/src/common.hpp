@@ -56,6 +56,10 @@ long long to_int(py::handle h, const std::string& what);
 Value to_value(py::handle h, const std::string& what);
 // {name: value} from any mapping (dict, or anything with .items()).
 std::map<std::string, Value> to_value_map(py::handle mapping, const std::string& what);
+// The same with integers as doubles (only the double alternatives of Value), for callers that
+// compute in floating point and read the values themselves.
+Value to_float_value(py::handle h, const std::string& what);
+std::map<std::string, Value> to_float_value_map(py::handle mapping, const std::string& what);
 // A path-like or str argument, as a str (os.fspath semantics).
 std::string to_path(py::handle h, const std::string& what);
 
@@ -79,6 +83,8 @@ FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool
 
 // A param or state value back to Python: a float for a single value, else a list.
 py::object values_to_python(const std::vector<double>& values);
+// int64 models' values, exact: an int, or a list for an array param.
+py::object values_to_python(const std::vector<long long>& values);
 // A dict, or an object with items() and keys() that is not a numpy array.
 bool is_mapping(py::handle h);
 // A 1-D array-like of numbers (DynlibError "<what> must be a 1-D array-like of numbers").

@@ -25,7 +25,7 @@ py::list complex_list(const std::vector<std::complex<double>>& v) {
 std::vector<double> state_vector(const Sim& sim, py::handle h, const std::string& what) {
   if (!is_mapping(h)) return to_double_vector(h, what);
   std::vector<double> x = sim.state();
-  for (auto& [name, value] : to_value_map(h, what)) {
+  for (auto& [name, value] : to_float_value_map(h, what)) {
     const NameRef ref = sim.model().layout().resolve(name, {NameKind::State}, what);
     const double* v = std::get_if<double>(&value);
     if (!v) throw DynlibError(what + "['" + name + "'] must be one number");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include "common.hpp"
 
@@ -184,19 +185,76 @@ long long to_int(py::handle h, const std::string& what) {
   return v;
 }
 
+namespace {
+
+// A Python int, a numpy integer scalar or a 0-d integer array that fits int64, as that integer:
+// int64 models take it exactly (a double is exact only up to 2^53). Anything else (floats, ints
+// beyond int64) is left to to_double, and the run says whether the model takes it.
+std::optional<long long> exact_integer(py::handle h) {
+  if (PyFloat_Check(h.ptr()) || is_text(h)) return std::nullopt;
+  py::object number = py::reinterpret_borrow<py::object>(h);
+  if (py::isinstance<py::array>(h)) {
+    auto a = py::reinterpret_borrow<py::array>(h);
+    const char kind = a.dtype().kind();
+    if (a.ndim() != 0 || (kind != 'i' && kind != 'u')) return std::nullopt;
+    number = a.attr("item")();
+  }
+  if (!PyLong_Check(number.ptr()) && PyIndex_Check(number.ptr()) == 0) return std::nullopt;
+  auto index = py::reinterpret_steal<py::object>(PyNumber_Index(number.ptr()));
+  if (!index) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (overflow != 0 || (v == -1 && PyErr_Occurred())) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace
+
 Value to_value(py::handle h, const std::string& what) {
   if (is_text(h)) type_error(what, "a number or a sequence of numbers", h);
   // numpy 0-d arrays and scalars have __float__; a list does not.
   if (PyFloat_Check(h.ptr()) || PyLong_Check(h.ptr()) || PyNumber_Check(h.ptr()) == 1) {
-    if (!py::isinstance<py::array>(h) || py::reinterpret_borrow<py::array>(h).ndim() == 0)
+    if (!py::isinstance<py::array>(h) || py::reinterpret_borrow<py::array>(h).ndim() == 0) {
+      if (auto v = exact_integer(h)) return *v;
       return to_double(h, what);
+    }
   }
   if (!py::isinstance<py::iterable>(h)) type_error(what, "a number or a sequence of numbers", h);
+  std::vector<py::handle> items;
+  for (py::handle item : py::reinterpret_borrow<py::iterable>(h)) items.push_back(item);
+  // A sequence of integers stays integers (exact for int64 models); any float makes it floats.
+  std::vector<long long> integers;
+  for (py::handle item : items)
+    if (auto v = exact_integer(item)) integers.push_back(*v);
+  if (!items.empty() && integers.size() == items.size()) return integers;
   std::vector<double> values;
-  size_t i = 0;
-  for (py::handle item : py::reinterpret_borrow<py::iterable>(h))
-    values.push_back(to_double(item, what + "[" + std::to_string(i++) + "]"));
+  for (size_t i = 0; i < items.size(); ++i)
+    values.push_back(to_double(items[i], what + "[" + std::to_string(i) + "]"));
   return values;
+}
+
+Value to_float_value(py::handle h, const std::string& what) {
+  Value v = to_value(h, what);
+  if (std::holds_alternative<double>(v) || std::holds_alternative<std::vector<double>>(v)) return v;
+  const std::vector<double> d = value_as_doubles(v);
+  if (std::holds_alternative<long long>(v)) return d[0];
+  return d;
+}
+
+std::map<std::string, Value> to_float_value_map(py::handle mapping, const std::string& what) {
+  std::map<std::string, Value> out = to_value_map(mapping, what);
+  for (auto& [name, v] : out)
+    if (!std::holds_alternative<double>(v) && !std::holds_alternative<std::vector<double>>(v)) {
+      const std::vector<double> d = value_as_doubles(v);
+      v = std::holds_alternative<long long>(v) ? Value(d[0]) : Value(d);
+    }
+  return out;
 }
 
 std::map<std::string, Value> to_value_map(py::handle mapping, const std::string& what) {
@@ -244,6 +302,11 @@ void set_run_option(RunOptions& options, const std::string& name, py::handle val
 
 py::object values_to_python(const std::vector<double>& values) {
   if (values.size() == 1) return py::float_(values[0]);
+  return py::cast(values);
+}
+
+py::object values_to_python(const std::vector<long long>& values) {
+  if (values.size() == 1) return py::int_(values[0]);
   return py::cast(values);
 }
 

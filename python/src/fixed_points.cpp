@@ -25,7 +25,7 @@ std::vector<std::vector<double>> to_seeds(py::handle h, const FullModel& model,
   if (h.is_none()) return {default_state};
   if (is_mapping(h)) {
     std::vector<double> seed = default_state;
-    for (auto& [name, value] : to_value_map(h, "seeds")) {
+    for (auto& [name, value] : to_float_value_map(h, "seeds")) {
       const NameRef ref = model.layout().resolve(name, {NameKind::State}, "seeds");
       const double* v = std::get_if<double>(&value);
       if (!v) throw DynlibError("seeds['" + name + "'] must be one number");
@@ -95,7 +95,7 @@ py::dict find(py::handle target, py::handle seeds, py::handle params, py::handle
   if (params.is_none() || is_mapping(params)) {
     if (!params.is_none()) {
       // Overrides by name on top of the defaults above.
-      for (auto& [name, value] : to_value_map(params, "params")) {
+      for (auto& [name, value] : to_float_value_map(params, "params")) {
         const NameRef ref = layout.resolve(name, {NameKind::Param}, "params");
         if (const double* v = std::get_if<double>(&value)) {
           if (ref.count() != 1)

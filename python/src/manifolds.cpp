@@ -31,7 +31,7 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
   if (fp.is_none()) {
     o.fp = state;
   } else if (is_mapping(fp)) {
-    for (auto& [name, value] : to_value_map(fp, "fp")) {
+    for (auto& [name, value] : to_float_value_map(fp, "fp")) {
       const NameRef ref = layout.resolve(name, {NameKind::State}, "fp");
       const double* v = std::get_if<double>(&value);
       if (!v) throw DynlibError("fp['" + name + "'] must be one number");
@@ -51,7 +51,7 @@ py::dict trace(py::handle target, bool is_map, py::handle fp, py::handle params,
       }
       o.param_values = values;
       if (!params.is_none())
-        for (auto& [name, value] : to_value_map(params, "params")) {
+        for (auto& [name, value] : to_float_value_map(params, "params")) {
           const NameRef ref = layout.resolve(name, {NameKind::Param}, "params");
           if (const double* v = std::get_if<double>(&value)) {
             if (ref.count() != 1)

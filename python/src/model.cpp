@@ -110,7 +110,7 @@ void apply_mapping(py::handle mapping, NameKind kind, std::vector<double>& base,
                            py::repr(kv[0]).cast<std::string>());
     const std::string name = kv[0].cast<std::string>();
     const NameRef ref = layout.resolve(name, {kind}, context);
-    const Value value = to_value(kv[1], std::string(what) + "['" + name + "']");
+    const Value value = to_float_value(kv[1], std::string(what) + "['" + name + "']");
     const auto* values = std::get_if<std::vector<double>>(&value);
     const size_t count = static_cast<size_t>(ref.count());
     if (values ? values->size() != count : count != 1)
@@ -394,8 +394,12 @@ void bind_model(py::module_& m) {
           "states",
           [](const ModelInfo& i) {
             py::dict d;
-            for (size_t k = 0; k < i.state_names.size(); ++k)
-              d[py::str(i.state_names[k])] = i.initial_state.at(k);
+            for (size_t k = 0; k < i.state_names.size(); ++k) {
+              if (i.dtype == DType::Int64)  // exact: initial_state rounds beyond 2^53
+                d[py::str(i.state_names[k])] = i.initial_state_i64.at(k);
+              else
+                d[py::str(i.state_names[k])] = i.initial_state.at(k);
+            }
             return d;
           },
           "{state: initial value}, in declaration order")
@@ -404,7 +408,9 @@ void bind_model(py::module_& m) {
           [](const ModelInfo& i) {
             py::dict d;
             for (size_t k = 0; k < i.param_names.size(); ++k)
-              d[py::str(i.param_names[k])] = values_to_python(i.param_values.at(k));
+              d[py::str(i.param_names[k])] = i.dtype == DType::Int64
+                                                 ? values_to_python(i.param_values_i64.at(k))
+                                                 : values_to_python(i.param_values.at(k));
             return d;
           },
           "{param: value} (a float, or a list for an array param)")

@@ -120,7 +120,9 @@ PyEventLog event_by_name(const Results& r, const std::string& name) {
 py::array event_field(const PyEventLog& e, const std::string& field) {
   const EventLog& log = e.log();
   for (size_t f = 0; f < log.fields.size(); ++f)
-    if (log.fields[f] == field) return vector_view(e.results, log.values[f]);
+    if (log.fields[f] == field)  // int64 models: exact (log.values rounds beyond 2^53)
+      return log.values_i64.empty() ? vector_view(e.results, log.values[f])
+                                    : vector_view(e.results, log.values_i64[f]);
   std::string known;
   for (const auto& f : log.fields) known += (known.empty() ? "'" : ", '") + f + "'";
   throw py::key_error("event '" + log.name + "' logs no field '" + field + "'" +
@@ -228,11 +230,16 @@ void bind_results(py::module_& m) {
                              "steps the run took (the reference's name of steps)")
       .def_property_readonly(
           "final_state",
-          [](const Results& r) {
+          [](const Results& r) -> py::array {
+            if (r.dtype() == DType::Int64) {  // exact: final_state() rounds beyond 2^53
+              std::vector<long long> s = r.final_state_i64();
+              return py::array_t<long long>(static_cast<py::ssize_t>(s.size()), s.data());
+            }
             std::vector<double> s = r.final_state();
             return py::array_t<double>(static_cast<py::ssize_t>(s.size()), s.data());
           },
-          "the state at the end of the run, every state in model order (float64 copy)")
+          "the state at the end of the run, every state in model order (a copy: float64, or "
+          "int64 for int64 models)")
       .def_property_readonly("final_time", &Results::final_time)
       .def_property_readonly("steps", &Results::steps)
       .def_property_readonly("accepted_steps", &Results::accepted_steps)

@@ -8,6 +8,7 @@
 // the main thread, so only runs on the main thread are interrupted this way; other threads can
 // call Sim.request_stop().
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -29,6 +30,15 @@ py::object named_values(const FullModel& model, py::handle h, bool states) {
     return py::reinterpret_borrow<py::object>(h);  // the option's own check reports the type
   const std::vector<std::string> names =
       states ? model.layout().state_names() : model.layout().param_value_labels();
+  if (model.dtype() == DType::Int64 &&
+      (!py::isinstance<py::array>(h) || py::reinterpret_borrow<py::array>(h).ndim() == 1) &&
+      py::len(h) == names.size()) {
+    // The items themselves, not a float64 copy: ints stay exact (beyond 2**53).
+    py::dict d;
+    size_t i = 0;
+    for (py::handle item : py::reinterpret_borrow<py::iterable>(h)) d[py::str(names[i++])] = item;
+    return d;
+  }
   const py::array_t<double, py::array::c_style | py::array::forcecast> v =
       py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(h);
   if (!v || v.ndim() != 1 || static_cast<size_t>(v.size()) != names.size()) {
@@ -48,7 +58,8 @@ py::object named_values(const FullModel& model, py::handle h, bool states) {
   return d;
 }
 
-py::dict named_dict(const std::vector<std::string>& names, const std::vector<double>& values) {
+template <class T>
+py::dict named_dict(const std::vector<std::string>& names, const std::vector<T>& values) {
   py::dict d;
   for (size_t i = 0; i < names.size(); ++i) d[py::str(names[i])] = values[i];
   return d;
@@ -92,6 +103,79 @@ std::vector<double> session_or_model(PySim& s, const std::string& source, bool s
   }
   throw py::value_error(with_suggestion("unknown source '" + source + "'", source,
                                         {"session", "model", "snapshot"}, "sources"));
+}
+
+// int64 models: a Python int outside int64 in {name: value or values} raises DynlibError naming
+// the variable. (to_value hands such ints on as floats, as float models take them; -2**63 - 1
+// would round to -2**63 and fit.)
+void check_int64_range(const PySim& s, py::handle mapping) {
+  const FullModel& model = s.sim.model();
+  if (model.dtype() != DType::Int64 || mapping.is_none() || !PyDict_Check(mapping.ptr())) return;
+  const std::vector<std::string>& states = model.layout().state_names();
+  auto check = [&](const std::string& what, py::handle v) {
+    if (!PyLong_Check(v.ptr())) return;
+    int overflow = 0;
+    (void)PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+    if (overflow != 0)
+      throw DynlibError(what + " = " + py::str(v).cast<std::string>() +
+                        ": does not fit int64 (-9223372036854775808 to 9223372036854775807), the "
+                        "dtype of model '" +
+                        model.spec().name + "'");
+  };
+  for (auto [key, value] : py::reinterpret_borrow<py::dict>(mapping)) {
+    if (!PyUnicode_Check(key.ptr())) continue;  // to_value_map reports it
+    const std::string name = key.cast<std::string>();
+    const bool is_state = std::find(states.begin(), states.end(), name) != states.end();
+    const std::string what = std::string(is_state ? "state '" : "param '") + name + "'";
+    if (PyList_Check(value.ptr()) || PyTuple_Check(value.ptr())) {
+      size_t i = 0;
+      for (py::handle item : py::reinterpret_borrow<py::iterable>(value))
+        check(name + "[" + std::to_string(i++) + "]", item);
+    } else {
+      check(what, value);
+    }
+  }
+}
+
+bool is_int64(const PySim& s) {
+  return s.sim.model().dtype() == DType::Int64;
+}
+
+// session_or_model for int64 models, exact (its doubles round beyond 2^53).
+std::vector<long long> session_or_model_i64(PySim& s, const std::string& source, bool states,
+                                            const std::string& snapshot = "initial") {
+  const ModelInfo& info = s.sim.model().spec();
+  if (source == "session") {
+    if (states) return s.sim.state_i64();
+    std::vector<long long> flat;
+    for (const std::string& p : info.param_names)
+      for (long long v : s.sim.param_i64(p)) flat.push_back(v);
+    return flat;
+  }
+  if (source == "model") {
+    if (states) return info.initial_state_i64;
+    std::vector<long long> flat;
+    for (const std::vector<long long>& v : info.param_values_i64)
+      flat.insert(flat.end(), v.begin(), v.end());
+    return flat;
+  }
+  if (source == "snapshot") {
+    const SessionImage& im = s.sim.snapshot(snapshot).image;
+    return im.ints.at(std::string(states ? "y" : "p") + (im.running ? "" : "0"));
+  }
+  (void)session_or_model(s, source, states, snapshot);  // raises for the unknown source
+  return {};
+}
+
+// The values of session_or_model as a 1-D numpy array: int64 for int64 models (exact).
+py::array session_or_model_array(PySim& s, const std::string& source, bool states,
+                                 const std::string& snapshot) {
+  if (is_int64(s)) {
+    const std::vector<long long> v = session_or_model_i64(s, source, states, snapshot);
+    return py::array_t<long long>(static_cast<py::ssize_t>(v.size()), v.data());
+  }
+  const std::vector<double> v = session_or_model(s, source, states, snapshot);
+  return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
 }
 
 // A SessionImage as Python values (and back), for snapshot files (dynlib/runtime/snapshots.py):
@@ -247,6 +331,8 @@ void bind_sim(py::module_& m) {
             RunOptions o;
             ic = named_values(s.sim.model(), ic, true);
             params = named_values(s.sim.model(), params, false);
+            check_int64_range(s, ic);
+            check_int64_range(s, params);
             const std::pair<const char*, py::object*> named[] = {
                 {"T", &T},
                 {"N", &N},
@@ -301,6 +387,8 @@ void bind_sim(py::module_& m) {
                 merged[k] = v;
               }
             }
+            for (const char* key : {"ic", "params"})
+              if (merged.contains(key)) check_int64_range(s, merged[key]);
             s.sim.config(options_from(merged, false));  // checks names and values now
             s.defaults = merged;
             return py::dict(s.defaults);
@@ -313,6 +401,8 @@ void bind_sim(py::module_& m) {
           [](PySim& s, py::object mapping, py::kwargs values) {
             Busy busy(s);
             std::map<std::string, Value> all;
+            check_int64_range(s, mapping);
+            check_int64_range(s, values);
             if (!mapping.is_none()) all = to_value_map(mapping, "assign()");
             for (auto& [k, v] : to_value_map(values, "assign()")) all[k] = v;
             s.sim.assign(all);  // all or nothing
@@ -388,24 +478,25 @@ void bind_sim(py::module_& m) {
           "state",
           [](PySim& s, std::optional<std::string> name) -> py::object {
             Busy busy(s);
-            std::vector<double> v = s.sim.state();
-            if (!name) return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+            if (!name) return session_or_model_array(s, "session", true, "initial");
             const std::vector<std::string>& names = s.sim.model().spec().state_names;
-            for (size_t i = 0; i < names.size(); ++i)
-              if (names[i] == *name) return py::float_(v[i]);
+            for (size_t i = 0; i < names.size(); ++i) {
+              if (names[i] != *name) continue;
+              if (is_int64(s)) return py::int_(s.sim.state_i64()[i]);
+              return py::float_(s.sim.state()[i]);
+            }
             throw py::key_error(
                 with_suggestion("unknown state '" + *name + "'", *name, names, "states"));
           },
           py::arg("name") = py::none(),
           "The current state (what the next run starts from; the initial state before any "
-          "run): state() is every state in model order as a float64 copy, state(\"v\") one "
-          "value (the reference's form).")
+          "run): state() is every state in model order as a copy (int64 for int64 models, else "
+          "float64), state(\"v\") one value (the reference's form).")
       .def(
           "state_vector",
           [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
-            const std::vector<double> v = session_or_model(s, source, true, snapshot);
-            return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+            return session_or_model_array(s, source, true, snapshot);
           },
           py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "Every state in model order: source=\"session\" the current values, \"model\" the "
@@ -414,8 +505,7 @@ void bind_sim(py::module_& m) {
           "param_vector",
           [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
-            const std::vector<double> v = session_or_model(s, source, false, snapshot);
-            return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+            return session_or_model_array(s, source, false, snapshot);
           },
           py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "The flat parameter vector (array params element by element): source=\"session\" the "
@@ -424,8 +514,10 @@ void bind_sim(py::module_& m) {
           "state_dict",
           [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
-            return named_dict(s.sim.model().layout().state_names(),
-                              session_or_model(s, source, true, snapshot));
+            const auto& names = s.sim.model().layout().state_names();
+            if (is_int64(s))
+              return named_dict(names, session_or_model_i64(s, source, true, snapshot));
+            return named_dict(names, session_or_model(s, source, true, snapshot));
           },
           py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "{state: value} (see state_vector).")
@@ -433,8 +525,10 @@ void bind_sim(py::module_& m) {
           "param_dict",
           [](PySim& s, const std::string& source, const std::string& snapshot) {
             Busy busy(s);
-            return named_dict(s.sim.model().layout().param_value_labels(),
-                              session_or_model(s, source, false, snapshot));
+            const auto& labels = s.sim.model().layout().param_value_labels();
+            if (is_int64(s))
+              return named_dict(labels, session_or_model_i64(s, source, false, snapshot));
+            return named_dict(labels, session_or_model(s, source, false, snapshot));
           },
           py::kw_only(), py::arg("source") = "session", py::arg("snapshot") = "initial",
           "{param: value}, array params as \"w[0]\", \"w[1]\", ... (see param_vector).")
@@ -442,6 +536,7 @@ void bind_sim(py::module_& m) {
           "param",
           [](PySim& s, const std::string& name) {
             Busy busy(s);
+            if (is_int64(s)) return values_to_python(s.sim.param_i64(name));
             return values_to_python(s.sim.param(name));
           },
           py::arg("name"), "A param's current value (a float, or a list for an array param).")

@@ -36,13 +36,16 @@ std::vector<double> resolve_params(const Sim& sim, const OrbitProblem& pr, const
   std::vector<double> p = current_params(sim);
   for (const auto& [name, value] : pr.params) {
     const NameRef ref = layout.resolve(name, {NameKind::Param}, fn);
-    if (const double* v = std::get_if<double>(&value)) {
+    // Integers (Value's exact alternatives) become doubles here: this computes in floating point.
+    const std::vector<double> vs = value_as_doubles(value);
+    const bool is_scalar =
+        std::holds_alternative<double>(value) || std::holds_alternative<long long>(value);
+    if (is_scalar) {
       if (ref.count() != 1)
         throw DynlibError(fmt::format("{}: param '{}' is an array; give all its {} values", fn,
                                       name, ref.count()));
-      p[static_cast<size_t>(ref.first())] = *v;
+      p[static_cast<size_t>(ref.first())] = vs[0];
     } else {
-      const auto& vs = std::get<std::vector<double>>(value);
       if (vs.size() != static_cast<size_t>(ref.count()))
         throw DynlibError(fmt::format("{}: param '{}' takes {} values, got {}", fn, name,
                                       ref.count(), vs.size()));

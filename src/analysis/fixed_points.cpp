@@ -114,15 +114,18 @@ std::vector<double> resolve_params(const FullModel& model, const FixedPointOptio
     p.insert(p.end(), values.begin(), values.end());
   for (const auto& [name, value] : o.params) {
     const NameRef ref = layout.resolve(name, {NameKind::Param}, "find_fixed_points");
-    if (const double* v = std::get_if<double>(&value)) {
+    // Integers (Value's exact alternatives) become doubles here: this computes in floating point.
+    const std::vector<double> vs = value_as_doubles(value);
+    const bool is_scalar =
+        std::holds_alternative<double>(value) || std::holds_alternative<long long>(value);
+    if (is_scalar) {
       if (ref.count() != 1)
         throw DynlibError(fmt::format(
             "find_fixed_points: param '{}' is an array of {} values; give {} values or one "
             "element as {}[k]",
             name, ref.count(), ref.count(), name));
-      p[static_cast<size_t>(ref.first())] = *v;
+      p[static_cast<size_t>(ref.first())] = vs[0];
     } else {
-      const auto& vs = std::get<std::vector<double>>(value);
       if (vs.size() != static_cast<size_t>(ref.count()))
         throw DynlibError(fmt::format("find_fixed_points: param '{}' takes {} value{}, got {}",
                                       name, ref.count(), ref.count() == 1 ? "" : "s", vs.size()));

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <charconv>
+#include <optional>
+
 namespace dynlib::cli {
 
 double parse_number(const std::string& what, const std::string& text) {
@@ -76,7 +80,36 @@ BuildOptions build_options(const BuildFlags& flags) {
   return bo;
 }
 
-std::pair<std::string, Value> parse_assignment(const std::string& text) {
+namespace {
+
+// `text` as an integer when it is an integer literal that fits int64 (an int64 model takes it
+// exactly; a double is exact only up to 2^53). Anything else, 2^63 included, is left to
+// parse_number, and the run then says whether the model takes it.
+// An int64 model refuses an integer literal beyond int64 here: as a double it could round into
+// range (-2^63 - 1 rounds to -2^63).
+std::optional<long long> parse_integer(const std::string& what, const std::string& text,
+                                       DType dtype) {
+  const size_t begin = text.find_first_not_of(' ');
+  if (begin == std::string::npos) return std::nullopt;
+  const char* first = text.data() + begin;
+  const char* last = text.data() + text.find_last_not_of(' ') + 1;
+  if (*first == '+') ++first;  // from_chars takes '-' only
+  if (first == last || !(std::isdigit(static_cast<unsigned char>(*first)) || *first == '-'))
+    return std::nullopt;
+  long long v = 0;
+  const auto [ptr, ec] = std::from_chars(first, last, v);
+  if (ptr != last) return std::nullopt;
+  if (ec == std::errc::result_out_of_range && dtype == DType::Int64)
+    throw DynlibError(
+        fmt::format("{}: {} does not fit int64 (-9223372036854775808 to 9223372036854775807)", what,
+                    std::string(text.data() + begin, last)));
+  if (ec != std::errc()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::pair<std::string, Value> parse_assignment(const std::string& text, DType dtype) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
     throw DynlibError(fmt::format("--set expects NAME=VALUE, got '{}'", text));
@@ -84,11 +117,16 @@ std::pair<std::string, Value> parse_assignment(const std::string& text) {
   const std::string what = fmt::format("--set {}", name);
   if (!value.empty() && value.front() == '[') {
     if (value.back() != ']') throw DynlibError(fmt::format("{}: missing ']'", what));
+    const std::vector<std::string> items = split_list(value.substr(1, value.size() - 2));
+    std::vector<long long> integers;
+    for (const auto& item : items)
+      if (auto v = parse_integer(what, item, dtype)) integers.push_back(*v);
+    if (!items.empty() && integers.size() == items.size()) return {name, integers};
     std::vector<double> values;
-    for (const auto& item : split_list(value.substr(1, value.size() - 2)))
-      values.push_back(parse_number(what, item));
+    for (const auto& item : items) values.push_back(parse_number(what, item));
     return {name, values};
   }
+  if (auto v = parse_integer(what, value, dtype)) return {name, *v};
   return {name, parse_number(what, value)};
 }
 

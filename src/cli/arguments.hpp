@@ -53,7 +53,10 @@ struct ImplicitFlags {
 };
 void add_implicit_flags(CLI::App& cmd, ImplicitFlags& flags);
 
-// --set NAME=VALUE: "x=1.5" or "w=[1, 2, 3]" (an array param).
-std::pair<std::string, Value> parse_assignment(const std::string& text);
+// --set NAME=VALUE: "x=1.5" or "w=[1, 2, 3]" (an array param). Integer literals that fit int64
+// stay integers (long long alternatives of Value), so int64 models get them exactly; for a model
+// of dtype Int64 an integer literal beyond int64 is an error.
+std::pair<std::string, Value> parse_assignment(const std::string& text,
+                                               DType dtype = DType::Float64);
 
 }  // namespace dynlib::cli

@@ -142,7 +142,7 @@ int basin(const BasinArgs& a) {
   Sim sim = setup(a.uri, build_options(a.build));
   if (a.preset) sim.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
+    auto [name, value] = parse_assignment(s, sim.model().dtype());
     const auto ref = sim.model().layout().find(name);
     if (ref && ref->kind == NameKind::State)
       throw DynlibError(fmt::format(

@@ -82,7 +82,7 @@ int bifurcation(const BifurcationArgs& a) {
   Sim base = setup(a.uri, build_options(a.build));
   if (a.preset) base.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
+    auto [name, value] = parse_assignment(s, base.model().dtype());
     base.assign(name, value);
   }
   const Grid grid = parse_grid(a.grid);

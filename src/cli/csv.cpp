@@ -36,7 +36,11 @@ std::string format_number(DType d, double v) {
     case DType::Float32:
       return fmt::format("{:.9g}", v);
     case DType::Int64:
-      return fmt::format("{}", static_cast<long long>(v));
+      // A value that came through a double (exact up to 2^53) may have rounded to 2^63, which no
+      // int64 holds: print that double as it is rather than cast it out of range.
+      if (v >= -9223372036854775808.0 && v < 9223372036854775808.0)
+        return fmt::format("{}", static_cast<long long>(v));
+      return fmt::format("{:.17g}", v);
     default:
       return fmt::format("{:.17g}", v);
   }
@@ -52,13 +56,20 @@ void SamplesCsv::add(const Results& part) {
   }
   const DType d = part.dtype();
   std::vector<std::vector<double>> columns;
-  for (const auto& n : part.names()) columns.push_back(part.column_as_double(n));
+  std::vector<ColumnView<long long>> int_columns;  // int64: exact (a double rounds beyond 2^53)
+  for (const auto& n : part.names()) {
+    if (d == DType::Int64)
+      int_columns.push_back(part.column_i64(n));
+    else
+      columns.push_back(part.column_as_double(n));
+  }
   const auto& t = part.t();
   std::vector<std::string> row;
   for (size_t i = 0; i < part.size(); ++i) {
     row.clear();
     row.push_back(format_time(d, t[i]));
     for (const auto& c : columns) row.push_back(format_number(d, c[i]));
+    for (const auto& c : int_columns) row.push_back(fmt::format("{}", c[i]));
     put_row(buf, row);
     flush_if_full(out_, buf);
   }
@@ -95,11 +106,11 @@ void EventsCsv::add(const Results& part) {
     row = {f.log->name, fmt::format("{:.17g}", f.t)};
     for (const auto& field : fields_) {
       auto it = std::find(f.log->fields.begin(), f.log->fields.end(), field);
-      row.push_back(
-          it == f.log->fields.end()
-              ? std::string{}
-              : format_number(
-                    d, f.log->values[static_cast<size_t>(it - f.log->fields.begin())][f.index]));
+      const size_t k = static_cast<size_t>(it - f.log->fields.begin());
+      row.push_back(it == f.log->fields.end() ? std::string{}
+                    : d == DType::Int64  // exact: values rounds beyond 2^53
+                        ? fmt::format("{}", f.log->values_i64[k][f.index])
+                        : format_number(d, f.log->values[k][f.index]));
     }
     put_row(buf, row);
     flush_if_full(out_, buf);
@@ -115,7 +126,10 @@ void write_final_state_csv(OutputFile& out, const Results& r,
   header.insert(header.end(), state_names.begin(), state_names.end());
   put_row(buf, header);
   std::vector<std::string> row{fmt::format("{:.17g}", r.final_time())};
-  for (double v : r.final_state()) row.push_back(format_number(r.dtype(), v));
+  if (r.dtype() == DType::Int64)  // exact: final_state() rounds beyond 2^53
+    for (long long v : r.final_state_i64()) row.push_back(fmt::format("{}", v));
+  else
+    for (double v : r.final_state()) row.push_back(format_number(r.dtype(), v));
   put_row(buf, row);
   out.write(buf);
 }

@@ -184,7 +184,7 @@ int lyapunov(const LyapunovArgs& a) {
   Sim sim = setup(a.uri, build_options(a.build));
   if (a.preset) sim.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
+    auto [name, value] = parse_assignment(s, sim.model().dtype());
     sim.assign(name, value);
   }
   return a.grid ? sweep(sim, a) : single_run(sim, a);

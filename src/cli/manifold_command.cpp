@@ -140,7 +140,7 @@ int manifold(const ManifoldArgs& a) {
   Sim sim = setup(a.uri, bo);
   if (a.preset) sim.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
+    auto [name, value] = parse_assignment(s, sim.model().dtype());
     sim.assign(name, value);
   }
   const FullModel& model = sim.model();

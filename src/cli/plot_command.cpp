@@ -37,8 +37,9 @@ std::vector<double> initial_state(const Sim& sim, const RunOptions& ro, const Mo
   std::vector<double> y = sim.state();
   for (size_t i = 0; i < info.state_names.size() && i < y.size(); ++i) {
     auto it = ro.ic.find(info.state_names[i]);
-    if (it != ro.ic.end() && std::holds_alternative<double>(it->second))
-      y[i] = std::get<double>(it->second);
+    if (it == ro.ic.end()) continue;
+    const std::vector<double> v = value_as_doubles(it->second);
+    if (v.size() == 1) y[i] = v[0];
   }
   return y;
 }
@@ -51,11 +52,9 @@ std::vector<double> parameter_vector(const Sim& sim, const RunOptions& ro) {
     if (it == ro.params.end()) {
       const std::vector<double> v = sim.param(name);
       p.insert(p.end(), v.begin(), v.end());
-    } else if (const double* scalar = std::get_if<double>(&it->second)) {
-      p.push_back(*scalar);
     } else {
-      const auto& array = std::get<std::vector<double>>(it->second);
-      p.insert(p.end(), array.begin(), array.end());
+      const std::vector<double> v = value_as_doubles(it->second);
+      p.insert(p.end(), v.begin(), v.end());
     }
   }
   return p;

@@ -39,7 +39,10 @@ void print_summary(const Sim& sim, const Results& r, double wall) {
   const std::vector<double> final_state = r.final_state();
   fmt::print("final state:\n");
   for (size_t i = 0; i < info.state_names.size() && i < final_state.size(); ++i)
-    fmt::print("  {} = {}\n", info.state_names[i], format_number(r.dtype(), final_state[i]));
+    fmt::print("  {} = {}\n", info.state_names[i],
+               r.dtype() == DType::Int64  // exact: final_state() rounds beyond 2^53
+                   ? fmt::format("{}", r.final_state_i64()[i])
+                   : format_number(r.dtype(), final_state[i]));
   if (!r.events().empty()) {
     fmt::print("events fired:\n");
     for (const auto& e : r.events()) fmt::print("  {}: {}\n", e.name, e.t.size());
@@ -108,11 +111,11 @@ struct RunOutput {
       samples.add(r);
     events.add(r);
     samples_file.commit();
+    // No firing: no events file, and a stale one from an earlier run would mislead.
     if (events.firings() > 0)
       events_file.commit();
     else
-      events_file.discard(
-          /*remove_target=*/true);  // a stale file from an earlier run would mislead
+      events_file.discard(/*remove_target=*/true);
   }
   OutputFile samples_file;
   std::string events_path;

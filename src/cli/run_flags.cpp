@@ -58,7 +58,7 @@ RunOptions run_options(const RunFlags& f, const ModelInfo& info) {
   if (f.no_record) ro.record = false;
   if (f.record_vars) ro.record_vars = split_list(*f.record_vars);
   for (const auto& s : f.sets) {
-    auto [name, value] = parse_assignment(s);
+    auto [name, value] = parse_assignment(s, info.dtype);
     const bool is_state =
         std::find(info.state_names.begin(), info.state_names.end(), name) != info.state_names.end();
     if (is_state)

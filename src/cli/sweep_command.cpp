@@ -83,7 +83,7 @@ int sweep(const SweepArgs& a) {
   Sim base = setup(a.uri, build_options(a.build));
   if (a.preset) base.apply_preset(*a.preset);
   for (const auto& s : a.sets) {
-    auto [name, value] = parse_assignment(s);
+    auto [name, value] = parse_assignment(s, base.model().dtype());
     base.assign(name, value);
   }
   const ModelInfo& info = base.model().spec();

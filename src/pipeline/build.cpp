@@ -68,6 +68,7 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
     info.state_names.push_back(s.name);
     info.initial_state.push_back(spec.dtype == dsl::DType::Int64 ? static_cast<double>(s.init_int)
                                                                  : s.init_value);
+    if (spec.dtype == dsl::DType::Int64) info.initial_state_i64.push_back(s.init_int);
   }
   for (const auto& p : spec.params) {
     info.param_names.push_back(p.name);
@@ -75,6 +76,7 @@ ModelInfo make_info(const dsl::ModelSpec& spec) {
       std::vector<double> v;
       for (long long x : p.int_values) v.push_back(static_cast<double>(x));
       info.param_values.push_back(std::move(v));
+      info.param_values_i64.push_back(p.int_values);
     } else {
       info.param_values.push_back(p.values);
     }

@@ -70,17 +70,17 @@ class Engine final : public EngineBase {
 
   bool has_run() const override { return has_run_; }
 
-  void set_state(int i, double v) override {
-    y0_[static_cast<size_t>(i)] = static_cast<Real>(v);
+  void set_state(int i, Scalar v) override {
+    y0_[static_cast<size_t>(i)] = real_of(v);
     if (has_run_) {
-      y_[static_cast<size_t>(i)] = static_cast<Real>(v);
+      y_[static_cast<size_t>(i)] = real_of(v);
       a_.reset |= kernel::RESET_STEPPER;
     }
   }
-  void set_param(int flat, double v) override {
-    p0_[static_cast<size_t>(flat)] = static_cast<Real>(v);
+  void set_param(int flat, Scalar v) override {
+    p0_[static_cast<size_t>(flat)] = real_of(v);
     if (has_run_) {
-      p_[static_cast<size_t>(flat)] = static_cast<Real>(v);
+      p_[static_cast<size_t>(flat)] = real_of(v);
       a_.reset |= kernel::RESET_STEPPER;
     }
   }
@@ -90,6 +90,17 @@ class Engine final : public EngineBase {
   }
   double param(int flat) const override {
     return static_cast<double>((has_run_ ? p_ : p0_)[static_cast<size_t>(flat)]);
+  }
+  std::vector<long long> state_i64() const override {
+    if constexpr (kInt) {
+      const auto& src = has_run_ ? y_ : y0_;
+      return std::vector<long long>(src.begin(), src.begin() + static_cast<long>(y0_.size()));
+    } else {
+      return {};
+    }
+  }
+  long long param_i64(int flat) const override {
+    return static_cast<long long>((has_run_ ? p_ : p0_)[static_cast<size_t>(flat)]);
   }
   void reset() override {
     defaults();
@@ -101,6 +112,13 @@ class Engine final : public EngineBase {
   void restore(const SessionImage& image) override;
 
  private:
+  // A checked value in this engine's dtype: int64 values exact, never through a double.
+  static Real real_of(const Scalar& v) {
+    if constexpr (kInt)
+      return v.integer;
+    else
+      return static_cast<Real>(v.real);
+  }
   void defaults() {
     const BuiltModel& m = *mi_;
     if constexpr (kInt) {
@@ -388,7 +406,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   // ---- 2. commit: a fresh run sets up every buffer; a resumed one takes its results back ----
   const pipeline::KernelShape& shape = mi.shape;
   const int n = shape.n_state, np = shape.n_param, na = shape.n_aux;
-  for (const auto& [i, v] : plan.params) p0_[static_cast<size_t>(i)] = static_cast<Real>(v);
+  for (const auto& [i, v] : plan.params) p0_[static_cast<size_t>(i)] = real_of(v);
   if (!resume) {
     const bool had_run = has_run_;
     {
@@ -414,10 +432,10 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       y_ = y0_;
       p_ = p0_;
     }
-    for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    for (const auto& [i, v] : plan.ic) y_[static_cast<size_t>(i)] = real_of(v);
     y_.resize(static_cast<size_t>(n_run), Real(0));
     if (observed_.tangents() > 0) observed_.initial_tangents(y_.data());
-    for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = real_of(v);
     const kernel::StepperInfo& si = kernel::kSteppers[mi.stepper_id];
     work_.assign(static_cast<size_t>(kernel::stepper_work_size(si, n_run)), Real(0));
     iwork_.assign(static_cast<size_t>(kernel::stepper_iwork_size(si, n_run)), 0);
@@ -443,7 +461,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     a_.evt_width = shape.max_event_log_size();
     has_run_ = true;
   } else {
-    for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = static_cast<Real>(v);
+    for (const auto& [i, v] : plan.params) p_[static_cast<size_t>(i)] = real_of(v);
     if (!plan.params.empty()) a_.reset |= kernel::RESET_STEPPER;
     // Take the recorded rows back: moved when no one else holds those results, else copied.
     std::shared_ptr<ResultsData> last = std::move(slot.last);
@@ -816,6 +834,7 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   d->model = mi_;
 
   d->final_state.assign(y_.begin(), y_.begin() + mi.shape.n_state);
+  if constexpr (kInt) d->final_state_i64.assign(y_.begin(), y_.begin() + mi.shape.n_state);
   observed_.results(*d, mi.stepper_name);
   for (auto& [name, r] : d->observers)
     for (double& t : r.trace_time) t -= time_shift_;
@@ -896,15 +915,18 @@ void Engine<Real>::fill_rows(ResultsData& d, bool move) {
     log.tags = layout.events()[e].tags;
     log.fields = layout.events()[e].log_fields;
     log.values.resize(log.fields.size());
+    if constexpr (kInt) log.values_i64.resize(log.fields.size());
   }
   for (long long r = 0; r < a_.evt_count; ++r) {
     const size_t i = static_cast<size_t>(r);
     EventLog& log = d.events[static_cast<size_t>(evt_code_[i])];
     log.t.push_back(static_cast<double>(evt_time_[i]) - time_shift_);
     log.record_index.push_back(evt_rec_index_[i] + rows_streamed_);
-    for (size_t f = 0; f < log.fields.size(); ++f)
-      log.values[f].push_back(
-          static_cast<double>(evt_data_[i * static_cast<size_t>(a_.evt_width) + f]));
+    for (size_t f = 0; f < log.fields.size(); ++f) {
+      const Real v = evt_data_[i * static_cast<size_t>(a_.evt_width) + f];
+      log.values[f].push_back(static_cast<double>(v));
+      if constexpr (kInt) log.values_i64[f].push_back(v);  // exact beyond 2^53
+    }
   }
 }
 

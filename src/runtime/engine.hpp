@@ -39,10 +39,12 @@ class EngineBase {
  public:
   virtual ~EngineBase() = default;
   virtual bool has_run() const = 0;
-  virtual void set_state(int i, double v) = 0;  // initial state and, after a run, the current one
-  virtual void set_param(int flat, double v) = 0;
+  virtual void set_state(int i, Scalar v) = 0;  // initial state and, after a run, the current one
+  virtual void set_param(int flat, Scalar v) = 0;
   virtual std::vector<double> state() const = 0;
   virtual double param(int flat) const = 0;
+  virtual std::vector<long long> state_i64() const = 0;  // int64 engines: exact; others: empty
+  virtual long long param_i64(int flat) const = 0;
   virtual void reset() = 0;
   // The session as values, without pins (Sim adds them); restore() checks sizes, not pins.
   virtual SessionImage image() const = 0;

@@ -68,6 +68,13 @@ const std::string& Results::message() const {
 std::vector<double> Results::final_state() const {
   return data_->final_state;
 }
+std::vector<long long> Results::final_state_i64() const {
+  if (data_->dtype != DType::Int64)
+    throw DynlibError(
+        fmt::format("final_state_i64() reads int64 results, but these are {}; use final_state()",
+                    dtype_name(data_->dtype)));
+  return data_->final_state_i64;
+}
 double Results::final_time() const {
   return data_->final_time;
 }

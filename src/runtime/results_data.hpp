@@ -30,6 +30,7 @@ struct ResultsData {
   Status status = Status::Done;
   std::string message = "no run yet";
   std::vector<double> final_state;
+  std::vector<long long> final_state_i64;  // int64 models: exact (final_state rounds beyond 2^53)
   double final_time = 0.0;
   long long steps = 0, accepted = 0, rejected = 0;
   Evaluations evaluations;

@@ -4,6 +4,8 @@
 #include <climits>
 #include <cmath>
 #include <map>
+#include <type_traits>
+#include <variant>
 
 namespace dynlib::detail {
 
@@ -17,23 +19,57 @@ int ModelNames::param_index(const std::string& name) const {
   return r ? r->index : -1;
 }
 
-double ModelNames::checked_number(const std::string& what, double v) const {
-  if (mi.dtype == DType::Int64) {
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.2e18)
-      throw DynlibError(fmt::format("{} = {}: model '{}' is int64 and takes whole numbers only",
-                                    what, fmt_num(v), mi.info.name));
-  }
-  return v;
+Scalar ModelNames::checked_number(const std::string& what, double v) const {
+  if (mi.dtype != DType::Int64) return {v, 0};
+  if (!std::isfinite(v) || v != std::floor(v))
+    throw DynlibError(fmt::format("{} = {}: model '{}' is int64 and takes whole numbers only", what,
+                                  fmt_num(v), mi.info.name));
+  // [-2^63, 2^63): both bounds are exact doubles; 2^63 itself does not fit.
+  if (v < -9223372036854775808.0 || v >= 9223372036854775808.0)
+    throw DynlibError(
+        fmt::format("{} = {}: does not fit int64 (-9223372036854775808 to 9223372036854775807), "
+                    "the dtype of model '{}'",
+                    what, fmt_num(v), mi.info.name));
+  return {v, static_cast<long long>(v)};
 }
 
-double ModelNames::scalar_of(const std::string& what, const Value& v) const {
-  if (const double* d = std::get_if<double>(&v)) return checked_number(what, *d);
-  const auto& arr = std::get<std::vector<double>>(v);
-  if (arr.size() == 1) return checked_number(what, arr[0]);
-  throw DynlibError(fmt::format("{} is a scalar, but {} values were given", what, arr.size()));
+Scalar ModelNames::checked_number(const std::string& /*what*/, long long v) const {
+  return {static_cast<double>(v), v};
 }
 
-std::vector<std::pair<int, double>> ModelNames::param_values(const std::string& name,
+namespace {
+size_t value_size(const Value& v) {
+  if (const auto* a = std::get_if<std::vector<double>>(&v)) return a->size();
+  if (const auto* a = std::get_if<std::vector<long long>>(&v)) return a->size();
+  return 1;
+}
+bool is_array_value(const Value& v) {
+  return std::holds_alternative<std::vector<double>>(v) ||
+         std::holds_alternative<std::vector<long long>>(v);
+}
+// Element `k` of an array Value (the number itself for a scalar one), through `check`: a
+// ModelNames::checked_number, so that integers reach it as integers.
+template <class Check>
+Scalar value_element(const Value& v, size_t k, const Check& check) {
+  return std::visit(
+      [&](const auto& x) -> Scalar {
+        if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>>)
+          return check(x);
+        else
+          return check(x[k]);
+      },
+      v);
+}
+}  // namespace
+
+Scalar ModelNames::scalar_of(const std::string& what, const Value& v) const {
+  const size_t size = value_size(v);
+  if (is_array_value(v) && size != 1)
+    throw DynlibError(fmt::format("{} is a scalar, but {} values were given", what, size));
+  return value_element(v, 0, [&](auto x) { return checked_number(what, x); });
+}
+
+std::vector<std::pair<int, Scalar>> ModelNames::param_values(const std::string& name,
                                                              const Value& v) const {
   const auto r = layout().find(name, {NameKind::Param});
   if (!r) {
@@ -42,24 +78,24 @@ std::vector<std::pair<int, double>> ModelNames::param_values(const std::string& 
       msg += fmt::format(" ('{}' is a state: set it with ic or assign)", name);
     throw DynlibError(with_suggestion(msg, name, layout().param_names(), "params"));
   }
-  std::vector<std::pair<int, double>> out;
+  std::vector<std::pair<int, Scalar>> out;
   if (!r->is_array || r->element >= 0) {
     out.emplace_back(r->first(), scalar_of(fmt::format("param '{}'", name), v));
     return out;
   }
   const int size = r->size;
-  const auto* arr = std::get_if<std::vector<double>>(&v);
-  if (!arr || static_cast<int>(arr->size()) != size)
-    throw DynlibError(fmt::format("param '{}' is an array of {} values; give a list of {} values{}",
-                                  name, size, size,
-                                  arr ? fmt::format(", not {}", arr->size()) : ", not a number"));
+  if (!is_array_value(v) || static_cast<int>(value_size(v)) != size)
+    throw DynlibError(fmt::format(
+        "param '{}' is an array of {} values; give a list of {} values{}", name, size, size,
+        is_array_value(v) ? fmt::format(", not {}", value_size(v)) : ", not a number"));
   for (int i = 0; i < size; ++i)
-    out.emplace_back(r->offset + i, checked_number(fmt::format("{}[{}]", name, i),
-                                                   (*arr)[static_cast<size_t>(i)]));
+    out.emplace_back(r->offset + i, value_element(v, static_cast<size_t>(i), [&](auto x) {
+                       return checked_number(fmt::format("{}[{}]", name, i), x);
+                     }));
   return out;
 }
 
-std::pair<int, double> ModelNames::state_value(const std::string& name, const Value& v) const {
+std::pair<int, Scalar> ModelNames::state_value(const std::string& name, const Value& v) const {
   const int i = state_index(name);
   if (i < 0) {
     std::string msg = fmt::format("unknown state '{}'", name);
@@ -261,3 +297,18 @@ int jacobian_mode_id(const std::string& mode) {
 }
 
 }  // namespace dynlib::detail
+
+namespace dynlib {
+
+std::vector<double> value_as_doubles(const Value& v) {
+  return std::visit(
+      [](const auto& x) -> std::vector<double> {
+        if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>>)
+          return {static_cast<double>(x)};
+        else
+          return std::vector<double>(x.begin(), x.end());
+      },
+      v);
+}
+
+}  // namespace dynlib

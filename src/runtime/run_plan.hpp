@@ -16,6 +16,14 @@
 
 namespace dynlib::detail {
 
+// One value for a state or a flat param entry, checked against the model's dtype: `real` is what
+// a float model stores; `integer` is an int64 model's value, exact (a double is exact only up to
+// 2^53, so int64 values never pass through one).
+struct Scalar {
+  double real = 0.0;
+  long long integer = 0;
+};
+
 struct Plan {
   bool resume = false;
   double t0 = 0.0;             // fresh runs
@@ -28,8 +36,8 @@ struct Plan {
   bool rec_vars_given = false;          // record_vars set at some level (else: everything)
   double transient = 0.0;
   std::optional<long long> max_steps;
-  std::vector<std::pair<int, double>> ic;      // state index -> value
-  std::vector<std::pair<int, double>> params;  // flat param index -> value
+  std::vector<std::pair<int, Scalar>> ic;      // state index -> value
+  std::vector<std::pair<int, Scalar>> params;  // flat param index -> value
   // adaptive
   double atol = defaults::atol, rtol = defaults::rtol;
   std::optional<double> dt_min, dt_max, safety, min_factor, max_factor;
@@ -63,16 +71,18 @@ class ModelNames {
   int state_index(const std::string& name) const;
   int param_index(const std::string& name) const;
 
-  // A double as the model's dtype would store it: int64 models take integers only.
-  double checked_number(const std::string& what, double v) const;
+  // A number as the model's dtype would store it: int64 models take whole numbers in the int64
+  // range only (DynlibError naming `what` otherwise).
+  Scalar checked_number(const std::string& what, double v) const;
+  Scalar checked_number(const std::string& what, long long v) const;
 
-  double scalar_of(const std::string& what, const Value& v) const;
+  Scalar scalar_of(const std::string& what, const Value& v) const;
 
   // Flat param entries set by `name` = v: a whole param ("a", "w" with a list) or one element of
   // an array param ("w[2]").
-  std::vector<std::pair<int, double>> param_values(const std::string& name, const Value& v) const;
+  std::vector<std::pair<int, Scalar>> param_values(const std::string& name, const Value& v) const;
 
-  std::pair<int, double> state_value(const std::string& name, const Value& v) const;
+  std::pair<int, Scalar> state_value(const std::string& name, const Value& v) const;
 
   // record_vars -> the recorded states and aux, in the order given.
   void record_selection(const std::vector<std::string>& vars, std::vector<int>& st,

@@ -59,12 +59,12 @@ struct SimImpl {
     if (initial_taken) return;
     SessionImage im = image();
     if (plan) {
-      auto set = [&](const char* key, int i, double v) {
+      auto set = [&](const char* key, int i, const Scalar& v) {
         if (mi.dtype == DType::Int64) {
           if (auto it = im.ints.find(key); it != im.ints.end())
-            it->second.at(static_cast<size_t>(i)) = static_cast<long long>(v);
+            it->second.at(static_cast<size_t>(i)) = v.integer;
         } else if (auto it = im.reals.find(key); it != im.reals.end()) {
-          it->second.at(static_cast<size_t>(i)) = v;
+          it->second.at(static_cast<size_t>(i)) = v.real;
         }
       };
       for (const auto& [i, v] : plan->ic) set(im.running ? "y" : "y0", i, v);
@@ -185,8 +185,12 @@ void Sim::apply_preset(const std::string& name) {
                                       s.mi.info.preset_names, "presets"));
   const bool is_int = s.mi.dtype == DType::Int64;
   for (const auto& v : it->values) {
-    std::vector<double> vals = v.values;
-    if (is_int && !v.int_values.empty()) vals.assign(v.int_values.begin(), v.int_values.end());
+    // int64 models: the preset's exact integers (its doubles round beyond 2^53).
+    std::vector<detail::Scalar> vals;
+    if (is_int && !v.int_values.empty())
+      for (long long x : v.int_values) vals.push_back({static_cast<double>(x), x});
+    else
+      for (double x : v.values) vals.push_back({x, static_cast<long long>(0)});
     if (v.ref.kind == NameKind::State) {
       s.engine->set_state(v.ref.index, vals.at(0));
     } else {
@@ -282,6 +286,24 @@ void Sim::set_record_sink(RecordSink sink, long long rows) {
     throw DynlibError(fmt::format("set_record_sink: rows = {} must be at least 1", rows));
   impl_->sink = std::move(sink);
   impl_->sink_rows = rows;
+}
+
+std::vector<long long> Sim::state_i64() const {
+  if (impl_->mi.dtype != DType::Int64)
+    throw DynlibError(fmt::format("state_i64() reads an int64 model's state, but model '{}' is {}",
+                                  impl_->mi.info.name, dtype_name(impl_->mi.dtype)));
+  return impl_->engine->state_i64();
+}
+
+std::vector<long long> Sim::param_i64(const std::string& name) const {
+  if (impl_->mi.dtype != DType::Int64)
+    throw DynlibError(fmt::format("param_i64() reads an int64 model's params, but model '{}' is {}",
+                                  impl_->mi.info.name, dtype_name(impl_->mi.dtype)));
+  const NameRef r = impl_->layout().resolve(name, {NameKind::Param});
+  std::vector<long long> out;
+  for (int i = r.first(); i < r.first() + r.count(); ++i)
+    out.push_back(impl_->engine->param_i64(i));
+  return out;
 }
 
 void Sim::set_progress(ProgressFn fn, double min_interval_seconds) {
