@@ -98,3 +98,18 @@ def test_float_models_take_ints_as_before():
     b = dynlib.setup("builtin://map/logistic").run(N=5, ic={"x": 0.25}, params={"r": 3.0})
     assert a["x"].dtype == np.float64 and np.array_equal(a["x"], b["x"])
     assert a.final_state.dtype == np.float64
+
+
+def test_presets_keep_int64_values_exact(big, tmp_path):
+    big.add_preset("far", states={"x": TWO53_PLUS_1 + 2}, params={"a": 3})
+    big.add_preset("vector", states=np.array([TWO53_PLUS_1 + 4, INT64_MAX - 1], dtype=np.int64))
+    big.apply_preset("far")
+    assert big.state_dict()["x"] == TWO53_PLUS_1 + 2 and big.param("a") == 3
+    big.apply_preset("vector")
+    assert big.state_dict() == {"x": TWO53_PLUS_1 + 4, "y": INT64_MAX - 1}
+    path = tmp_path / "presets.toml"
+    path.write_text('[__presets__]\nschema = "dynlib-presets-v1"\n'
+                    f"[presets.file.states]\nx = {TWO53_PLUS_1 + 6}\n")
+    assert big.load_preset("file", path) == 1
+    big.apply_preset("file")
+    assert big.state_dict()["x"] == TWO53_PLUS_1 + 6

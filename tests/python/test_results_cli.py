@@ -60,7 +60,7 @@ def test_event_log_equals_the_cli_events_csv(cli, tmp_path):
     run_cli(cli, "builtin://ode/izhikevich", "--preset", "chattering", "-T", "200",
             "--out", str(out), "-q")
     header, rows = read_csv(tmp_path / "izh.events.csv")
-    assert header == ["event", "t", "t"]  # event, firing time, then the logged field "t"
+    assert header == ["event", "t", "log.t"]  # firing time, then the logged field "t" (renamed)
 
     sim = dynlib.setup("builtin://ode/izhikevich")
     res = sim.run(T=200, preset="chattering")

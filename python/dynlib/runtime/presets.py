@@ -37,6 +37,14 @@ SCHEMA = "dynlib-presets-v1"
 __all__ = ["SCHEMA", "install"]
 
 
+def _number(value):
+    """A preset value: integers stay exact ints (an int64 model's values beyond 2**53 would round
+    as floats); everything else is a float."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return float(value)
+
+
 def _bank(sim) -> Dict[str, Dict[str, Dict[str, float]]]:
     """{name: {"params": {...}, "states": {...}}}; the model's presets are read on first use."""
     bank = sim.__dict__.get("_preset_bank")
@@ -60,10 +68,10 @@ def _model_preset(sim, name: str) -> Dict[str, Dict[str, float]]:
         _EXT_APPLY(scratch, name)
         for s, v in scratch.state_dict().items():
             if v != sentinel:
-                seen["states"][s] = float(v)
+                seen["states"][s] = _number(v)
         for p, v in scratch.param_dict().items():
             if v != sentinel:
-                seen["params"][p] = float(v)
+                seen["params"][p] = _number(v)
     return {k: v for k, v in seen.items() if v}
 
 
@@ -117,8 +125,10 @@ def add_preset(self, name: str, *, states=None, params=None, overwrite: bool = F
 
     def normalise(values, names: List[str], what: str) -> Dict[str, float]:
         if isinstance(values, Mapping):
-            return {str(k): float(v) for k, v in values.items()}
-        array = np.asarray(values, dtype=np.float64)
+            return {str(k): _number(v) for k, v in values.items()}
+        array = np.asarray(values)
+        if array.dtype.kind not in "iu":
+            array = array.astype(np.float64)
         if array.ndim != 1 or array.shape[0] != len(names):
             raise ValueError(f"{what} as a vector needs {len(names)} values ({', '.join(names)}), "
                              f"got shape {array.shape}")
@@ -173,7 +183,7 @@ def load_preset(self, name_or_pattern: str, path, *, on_conflict: str = "error")
         if not isinstance(table, dict) or any(
                 not isinstance(table.get(k, {}), dict) for k in ("params", "states")):
             raise ValueError(f"{str(path)!r}: [presets.{name}] must hold params/states tables")
-        preset = {k: {key: float(v) for key, v in table[k].items()}
+        preset = {k: {key: _number(v) for key, v in table[k].items()}
                   for k in ("params", "states") if table.get(k)}
         _check_names(self, name, preset)
         loaded[name] = preset
