@@ -216,7 +216,12 @@ ModelSource resolve_tagged(std::string_view uri, std::string_view tag_name, std:
 }
 
 ModelSource resolve_plain(std::string_view uri) {
-  const std::string expanded = support::expand_user_path(uri);
+  std::string unset;
+  const std::string expanded = support::expand_user_path(uri, &unset);
+  // An unset variable would quietly point elsewhere ("$MODELS/x.toml" at "/x.toml").
+  if (!unset.empty())
+    throw ModelNotFoundError(std::string(uri), {},
+                             fmt::format("the environment variable {} is not set", unset));
   if (expanded.empty()) throw ModelNotFoundError(std::string(uri), {}, "empty path");
   std::vector<std::string> tries = {expanded};
   if (!ends_with_toml(expanded)) tries.push_back(expanded + std::string(kExtension));
@@ -275,7 +280,16 @@ std::vector<std::pair<std::string, std::vector<std::string>>> parse_model_path(
     while (r <= roots.size()) {
       const size_t comma = std::min(roots.find(',', r), roots.size());
       const std::string_view root = roots.substr(r, comma - r);
-      if (!root.empty()) it->second.push_back(support::expand_user_path(root));
+      if (!root.empty()) {
+        std::string unset;
+        std::string expanded = support::expand_user_path(root, &unset);
+        if (!unset.empty())
+          throw ConfigError(fmt::format(
+              "DYN_MODEL_PATH: the root '{}' of tag '{}' uses the environment variable {}, which "
+              "is not set",
+              root, tag, unset));
+        it->second.push_back(std::move(expanded));
+      }
       r = comma + 1;
     }
   }

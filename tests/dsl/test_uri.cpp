@@ -370,5 +370,19 @@ TEST_F(UriTest, InaccessibleRootIsShownNotHidden) {
   EXPECT_TRUE(contains(e.candidates()[0], "(cannot access: Permission denied)")) << e.what();
 }
 
+TEST_F(UriTest, AnUnsetVariableInAPathIsAnErrorNotAnotherPath) {
+  sandbox_.env().unset("DYNLIB_TEST_UNSET_ROOT");
+  const std::string msg = message_of([] { resolve_model("$DYNLIB_TEST_UNSET_ROOT/m.toml"); });
+  EXPECT_NE(msg.find("DYNLIB_TEST_UNSET_ROOT is not set"), std::string::npos) << msg;
+  set_model_path("mine=${DYNLIB_TEST_UNSET_ROOT}/models");
+  const std::string env_msg = message_of([] { resolve_model("mine://m"); });
+  EXPECT_NE(env_msg.find("DYN_MODEL_PATH"), std::string::npos) << env_msg;
+  EXPECT_NE(env_msg.find("DYNLIB_TEST_UNSET_ROOT"), std::string::npos) << env_msg;
+  // Set, it is used.
+  const std::string file = a_.write("m.toml", "# m\n");
+  sandbox_.env().set("DYNLIB_TEST_UNSET_ROOT", a_.str());
+  EXPECT_EQ(resolve_model("$DYNLIB_TEST_UNSET_ROOT/m.toml").path, file);
+}
+
 }  // namespace
 }  // namespace dynlib::dsl
