@@ -79,6 +79,19 @@ TEST(DeepModels, AChainWithinTheBoundLowersRunsAndGeneratesCode) {
   EXPECT_EQ(aux[0], 2.0 + (depth - 1));
 }
 
+TEST(DeepModels, TheDeepestModelTheBoundsAcceptLowers) {
+  // A chain just inside the bound (two levels per function), called at the bottom of an equation
+  // as tall as the parser allows: lowering recurses about 7000 levels (under ASan too).
+  std::string t = function_chain(2490, [](const std::string& next) { return next + "(u) + 1"; });
+  std::string tall = "f0(x)";  // the leftmost leaf of a left-nested sum
+  for (int i = 0; i < 1990; ++i) tall += " + 1";
+  const std::string equation = "x = \"f0(x)\"";
+  t.replace(t.find(equation), equation.size(), "x = \"" + tall + "\"");
+  auto m = std::make_shared<ir::Module>(ir::lower(dsl::load_model_text(t, "deep.toml")));
+  ir::add_derivatives(*m);
+  EXPECT_FALSE(codegen::generate(*m, {"rk4"}).whole().empty());
+}
+
 TEST(DeepModels, FunctionsThatMultiplyWhenInlinedAreRefusedBeforeExhaustingMemory) {
   // Each function calls the next twice with different arguments: 2^40 operations once inlined.
   const std::string what = load_and_lower_error(function_chain(
