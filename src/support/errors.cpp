@@ -64,13 +64,14 @@ std::string format_diagnostic(const char* severity, const std::string& message,
 
 std::string format_not_found(const std::string& uri, const std::vector<std::string>& candidates,
                              const std::string& detail) {
-  std::string out = fmt::format("model not found: '{}'", uri);
-  if (!detail.empty()) out += " (" + detail + ")";
+  // The URI and the paths tried are user text: shown without control characters.
+  std::string out = fmt::format("model not found: '{}'", support::escape_controls(uri));
+  if (!detail.empty()) out += " (" + support::escape_controls(detail) + ")";
   if (candidates.empty()) {
     out += "; no candidate paths";
   } else {
     out += "; tried:";
-    for (const auto& c : candidates) out += "\n  " + c;
+    for (const auto& c : candidates) out += "\n  " + support::escape_controls(c);
   }
   return out;
 }

@@ -119,5 +119,12 @@ TEST(DiagnosticRendering, AShortLineIsQuotedWhole) {
   EXPECT_NE(std::string(e.what()).find(line), std::string::npos);
 }
 
+TEST(DiagnosticRendering, ModelNotFoundEscapesTheUriAndPaths) {
+  const ModelNotFoundError e("m\x1b[2J.toml", {"/a/m\x1b[2J.toml"}, "no \r file");
+  const std::string what = e.what();
+  EXPECT_FALSE(has_raw_controls(what)) << what;
+  EXPECT_NE(what.find("m\\x1b[2J.toml"), std::string::npos) << what;
+}
+
 }  // namespace
 }  // namespace dynlib::dsl
