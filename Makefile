@@ -66,7 +66,7 @@ $(BUILD_FUZZ)/build.ninja: | setup
 
 # Bounded fuzzing: each target runs FUZZ_SECONDS; `make fuzz FUZZ_SECONDS=600` for a long session.
 fuzz: setup $(BUILD_FUZZ)/build.ninja
-	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_expr fuzz_model
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_expr fuzz_model fuzz_cli_args fuzz_run_options
 	bash scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 # Every test: the C++ unit tests once, under ASan/UBSan (the release build of the same tests,

@@ -51,28 +51,49 @@ void check_integer_options(CLI::App& app) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv) {
-  CLI::App app{"dynlib: simulate dynamical systems (ODEs and maps) written as TOML models",
-               "dynlib"};
+namespace cli {
+
+void add_commands(CLI::App& app) {
   app.set_version_flag("--version", std::string("dynlib ") + DYNLIB_VERSION);
   app.require_subcommand(1);
   app.footer(
       "Models are named by URI: builtin://ode/lorenz, TAG://path, a file path, or inline:<toml>.\n"
       "See docs/cli.md and docs/modeling.md.");
 
-  cli::add_model_commands(app);
-  cli::add_run_commands(app);
-  cli::add_cache_commands(app);
-  cli::add_sweep_commands(app);
-  cli::add_bifurcation_commands(app);
-  cli::add_analyze_commands(app);
-  cli::add_lyapunov_commands(app);
-  cli::add_fixed_points_commands(app);
-  cli::add_basin_commands(app);
-  cli::add_manifold_commands(app);
-  cli::add_plot_commands(app);
+  add_model_commands(app);
+  add_run_commands(app);
+  add_cache_commands(app);
+  add_sweep_commands(app);
+  add_bifurcation_commands(app);
+  add_analyze_commands(app);
+  add_lyapunov_commands(app);
+  add_fixed_points_commands(app);
+  add_basin_commands(app);
+  add_manifold_commands(app);
+  add_plot_commands(app);
 
   check_integer_options(app);
+}
+
+int parse_only(int argc, const char* const* argv) {
+  CLI::App app{"dynlib", "dynlib"};
+  add_commands(app);
+  set_action(nullptr);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return e.get_exit_code() == 0 ? 0 : 1;
+  }
+  set_action(nullptr);  // parsed: the selected command is not run
+  return 0;
+}
+
+}  // namespace cli
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"dynlib: simulate dynamical systems (ODEs and maps) written as TOML models",
+               "dynlib"};
+  cli::add_commands(app);
   // CLI11 says only "A subcommand is required" for a misspelt command.
   const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
   if (argc > 1 && argv[1][0] != '-' &&

@@ -53,13 +53,34 @@ struct BasinArgs {
 
 BasinAxis parse_ic(const std::string& text) {
   if (text.find('=') == std::string::npos)
-    throw DynlibError(fmt::format("--ic expects NAME=A:B:K or NAME=V1,V2,..., got '{}'", text));
-  const Grid g = parse_grid(text);
-  if (g.values.empty()) throw DynlibError(fmt::format("--ic {}: no values", text));
+    throw DynlibError(
+        fmt::format("--ic expects NAME=A:B:K or NAME=V1,V2,..., got '{}'", shown_argument(text)));
+  const Grid g = parse_grid(text, "--ic");
+  if (g.values.empty()) throw DynlibError(fmt::format("--ic {}: no values", shown_argument(text)));
   if (text.find(':') != std::string::npos && g.values.size() > 1)
     return basin_axis(g.name, g.values.front(), g.values.back(),
                       static_cast<long long>(g.values.size()));
   return basin_values(g.name, g.values);
+}
+
+// The --ic axes' grid, refused before any axis is built when it has more initial conditions than
+// a basin computation takes (the product may not even fit in 64 bits): the size is stated.
+void check_ic_grid_size(const std::vector<std::string>& ics) {
+  constexpr long long kMaxInitialConditions = 100'000'000;  // basin_ic's limit
+  std::vector<long long> sizes;
+  long double total = 1;
+  for (const auto& text : ics) {
+    if (text.find('=') == std::string::npos) continue;  // parse_ic reports it
+    sizes.push_back(grid_points(text, "--ic"));
+    total *= static_cast<long double>(sizes.back());
+  }
+  if (total <= kMaxInitialConditions) return;
+  std::string product;
+  for (long long n : sizes) product += (product.empty() ? "" : " x ") + std::to_string(n);
+  throw DynlibError(
+      fmt::format("--ic: the grid has {} = {:.3g} initial conditions, more than the "
+                  "{} a basin computation takes",
+                  product, static_cast<double>(total), kMaxInitialConditions));
 }
 
 // "NAME=V1,V2" (a fixed point) or "NAME=V1,V2;V3,V4" (a map cycle), in observed-variable order.
@@ -152,6 +173,7 @@ int basin(const BasinArgs& a) {
     sim.assign(name, value);
   }
   const FullModel& model = sim.model();
+  check_ic_grid_size(a.ics);
   BasinIC ic;
   for (const auto& text : a.ics) ic.axes.push_back(parse_ic(text));
   const std::vector<std::string> observe =

@@ -12,6 +12,12 @@ namespace dynlib::cli {
 void set_action(std::function<int()> action);
 int run_selected(CLI::App& app);
 
+// Every sub-command and option of the `dynlib` executable (run_cli builds its app with this).
+void add_commands(CLI::App& app);
+// Parses argv as run_cli does and runs nothing: 0, or 1 for an argument error (--help and
+// --version are 0). For the command line's fuzzer (fuzz/fuzz_cli_args.cpp).
+int parse_only(int argc, const char* const* argv);
+
 void add_model_commands(CLI::App& app);
 void add_run_commands(CLI::App& app);
 void add_cache_commands(CLI::App& app);

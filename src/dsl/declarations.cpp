@@ -203,6 +203,7 @@ void Frontend::load_functions() {
     define(k, "function");
     if (!v.is_table())
       fail_node(v, fmt::format("[functions.{}] must be a table with args and expr", k.str()));
+    function_index_.emplace(std::string(k.str()), static_cast<int>(function_names_.size()));
     function_names_.push_back(std::string(k.str()));
     defs.push_back({&k, v.as_table()});
   }

@@ -210,13 +210,17 @@ class Frontend {
     return it == added_.end() ? 0 : it->second;
   }
 
-  // ---- model_checks.cpp: whole-model checks (recursion, aux order) ----
+  // ---- model_checks.cpp: whole-model checks (recursion, call depth, aux order) ----
   void check_function_recursion();
+  int inlined_height(const Expr& e, const Located& where);
   void aux_refs(const Expr& e, const SourceText& src, std::vector<std::pair<int, Position>>& out,
                 std::vector<bool>& seen_functions) const;
   void order_aux();
 
   static constexpr long long kMaxLag = 1 << 16;
+  // Lowering inlines calls, recursing through the bodies: bounded like one expression's height
+  // (the parser's 2000), with room for a few functions of that size calling one another.
+  static constexpr int kMaxInlinedHeight = 5000;
   SourceFiles file_;
   toml::table root_;
   std::string model_mod_;
@@ -230,9 +234,11 @@ class Frontend {
   std::vector<std::string> aux_names_;
   std::unordered_map<std::string, int> aux_index_;  // name -> index in aux_names_ (10^5 aux)
   std::vector<std::string> function_names_;
+  std::unordered_map<std::string, int> function_index_;  // name -> index (10^5 functions)
   bool pending_functions_ = false;
   int current_function_ = -1;
   std::vector<std::vector<std::pair<int, Position>>> calls_;  // per function: (callee, where)
+  std::vector<int> inlined_height_;  // per function: its body's height with calls inlined
 };
 
 }  // namespace dynlib::dsl::frontend

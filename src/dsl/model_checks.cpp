@@ -1,5 +1,6 @@
-// Whole-model checks run once every table is read: no recursion among user functions, and the aux
-// variables in an order where each comes after what it reads.
+// Whole-model checks run once every table is read: no recursion among user functions, no chain of
+// calls too deep to inline, and the aux variables in an order where each comes after what it
+// reads.
 
 #include "dsl/frontend.hpp"
 
@@ -61,7 +62,9 @@ std::vector<std::string> cycle_names(const std::vector<int>& path, int to, const
 }  // namespace
 
 void Frontend::check_function_recursion() {
-  // A back edge of the call graph is a cycle.
+  // A back edge of the call graph is a cycle. Callees finish first, so each function's inlined
+  // height can be computed from its callees'.
+  inlined_height_.assign(spec_.functions.size(), 0);
   depth_first(
       calls_,
       [&](int f, int callee, Position at, const std::vector<int>& path) {
@@ -70,22 +73,58 @@ void Frontend::check_function_recursion() {
                    fmt::format("recursion is not allowed: {}",
                                fmt::join(cycle_names(path, callee, spec_.functions), " -> ")));
       },
-      [](int) {});
+      [&](int f) {
+        const Located& body = spec_.functions[static_cast<size_t>(f)].body;
+        inlined_height_[static_cast<size_t>(f)] = inlined_height(*body.expr, body);
+      });
 }
 
-// Aux variables referenced by an expression, directly or through the functions it calls.
-void Frontend::aux_refs(const Expr& e, const SourceText& src,
+// The height of `e` with every user function it calls inlined: how deep lowering recurses. The
+// parser bounds one expression's height; this bounds a chain of calls, checked callee first so
+// the error points at the call that goes too deep.
+int Frontend::inlined_height(const Expr& e, const Located& where) {
+  int h = 0;
+  for (const auto& a : e.args) h = std::max(h, inlined_height(*a, where));
+  if (e.kind == ExprKind::Call && e.ref == Ref::Function) {
+    h = std::max(h, inlined_height_[static_cast<size_t>(e.ref_index)]);
+    if (h + 1 > kMaxInlinedHeight)
+      fail_expr(where, e,
+                fmt::format("function call chain deeper than {} levels (counting the expressions "
+                            "of the called functions' bodies)",
+                            kMaxInlinedHeight),
+                "shorten the chain of functions calling functions, e.g. compute intermediate "
+                "values as aux variables");
+  }
+  return h + 1;
+}
+
+// Aux variables referenced by an expression, directly or through the functions it calls (a ref
+// inside a function's body is reported at the call). Iterative: a chain of 10^5 functions each
+// calling the next must not overflow the stack.
+void Frontend::aux_refs(const Expr& root, const SourceText& src,
                         std::vector<std::pair<int, Position>>& out,
                         std::vector<bool>& seen_functions) const {
-  if (e.ref == Ref::Aux) out.push_back({e.ref_index, src.at(e.pos)});
-  if (e.ref == Ref::Function && !seen_functions[static_cast<size_t>(e.ref_index)]) {
-    seen_functions[static_cast<size_t>(e.ref_index)] = true;
-    const auto& f = spec_.functions[static_cast<size_t>(e.ref_index)];
-    std::vector<std::pair<int, Position>> inner;
-    aux_refs(*f.body.expr, *f.body.src, inner, seen_functions);
-    for (auto& r : inner) out.push_back({r.first, src.at(e.pos)});
+  struct Pending {
+    const Expr* e;
+    const SourceText* src;  // the text `e` is in, for a node of the root expression
+    Position call;          // the call site in the root expression, for a node of a body
+  };
+  std::vector<Pending> todo{{&root, &src, {}}};
+  while (!todo.empty()) {
+    const Pending p = todo.back();
+    todo.pop_back();
+    const Expr& e = *p.e;
+    const Position here = p.src ? p.src->at(e.pos) : p.call;
+    if (e.ref == Ref::Aux) out.push_back({e.ref_index, here});
+    // Arguments after the body, so the order is that of the recursive walk this replaces.
+    for (auto a = e.args.rbegin(); a != e.args.rend(); ++a)
+      todo.push_back({a->get(), p.src, p.call});
+    if (e.ref == Ref::Function && !seen_functions[static_cast<size_t>(e.ref_index)]) {
+      seen_functions[static_cast<size_t>(e.ref_index)] = true;
+      todo.push_back(
+          {spec_.functions[static_cast<size_t>(e.ref_index)].body.expr.get(), nullptr, here});
+    }
   }
-  for (const auto& a : e.args) aux_refs(*a, src, out, seen_functions);
 }
 
 void Frontend::order_aux() {

@@ -75,8 +75,8 @@ std::vector<std::string> Frontend::state_names() const {
 }
 
 int Frontend::find_function(const std::string& n) const {
-  auto it = std::find(function_names_.begin(), function_names_.end(), n);
-  return it == function_names_.end() ? -1 : static_cast<int>(it - function_names_.begin());
+  auto it = function_index_.find(n);
+  return it == function_index_.end() ? -1 : it->second;
 }
 
 }  // namespace dynlib::dsl::frontend

@@ -144,8 +144,7 @@ void Frontend::resolve_name(Expr& e, const Located& l, const Scope& s,
   }
   if (n.rfind("lag_", 0) == 0 && spec_.state_index(n.substr(4)) >= 0)
     fail_expr(l, e, fmt::format("'{}' must be called: {}() or {}(k)", n, n, n));
-  if (find_builtin(n) ||
-      std::find(function_names_.begin(), function_names_.end(), n) != function_names_.end())
+  if (find_builtin(n) || find_function(n) >= 0)
     fail_expr(l, e, fmt::format("'{}' is a function; call it as {}(...)", n, n));
   if (const char* later = declared_later(n)) {
     const std::string what = later;

@@ -1,7 +1,8 @@
 // Lowering: ModelSpec (resolved AST) -> IR. Walks each expression left to right, emitting one
 // instruction per operation in evaluation order; shares identical computations (CSE, scoped so a
 // value computed inside a loop or branch is never reused outside it); folds operations whose
-// operands are all constants, with the same scalar functions the backends use.
+// operands are all constants, with the same scalar functions the backends use. User functions are
+// inlined; the front end bounds how deep that recurses, and the size it may reach is bounded here.
 
 #include <fmt/format.h>
 #include <cstring>
@@ -66,6 +67,15 @@ class Lowerer {
   }
 
   // ---- expressions ----
+  // A root expression of the model (an equation, an event's condition, ...) read from `l`.
+  Value lower_root(const dsl::Located& l, Env& env) {
+    const dsl::SourceText* outer = root_src_;
+    root_src_ = l.src.get();
+    const Value v = lower(*l.expr, env);
+    root_src_ = outer;
+    return v;
+  }
+
   Value lower(const Expr& e, Env& env) {
     switch (e.kind) {
       case ExprKind::Number:
@@ -199,7 +209,10 @@ class Lowerer {
         if (auto it = sc->find(key); it != sc->end()) return it->second;
       Env inner;
       inner.args = &args;
+      if (call_depth_ == 0) outer_call_ = &e;
+      ++call_depth_;
       const Value v = lower(*fn.body.expr, inner);
+      --call_depth_;
       call_scopes_.back().emplace(std::move(key), v);
       return v;
     }
@@ -304,7 +317,7 @@ class Lowerer {
     Value& memo = aux_memo_[static_cast<size_t>(a)];
     if (memo == kNone) {
       Env env;
-      memo = lower(*spec_.aux[static_cast<size_t>(a)].expr.expr, env);
+      memo = lower_root(spec_.aux[static_cast<size_t>(a)].expr, env);
     }
     return memo;
   }
@@ -347,6 +360,7 @@ class Lowerer {
 
  private:
   static constexpr Value kNone = 1 << 30;
+  static constexpr size_t kMaxInstructions = 1'000'000;  // per IR function
 
   bool integer() const { return m_.dtype == dsl::DType::Int64; }
   bool single() const { return m_.dtype == dsl::DType::Float32; }
@@ -389,6 +403,7 @@ class Lowerer {
   }
 
   size_t raw_emit(Instr ins) {
+    if (f_.code.size() >= kMaxInstructions) too_large();
     f_.code.push_back(ins);
     return f_.code.size() - 1;
   }
@@ -398,6 +413,21 @@ class Lowerer {
     const Value dst = new_temp();
     raw_emit({op, dst, a, b});
     return dst;
+  }
+
+  // Functions calling functions several times with different arguments multiply: a chain of 30
+  // such calls would inline 2^30 operations. Refused at the outermost call that grows so large.
+  [[noreturn]] void too_large() const {
+    const std::string msg = fmt::format(
+        "the model is too large: its {} function needs more than {} operations once the user "
+        "functions it calls are inlined",
+        f_.name, kMaxInstructions);
+    const std::string hint =
+        "functions calling functions several times with different arguments multiply; compute "
+        "shared values as aux variables";
+    if (!root_src_ || call_depth_ == 0) throw ModelError(msg, {}, {}, hint);
+    const dsl::Position p = root_src_->at(outer_call_->pos);
+    throw ModelError(msg, {root_src_->file, p.line, p.column}, root_src_->line_text(p.line), hint);
   }
 
   void push_scope() {
@@ -476,6 +506,9 @@ class Lowerer {
   std::vector<std::map<std::pair<int, std::vector<Value>>, Value>> call_scopes_;  // function calls
   std::map<std::tuple<int, int, int>, Value> inputs_;
   std::vector<Value> aux_memo_;
+  const dsl::SourceText* root_src_ = nullptr;  // the text of the root expression being lowered
+  const Expr* outer_call_ = nullptr;  // the outermost user-function call being inlined in it
+  int call_depth_ = 0;
   std::map<uint64_t, int> float_consts_;
   std::map<long long, int> int_consts_;
 };
@@ -512,8 +545,7 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
   m.rhs = low.lower_function("rhs", exprs_of(spec.equations), [&] {
     for (int i = 0; i < m.n_state; ++i) {
       Env env;
-      low.output(OutputKind::Value, i,
-                 low.lower(*spec.equations[static_cast<size_t>(i)].expr, env));
+      low.output(OutputKind::Value, i, low.lower_root(spec.equations[static_cast<size_t>(i)], env));
     }
   });
 
@@ -530,7 +562,7 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
     e.log_names = ev.log_names;
     e.cond = low.lower_function("event " + ev.name + " cond", {ev.cond.expr.get()}, [&] {
       Env env;
-      low.output(OutputKind::Value, 0, low.lower(*ev.cond.expr, env));
+      low.output(OutputKind::Value, 0, low.lower_root(ev.cond, env));
     });
     std::vector<const Expr*> action_roots;
     for (const auto& a : ev.actions) action_roots.push_back(a.value.expr.get());
@@ -539,7 +571,7 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
       // y_out/p_out), which makes the action atomic.
       for (const auto& a : ev.actions) {
         Env env;
-        Value v = low.lower(*a.value.expr, env);
+        Value v = low.lower_root(a.value, env);
         const bool is_state = a.target_kind == Ref::State;
         const int index =
             is_state ? a.target_index : m.param_offset[static_cast<size_t>(a.target_index)];
@@ -558,7 +590,7 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
     e.log = low.lower_function("event " + ev.name + " log", exprs_of(ev.log), [&] {
       for (size_t i = 0; i < ev.log.size(); ++i) {
         Env env;
-        low.output(OutputKind::Value, static_cast<int>(i), low.lower(*ev.log[i].expr, env));
+        low.output(OutputKind::Value, static_cast<int>(i), low.lower_root(ev.log[i], env));
       }
     });
     m.events.push_back(std::move(e));
@@ -568,19 +600,23 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
     m.has_stop = true;
     m.stop = low.lower_function("stop", {spec.stop->expr.get()}, [&] {
       Env env;
-      low.output(OutputKind::Value, 0, low.lower(*spec.stop->expr, env));
+      low.output(OutputKind::Value, 0, low.lower_root(*spec.stop, env));
     });
   }
 
   if (spec.jacobian) {
     m.has_user_jacobian = true;
+    std::vector<const dsl::Located*> cells;
     std::vector<const Expr*> roots;
     for (const auto& row : *spec.jacobian)
-      for (const auto& c : row) roots.push_back(c.expr.get());
+      for (const auto& c : row) {
+        cells.push_back(&c);
+        roots.push_back(c.expr.get());
+      }
     m.user_jacobian = low.lower_function("user jacobian", roots, [&] {
-      for (size_t k = 0; k < roots.size(); ++k) {
+      for (size_t k = 0; k < cells.size(); ++k) {
         Env env;
-        low.output(OutputKind::Value, static_cast<int>(k), low.lower(*roots[k], env));
+        low.output(OutputKind::Value, static_cast<int>(k), low.lower_root(*cells[k], env));
       }
     });
   }
@@ -590,7 +626,7 @@ Module lower(const dsl::ModelSpec& spec, dsl::DType dtype) {
       for (int i = 0; i < m.n_state; ++i) {
         Env env;
         low.output(OutputKind::Value, i,
-                   low.lower(*(*spec.inverse)[static_cast<size_t>(i)].expr, env));
+                   low.lower_root((*spec.inverse)[static_cast<size_t>(i)], env));
       }
     });
   }

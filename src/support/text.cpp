@@ -6,6 +6,72 @@
 
 namespace dynlib::support {
 
+namespace {
+
+// Bytes of the UTF-8 sequence starting at s[i] if it is a valid one, else 0.
+size_t utf8_length(std::string_view s, size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  if (n == 2 && b < 0xc2) return 0;  // overlong
+  return n;
+}
+
+// C0 controls, DEL and the C1 controls (U+0080..U+009F, which terminals also obey).
+bool is_control(std::string_view ch) {
+  const auto b = static_cast<unsigned char>(ch[0]);
+  if (ch.size() == 1) return b < 0x20 || b == 0x7f;
+  return ch.size() == 2 && b == 0xc2 && static_cast<unsigned char>(ch[1]) < 0xa0;
+}
+
+std::string hex_bytes(std::string_view bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += "\\x";
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
+}
+
+// Calls f(piece, escaped) for each character of `s`: a code point, or one invalid byte.
+template <class F>
+void for_each_char(std::string_view s, F&& f) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_length(s, i);
+    const std::string_view ch = s.substr(i, n == 0 ? 1 : n);
+    f(ch, n == 0 || is_control(ch));
+    i += ch.size();
+  }
+}
+
+}  // namespace
+
+std::vector<ShownChar> shown_chars(std::string_view s) {
+  std::vector<ShownChar> out;
+  for_each_char(s, [&](std::string_view ch, bool escaped) {
+    if (escaped && ch != "\t")
+      out.push_back({hex_bytes(ch), static_cast<int>(4 * ch.size())});
+    else
+      out.push_back({std::string(ch), 1});
+  });
+  return out;
+}
+
+std::string escape_controls(std::string_view s, std::string_view keep) {
+  std::string out;
+  out.reserve(s.size());
+  for_each_char(s, [&](std::string_view ch, bool escaped) {
+    const bool kept = ch.size() == 1 && keep.find(ch[0]) != std::string_view::npos;
+    out += escaped && !kept ? hex_bytes(ch) : std::string(ch);
+  });
+  return out;
+}
+
 int edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment distance; two rows back are kept for transpositions.
   const size_t n = a.size(), m = b.size();

@@ -1,4 +1,5 @@
-// Small text utilities shared by every layer: did-you-mean suggestions, path expansion.
+// Small text utilities shared by every layer: did-you-mean suggestions, path expansion, user text
+// made safe to print.
 #pragma once
 
 #include <string>
@@ -15,6 +16,22 @@ std::string closest_match(std::string_view name, const std::vector<std::string>&
 
 // "did you mean 'x'?" or empty when nothing is close.
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+// One character of user text as a diagnostic shows it: `text` is the character itself (one UTF-8
+// code point, or a tab) or, for a control character or a byte that is not UTF-8, its bytes as
+// \xHH; `width` is how many columns it takes (a tab counts 1).
+struct ShownChar {
+  std::string text;
+  int width = 1;
+};
+
+// `s` character by character, as above: what a diagnostic quoting a model line prints, so the
+// caret can be placed under the right character and a window cut around it.
+std::vector<ShownChar> shown_chars(std::string_view s);
+
+// `s` with every control character except those in `keep` (and every byte that is not UTF-8)
+// written as \xHH, so quoting user text can never move the cursor or clear the terminal.
+std::string escape_controls(std::string_view s, std::string_view keep = {});
 
 // Expands a leading "~" to $HOME and "$VAR" / "${VAR}" from the environment (unset -> empty).
 std::string expand_user_path(std::string_view path);

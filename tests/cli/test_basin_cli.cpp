@@ -110,3 +110,51 @@ TEST_F(BasinCli, BadInputFailsClearly) {
   EXPECT_NE(o.code, 0);
   EXPECT_TRUE(contains(o.err, "NAME=LO:HI")) << o.err;
 }
+
+TEST_F(BasinCli, HugeOrAbsurdIcRangesGetShortMessagesBeforeAnyWork) {
+  const std::string digits300(300, '9');
+  const struct {
+    std::string ic;
+    const char* message;
+  } cases[] = {
+      {"x=0:1:" + digits300, "is too many (a grid has at most 100000000)"},
+      {"x=1" + std::string(400, '0') + ":2:3", "is out of range for a double"},
+      {"x=0:1:1000000000000", "K = 1000000000000 points is too many"},
+      {"x=0:1:1e12", "K = 1e12 points is too many"},
+      {"x=0:1:2.5", "must be a whole number"},
+      {"x=0:inf:3", "must be finite"},
+      {"x=0:1:3:4", "expected A:B:K"},
+      {"x=0," + digits300 + "x", "is not a number"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.ic.substr(0, 30));
+    const Output o = cli("basin builtin://map/henon --ic " + c.ic +
+                         " --ic y=0:1:2 --attractor a=0,0 --max-samples 10");
+    EXPECT_EQ(o.code, 1);
+    EXPECT_TRUE(contains(o.err, c.message)) << o.err;
+    EXPECT_TRUE(contains(o.err, "--ic x")) << o.err;
+    EXPECT_LT(o.err.size(), 200u) << o.err;
+  }
+  // The whole grid: its size stated, even when it does not fit in 64 bits.
+  Output o = cli("basin builtin://map/henon --ic x=0:1:100000 --ic y=0:1:100000 --attractor a=0,0");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_TRUE(contains(o.err, "100000 x 100000 = 1e+10 initial conditions")) << o.err;
+  o =
+      cli("basin builtin://map/henon --ic x=0:1:100000000 --ic y=0:1:100000000 --ic "
+          "x=0:1:100000000 --attractor a=0,0");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_TRUE(contains(o.err, "= 1e+24 initial conditions")) << o.err;
+}
+
+TEST_F(BasinCli, IcMessagesShowControlCharactersEscaped) {
+  // The shell turns \033 and \r into the bytes themselves.
+  for (const char* ic : {"x=0:1\\033[2J:3", "x=0:1\\r:3", "x\\033[2J", "x=\\033[2J"}) {
+    SCOPED_TRACE(ic);
+    const Output o = cli(std::string("basin builtin://map/henon --ic \"$(printf '") + ic +
+                         "')\" --ic y=0:1:2 --attractor a=0,0");
+    EXPECT_EQ(o.code, 1);
+    EXPECT_TRUE(contains(o.err, "\\x1b") || contains(o.err, "\\x0d")) << o.err;
+    EXPECT_FALSE(contains(o.err, "\x1b")) << o.err;
+    EXPECT_FALSE(contains(o.err, "\r")) << o.err;
+  }
+}
