@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a bounded time: no crash, no hang (-timeout), no sanitizer report.
-# Usage: scripts/fuzz.sh BUILD_DIR SECONDS_PER_TARGET
+# Usage: scripts/fuzz.sh BUILD_DIR SECONDS_PER_TARGET [TARGET...] (default: every target)
 set -euo pipefail
 build=$1
 seconds=$2
+shift 2
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_expr fuzz_model fuzz_cli_args fuzz_run_options)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for target in fuzz_expr fuzz_model fuzz_cli_args fuzz_run_options; do
+for target in "${targets[@]}"; do
   corpus="$build/corpus/$target"
   mkdir -p "$corpus"
   case $target in
