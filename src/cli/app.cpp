@@ -13,6 +13,7 @@
 #include <new>
 
 #include "cli/commands.hpp"
+#include "cli/grid.hpp"
 #include "cli/interrupt.hpp"
 #include "dynlib/cli.hpp"
 #include "dynlib/errors.hpp"
@@ -103,7 +104,7 @@ int run_cli(int argc, char** argv) {
     for (const CLI::App* sub : commands) names += (names.empty() ? "" : ", ") + sub->get_name();
     const std::string given = argv[1];
     fmt::print(stderr, "dynlib: unknown command '{}' (commands: {})\n",
-               given.size() > 40 ? given.substr(0, 37) + "..." : given, names);
+               cli::shown_argument(given), names);
     return 1;
   }
 

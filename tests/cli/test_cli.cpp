@@ -65,6 +65,8 @@ TEST_F(Cli, ArgumentErrorsExitWithOneAndSayWhat) {
                 "out of range"},
            Case{"run", "uri is required"},
            Case{"nonsense", "unknown command 'nonsense' (commands: model, run"},
+           // A control character is shown escaped, never sent to the terminal.
+           Case{"\"$(printf '\\033[2Jclear')\"", "unknown command '\\x1b[2Jclear'"},
        }) {
     const Output r = dynlib_cli(c.args, d);
     EXPECT_EQ(r.code, 1) << c.args << "\n" << r.err;  // not CLI11's own codes (105-114)
