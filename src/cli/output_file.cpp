@@ -95,11 +95,12 @@ void OutputFile::fail(const char* what) {
 
 void OutputFile::honour_interrupts() {
   if (!interrupts_) interrupts_ = std::make_unique<InterruptScope>();
+  polling_ = true;
 }
 
 void OutputFile::write(std::string_view text) {
   if (!f_) throw DynlibError(fmt::format("internal error: '{}' is closed", shown_));
-  if (interrupts_ && InterruptScope::stop_flag()->load())
+  if (polling_ && InterruptScope::stop_flag()->load())
     throw Interrupted(fmt::format("interrupted while writing '{}'{}", shown_,
                                   temp_.empty() ? "" : ": nothing was written"));
   if (std::fwrite(text.data(), 1, text.size(), f_) != text.size()) fail("error writing");
@@ -137,6 +138,7 @@ void OutputFile::commit() {
   }
   temp_.clear();
   interrupts_.reset();
+  polling_ = false;
 }
 
 void OutputFile::discard(bool remove_target) {
@@ -146,6 +148,7 @@ void OutputFile::discard(bool remove_target) {
   temp_.clear();
   if (remove_target && !in_place_ && !target_.empty()) ::unlink(target_.c_str());
   interrupts_.reset();
+  polling_ = false;
 }
 
 void probe_output(const std::string& path) {

@@ -32,6 +32,8 @@ class OutputFile {
   // From now on Ctrl+C aborts the writing: the next write() throws Interrupted (nothing is
   // committed). Call it after the work, whose own Ctrl+C handling keeps what it computed.
   void honour_interrupts();
+  // The same for a file written while the caller holds an InterruptScope (several files at once).
+  void poll_interrupts() { polling_ = true; }
 
   // Flushes, syncs and renames the file into place; DynlibError if any of it failed.
   void commit();
@@ -49,6 +51,7 @@ class OutputFile {
   std::string temp_;    // the temporary file; empty when written in place or to stdout
   FILE* f_ = nullptr;
   bool in_place_ = false;
+  bool polling_ = false;  // write() checks InterruptScope::stop_flag()
   std::unique_ptr<InterruptScope> interrupts_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/plot_render.hpp"
 #include "cli/run_flags.hpp"
 #include "dynlib/dynlib.hpp"
@@ -103,8 +104,9 @@ struct RunOutput {
   }
   // The rest of the run, after the work: Ctrl+C now aborts the writing (nothing is committed).
   void finish(const Results& r, const std::vector<std::string>& state_names) {
-    samples_file.honour_interrupts();
-    events_file.honour_interrupts();
+    InterruptScope writing;
+    samples_file.poll_interrupts();
+    events_file.poll_interrupts();
     if (final_only)
       write_final_state_csv(samples_file, r, state_names);
     else
