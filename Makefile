@@ -66,15 +66,15 @@ $(BUILD_FUZZ)/build.ninja: | setup
 
 # Bounded fuzzing: each target runs FUZZ_SECONDS; `make fuzz FUZZ_SECONDS=600` for a long session.
 # fuzz_cli_args and fuzz_run_options link the whole library, which the clang+ASan fuzz build
-# compiles in ~15 min at -j2; `make test` therefore fuzzes the front end only (fuzz-front), and
-# `make fuzz` runs every target.
+# compiles in ~15 min at -j2; `make test` therefore fuzzes the front end only (fuzz-front, 10 s a
+# target), and `make fuzz` runs every target.
 FUZZ_TARGETS ?= fuzz_expr fuzz_model fuzz_cli_args fuzz_run_options
 fuzz: setup $(BUILD_FUZZ)/build.ninja
 	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(FUZZ_TARGETS)
 	bash scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-front:
-	$(MAKE) fuzz FUZZ_TARGETS="fuzz_expr fuzz_model"
+	$(MAKE) fuzz FUZZ_TARGETS="fuzz_expr fuzz_model" FUZZ_SECONDS=10
 
 # Every test: the C++ unit tests once, under ASan/UBSan (the release build of the same tests,
 # `make test-unit`, is left out: compiling the tests twice took a quarter of the time), the

@@ -87,44 +87,47 @@ void print_stats(const FullModel& m, const Results& r) {
   }
 }
 
-// --out: both files are opened before the work (an unwritable path fails fast) and the run
-// streams its samples and event firings into them as its buffers fill, so its memory stays
-// bounded however long it runs; they are renamed into place once complete.
+// --out: the files are opened before the work (an unwritable path fails fast) and the run streams
+// its samples and event firings into them as its buffers fill, so its memory stays bounded
+// however long it runs; they are renamed into place once complete. A model without events gets
+// no events file.
 struct RunOutput {
-  RunOutput(const std::string& path, bool final_only)
-      : samples_file(path),
-        events_path(events_csv_path(path)),
-        events_file(events_path),
-        samples(samples_file),
-        events(events_file),
-        final_only(final_only) {}
+  RunOutput(const std::string& path, bool final_only, bool has_events)
+      : samples_file(path), samples(samples_file), final_only(final_only) {
+    if (!has_events) return;
+    events_path = events_csv_path(path);
+    events_file = std::make_unique<OutputFile>(events_path);
+    events = std::make_unique<EventsCsv>(*events_file);
+  }
   void add(const Results& part) {
     if (!final_only) samples.add(part);
-    events.add(part);
+    if (events) events->add(part);
   }
+  size_t firings() const { return events ? events->firings() : 0; }
   // The rest of the run, after the work: Ctrl+C now aborts the writing (nothing is committed).
   void finish(const Results& r, const std::vector<std::string>& state_names) {
     InterruptScope writing;
     samples_file.poll_interrupts();
-    events_file.poll_interrupts();
     if (final_only)
       write_final_state_csv(samples_file, r, state_names);
     else
       samples.add(r);
-    events.add(r);
     samples_file.commit();
+    if (!events) return;
+    events_file->poll_interrupts();
+    events->add(r);
     // No firing: no events file, and a stale one from an earlier run would mislead.
-    if (events.firings() > 0)
-      events_file.commit();
+    if (events->firings() > 0)
+      events_file->commit();
     else
-      events_file.discard(/*remove_target=*/true);
+      events_file->discard(/*remove_target=*/true);
   }
   OutputFile samples_file;
-  std::string events_path;
-  OutputFile events_file;
   SamplesCsv samples;
-  EventsCsv events;
   bool final_only;
+  std::string events_path;
+  std::unique_ptr<OutputFile> events_file;
+  std::unique_ptr<EventsCsv> events;
 };
 
 int run(const RunArgsCli& a) {
@@ -134,7 +137,7 @@ int run(const RunArgsCli& a) {
   const RunOptions ro = run_options(a.run, info);
   std::unique_ptr<RunOutput> output;
   if (a.out) {
-    output = std::make_unique<RunOutput>(*a.out, a.run.no_record);
+    output = std::make_unique<RunOutput>(*a.out, a.run.no_record, !info.event_names.empty());
     sim.set_record_sink([&output](const Results& part) { output->add(part); });
   }
   double wall = 0.0;
@@ -147,7 +150,7 @@ int run(const RunArgsCli& a) {
     output->finish(r, info.state_names);
     if (!a.quiet) {
       const size_t rows = a.run.no_record ? 1 : output->samples.rows();
-      const size_t firings = output->events.firings();
+      const size_t firings = output->firings();
       fmt::print("wrote {} sample{} to {}\n", rows, rows == 1 ? "" : "s", *a.out);
       if (firings > 0)
         fmt::print("wrote {} event{} to {}\n", firings, firings == 1 ? "" : "s",
