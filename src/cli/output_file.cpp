@@ -20,8 +20,19 @@ namespace {
 // 1 MiB of stdio buffer: a CSV of millions of rows is written in large blocks.
 constexpr size_t kBufferBytes = size_t{1} << 20;
 
-// The mode a new file would get (0666 less the umask), read without changing the umask for good.
+// The mode a new file would get (0666 less the umask). Linux reports the umask in
+// /proc/self/status; changing it to read it would race with files other threads create (a
+// background compile), so that is only the fallback.
 mode_t new_file_mode() {
+  if (FILE* status = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    unsigned mask = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, status))
+      found = std::sscanf(line, "Umask: %o", &mask) == 1;
+    std::fclose(status);
+    if (found) return 0666 & ~static_cast<mode_t>(mask);
+  }
   const mode_t mask = ::umask(0);
   ::umask(mask);
   return 0666 & ~mask;

@@ -203,6 +203,17 @@ TEST(OutputFiles, OnlyACommittedFileReplacesItsTarget) {
     out.discard(/*remove_target=*/true);
   }
   EXPECT_FALSE(fs::exists(path));
+  // A new file gets the mode the umask gives any new file (not the temporary file's 0600).
+  const mode_t saved = ::umask(027);
+  {
+    dynlib::cli::OutputFile out(path);
+    out.write("new\n");
+    out.commit();
+  }
+  ::umask(saved);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
 }  // namespace
