@@ -493,6 +493,17 @@ Manifest read_manifest(const std::string& path) {
   return parse_manifest(text, path);
 }
 
+int write_fully(int fd, std::string_view bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
 void write_manifest(const std::string& path, const Manifest& m) {
   const std::string text = manifest_to_toml(m);
   std::string tmp = (fs::path(path).parent_path() / ".manifest-XXXXXX").string();
@@ -501,17 +512,7 @@ void write_manifest(const std::string& path, const Manifest& m) {
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) throw CacheError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   ::fchmod(fd, 0644);  // mkstemp makes 0600; a shared configured root is readable by its group
-  std::size_t done = 0;
-  int err = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: the device is full
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  int err = write_fully(fd, text);
   if (::close(fd) != 0 && err == 0) err = errno;  // NFS and quotas may report only here
   if (err == 0) err = injected_cache_write_fault("rename", path);
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;

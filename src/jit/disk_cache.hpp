@@ -102,6 +102,10 @@ Manifest parse_manifest(const std::string& text, const std::string& path);
 Manifest read_manifest(const std::string& path);
 // Writes through a temporary file renamed over `path`: readers see the old or the new manifest.
 void write_manifest(const std::string& path, const Manifest& m);
+
+// Writes all of `bytes` to `fd`, retrying short writes and EINTR: 0, or the errno of the failure
+// (ENOSPC for a write that wrote nothing: the device is full).
+int write_fully(int fd, std::string_view bytes);
 // Rewrites only the fixed-width last_used_ms and hits at the end of a manifest written by
 // manifest_to_toml(), in place (one pwrite, no new file). Throws CacheError when the file does not
 // have that layout (then write_manifest() is the way).

@@ -186,17 +186,6 @@ Opened open_kernel(const std::string& path, int abi_version, const std::string& 
   return out;
 }
 
-bool write_all(int fd, std::string_view bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // A file of a cache entry, read only if it is a regular file of a bounded size: a FIFO or a
 // device planted in an entry must neither hang nor exhaust memory (it is damage, rebuilt).
 constexpr std::size_t kMaxCachedFileBytes = std::size_t{512} << 20;
@@ -217,7 +206,7 @@ Opened open_kernel_copy(std::string_view bytes, int abi_version, const std::stri
   if (have_proc) {
     const int fd = ::memfd_create("dynlib-kernel", MFD_CLOEXEC);
     if (fd >= 0) {
-      if (!write_all(fd, bytes)) {
+      if (write_fully(fd, bytes) != 0) {
         ::close(fd);
       } else {
         // open_kernel owns fd from here: the loaded library keeps it open (see LoadedLibrary).
@@ -236,7 +225,7 @@ Opened open_kernel_copy(std::string_view bytes, int abi_version, const std::stri
   DirGuard guard{dir};
   const std::string path = dir + "/" + kSharedObjectFile;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-  const bool written = fd >= 0 && write_all(fd, bytes);
+  const bool written = fd >= 0 && write_fully(fd, bytes) == 0;
   if (fd >= 0) ::close(fd);
   if (!written)
     return Opened{nullptr, "cannot load the compiled kernel", "cannot write a copy to " + path};
@@ -395,16 +384,7 @@ void write_cache_file(const std::string& path, std::string_view bytes) {
   int err = injected_cache_write_fault("write", path);
   const int fd = err ? -1 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw_cache_write_error("write", path, err ? err : errno);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: the device is full
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  err = write_fully(fd, bytes);
   if (::close(fd) != 0 && err == 0) err = errno;  // NFS and quotas may report only here
   if (err) throw_cache_write_error("write", path, err);
 }
