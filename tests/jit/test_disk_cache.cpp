@@ -499,7 +499,9 @@ TEST_F(DiskCacheTest, ALockFileThatIsNotARegularFileIsReplacedNotWaitedOn) {
   for (const std::string kind : {"fifo", "directory", "symlink"}) {
     SCOPED_TRACE(kind);
     fs::remove_all(p.lock);
-    if (kind == "fifo") ASSERT_EQ(::mkfifo(p.lock.c_str(), 0644), 0);
+    if (kind == "fifo") {
+      ASSERT_EQ(::mkfifo(p.lock.c_str(), 0644), 0);
+    }
     if (kind == "directory") fs::create_directory(p.lock);
     if (kind == "symlink") fs::create_symlink("/dev/zero", p.lock);
     jit::clear_memory_cache();
