@@ -75,15 +75,34 @@ void BM_Lyapunov_Lorenz_Spectrum3_Baseline(benchmark::State& state) {
   set_steps(state, kSteps);
 }
 
-// The same steps through dynlib, without observers (Plain) or with the spectrum observer.
-template <bool Native, bool Observed>
+// The same steps through dynlib, without observers (Plain), with the spectrum observer, or with
+// a host observer that sees every point (a block observer of 128 rows, or a callback every step;
+// both only sum x, to show what watching costs).
+enum class Watch { Plain, Spectrum, Block, Callback };
+
+template <bool Native, Watch W>
 void BM_Lyapunov_Lorenz(benchmark::State& state) {
   dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4", .jit = Native});
   dynlib::RunOptions o{.N = kSteps, .dt = kDt, .record = false};
   o.ic = {{"x", 1.0}, {"y", 1.0}, {"z", 1.0}};
-  if (Observed) o.observers = {dynlib::lyapunov_spectrum_observer(3, 0)};
+  double seen = 0;
+  if (W == Watch::Spectrum) o.observers = {dynlib::lyapunov_spectrum_observer(3, 0)};
+  if (W == Watch::Block)
+    o.observers = {dynlib::block_observer(
+        "block",
+        [&](const dynlib::ObserverBlock& b) {
+          for (size_t r = 0; r < b.rows; ++r) seen += b.y[r * b.n];
+          return false;
+        },
+        128)};
+  if (W == Watch::Callback)
+    o.observers = {dynlib::callback_observer("callback", [&](const dynlib::ObserverPoint& p) {
+      seen += (*p.y)[0];
+      return dynlib::ObserverReply{};
+    })};
   sim.run(o);  // builds the kernel with derivatives before timing
   for (auto _ : state) benchmark::DoNotOptimize(sim.run(o).final_state());
+  benchmark::DoNotOptimize(seen);
   set_steps(state, kSteps);
 }
 
@@ -137,17 +156,23 @@ void BM_Lyapunov_LogisticSweep_MLE(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_Lyapunov_Lorenz_Spectrum3_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Lyapunov_Lorenz<true, false>)
+BENCHMARK(BM_Lyapunov_Lorenz<true, Watch::Plain>)
     ->Name("BM_Lyapunov_Lorenz_Plain_Native")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Lyapunov_Lorenz<true, true>)
+BENCHMARK(BM_Lyapunov_Lorenz<true, Watch::Spectrum>)
     ->Name("BM_Lyapunov_Lorenz_Spectrum3_Native")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Lyapunov_Lorenz<false, false>)
+BENCHMARK(BM_Lyapunov_Lorenz<true, Watch::Block>)
+    ->Name("BM_Lyapunov_Lorenz_BlockObserver_Native")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lyapunov_Lorenz<true, Watch::Callback>)
+    ->Name("BM_Lyapunov_Lorenz_CallbackObserver_Native")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lyapunov_Lorenz<false, Watch::Plain>)
     ->Name("BM_Lyapunov_Lorenz_Plain_Interp")
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
-BENCHMARK(BM_Lyapunov_Lorenz<false, true>)
+BENCHMARK(BM_Lyapunov_Lorenz<false, Watch::Spectrum>)
     ->Name("BM_Lyapunov_Lorenz_Spectrum3_Interp")
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);

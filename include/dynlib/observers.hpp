@@ -11,7 +11,8 @@
 // variational equation of that stepper, through the model's symbolic J·v), renormalise them by
 // modified Gram-Schmidt every `renorm_every` steps and average the log stretch over the time
 // (flows) or iterations (maps) after the transient. A callback observer calls a host function
-// every `every` steps (the route custom observers from Python take: slower, one call per point).
+// every `every` steps (the route custom observers from Python take: slower, one call per point);
+// a block observer hands a host function the points in blocks of consecutive steps.
 #pragma once
 
 #include <functional>
@@ -34,8 +35,18 @@ struct ObserverReply {
   bool state_changed = false;  // the callback wrote *y (the stepper's history restarts)
 };
 
+// What a block observer sees: `rows` consecutive points of the run, row r at step
+// first_step + r (copies widened to double, valid during the call only).
+struct ObserverBlock {
+  long long first_step = 0;
+  size_t rows = 0;
+  size_t n = 0;               // values per row: every state, in the layout's order
+  const double* y = nullptr;  // rows x n, row-major
+  const double* t = nullptr;  // rows times
+};
+
 struct ObserverSpec {
-  enum class Kind { LyapunovMle, LyapunovSpectrum, Callback };
+  enum class Kind { LyapunovMle, LyapunovSpectrum, Callback, Block };
   Kind kind = Kind::LyapunovMle;
   std::string name;  // key in Results::observers(); default "lyapunov_mle" / "lyapunov_spectrum"
   // ---- Lyapunov ----
@@ -47,6 +58,12 @@ struct ObserverSpec {
   // ---- callback ----
   std::function<ObserverReply(const ObserverPoint&)> callback{};
   long long every = 1;  // call after every this many steps (and at start)
+  // ---- block ----
+  // Called with the points at start and after every step, block_rows at a time (and once with
+  // those left when the run ends); returns true to end the run (Status::EarlyExit), which then
+  // ends after the block's last step.
+  std::function<bool(const ObserverBlock&)> block_callback{};
+  long long block_rows = 256;  // 1 .. 2^20
 };
 
 // The reference dynlib's factories (its keyword names; docs/lyapunov.md).
@@ -57,6 +74,10 @@ ObserverSpec lyapunov_spectrum_observer(int k, long long record_interval = 1,
 ObserverSpec callback_observer(std::string name,
                                std::function<ObserverReply(const ObserverPoint&)> callback,
                                long long every = 1);
+// This package's own: a host observer that sees every point at a fraction of a callback's cost
+// (one call per block of steps instead of one per step; what the basin analyses use).
+ObserverSpec block_observer(std::string name, std::function<bool(const ObserverBlock&)> callback,
+                            long long block_rows = 256);
 
 // What an observer leaves in Results::observers(). Outputs are final values (the Lyapunov
 // estimates and their sums); the trace holds running values, one row per record_interval steps.

@@ -18,6 +18,8 @@ const char* kind_name(ObserverSpec::Kind k) {
       return "lyapunov_spectrum";
     case ObserverSpec::Kind::Callback:
       return "callback";
+    case ObserverSpec::Kind::Block:
+      return "block";
   }
   return "?";
 }

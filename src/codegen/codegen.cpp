@@ -524,10 +524,24 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
                   "(void* args, void* observe) {\n"
                   "  auto& o = *static_cast<::dynlib::kernel::ObserveArgs<Real>*>(observe);\n"
                   "  const Model model{};\n"
-                  "  ::dynlib::kernel::Variational<Model> vm{model, o.k, o.jac_scratch};\n"
+                  "  auto& a = *static_cast<::dynlib::kernel::RunArgs<Real>*>(args);\n"
                   "  ::dynlib::kernel::TangentObserver<Real> obs{o, model.n_state()};\n"
-                  "  return ::dynlib::kernel::run<" +
-                  alias + ">(vm, *static_cast<::dynlib::kernel::RunArgs<Real>*>(args), obs);\n}\n";
+                  "  int status;\n"
+                  // Without tangents (host observers only) the model runs as itself: its sizes
+                  // stay compile-time constants, so the loop is the plain run's, not the
+                  // variational wrapper's (same arithmetic, so the same bits).
+                  "  if (o.k == 0) {\n"
+                  "    status = ::dynlib::kernel::run<" +
+                  alias +
+                  ">(model, a, obs.host);\n"
+                  "  } else {\n"
+                  "    ::dynlib::kernel::Variational<Model> vm{model, o.k, o.jac_scratch};\n"
+                  "    status = ::dynlib::kernel::run<" +
+                  alias +
+                  ">(vm, a, obs);\n"
+                  "  }\n"
+                  "  obs.host.save();\n"
+                  "  return status;\n}\n";
   }
 
   const std::string in_args = "Time t, const Real* y, const Real* p, const void* lag";

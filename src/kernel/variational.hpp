@@ -27,10 +27,11 @@
 //   rescaling is linear, so instead of restarting the stepper it asks the runner to apply the same
 //   change of basis to the stepper's history (OBS_TANGENTS_REBASED: Adams derivatives, BDF past
 //   states, the FSAL stage), and multistep runs keep their history exactly. It can also call a host
-//   function every cb_every steps (custom observers from C++ or Python that need no compiled hook;
-//   see ObserveArgs).
+//   function every cb_every steps, or hand it the states in blocks (custom observers from C++ or
+//   Python that need no compiled hook; see ObserveArgs).
 #pragma once
 
+#include "host_observer.hpp"
 #include "lag.hpp"
 #include "math.hpp"
 #include "observer.hpp"
@@ -38,7 +39,7 @@
 
 namespace dynlib::kernel {
 
-inline constexpr int kObserveArgsAbi = 1;
+inline constexpr int kObserveArgsAbi = 2;
 
 // Everything an observed run reads and writes besides RunArgs. Plain C layout; the caller owns
 // every buffer and passes the same struct back on re-entry (after GROW_REC/YIELD).
@@ -84,6 +85,20 @@ struct ObserveArgs {
   long long next_cb;  // in/out: the step of the next call (set at start)
   // (Counters rather than step % every: a 64-bit division per step and observer cost more than
   // a small model's whole step.)
+
+  // ---- a host block callback (null: none) ----
+  // The state at start and after every committed step is appended to a block of blk_cap rows (n
+  // values each, row-major, and its time); when the block is full the runner calls cb_block, which
+  // reads the blk_count rows and returns OBS_STOP to end the run (after the block's last step) or
+  // 0. Rows are consecutive steps from blk_first. The caller delivers the rows still pending when
+  // the run ends. One call per block instead of one per step: a host call costs more than a small
+  // model's step.
+  int (*cb_block)(void* ctx);
+  Real* blk_y;          // blk_cap x n
+  double* blk_t;        // blk_cap
+  long long blk_cap;    // >= 1
+  long long blk_count;  // in/out: rows pending
+  long long blk_first;  // in/out: the step of the first pending row
 };
 
 template <class M>
@@ -180,7 +195,8 @@ struct TangentObserver {
   static_assert(is_floating<Real>, "tangents need a floating-point state");
 
   ObserveArgs<Real>& o;
-  int n;  // the model's states (the y part)
+  int n;                          // the model's states (the y part)
+  HostObserver<Real> host{o, n};  // the host callback and block observer, if any
 
   // Trace rows and host callbacks happen at fixed steps: ask for room before the step.
   bool room_for_step(long long step) const {
@@ -188,23 +204,21 @@ struct TangentObserver {
   }
 
   template <class Model>
-  int on_start(const Model&, const Observation<Real>& at) {
+  int on_start(const Model& m, const Observation<Real>& at) {
     int act = OBS_CONTINUE;
     o.next_renorm = at.step + o.renorm_every;
     o.next_trace = at.step + o.trace_stride;
-    o.next_cb = at.step + o.cb_every;
     if (o.k > 0) {
       o.t_last = at.t;
       o.step_last = at.step;
       orthonormalise(at.y);  // the caller's initial basis, normalised (not counted)
       act |= OBS_STATE_CHANGED;
     }
-    if (o.cb_step) act |= o.cb_step(o.cb_ctx, (double)at.t, at.step, at.y, n, at.p);
-    return act;
+    return act | host.on_start(m, at);
   }
 
   template <class Model>
-  int on_step(const Model&, const Observation<Real>& at) {
+  int on_step(const Model& m, const Observation<Real>& at) {
     int act = OBS_CONTINUE;
     if (o.k > 0 && at.step >= o.next_renorm) {
       o.next_renorm = at.step + o.renorm_every;
@@ -224,11 +238,7 @@ struct TangentObserver {
       o.next_trace = at.step + o.trace_stride;
       if (counting() && o.trace_count < o.trace_cap) write_trace_row(at);
     }
-    if (o.cb_step && at.step >= o.next_cb) {
-      o.next_cb = at.step + o.cb_every;
-      act |= o.cb_step(o.cb_ctx, (double)at.t, at.step, at.y, n, at.p);
-    }
-    return act;
+    return act | host.on_step(m, at);
   }
 
   // The change of basis of the latest renormalisation, V_new = V_old R^-1, applied to the

@@ -11,8 +11,10 @@ int interp_run_observed(const interp::InterpModel<Real>& model, int stepper_id,
                         kernel::RunArgs<Real>& args, kernel::ObserveArgs<Real>& o) {
   const kernel::Variational<interp::InterpModel<Real>> vm{model, o.k, o.jac_scratch};
   kernel::TangentObserver<Real> obs{o, model.n_state()};
-  return kernel::dispatch_stepper(stepper_id,
-                                  [&]<class S>() { return kernel::run<S>(vm, args, obs); });
+  const int status = kernel::dispatch_stepper(
+      stepper_id, [&]<class S>() { return kernel::run<S>(vm, args, obs); });
+  obs.host.save();  // the host observers' cursors, for the next entry
+  return status;
 }
 
 template int interp_run_observed<float>(const interp::InterpModel<float>&, int,

@@ -188,11 +188,11 @@ RunOptions shared_options(const BatchOptions& o) {
   r.max_order = o.max_order;
   r.linear_solver = o.linear_solver;
   for (const ObserverSpec& spec : o.observers)
-    if (spec.kind == ObserverSpec::Kind::Callback)
+    if (spec.kind == ObserverSpec::Kind::Callback || spec.kind == ObserverSpec::Kind::Block)
       throw DynlibError(fmt::format(
-          "run_batch: observer '{}' is a callback; batches take Lyapunov observers only (a "
+          "run_batch: observer '{}' is a {}; batches take Lyapunov observers only (a "
           "callback would be called from every worker thread)",
-          spec.name));
+          spec.name, spec.kind == ObserverSpec::Kind::Block ? "block observer" : "callback"));
   r.observers = o.observers;
   return r;
 }

@@ -566,7 +566,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   if (!fixed_budget) budget = 1LL << 14;
   const auto t_run = Clock::now();
   auto last_report = t_run;
-  auto drive = [&]() -> int {
+  auto drive_kernel = [&]() -> int {
     for (;;) {
       a_.step_budget = budget;
       bind();
@@ -622,6 +622,13 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
         return status;
       }
     }
+  };
+  // The rows a block observer has not seen yet go to it once the kernel is done (also at the end
+  // of a transient warm-up, whose steps the run proper counts again from 0).
+  auto drive = [&]() -> int {
+    const int status = drive_kernel();
+    if (observed_.active()) observed_.flush_block();
+    return status;
   };
   int status = kernel::DONE;
   try {

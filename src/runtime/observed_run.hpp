@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernel/observer.hpp"
@@ -40,7 +41,10 @@ class ObservedRun {
         throw DynlibError(
             "observers cannot change when resuming: pass the same observers as the run being "
             "continued (or none if it had none)");
-      if (active_) callback_ = find(plan.observers, ObserverSpec::Kind::Callback);
+      if (active_) {
+        callback_ = find(plan.observers, ObserverSpec::Kind::Callback);
+        block_ = find(plan.observers, ObserverSpec::Kind::Block);
+      }
       return;
     }
     if (!plan.observers.empty()) validate(plan.observers, mi);  // before anything changes
@@ -62,7 +66,12 @@ class ObservedRun {
       per_step_ = l->mode == "map" || (l->mode == "auto" && mi.is_map);
     }
     callback_ = find(plan.observers, ObserverSpec::Kind::Callback);
+    block_ = find(plan.observers, ObserverSpec::Kind::Block);
     const size_t k = static_cast<size_t>(k_), n = static_cast<size_t>(n_);
+    const size_t block_rows = block_ ? static_cast<size_t>(block_->block_rows) : 0;
+    blk_y_.assign(block_rows * n, Real(0));
+    blk_t_.assign(block_rows, 0.0);
+    if constexpr (!std::is_same_v<Real, double>) blk_wide_.assign(block_rows * n, 0.0);
     log_growth_.assign(k, 0.0);
     growth_.assign(k, 1.0);
     r_.assign(k * k, Real(0));
@@ -75,6 +84,7 @@ class ObservedRun {
     o_.t_accum_start = -std::numeric_limits<Time>::infinity();
     o_.trace_stride = has_lyap_ ? lyap_.record_interval : 0;
     o_.cb_every = callback_ ? callback_->every : 1;
+    o_.blk_cap = static_cast<long long>(block_rows);
     grow_trace(o_.trace_stride > 0 ? 256 : 0);
   }
 
@@ -100,6 +110,15 @@ class ObservedRun {
     o_.trace_cap = static_cast<long long>(trace_time_.size());
     o_.cb_ctx = this;
     o_.cb_step = callback_ ? &ObservedRun::call_host : nullptr;
+    o_.cb_block = block_ ? &ObservedRun::call_block : nullptr;
+    o_.blk_y = blk_y_.empty() ? nullptr : blk_y_.data();
+    o_.blk_t = blk_t_.empty() ? nullptr : blk_t_.data();
+  }
+
+  // The run ended (or its transient did): the block observer sees the rows still pending.
+  void flush_block() {
+    if (block_ && o_.blk_count > 0 && !callback_error_) deliver_block();
+    o_.blk_count = 0;
   }
 
   // GROW_REC: the kernel may have stopped for the trace (else it was the recorder).
@@ -144,6 +163,13 @@ class ObservedRun {
       r.meta["every"] = std::to_string(callback_->every);
       d.observers[r.name] = std::move(r);
     }
+    if (block_) {
+      ObserverResult r;
+      r.name = block_->name;
+      r.meta["kind"] = "block";
+      r.meta["block_rows"] = std::to_string(block_->block_rows);
+      d.observers[r.name] = std::move(r);
+    }
   }
 
  private:
@@ -156,8 +182,8 @@ class ObservedRun {
   static std::string signature_of(const std::vector<ObserverSpec>& specs) {
     std::string sig;
     for (const auto& s : specs)
-      sig += fmt::format("{}|{}|{}|{}|{}|{}|{};", static_cast<int>(s.kind), s.name, s.k, s.mode,
-                         s.renorm_every, s.record_interval, s.every);
+      sig += fmt::format("{}|{}|{}|{}|{}|{}|{}|{};", static_cast<int>(s.kind), s.name, s.k, s.mode,
+                         s.renorm_every, s.record_interval, s.every, s.block_rows);
     return sig;
   }
 
@@ -167,11 +193,15 @@ class ObservedRun {
           "observers need a float model, and '{}' is int64 (observed runs step the model in the "
           "kernel with derivatives, which int64 models do not have)",
           mi.info.name));
-    int n_mle = 0, n_spectrum = 0, n_cb = 0;
+    int n_mle = 0, n_spectrum = 0, n_cb = 0, n_block = 0;
     std::vector<std::string> names;
     for (const auto& s : specs) {
       const bool cb = s.kind == ObserverSpec::Kind::Callback;
-      (cb ? n_cb : s.kind == ObserverSpec::Kind::LyapunovMle ? n_mle : n_spectrum) += 1;
+      const bool block = s.kind == ObserverSpec::Kind::Block;
+      (cb                                          ? n_cb
+       : block                                     ? n_block
+       : s.kind == ObserverSpec::Kind::LyapunovMle ? n_mle
+                                                   : n_spectrum) += 1;
       if (s.name.empty()) throw DynlibError("an observer needs a name");
       for (const auto& other : names)
         if (other == s.name)
@@ -181,6 +211,14 @@ class ObservedRun {
         if (!s.callback) throw DynlibError(fmt::format("observer '{}' has no callback", s.name));
         if (s.every < 1)
           throw DynlibError(fmt::format("observer '{}': every = {} must be >= 1", s.name, s.every));
+        continue;
+      }
+      if (block) {
+        if (!s.block_callback)
+          throw DynlibError(fmt::format("observer '{}' has no callback", s.name));
+        if (s.block_rows < 1 || s.block_rows > kMaxBlockRows)
+          throw DynlibError(fmt::format("observer '{}': block_rows = {} must be between 1 and {}",
+                                        s.name, s.block_rows, kMaxBlockRows));
         continue;
       }
       const int n = mi.shape.n_state;
@@ -229,6 +267,7 @@ class ObservedRun {
           "exponent), so their mode, renorm_every and record_interval must agree",
           mle->name, spectrum->name));
     if (n_cb > 1) throw DynlibError("at most one callback observer per run");
+    if (n_block > 1) throw DynlibError("at most one block observer per run");
   }
 
   // The MLE's result (from the first tangent) or the spectrum's.
@@ -305,6 +344,29 @@ class ObservedRun {
     }
   }
 
+  // kernel::ObserveArgs::cb_block: the block observer, on the pending rows (widened to double).
+  static int call_block(void* ctx) {
+    auto* self = static_cast<ObservedRun*>(ctx);
+    return self->deliver_block() ? kernel::OBS_STOP : kernel::OBS_CONTINUE;
+  }
+  bool deliver_block() {
+    const size_t rows = static_cast<size_t>(o_.blk_count), n = static_cast<size_t>(n_);
+    const double* y = nullptr;
+    if constexpr (std::is_same_v<Real, double>) {
+      y = blk_y_.data();
+    } else {
+      for (size_t i = 0; i < rows * n; ++i) blk_wide_[i] = static_cast<double>(blk_y_[i]);
+      y = blk_wide_.data();
+    }
+    try {
+      return block_->block_callback({o_.blk_first, rows, n, y, blk_t_.data()});
+    } catch (...) {
+      callback_error_ = std::current_exception();
+      return true;
+    }
+  }
+
+  static constexpr long long kMaxBlockRows = 1LL << 20;
   bool active_ = false;
   std::string signature_;
   int n_ = 0, k_ = 0, n_param_ = 0;
@@ -312,6 +374,10 @@ class ObservedRun {
   ObserverSpec lyap_;     // the observer that carries the tangents (the spectrum, else the MLE)
   std::string mle_name_;  // an MLE observer's name (its exponent: the first tangent's)
   const ObserverSpec* callback_ = nullptr;  // into the current run's plan (valid during run())
+  const ObserverSpec* block_ = nullptr;     // likewise
+  std::vector<Real> blk_y_;                 // the kernel's block rows
+  std::vector<double> blk_t_;
+  std::vector<double> blk_wide_;  // float32 models: the rows widened for the callback
   kernel::ObserveArgs<Real> o_{};
   std::vector<double> log_growth_, growth_;
   std::vector<Real> r_, jac_;

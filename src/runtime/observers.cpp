@@ -38,6 +38,16 @@ ObserverSpec callback_observer(std::string name,
   return s;
 }
 
+ObserverSpec block_observer(std::string name, std::function<bool(const ObserverBlock&)> callback,
+                            long long block_rows) {
+  ObserverSpec s;
+  s.kind = ObserverSpec::Kind::Block;
+  s.name = std::move(name);
+  s.block_callback = std::move(callback);
+  s.block_rows = block_rows;
+  return s;
+}
+
 double ObserverResult::output(const std::string& key) const {
   for (size_t i = 0; i < output_names.size(); ++i)
     if (output_names[i] == key) return out[i];

@@ -394,7 +394,7 @@ struct ExactStretch {
   double sum = 0;
   long long checked = 0;
   template <class M>
-  int on_step(const M&, const Observation<double>& o) {
+  int on_step(const M&, const Observation<double>&) {
     sum += expect;
     EXPECT_NEAR(lyap.total(0), sum, 1e-12 * std::abs(sum));
     ++checked;
