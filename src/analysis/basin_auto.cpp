@@ -433,12 +433,11 @@ BasinResult basin_auto(const Sim& sim, const BasinIC& ic, const BasinAutoOptions
   result.labels.assign(n, BASIN_UNRESOLVED);
   result.samples.assign(n, 0);
   const int threads = analysis_detail::basin_threads(options.threads, n);
-  std::vector<std::unique_ptr<BasinTrajectory>> runners;
-  std::vector<std::unique_ptr<Detector>> detectors;
-  for (int w = 0; w < threads; ++w) {
-    runners.push_back(std::make_unique<BasinTrajectory>(analysis_detail::basin_worker_sim(sim), s));
-    detectors.push_back(std::make_unique<Detector>(p));
-  }
+  analysis_detail::PerWorker<BasinTrajectory> runners(threads, [&] {
+    return std::make_unique<BasinTrajectory>(analysis_detail::basin_worker_sim(sim), s);
+  });
+  analysis_detail::PerWorker<Detector> detectors(threads,
+                                                 [&] { return std::make_unique<Detector>(p); });
   std::vector<Attractor> registry;
   std::atomic<bool> stopped{false};
   auto stop_requested = [&] { return options.stop && options.stop->load(); };
@@ -451,13 +450,17 @@ BasinResult basin_auto(const Sim& sim, const BasinIC& ic, const BasinAutoOptions
     analysis_detail::basin_parallel(
         items.size(), threads,
         [&](int w, size_t k) {
-          Detector& det = *detectors[static_cast<size_t>(w)];
+          Detector& det = detectors[w];
           det.reset(&snap, detect);
           const size_t i = items[k];
-          const auto run = runners[static_cast<size_t>(w)]->run(
+          const auto run = runners[w].run(
               result.ic.states.data() + i * n_state,
-              [&](long long, const double* y) { return det.sample(y); }, options.stop,
-              params_of(i));
+              [&](long long first, const double* y, size_t rows) {
+                for (size_t r = first == 0 ? 1 : 0; r < rows; ++r)
+                  if (det.sample(y + r * n_state)) return r;
+                return rows;
+              },
+              options.stop, params_of(i));
           TrajectoryOutcome out = det.take();
           if (run.end == TrajectoryEnd::NonFinite) out.outcome = Outcome::Blowup;
           if (run.end != TrajectoryEnd::Classified && run.end != TrajectoryEnd::NonFinite)

@@ -85,14 +85,18 @@ using CellSet = std::unordered_set<std::vector<long long>, CellHash>;
 // Everything the per-sample classification reads (shared, read-only).
 struct KnownClassifier {
   std::vector<int> obs_idx, blowup_idx;
+  bool obs_is_state = false;   // obs_idx is 0, 1, ..., every state in order
+  bool blowup_is_obs = false;  // blowup_idx == obs_idx
   std::optional<double> b_max;
   std::vector<double> escape_min, escape_max;
   long long outside_limit = 10, transient = 0, settle = 10;
-  // point attractors (fixed points, cycles): library id, points, 1/radius^2 per variable
+  // point attractors (fixed points, cycles): library id, points, radius per variable, and the
+  // box outside which the radius test fails for certain
   struct Points {
     int id;
     std::vector<std::vector<double>> points;
     std::vector<double> radius;
+    std::vector<double> box;  // radius (1 + 1e-12), rounded
   };
   std::vector<Points> point_attractors;
   // reference runs: library id and the dilated cells of the signature
@@ -100,9 +104,19 @@ struct KnownClassifier {
   std::vector<CellSet> ref_cells;
   CellGrid grid;
   long long match_window = 64, match_need = 45;
+  // Point attractors only (no reference runs): KnownTracker skips quiet stretches in one pass.
+  // Every point's coordinates and box, flattened (obs_idx.size() values each).
+  bool fast = false;
+  std::vector<double> fast_points, fast_boxes;
 
   bool inside(const Points& a, const double* obs) const {
     for (const auto& p : a.points) {
+      // Where |diff| > box for some variable, its quotient diff / radius rounds above 1 + 1e-12
+      // (rounding is monotonic), so the sum below exceeds 1 (or, for radius 0, diff != 0): the
+      // point is out without the divisions, which most samples are spared. Labels are unchanged.
+      bool far = false;
+      for (size_t j = 0; j < p.size(); ++j) far |= !(std::fabs(obs[j] - p[j]) <= a.box[j]);
+      if (far) continue;
       bool in = true;
       double s = 0;
       for (size_t j = 0; j < p.size() && in; ++j) {
@@ -139,16 +153,47 @@ class KnownTracker {
     std::fill(counts_.begin(), counts_.end(), 0);
   }
 
+  // Classifies a block of samples (row r: n states at step first + r; step 0, the initial state,
+  // is not a sample): the index of the row that decided, with its label in `label`, or `rows`.
+  size_t scan(long long first, const double* y, size_t rows, size_t n, int& label) {
+    size_t r = first == 0 ? 1 : 0;
+    while (r < rows) {
+      if (c_.fast) {
+        const size_t quiet = quiet_rows(y + r * n, rows - r, n);
+        if (quiet > 0) {
+          skip_quiet(quiet);
+          r += quiet;
+          continue;
+        }
+      }
+      const int l = sample(y + r * n);
+      if (l != kContinue) {
+        label = l;
+        return r;
+      }
+      ++r;
+    }
+    return rows;
+  }
+
   // A label, or kContinue.
   int sample(const double* y) {
-    if (c_.b_max)
-      for (int j : c_.blowup_idx)
-        if (std::fabs(y[j]) > *c_.b_max) return BASIN_BLOWUP;
-    for (size_t k = 0; k < obs_.size(); ++k) obs_[k] = y[c_.obs_idx[k]];
+    // The tests of a sample combine with | (not ||): no branch per variable.
+    if (c_.b_max) {
+      const double b_max = *c_.b_max;
+      bool blowup = false;
+      for (int j : c_.blowup_idx) blowup |= std::fabs(y[j]) > b_max;
+      if (blowup) return BASIN_BLOWUP;
+    }
+    const double* obs = y;  // the observed variables: the state itself when they are all of it
+    if (!c_.obs_is_state) {
+      for (size_t k = 0; k < obs_.size(); ++k) obs_[k] = y[c_.obs_idx[k]];
+      obs = obs_.data();
+    }
     if (!c_.escape_min.empty()) {
       bool out = false;
       for (size_t k = 0; k < obs_.size(); ++k)
-        out = out || !(obs_[k] >= c_.escape_min[k] && obs_[k] <= c_.escape_max[k]);
+        out |= !(obs[k] >= c_.escape_min[k]) | !(obs[k] <= c_.escape_max[k]);
       if (out) {
         ++obs_count_;
         fp_cand_ = -1;
@@ -163,7 +208,7 @@ class KnownTracker {
     if (!c_.point_attractors.empty()) {
       int in = -1;
       for (const auto& a : c_.point_attractors)
-        if (c_.inside(a, obs_.data())) {
+        if (c_.inside(a, obs)) {
           in = a.id;
           break;
         }
@@ -177,7 +222,7 @@ class KnownTracker {
     }
 
     if (!c_.ref_ids.empty()) {
-      const bool have = c_.grid.cell(obs_.data(), key_);
+      const bool have = c_.grid.cell(obs, key_);
       const size_t w = static_cast<size_t>(c_.match_window);
       for (size_t r = 0; r < c_.ref_ids.size(); ++r) {
         unsigned char& slot = ring_[r * w + ring_pos_];
@@ -207,6 +252,100 @@ class KnownTracker {
   }
 
  private:
+  // The leading rows (at most `rows`) that sample() would only count: not blown up, inside the
+  // escape box and outside every point attractor's box (so outside its radius). One tight pass
+  // with no state, instead of the whole rule per row; for classifiers with point attractors only
+  // (KnownClassifier::fast).
+  size_t quiet_rows(const double* y, size_t rows, size_t n) const {
+    if (c_.obs_is_state && c_.blowup_is_obs) switch (n) {
+        case 1:
+          return quiet_rows_of<1>(y, rows);
+        case 2:
+          return quiet_rows_of<2>(y, rows);
+        case 3:
+          return quiet_rows_of<3>(y, rows);
+        case 4:
+          return quiet_rows_of<4>(y, rows);
+        default:
+          break;
+      }
+    const size_t d = c_.obs_idx.size();
+    const int* obs_idx = c_.obs_idx.data();
+    const int* blowup_idx = c_.blowup_idx.data();
+    const size_t n_blowup = c_.b_max ? c_.blowup_idx.size() : 0;
+    const double b_max = c_.b_max.value_or(0.0);
+    const bool escape = !c_.escape_min.empty();
+    const double* lo = c_.escape_min.data();
+    const double* hi = c_.escape_max.data();
+    const double* points = c_.fast_points.data();
+    const double* boxes = c_.fast_boxes.data();
+    const size_t n_points = c_.fast_points.size() / std::max<size_t>(d, 1);
+    size_t r = 0;
+    for (; r < rows; ++r) {
+      const double* row = y + r * n;
+      bool loud = false;
+      for (size_t j = 0; j < n_blowup; ++j) loud |= std::fabs(row[blowup_idx[j]]) > b_max;
+      if (escape)
+        for (size_t k = 0; k < d; ++k) {
+          const double v = row[obs_idx[k]];
+          loud |= !(v >= lo[k]) | !(v <= hi[k]);
+        }
+      for (size_t p = 0; p < n_points; ++p) {
+        bool far = false;
+        for (size_t k = 0; k < d; ++k)
+          far |= !(std::fabs(row[obs_idx[k]] - points[p * d + k]) <= boxes[p * d + k]);
+        loud |= !far;
+      }
+      if (loud) break;
+    }
+    return r;
+  }
+  // quiet_rows() when the D observed variables are the state and the blowup test reads them:
+  // the loops over variables unroll, and a missing test is one that always passes (finite rows).
+  template <size_t D>
+  size_t quiet_rows_of(const double* y, size_t rows) const {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    double lo[D], hi[D];
+    for (size_t k = 0; k < D; ++k) {
+      lo[k] = c_.escape_min.empty() ? -kInf : c_.escape_min[k];
+      hi[k] = c_.escape_max.empty() ? kInf : c_.escape_max[k];
+    }
+    // |v| > b_max is a test of its own only where the escape box does not already imply it.
+    double b_max = kInf;
+    if (c_.b_max)
+      for (size_t k = 0; k < D; ++k)
+        if (!(lo[k] >= -*c_.b_max && hi[k] <= *c_.b_max)) b_max = *c_.b_max;
+    const double* points = c_.fast_points.data();
+    const double* boxes = c_.fast_boxes.data();
+    const size_t n_points = c_.fast_points.size() / D;
+    size_t r = 0;
+    for (; r < rows; ++r) {
+      const double* row = y + r * D;
+      bool loud = false;
+      for (size_t k = 0; k < D; ++k)
+        loud |= (std::fabs(row[k]) > b_max) | !(row[k] >= lo[k]) | !(row[k] <= hi[k]);
+      for (size_t p = 0; p < n_points; ++p) {
+        bool far = false;
+        for (size_t k = 0; k < D; ++k)
+          far |= !(std::fabs(row[k] - points[p * D + k]) <= boxes[p * D + k]);
+        loud |= !far;
+      }
+      if (loud) break;
+    }
+    return r;
+  }
+
+  // sample() on `count` quiet rows, at once: each only counts, and (after the transient) leaves
+  // no candidate attractor.
+  void skip_quiet(size_t count) {
+    if (!c_.escape_min.empty()) outside_run_ = 0;
+    obs_count_ += static_cast<long long>(count);
+    if (obs_count_ > c_.transient) {
+      fp_cand_ = -1;
+      fp_run_ = 0;
+    }
+  }
+
   const KnownClassifier& c_;
   std::vector<double> obs_;
   std::vector<long long> key_;
@@ -280,15 +419,17 @@ KnownAttractorLibrary build_known_attractors(const Sim& sim,
       BasinSampling rs = s;
       rs.max_samples = transient + signature;
       BasinTrajectory run(analysis_detail::basin_worker_sim(sim, ref.params), rs);
+      const size_t n = y0.size();
       run.run(
           y0.data(),
-          [&](long long k, const double* y) {
-            if (k > transient) {
+          [&](long long first, const double* y, size_t rows) {
+            for (size_t r = 0; r < rows; ++r) {
+              if (first + static_cast<long long>(r) <= transient) continue;
               std::vector<double> p(d);
-              for (size_t j = 0; j < d; ++j) p[j] = y[lib.obs_idx[j]];
+              for (size_t j = 0; j < d; ++j) p[j] = y[r * n + static_cast<size_t>(lib.obs_idx[j])];
               a.points.push_back(std::move(p));
             }
-            return false;
+            return rows;
           },
           nullptr);
       if (a.points.empty())
@@ -486,9 +627,13 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
   const size_t d = library.obs_idx.size();
   KnownClassifier c;
   c.obs_idx = library.obs_idx;
+  c.obs_is_state = d == static_cast<size_t>(model.layout().n_state());
+  for (size_t j = 0; j < d; ++j)
+    c.obs_is_state = c.obs_is_state && c.obs_idx[j] == static_cast<int>(j);
   c.blowup_idx = options.blowup_vars.empty()
                      ? library.obs_idx
                      : basin_state_indices(model, options.blowup_vars, context + " (blowup_vars)");
+  c.blowup_is_obs = c.blowup_idx == c.obs_idx;
   c.b_max = options.b_max;
   c.escape_min = library.escape_min;
   c.escape_max = library.escape_max;
@@ -547,9 +692,17 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
     } else {
       std::vector<double> radius = a.radius;
       if (radius.size() != d) radius.assign(d, radius.empty() ? 0.0 : radius[0]);
-      c.point_attractors.push_back({static_cast<int>(i), a.points, radius});
+      std::vector<double> box(d);
+      for (size_t j = 0; j < d; ++j) box[j] = radius[j] * (1.0 + 1e-12);
+      c.point_attractors.push_back({static_cast<int>(i), a.points, radius, box});
     }
   }
+  c.fast = c.ref_ids.empty();
+  for (const auto& a : c.point_attractors)
+    for (const auto& p : a.points) {
+      c.fast_points.insert(c.fast_points.end(), p.begin(), p.end());
+      c.fast_boxes.insert(c.fast_boxes.end(), a.box.begin(), a.box.end());
+    }
 
   BasinResult result;
   result.method = "known";
@@ -586,12 +739,11 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
   };
 
   const int threads = analysis_detail::basin_threads(options.threads, n);
-  std::vector<std::unique_ptr<BasinTrajectory>> runners;
-  std::vector<std::unique_ptr<KnownTracker>> trackers;
-  for (int w = 0; w < threads; ++w) {
-    runners.push_back(std::make_unique<BasinTrajectory>(analysis_detail::basin_worker_sim(sim), s));
-    trackers.push_back(std::make_unique<KnownTracker>(c));
-  }
+  analysis_detail::PerWorker<BasinTrajectory> runners(threads, [&] {
+    return std::make_unique<BasinTrajectory>(analysis_detail::basin_worker_sim(sim), s);
+  });
+  analysis_detail::PerWorker<KnownTracker> trackers(
+      threads, [&] { return std::make_unique<KnownTracker>(c); });
   std::atomic<bool> stopped{false};
   // Classifies the initial conditions `items` (progress counts from `offset`).
   auto classify = [&](const std::vector<size_t>& items, size_t offset) {
@@ -599,16 +751,13 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
         items.size(), threads,
         [&](int w, size_t k) {
           const size_t i = items[k];
-          KnownTracker& t = *trackers[static_cast<size_t>(w)];
+          KnownTracker& t = trackers[w];
           t.reset();
           int label = BASIN_UNRESOLVED;
-          const auto run = runners[static_cast<size_t>(w)]->run(
+          const auto run = runners[w].run(
               result.ic.states.data() + i * n_state,
-              [&](long long, const double* y) {
-                const int l = t.sample(y);
-                if (l == kContinue) return false;
-                label = l;
-                return true;
+              [&](long long first, const double* y, size_t rows) {
+                return t.scan(first, y, rows, n_state, label);
               },
               options.stop, params_of(i));
           if (run.end == TrajectoryEnd::NonFinite) label = BASIN_BLOWUP;

@@ -155,14 +155,15 @@ void basin_parallel(size_t n, int threads, const std::function<void(int, size_t)
 BasinTrajectory::BasinTrajectory(Sim sim, const BasinSampling& sampling)
     : sim_(std::move(sim)), s_(sampling) {
   names_ = sim_.model().layout().state_names();
-  dtype_ = sim_.model().dtype();
   base_.t0 = s_.t0;
   base_.dt = s_.dt;
-  // An end time past the last sample, so only N ends a chunk (not the model's [sim] t_end).
+  base_.N = s_.max_samples;
+  // An end time past the last sample, so only N ends the run (not the model's [sim] t_end).
   base_.T = s_.t0 + s_.dt * (static_cast<double>(s_.max_samples) + 2.0);
-  base_.record = true;
-  base_.record_interval = 1;
-  base_.record_vars = names_;
+  observed_ = sim_.model().dtype() != DType::Int64;
+  events_ = !sim_.model().layout().events().empty();
+  base_.record = !observed_;
+  if (!observed_) base_.record_vars = names_;
   base_.transient = 0.0;
   base_.max_steps = s_.max_samples + 1;
   // Every param given to each fresh run: a fresh run would otherwise keep what the previous
@@ -171,39 +172,12 @@ BasinTrajectory::BasinTrajectory(Sim sim, const BasinSampling& sampling)
     std::vector<double> v = sim_.param(p.name);
     base_.params[p.name] = p.is_array ? Value(std::move(v)) : Value(v.at(0));
   }
-  resume_.resume = true;
-  resume_.T = base_.T;
-  resume_.record = true;
-  resume_.record_interval = 1;
-  resume_.max_steps = s_.max_samples + 1;
-  row_.resize(names_.size());
 }
 
 void BasinTrajectory::set_params(RunOptions& o, const double* params) const {
   for (const Layout::Variable& p : sim_.model().layout().params()) {
     const double* v = params + p.offset;
     o.params[p.name] = p.is_array ? Value(std::vector<double>(v, v + p.size)) : Value(v[0]);
-  }
-}
-
-void BasinTrajectory::read_row(const Results& res, size_t r) {
-  const size_t w = res.width();
-  switch (dtype_) {
-    case DType::Float32: {
-      const float* p = res.raw_data<float>() + r * w;
-      for (size_t j = 0; j < row_.size(); ++j) row_[j] = static_cast<double>(p[j]);
-      break;
-    }
-    case DType::Int64: {
-      const long long* p = res.raw_data<long long>() + r * w;
-      for (size_t j = 0; j < row_.size(); ++j) row_[j] = static_cast<double>(p[j]);
-      break;
-    }
-    default: {
-      const double* p = res.raw_data<double>() + r * w;
-      for (size_t j = 0; j < row_.size(); ++j) row_[j] = p[j];
-      break;
-    }
   }
 }
 

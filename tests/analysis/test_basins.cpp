@@ -285,6 +285,106 @@ TEST(BasinKnown, MapCycleByItsPoints) {
   for (int l : res.labels) EXPECT_EQ(l, 0) << basin_summary(res);
 }
 
+// The rule of basin_known applied sample by sample to a recorded run, written out plainly: what
+// the analysis (a block observer, quiet stretches skipped in one pass, a box before the radius
+// test's divisions) must reproduce label for label and sample for sample.
+struct Oracle {
+  int label = BASIN_UNRESOLVED;
+  long long samples = 0;
+};
+Oracle classify_step_by_step(const Results& run, const std::vector<std::vector<double>>& points,
+                             double radius, double escape, double b_max, long long transient,
+                             long long settle, long long outside_limit) {
+  const std::vector<double> x = run.column_as_double("x"), y = run.column_as_double("y");
+  long long outside_run = 0, count = 0, fp_run = 0;
+  int fp_cand = -1;
+  Oracle o;
+  for (size_t k = 1; k < run.size(); ++k) {
+    o.samples = static_cast<long long>(k);
+    const double v[2] = {x[k], y[k]};
+    if (!std::isfinite(v[0]) || !std::isfinite(v[1])) return {BASIN_BLOWUP, o.samples};
+    if (std::fabs(v[0]) > b_max || std::fabs(v[1]) > b_max) return {BASIN_BLOWUP, o.samples};
+    if (!(v[0] >= -escape && v[0] <= escape && v[1] >= -escape && v[1] <= escape)) {
+      ++count;
+      fp_cand = -1;
+      fp_run = 0;
+      if (++outside_run >= outside_limit) return {BASIN_OUTSIDE, o.samples};
+      continue;
+    }
+    outside_run = 0;
+    if (++count <= transient) continue;
+    int in = -1;
+    for (size_t a = 0; a < points.size() && in < 0; ++a) {
+      const double dx = v[0] - points[a][0], dy = v[1] - points[a][1];
+      if ((dx / radius) * (dx / radius) + (dy / radius) * (dy / radius) <= 1.0)
+        in = static_cast<int>(a);
+    }
+    if (in >= 0 && in == fp_cand) {
+      if (++fp_run >= settle) return {in, o.samples};
+    } else {
+      fp_cand = in;
+      fp_run = in >= 0 ? 1 : 0;
+      if (in >= 0 && fp_run >= settle) return {in, o.samples};
+    }
+  }
+  // A step to a non-finite state ends the run before it is recorded (the pole at the origin).
+  if (run.status() == Status::NanDetected) return {BASIN_BLOWUP, run.steps()};
+  return o;
+}
+
+TEST(BasinKnown, EqualsTheRuleAppliedStepByStepToRecordedRuns) {
+  const std::vector<std::vector<double>> roots = {{1.0, 0.0}, {-0.5, kS3}, {-0.5, -kS3}};
+  const double radius = 0.1, escape = 1.2, b_max = 1e3;
+  const long long transient = 3, settle = 4, max_samples = 60;
+  const long long outside_limit = 12;  // max(10, min(50, max_samples / 5))
+  const BasinIC ic = square("x", "y", 1.5, 41);
+  for (const bool jit : {false, true}) {
+    const Sim sim(build(kNewton, {.jit = jit}));
+    const BasinResult res = basin_known(sim, cube_roots(), ic,
+                                        {.escape_bounds = {{-escape, escape}, {-escape, escape}},
+                                         .max_samples = max_samples,
+                                         .transient_samples = transient,
+                                         .b_max = b_max,
+                                         .fixed_point_settle_steps = settle,
+                                         .threads = 2});
+    Sim run(sim.model());
+    std::set<int> kinds;
+    for (size_t i = 0; i < res.labels.size(); ++i) {
+      const Results& r = run.run(
+          {.N = max_samples, .ic = {{"x", res.ic.states[2 * i]}, {"y", res.ic.states[2 * i + 1]}}});
+      const Oracle o =
+          classify_step_by_step(r, roots, radius, escape, b_max, transient, settle, outside_limit);
+      ASSERT_EQ(res.labels[i], o.label) << "initial condition " << i << (jit ? " native" : "");
+      ASSERT_EQ(res.samples[i], o.samples) << "initial condition " << i;
+      kinds.insert(o.label);
+    }
+    // Every outcome is exercised: the three roots, escape, and blowup (the pole at the origin).
+    EXPECT_TRUE(kinds.count(0) && kinds.count(1) && kinds.count(2) && kinds.count(BASIN_OUTSIDE) &&
+                kinds.count(BASIN_BLOWUP))
+        << basin_summary(res);
+  }
+}
+
+TEST(BasinKnown, IntegerMapsAreClassifiedToo) {
+  // Collatz on int64 (integer models cannot be observed: their runs are recorded): every start
+  // reaches the cycle 4, 2, 1, and stays there, settle samples after its first point of it.
+  Sim sim = setup("builtin://map/collatz");
+  std::vector<double> starts;
+  for (int x = 1; x <= 40; ++x) starts.push_back(x);
+  const BasinResult res =
+      basin_known(sim, {BasinCycle{"4-2-1", {{4.0}, {2.0}, {1.0}}}},
+                  {.axes = {basin_values("x", starts)}}, {.max_samples = 300, .threads = 2});
+  for (size_t i = 0; i < starts.size(); ++i) {
+    long long x = static_cast<long long>(starts[i]), k = 0;
+    do {
+      x = x % 2 == 0 ? x / 2 : 3 * x + 1;
+      ++k;
+    } while (x != 1 && x != 2 && x != 4);
+    EXPECT_EQ(res.labels[i], 0) << starts[i];
+    EXPECT_EQ(res.samples[i], k + 9) << starts[i];  // fixed_point_settle_steps = 10
+  }
+}
+
 TEST(BasinKnown, LabelsDoNotDependOnThreadsOrBackend) {
   const Sim sim(build(kNewton));
   const BasinIC ic = square("x", "y", 1.5, 31);
