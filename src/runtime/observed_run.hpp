@@ -156,20 +156,16 @@ class ObservedRun {
         d.observers[lyap_.name] = lyapunov_result(stepper, false);
       if (!mle_name_.empty()) d.observers[mle_name_] = lyapunov_result(stepper, true);
     }
-    if (callback_) {
-      ObserverResult r;
-      r.name = callback_->name;
-      r.meta["kind"] = "callback";
-      r.meta["every"] = std::to_string(callback_->every);
-      d.observers[r.name] = std::move(r);
-    }
-    if (block_) {
-      ObserverResult r;
-      r.name = block_->name;
-      r.meta["kind"] = "block";
-      r.meta["block_rows"] = std::to_string(block_->block_rows);
-      d.observers[r.name] = std::move(r);
-    }
+    // Host observers leave no outputs, only what they were.
+    auto host = [&](const ObserverSpec* spec, const char* kind, const char* key, long long value) {
+      if (!spec) return;
+      ObserverResult& r = d.observers[spec->name];
+      r.name = spec->name;
+      r.meta["kind"] = kind;
+      r.meta[key] = std::to_string(value);
+    };
+    host(callback_, "callback", "every", callback_ ? callback_->every : 0);
+    host(block_, "block", "block_rows", block_ ? block_->block_rows : 0);
   }
 
  private:
