@@ -3,6 +3,7 @@
 // samples in the cells next to the reference's signature), escapes, or runs out of samples.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -85,8 +86,7 @@ using CellSet = std::unordered_set<std::vector<long long>, CellHash>;
 // Everything the per-sample classification reads (shared, read-only).
 struct KnownClassifier {
   std::vector<int> obs_idx, blowup_idx;
-  bool obs_is_state = false;   // obs_idx is 0, 1, ..., every state in order
-  bool blowup_is_obs = false;  // blowup_idx == obs_idx
+  bool obs_is_state = false;  // obs_idx is 0, 1, ..., every state in order
   std::optional<double> b_max;
   std::vector<double> escape_min, escape_max;
   long long outside_limit = 10, transient = 0, settle = 10;
@@ -108,6 +108,13 @@ struct KnownClassifier {
   // Every point's coordinates and box, flattened (obs_idx.size() values each).
   bool fast = false;
   std::vector<double> fast_points, fast_boxes;
+  // The pass's tests, set up once (rows are finite, so a missing test is one that always
+  // passes): the escape box per observed variable (+-inf: none); b_max on the observed
+  // variables, infinite where there is none or the escape box already implies it; the blowup
+  // variables that are not observed ones (tested against b_max on their own).
+  std::vector<double> quiet_lo, quiet_hi;
+  double quiet_b_max = std::numeric_limits<double>::infinity();
+  std::vector<int> quiet_blowup_idx;
 
   bool inside(const Points& a, const double* obs) const {
     for (const auto& p : a.points) {
@@ -255,28 +262,35 @@ class KnownTracker {
   // The leading rows (at most `rows`) that sample() would only count: not blown up, inside the
   // escape box and outside every point attractor's box (so outside its radius). One tight pass
   // with no state, instead of the whole rule per row; for classifiers with point attractors only
-  // (KnownClassifier::fast).
+  // (KnownClassifier::fast). When the observed variables are the state (1 to 4 of them), the
+  // loops over them unroll and read the row directly.
   size_t quiet_rows(const double* y, size_t rows, size_t n) const {
-    if (c_.obs_is_state && c_.blowup_is_obs) switch (n) {
+    if (c_.obs_is_state) {
+      switch (n) {
         case 1:
-          return quiet_rows_of<1>(y, rows);
+          return quiet_rows_of<1, true>(y, rows, n);
         case 2:
-          return quiet_rows_of<2>(y, rows);
+          return quiet_rows_of<2, true>(y, rows, n);
         case 3:
-          return quiet_rows_of<3>(y, rows);
+          return quiet_rows_of<3, true>(y, rows, n);
         case 4:
-          return quiet_rows_of<4>(y, rows);
+          return quiet_rows_of<4, true>(y, rows, n);
         default:
           break;
       }
-    const size_t d = c_.obs_idx.size();
+    }
+    return quiet_rows_of<0, false>(y, rows, n);
+  }
+  // D observed variables (0: as many as obs_idx has); State: they are the state, in order.
+  template <size_t D, bool State>
+  size_t quiet_rows_of(const double* y, size_t rows, size_t n) const {
+    const size_t d = D > 0 ? D : c_.obs_idx.size();
     const int* obs_idx = c_.obs_idx.data();
-    const int* blowup_idx = c_.blowup_idx.data();
-    const size_t n_blowup = c_.b_max ? c_.blowup_idx.size() : 0;
-    const double b_max = c_.b_max.value_or(0.0);
-    const bool escape = !c_.escape_min.empty();
-    const double* lo = c_.escape_min.data();
-    const double* hi = c_.escape_max.data();
+    const double* lo = c_.quiet_lo.data();
+    const double* hi = c_.quiet_hi.data();
+    const double b_max = c_.quiet_b_max;
+    const int* other_blowup = c_.quiet_blowup_idx.data();
+    const size_t n_other_blowup = c_.quiet_blowup_idx.size();
     const double* points = c_.fast_points.data();
     const double* boxes = c_.fast_boxes.data();
     const size_t n_points = c_.fast_points.size() / std::max<size_t>(d, 1);
@@ -284,50 +298,17 @@ class KnownTracker {
     for (; r < rows; ++r) {
       const double* row = y + r * n;
       bool loud = false;
-      for (size_t j = 0; j < n_blowup; ++j) loud |= std::fabs(row[blowup_idx[j]]) > b_max;
-      if (escape)
-        for (size_t k = 0; k < d; ++k) {
-          const double v = row[obs_idx[k]];
-          loud |= !(v >= lo[k]) | !(v <= hi[k]);
-        }
+      for (size_t k = 0; k < d; ++k) {
+        const double v = row[State ? k : static_cast<size_t>(obs_idx[k])];
+        loud |= (std::fabs(v) > b_max) | !(v >= lo[k]) | !(v <= hi[k]);
+      }
+      for (size_t j = 0; j < n_other_blowup; ++j)
+        loud |= std::fabs(row[other_blowup[j]]) > *c_.b_max;
       for (size_t p = 0; p < n_points; ++p) {
         bool far = false;
         for (size_t k = 0; k < d; ++k)
-          far |= !(std::fabs(row[obs_idx[k]] - points[p * d + k]) <= boxes[p * d + k]);
-        loud |= !far;
-      }
-      if (loud) break;
-    }
-    return r;
-  }
-  // quiet_rows() when the D observed variables are the state and the blowup test reads them:
-  // the loops over variables unroll, and a missing test is one that always passes (finite rows).
-  template <size_t D>
-  size_t quiet_rows_of(const double* y, size_t rows) const {
-    constexpr double kInf = std::numeric_limits<double>::infinity();
-    double lo[D], hi[D];
-    for (size_t k = 0; k < D; ++k) {
-      lo[k] = c_.escape_min.empty() ? -kInf : c_.escape_min[k];
-      hi[k] = c_.escape_max.empty() ? kInf : c_.escape_max[k];
-    }
-    // |v| > b_max is a test of its own only where the escape box does not already imply it.
-    double b_max = kInf;
-    if (c_.b_max)
-      for (size_t k = 0; k < D; ++k)
-        if (!(lo[k] >= -*c_.b_max && hi[k] <= *c_.b_max)) b_max = *c_.b_max;
-    const double* points = c_.fast_points.data();
-    const double* boxes = c_.fast_boxes.data();
-    const size_t n_points = c_.fast_points.size() / D;
-    size_t r = 0;
-    for (; r < rows; ++r) {
-      const double* row = y + r * D;
-      bool loud = false;
-      for (size_t k = 0; k < D; ++k)
-        loud |= (std::fabs(row[k]) > b_max) | !(row[k] >= lo[k]) | !(row[k] <= hi[k]);
-      for (size_t p = 0; p < n_points; ++p) {
-        bool far = false;
-        for (size_t k = 0; k < D; ++k)
-          far |= !(std::fabs(row[k] - points[p * D + k]) <= boxes[p * D + k]);
+          far |= !(std::fabs(row[State ? k : static_cast<size_t>(obs_idx[k])] -
+                             points[p * d + k]) <= boxes[p * d + k]);
         loud |= !far;
       }
       if (loud) break;
@@ -633,7 +614,6 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
   c.blowup_idx = options.blowup_vars.empty()
                      ? library.obs_idx
                      : basin_state_indices(model, options.blowup_vars, context + " (blowup_vars)");
-  c.blowup_is_obs = c.blowup_idx == c.obs_idx;
   c.b_max = options.b_max;
   c.escape_min = library.escape_min;
   c.escape_max = library.escape_max;
@@ -698,6 +678,21 @@ BasinResult basin_known(const Sim& sim, const KnownAttractorLibrary& library, co
     }
   }
   c.fast = c.ref_ids.empty();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  c.quiet_lo = c.escape_min.empty() ? std::vector<double>(d, -kInf) : c.escape_min;
+  c.quiet_hi = c.escape_max.empty() ? std::vector<double>(d, kInf) : c.escape_max;
+  if (c.b_max) {
+    for (int j : c.blowup_idx)
+      if (std::find(c.obs_idx.begin(), c.obs_idx.end(), j) == c.obs_idx.end())
+        c.quiet_blowup_idx.push_back(j);
+    // Observed variables that are also blowup variables, where the box does not bound them.
+    for (size_t k = 0; k < d; ++k) {
+      const bool tested =
+          std::find(c.blowup_idx.begin(), c.blowup_idx.end(), c.obs_idx[k]) != c.blowup_idx.end();
+      if (tested && !(c.quiet_lo[k] >= -*c.b_max && c.quiet_hi[k] <= *c.b_max))
+        c.quiet_b_max = *c.b_max;
+    }
+  }
   for (const auto& a : c.point_attractors)
     for (const auto& p : a.points) {
       c.fast_points.insert(c.fast_points.end(), p.begin(), p.end());

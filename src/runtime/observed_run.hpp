@@ -157,15 +157,14 @@ class ObservedRun {
       if (!mle_name_.empty()) d.observers[mle_name_] = lyapunov_result(stepper, true);
     }
     // Host observers leave no outputs, only what they were.
-    auto host = [&](const ObserverSpec* spec, const char* kind, const char* key, long long value) {
-      if (!spec) return;
-      ObserverResult& r = d.observers[spec->name];
-      r.name = spec->name;
+    auto host = [&](const ObserverSpec& spec, const char* kind, const char* key, long long value) {
+      ObserverResult& r = d.observers[spec.name];
+      r.name = spec.name;
       r.meta["kind"] = kind;
       r.meta[key] = std::to_string(value);
     };
-    host(callback_, "callback", "every", callback_ ? callback_->every : 0);
-    host(block_, "block", "block_rows", block_ ? block_->block_rows : 0);
+    if (callback_) host(*callback_, "callback", "every", callback_->every);
+    if (block_) host(*block_, "block", "block_rows", block_->block_rows);
   }
 
  private:
