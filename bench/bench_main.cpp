@@ -3,10 +3,12 @@
 // baseline of the same model and algorithm. Timings are measurements, never test thresholds.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "baselines.hpp"
 #include "dynlib/cache.hpp"
@@ -30,6 +32,27 @@ void set_steps(benchmark::State& state, long long steps_per_iter) {
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// The Sim a *_Interp (tier 0), *_Native (tier 1: jit=on) or *_Tier2 benchmark runs. Tier 2 is
+// jit=auto's recompile of a hot kernel at -O3 -march=native: thresholds 0 make every run hot, and
+// short runs go on until the background compiles are done (before timing).
+dynlib::Sim bench_sim(const std::string& uri, const std::string& stepper, int tier) {
+  dynlib::BuildOptions options;
+  if (!stepper.empty()) options.stepper = stepper;
+  options.jit = tier == 1;
+  if (tier == 2) {
+    options.jit = dynlib::JitMode::Auto;
+    options.auto_threshold = 0.0;
+    options.auto_min_calls = 1;
+    options.auto_tier_threshold = 0.0;
+  }
+  dynlib::Sim sim = dynlib::setup(uri, options);
+  for (int i = 0; i < 60000 && sim.model().jit_tier() < tier; ++i) {
+    sim.run({.N = 10});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return sim;
+}
+
 constexpr long long kLorenzSteps = 100000;
 constexpr double kLorenzDt = 1e-3;
 
@@ -44,11 +67,11 @@ void BM_Lorenz_RK4_Baseline(benchmark::State& state) {
   set_steps(state, kLorenzSteps);
 }
 
-// Backend of the *_Interp and *_Native twins: the same code, jit off or on (kernel built once,
-// before timing).
-template <bool Native>
+// Backend of the *_Interp, *_Native and *_Tier2 twins: the same code, jit off, on, or auto's
+// tier 2 (kernel built before timing).
+template <int Tier>
 void BM_Lorenz_RK4(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://ode/lorenz", {.stepper = "rk4", .jit = Native});
+  dynlib::Sim sim = bench_sim("builtin://ode/lorenz", "rk4", Tier);
   dynlib::RunOptions o;
   o.N = kLorenzSteps;
   o.dt = kLorenzDt;
@@ -71,9 +94,9 @@ void BM_Izhikevich_RK4_Baseline(benchmark::State& state) {
   set_steps(state, kIzhSteps);
 }
 
-template <bool Native>
+template <int Tier>
 void BM_Izhikevich_RK4(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://ode/izhikevich", {.stepper = "rk4", .jit = Native});
+  dynlib::Sim sim = bench_sim("builtin://ode/izhikevich", "rk4", Tier);
   dynlib::RunOptions o;
   o.N = kIzhSteps;
   o.dt = kIzhDt;
@@ -94,9 +117,9 @@ void BM_VanDerPol_RK45_Baseline(benchmark::State& state) {
   set_steps(state, steps);
 }
 
-template <bool Native>
+template <int Tier>
 void BM_VanDerPol_RK45(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://ode/vanderpol", {.stepper = "rk45", .jit = Native});
+  dynlib::Sim sim = bench_sim("builtin://ode/vanderpol", "rk45", Tier);
   dynlib::RunOptions o;
   o.T = kVdpEnd;
   o.dt = 1e-3;
@@ -120,9 +143,9 @@ void BM_Logistic_Baseline(benchmark::State& state) {
   set_steps(state, kMapSteps);
 }
 
-template <bool Native>
+template <int Tier>
 void BM_Logistic(benchmark::State& state) {
-  dynlib::Sim sim = dynlib::setup("builtin://map/logistic", {.jit = Native});
+  dynlib::Sim sim = bench_sim("builtin://map/logistic", "", Tier);
   dynlib::RunOptions o;
   o.N = kMapSteps;
   o.ic["x"] = 0.1;
@@ -153,29 +176,33 @@ void BM_Compile_Cold(benchmark::State& state, std::string uri, std::string stepp
 }
 
 BENCHMARK(BM_Lorenz_RK4_Baseline)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Lorenz_RK4<false>)
+BENCHMARK(BM_Lorenz_RK4<0>)
     ->Name("BM_Lorenz_RK4_Interp")
     ->Arg(1)
     ->Arg(0)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Lorenz_RK4<true>)
+BENCHMARK(BM_Lorenz_RK4<1>)
     ->Name("BM_Lorenz_RK4_Native")
     ->Arg(1)
     ->Arg(0)
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4<2>)
+    ->Name("BM_Lorenz_RK4_Tier2")
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VanDerPol_RK45_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_VanDerPol_RK45<false>)
-    ->Name("BM_VanDerPol_RK45_Interp")
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_VanDerPol_RK45<true>)->Name("BM_VanDerPol_RK45_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45<0>)->Name("BM_VanDerPol_RK45_Interp")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45<1>)->Name("BM_VanDerPol_RK45_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45<2>)->Name("BM_VanDerPol_RK45_Tier2")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Izhikevich_RK4<false>)
-    ->Name("BM_Izhikevich_RK4_Interp")
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Izhikevich_RK4<true>)->Name("BM_Izhikevich_RK4_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4<0>)->Name("BM_Izhikevich_RK4_Interp")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4<1>)->Name("BM_Izhikevich_RK4_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4<2>)->Name("BM_Izhikevich_RK4_Tier2")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic<false>)->Name("BM_Logistic_Interp")->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic<true>)->Name("BM_Logistic_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<0>)->Name("BM_Logistic_Interp")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<1>)->Name("BM_Logistic_Native")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<2>)->Name("BM_Logistic_Tier2")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4")
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
@@ -214,9 +241,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (const auto& [name, ns] : ns_per_step_) {
       if (name.find("_Baseline") != std::string::npos) continue;
       std::string base = name;
-      for (const char* backend : {"_Interp", "_Native"}) {
+      // Backends (and jit=auto variants, bench_tiers.cpp) of one baseline; first match wins.
+      for (const char* backend : {"_Interp", "_Native", "_Tier2", "_AutoPerRun", "_Auto"}) {
         const auto pos = base.find(backend);
-        if (pos != std::string::npos) base.replace(pos, std::string(backend).size(), "_Baseline");
+        if (pos == std::string::npos) continue;
+        base.replace(pos, std::string(backend).size(), "_Baseline");
+        break;
       }
       auto b = ns_per_step_.find(base);
       if (base == name || b == ns_per_step_.end()) continue;  // no backend twin of a baseline

@@ -80,6 +80,14 @@ struct BuildOptions {
   // interpretation; default: the config file's [jit] auto_threshold, else
   // defaults::jit_auto_threshold (docs/jit.md).
   std::optional<double> auto_threshold{};
+  // jit=Auto across runs (every run of the same kernel in this process: Sims, batch trajectories,
+  // other builds): compile once at least this many runs have together spent auto_threshold
+  // seconds interpreted; default: [jit] auto_min_calls, else defaults::jit_auto_min_calls.
+  std::optional<long long> auto_min_calls{};
+  // jit=Auto: once the kernel's runs have spent this many seconds in its native code, recompile
+  // it in the background at -O3 -march=native (tier 2; same bits) and switch at the next YIELD;
+  // infinity: never. Default: [jit] auto_tier_threshold, else defaults::jit_auto_tier_threshold.
+  std::optional<double> auto_tier_threshold{};
   // The Jacobian FullModel::jacobian() (and, later, implicit steppers) use: "symbolic" (default:
   // differentiated from the equations, docs/derivatives.md) or "user" (the model's
   // [equations.jacobian]). J·v and dfdp are always symbolic.
@@ -170,6 +178,9 @@ class FullModel {
   const std::string& stepper_name() const;
   DType dtype() const;
   bool is_jitted() const;
+  // The tier its runs start in now: 0 interpreter, 1 native, 2 native at -O3 -march=native
+  // (jit=auto's hot kernels, docs/jit.md).
+  int jit_tier() const;
 
   ModelPart rhs() const;
   ModelPart events_pre() const;
@@ -305,6 +316,11 @@ struct RunStats {
   long long interp_steps = 0, native_steps = 0;       // steps each backend took in this run
   double interp_seconds = 0.0, native_seconds = 0.0;  // time spent in each backend's kernel calls
   long long switch_step = -1;  // jit=auto: the step at which the run went native; -1 if it did not
+  // jit=auto: the part of native_* run by the tier-2 kernel (-O3 -march=native), and the step at
+  // which the run moved to it (-1 if it did not move mid-run).
+  long long tier2_steps = 0;
+  double tier2_seconds = 0.0;
+  long long tier2_step = -1;
   double interp_ns_per_step() const {
     return interp_steps ? interp_seconds * 1e9 / double(interp_steps) : 0.0;
   }
@@ -503,6 +519,24 @@ struct KernelStats {
   long long interp_steps = 0, native_steps = 0;
   double interp_seconds = 0.0, native_seconds = 0.0;
   long long auto_switches = 0;  // jit=auto runs that went native mid-run
+  // jit=auto tiers: 0 the interpreter, 1 the native kernel as jit=on builds it (-O2), 2 that kernel
+  // recompiled at -O3 -march=native once hot. `tier` is the highest that ran steps here.
+  struct Tier {
+    long long compiles = 0;  // compiler runs for this tier (cache misses)
+    double compile_seconds = 0.0;
+    long long steps = 0;
+    double seconds = 0.0;
+    double ns_per_step() const { return steps ? seconds * 1e9 / double(steps) : 0.0; }
+  };
+  static constexpr int kTiers = 3;
+  Tier tiers[kTiers];
+  int tier = 0;
+  long long tier_ups = 0;                  // runs that moved from tier 1 to tier 2 mid-run
+  static const char* tier_name(int tier);  // "interpreter", "native -O2", ...
+  // Measured speed-up of `tier` over the interpreter (0 unless both ran).
+  double tier_speedup(int t) const {
+    return tiers[0].steps && tiers[t].steps ? tiers[0].ns_per_step() / tiers[t].ns_per_step() : 0.0;
+  }
   double interp_ns_per_step() const {
     return interp_steps ? interp_seconds * 1e9 / double(interp_steps) : 0.0;
   }
@@ -516,6 +550,9 @@ struct KernelStats {
 };
 std::vector<KernelStats> jit_stats();
 void reset_jit_stats();
+// jit_stats() as a table for people: per kernel, its runs and tier, and per tier the compiles,
+// steps, ns/step and speed-up over the interpreter (docs/jit.md).
+std::string jit_report();
 
 // Stepper registry, for listings (`dynlib steppers list`).
 struct StepperDescription {

@@ -37,6 +37,12 @@ inline constexpr const char* ode_stepper = "rk4";
 inline constexpr const char* map_stepper = "map";
 // jit=auto compiles when a run's estimated remaining interpretation exceeds this many seconds.
 inline constexpr double jit_auto_threshold = 0.25;
+// jit=auto across runs: runs of a kernel (in this process) before their summed interpretation
+// time may start a compile (docs/jit.md, Tiers).
+inline constexpr long long jit_auto_min_calls = 3;
+// jit=auto: seconds a kernel's runs spend in its tier-1 native code before it is recompiled at
+// tier 2 (-O3 -march=native).
+inline constexpr double jit_auto_tier_threshold = 2.0;
 }  // namespace defaults
 
 // A model's [sim] table: its defaults for runs (unset fields fall back to `defaults`).

@@ -79,7 +79,9 @@ void set_run_option(RunOptions& options, const std::string& name, py::handle val
 FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
                       py::handle dtype, bool march_native, py::handle auto_threshold,
                       py::handle jacobian = py::none(), py::handle mods = py::none(),
-                      py::handle config = py::none(), py::handle validate_stepper = py::none());
+                      py::handle config = py::none(), py::handle validate_stepper = py::none(),
+                      py::handle auto_min_calls = py::none(),
+                      py::handle auto_tier_threshold = py::none());
 
 // A param or state value back to Python: a float for a single value, else a list.
 py::object values_to_python(const std::vector<double>& values);

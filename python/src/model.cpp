@@ -322,10 +322,30 @@ std::optional<PathConfig> to_path_config(py::handle config) {
 
 }  // namespace
 
+namespace {
+
+// KernelStats::tiers as dicts, tier 0 (interpreter) first.
+py::list tiers_list(const KernelStats& k) {
+  py::list tiers;
+  for (int t = 0; t < KernelStats::kTiers; ++t) {
+    const KernelStats::Tier& tier = k.tiers[t];
+    tiers.append(py::dict(py::arg("tier") = t, py::arg("name") = KernelStats::tier_name(t),
+                          py::arg("compiles") = tier.compiles,
+                          py::arg("compile_seconds") = tier.compile_seconds,
+                          py::arg("steps") = tier.steps, py::arg("seconds") = tier.seconds,
+                          py::arg("ns_per_step") = tier.ns_per_step(),
+                          py::arg("speedup") = t == 0 ? 0.0 : k.tier_speedup(t)));
+  }
+  return tiers;
+}
+
+}  // namespace
+
 FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool disk_cache,
                       py::handle dtype, bool march_native, py::handle auto_threshold,
                       py::handle jacobian, py::handle mods, py::handle config,
-                      py::handle validate_stepper) {
+                      py::handle validate_stepper, py::handle auto_min_calls,
+                      py::handle auto_tier_threshold) {
   const std::string uri = to_path(model, "model");
   if (!validate_stepper.is_none() && !PyBool_Check(validate_stepper.ptr()))
     throw py::type_error("validate_stepper must be True or False, got " +
@@ -344,6 +364,9 @@ FullModel build_model(py::handle model, py::handle stepper, py::handle jit, bool
   options.march_native = march_native;
   if (!auto_threshold.is_none())
     options.auto_threshold = to_double(auto_threshold, "auto_threshold");
+  if (!auto_min_calls.is_none()) options.auto_min_calls = to_int(auto_min_calls, "auto_min_calls");
+  if (!auto_tier_threshold.is_none())
+    options.auto_tier_threshold = to_double(auto_tier_threshold, "auto_tier_threshold");
   if (!jacobian.is_none()) {
     if (!PyUnicode_Check(jacobian.ptr()))
       throw py::type_error("jacobian must be \"symbolic\" or \"user\", got " +
@@ -496,6 +519,9 @@ void bind_model(py::module_& m) {
           "dtype", [](const FullModel& f) { return std::string(dtype_name(f.dtype())); },
           "the dtype it runs in (after a build dtype override)")
       .def_property_readonly("is_jitted", &FullModel::is_jitted)
+      .def_property_readonly("jit_tier", &FullModel::jit_tier,
+                             "the tier its runs start in now: 0 interpreter, 1 native, 2 native "
+                             "at -O3 -march=native (jit='auto', docs/jit.md)")
       .def_property_readonly(
           "rhs", [](const FullModel& f) { return model_function(f, ModelFunction::Rhs); },
           "dy/dt (ODE) or the next state (map): model.rhs(t, y, params=None) -> array (n,); "
@@ -568,15 +594,18 @@ void bind_model(py::module_& m) {
       "build",
       [](py::handle model, py::handle stepper, py::handle jit, bool disk_cache, py::handle dtype,
          py::handle mods, py::handle config, py::handle validate_stepper, bool march_native,
-         py::handle auto_threshold, py::handle jacobian) {
+         py::handle auto_threshold, py::handle jacobian, py::handle auto_min_calls,
+         py::handle auto_tier_threshold) {
         return build_model(model, stepper, jit, disk_cache, dtype, march_native, auto_threshold,
-                           jacobian, mods, config, validate_stepper);
+                           jacobian, mods, config, validate_stepper, auto_min_calls,
+                           auto_tier_threshold);
       },
       py::arg("model"), py::arg("stepper") = py::none(), py::arg("jit") = false,
       py::arg("disk_cache") = false, py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("mods") = py::none(), py::arg("config") = py::none(),
       py::arg("validate_stepper") = true, py::arg("march_native") = false,
       py::arg("auto_threshold") = py::none(), py::arg("jacobian") = py::none(),
+      py::arg("auto_min_calls") = py::none(), py::arg("auto_tier_threshold") = py::none(),
       "Loads, validates and lowers a model (and with jit, compiles it). model is a URI "
       "(builtin://ode/lorenz, TAG://path, a file path, inline:<toml>; \"#mod=NAME\" applies a mod "
       "of the file's [mods]) or a path-like. mods: mod URIs applied in order; config: a "
@@ -618,11 +647,15 @@ void bind_model(py::module_& m) {
               py::arg("auto_switches") = k.auto_switches,
               py::arg("interp_ns_per_step") = k.interp_ns_per_step(),
               py::arg("native_ns_per_step") = k.native_ns_per_step(),
-              py::arg("speedup") = k.speedup()));
+              py::arg("speedup") = k.speedup(), py::arg("tier") = k.tier,
+              py::arg("tier_ups") = k.tier_ups, py::arg("tiers") = tiers_list(k)));
         return out;
       },
       "Process-wide compile and run statistics, one dict per kernel (see docs/jit.md).");
   m.def("reset_jit_stats", &reset_jit_stats, "Clears the jit_stats() counters.");
+  m.def("jit_report", &jit_report,
+        "jit_stats() as a table: per kernel its runs and tier, per tier the compiles, steps, "
+        "ns/step and speed-up over the interpreter.");
 
   m.def(
       "steppers",

@@ -257,16 +257,18 @@ void bind_results(py::module_& m) {
           "run_stats",
           [](const Results& r) {
             const RunStats& s = r.run_stats();
-            return py::dict(py::arg("interp_steps") = s.interp_steps,
-                            py::arg("native_steps") = s.native_steps,
-                            py::arg("interp_seconds") = s.interp_seconds,
-                            py::arg("native_seconds") = s.native_seconds,
-                            py::arg("switch_step") = s.switch_step,
-                            py::arg("interp_ns_per_step") = s.interp_ns_per_step(),
-                            py::arg("native_ns_per_step") = s.native_ns_per_step());
+            return py::dict(
+                py::arg("interp_steps") = s.interp_steps, py::arg("native_steps") = s.native_steps,
+                py::arg("interp_seconds") = s.interp_seconds,
+                py::arg("native_seconds") = s.native_seconds,
+                py::arg("switch_step") = s.switch_step, py::arg("tier2_steps") = s.tier2_steps,
+                py::arg("tier2_seconds") = s.tier2_seconds, py::arg("tier2_step") = s.tier2_step,
+                py::arg("interp_ns_per_step") = s.interp_ns_per_step(),
+                py::arg("native_ns_per_step") = s.native_ns_per_step());
           },
           "which backend computed this run's steps and how fast (jit='auto' switches mid-run "
-          "at switch_step; -1 when it did not). A resumed run: the last run() only.")
+          "at switch_step, and to the -O3 tier-2 kernel at tier2_step; -1 when it did not). A "
+          "resumed run: the last run() only.")
       .def_property_readonly(
           "observers", [](const Results& r) { return observer_results_to_python(r.observers()); },
           "What the run's observers computed: {name: ObserverResult} (run(observers=...)).")

@@ -565,16 +565,18 @@ void bind_sim(py::module_& m) {
       "setup",
       [](py::handle model, py::handle stepper, py::handle jit, bool disk_cache, py::handle dtype,
          py::handle mods, py::handle config, py::handle validate_stepper, bool march_native,
-         py::handle auto_threshold, py::handle jacobian) {
-        return std::make_unique<PySim>(build_model(model, stepper, jit, disk_cache, dtype,
-                                                   march_native, auto_threshold, jacobian, mods,
-                                                   config, validate_stepper));
+         py::handle auto_threshold, py::handle jacobian, py::handle auto_min_calls,
+         py::handle auto_tier_threshold) {
+        return std::make_unique<PySim>(build_model(
+            model, stepper, jit, disk_cache, dtype, march_native, auto_threshold, jacobian, mods,
+            config, validate_stepper, auto_min_calls, auto_tier_threshold));
       },
       py::arg("model"), py::arg("stepper") = py::none(), py::arg("jit") = false,
       py::arg("disk_cache") = false, py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("mods") = py::none(), py::arg("config") = py::none(),
       py::arg("validate_stepper") = true, py::arg("march_native") = false,
       py::arg("auto_threshold") = py::none(), py::arg("jacobian") = py::none(),
+      py::arg("auto_min_calls") = py::none(), py::arg("auto_tier_threshold") = py::none(),
       "Sim(build(model, ...)): builds the model and returns a Sim ready to run.");
 }
 

@@ -52,7 +52,7 @@ void print_summary(const Sim& sim, const Results& r, double wall) {
 }
 
 // --stats: where the time went, phase by phase; which backend ran the steps (jit=auto may switch
-// mid-run); and the process-wide record of this kernel (compiles, cache hits, measured speed-up).
+// mid-run); and jit_report(): per kernel and tier, compiles, steps and the measured speed-up.
 void print_stats(const FullModel& m, const Results& r) {
   const BuildStats& s = m.build_stats();
   auto ms = [](double seconds) { return fmt::format("{:9.3f} ms", seconds * 1e3); };
@@ -76,15 +76,9 @@ void print_stats(const FullModel& m, const Results& r) {
     fmt::print("  native        {:>12} steps {:9.1f} ns/step\n", rs.native_steps,
                rs.native_ns_per_step());
   if (rs.switch_step >= 0) fmt::print("  switched to native at step {}\n", rs.switch_step);
-  for (const KernelStats& k : jit_stats()) {
-    if (k.id != s.kernel_id) continue;
-    fmt::print(
-        "kernel statistics (this process): {} build(s), {} compile(s) in {:.1f} ms, "
-        "{} memory hit(s), {} disk hit(s)\n",
-        k.builds, k.compiles, k.compile_seconds * 1e3, k.memory_hits, k.disk_hits);
-    if (k.speedup() > 0)
-      fmt::print("measured speed-up of native over the interpreter: {:.2f}x\n", k.speedup());
-  }
+  if (rs.tier2_step >= 0)
+    fmt::print("  moved to tier 2 (-O3 -march=native) at step {}\n", rs.tier2_step);
+  fmt::print("{}", jit_report());
 }
 
 // --out: the files are opened before the work (an unwritable path fails fast) and the run streams

@@ -432,9 +432,16 @@ long long processes_started() {
 }
 
 std::vector<std::string> compile_flags(const CompileOptions& options) {
-  std::vector<std::string> flags{
-      "-std=c++20",     "-O2",           "-fPIC", "-shared", "-ffp-contract=off",
-      "-fno-fast-math", "-Wl,-Bsymbolic"};
+  if (options.opt_level < 0 || options.opt_level > 3)
+    throw DynlibError("compile options: opt_level must be 0..3, got " +
+                      std::to_string(options.opt_level));
+  std::vector<std::string> flags{"-std=c++20",
+                                 "-O" + std::to_string(options.opt_level),
+                                 "-fPIC",
+                                 "-shared",
+                                 "-ffp-contract=off",
+                                 "-fno-fast-math",
+                                 "-Wl,-Bsymbolic"};
   if (options.march_native) flags.push_back("-march=native");
   return flags;
 }

@@ -350,14 +350,15 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
   // ---- jit: compile (or find in a cache) and load the one fused kernel ----
   if (options.jit.mode == JitMode::On) adopt_native(*impl, jit::compile_and_load(factory->request));
   if (options.jit.mode == JitMode::Auto) {
-    factory->auto_native = std::make_unique<detail::BuiltModel::Factory::AutoNative>();
-    factory->auto_threshold = options.auto_threshold.value_or(
-        support::user_config().jit_auto_threshold.value_or(defaults::jit_auto_threshold));
-    if (factory->auto_threshold < 0)
-      throw DynlibError(
-          fmt::format("auto_threshold must be non-negative, got {}", factory->auto_threshold));
-    // A kernel already compiled (in this process, or on disk) is used from the first step.
-    if (auto k = jit::find_cached(factory->request)) adopt_native(*impl, std::move(k));
+    detail::pipeline_detail::configure_auto_native(*impl, options);
+    // A kernel already compiled (in this process, or on disk) is used from the first step: the
+    // -O3 build of a kernel that was hot before, else the ordinary one.
+    if (auto k = jit::find_cached(factory->auto_native->tier2_request)) {
+      adopt_native(*impl, std::move(k));
+      factory->native_tier = 2;
+    } else if (auto k1 = jit::find_cached(factory->request)) {
+      adopt_native(*impl, std::move(k1));
+    }
   }
   detail::pipeline_detail::stats_on_build(*impl);
   return FullModel(std::move(impl));

@@ -1,6 +1,5 @@
-// BuiltModel's behaviour beyond its data: which kernel runs now (jit=on, or jit=auto once the
-// background compile is done), the kernel the model's callables evaluate, the generated sources
-// and their export.
+// BuiltModel's behaviour beyond its data: the kernel the model's callables evaluate, the generated
+// sources and their export. (Which kernel runs now, jit=auto's tiers: auto_jit.cpp.)
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -11,55 +10,6 @@
 #include "pipeline/factory.hpp"
 
 namespace dynlib::detail {
-
-std::shared_ptr<const pipeline::Kernel> BuiltModel::native() const {
-  if (factory->native) return factory->native;
-  const auto* an = factory->auto_native.get();
-  return an && an->ready.load(std::memory_order_acquire) ? an->kernel : nullptr;
-}
-bool BuiltModel::native_failed() const {
-  return factory->auto_native && factory->auto_native->failed.load();
-}
-bool BuiltModel::auto_jit() const {
-  return factory->auto_native != nullptr;
-}
-double BuiltModel::auto_threshold() const {
-  return factory->auto_threshold;
-}
-
-void BuiltModel::start_native() const {
-  Factory::AutoNative& an = *factory->auto_native;
-  std::lock_guard lock(an.mutex);
-  if (an.started) return;
-  an.started = true;
-  // The task reads `*this`, which outlives it: ~AutoNative (owned by the factory) waits for it.
-  an.job = std::async(std::launch::async, [this, &an] {
-             try {
-               auto k = jit::compile_and_load(factory->request);
-               an.kernel = pipeline_detail::make_native_kernel(*this, k, false);
-               pipeline_detail::stats_on_compiled(*this, *k);
-               an.ready.store(true, std::memory_order_release);
-             } catch (const std::exception& e) {
-               an.failed = true;
-               static std::atomic<bool> warned{false};
-               if (!warned.exchange(true))
-                 fmt::print(stderr,
-                            "dynlib: warning: jit=auto could not build a native kernel for "
-                            "model '{}'; it keeps running in the interpreter ({})\n",
-                            info.name, e.what());
-             }
-           }).share();
-}
-
-void BuiltModel::wait_native() const {
-  Factory::AutoNative& an = *factory->auto_native;
-  std::shared_future<void> job;
-  {
-    std::lock_guard lock(an.mutex);
-    job = an.job;
-  }
-  if (job.valid()) job.wait();
-}
 
 std::shared_ptr<const pipeline::Kernel> BuiltModel::function_kernel() const {
   std::call_once(factory->functions_once, [this] {

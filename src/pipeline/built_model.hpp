@@ -49,15 +49,25 @@ struct BuiltModel {
 
   std::shared_ptr<const pipeline::Kernel> interpreter;  // always
 
-  // The native kernel if this model runs natively now (jit=on, or jit=auto once compiled).
-  std::shared_ptr<const pipeline::Kernel> native() const;
-  bool native_failed() const;  // jit=auto: the background compile failed (keep interpreting)
+  // The native kernel a run starts in now, and its tier: tier 2 once jit=auto recompiled a hot
+  // kernel at -O3 -march=native, else tier 1 (jit=on, or jit=auto once compiled); a null kernel
+  // (tier 0) means the interpreter.
+  struct Native {
+    std::shared_ptr<const pipeline::Kernel> kernel;
+    int tier = 0;
+  };
+  Native best_native() const;
+  std::shared_ptr<const pipeline::Kernel> native() const { return best_native().kernel; }
   bool auto_jit() const;
-  double auto_threshold() const;  // seconds of estimated remaining interpretation
-  // jit=auto: starts the background compile if no one has (thread-safe; returns at once).
-  void start_native() const;
-  // jit=auto, for tests pinning the switch: waits for the compile started by start_native().
-  void wait_native() const;
+  // jit=auto, at the start or a YIELD of a run in `tier` (`current`: its statistics so far,
+  // `fraction` its progress or -1, `elapsed` its seconds): starts the next tier's background
+  // compile when the run's own estimate or every run of this kernel together say it pays
+  // (docs/jit.md, Tiers). Thread-safe; returns at once.
+  void consider_tiers(int tier, const RunStats& current, double fraction, double elapsed) const;
+  // jit=auto, for tests pinning the switch: compiles `tier` now (if no one has) and waits for it.
+  void compile_tier_now(int tier) const;
+  // jit=auto, for tests: waits for every background compile started so far.
+  void wait_compiles() const;
 
   // The kernel the model's callables evaluate (rhs, jacobian, jvp, dfdp, inverse): the current
   // backend's, with derivatives, built on first use (thread-safe).
@@ -69,7 +79,7 @@ struct BuiltModel {
   const Sources& sources() const;
   std::vector<std::string> export_sources(const std::string& dir) const;
 
-  // jit_stats() bookkeeping: a run of this model finished.
+  // A run of this model finished: jit_stats() bookkeeping, and jit=auto's cross-run rules.
   void on_run(const RunStats& run) const;
 
   struct Factory;

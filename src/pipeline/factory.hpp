@@ -26,22 +26,38 @@ struct BuiltModel::Factory {
   jit::CompileRequest request;  // what the native kernel is (or would be) compiled from
   std::shared_ptr<const jit::LoadedKernel> loaded;  // jit=on, or jit=auto warm at build()
   std::shared_ptr<const pipeline::Kernel> native;   // jit=on, or jit=auto warm at build()
+  int native_tier = 1;  // `native`'s: 2 when jit=auto found a hot kernel's -O3 build in a cache
 
-  // jit=auto: the native kernel, compiled at most once on a background thread and shared by every
-  // Sim of this model; each Sim switches to it at its next YIELD once `ready` is set.
-  struct AutoNative {
+  // jit=auto: a native kernel compiled at most once on a background thread and shared by every
+  // Sim of this model; each Sim switches to it at its next YIELD (or run start) once `ready`.
+  struct BackgroundKernel {
     std::mutex mutex;
     bool started = false;
     std::shared_future<void> job;
     std::shared_ptr<const pipeline::Kernel> kernel;  // written before `ready` is published
     std::atomic<bool> ready{false};
     std::atomic<bool> failed{false};
-    ~AutoNative() {
+    ~BackgroundKernel() {
       if (job.valid()) job.wait();  // never leave a compile thread writing into freed memory
     }
   };
+  // How much this kernel has run, over every run of it in the process (every build of the same
+  // kernel id shares one): what jit=auto's cross-run rules weigh (auto_jit.cpp).
+  struct KernelHeat {
+    std::mutex mutex;
+    long long runs = 0;
+    double interp_seconds = 0.0;  // tier 0
+    double tier1_seconds = 0.0;   // native at tier 1
+  };
+  struct AutoNative {
+    BackgroundKernel tier1, tier2;  // -O2 (as jit=on builds it), then -O3 -march=native
+    jit::CompileRequest tier2_request;
+    std::shared_ptr<KernelHeat> heat;
+    double threshold = 0.25;      // seconds of interpretation (one run's estimate, or summed)
+    long long min_calls = 3;      // runs before summed interpretation counts
+    double tier_threshold = 2.0;  // seconds at tier 1 before tier 2
+  };
   std::unique_ptr<AutoNative> auto_native;  // non-null for jit=auto
-  double auto_threshold = 0.5;
 
   // The callables' kernel (with derivatives), built on first use.
   std::once_flag functions_once;
@@ -60,7 +76,14 @@ std::shared_ptr<const pipeline::Kernel> make_native_kernel(
 
 // jit_stats() bookkeeping (stats.cpp).
 void stats_on_build(const BuiltModel& m);
-void stats_on_compiled(const BuiltModel& m, const jit::LoadedKernel& k);
+void stats_on_compiled(const BuiltModel& m, const jit::LoadedKernel& k, int tier);
+// jit=auto (auto_jit.cpp): the heat record every build of kernel `id` shares; the options' tier
+// settings resolved against the config file and checked.
+std::shared_ptr<BuiltModel::Factory::KernelHeat> kernel_heat(const std::string& id);
+void configure_auto_native(BuiltModel& model, const BuildOptions& options);
+// After a run of a jit=auto model: adds it to the kernel's heat and starts the next tier's
+// compile if every run so far says it pays.
+void auto_on_run(const BuiltModel& model, const RunStats& run);
 }  // namespace pipeline_detail
 
 }  // namespace dynlib::detail

@@ -25,6 +25,9 @@ DType FullModel::dtype() const {
 bool FullModel::is_jitted() const {
   return impl_->native() != nullptr;
 }
+int FullModel::jit_tier() const {
+  return impl_->best_native().tier;
+}
 
 namespace {
 

@@ -35,16 +35,19 @@ void add_backend(KernelStats& k, const char* backend) {
     k.backends.emplace_back(backend);
 }
 
-void count_kernel(KernelStats& k, const jit::LoadedKernel& kernel) {
+void count_kernel(KernelStats& k, const jit::LoadedKernel& kernel, int tier) {
   k.digest = kernel.key();
   if (kernel.from_memory_cache()) {
     ++k.memory_hits;
   } else if (kernel.from_disk_cache()) {
     ++k.disk_hits;
   } else {
-    ++k.compiles;
     const jit::CompileTimings& t = kernel.timings();
-    k.compile_seconds += t.key + t.write + t.compile + t.load;
+    const double seconds = t.key + t.write + t.compile + t.load;
+    ++k.compiles;
+    k.compile_seconds += seconds;
+    ++k.tiers[tier].compiles;
+    k.tiers[tier].compile_seconds += seconds;
   }
 }
 
@@ -57,19 +60,20 @@ void stats_on_build(const BuiltModel& mi) {
   std::lock_guard lock(r.mutex);
   KernelStats& k = entry_for(r, mi);
   ++k.builds;
-  if (mi.factory->loaded) count_kernel(k, *mi.factory->loaded);
+  if (mi.factory->loaded) count_kernel(k, *mi.factory->loaded, mi.factory->native_tier);
 }
 
-void stats_on_compiled(const BuiltModel& mi, const jit::LoadedKernel& kernel) {
+void stats_on_compiled(const BuiltModel& mi, const jit::LoadedKernel& kernel, int tier) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  count_kernel(entry_for(r, mi), kernel);
+  count_kernel(entry_for(r, mi), kernel, tier);
 }
 
 }  // namespace pipeline_detail
 
-void BuiltModel::on_run(const RunStats& run) const {
-  const BuiltModel& mi = *this;
+namespace {
+
+void count_run(const BuiltModel& mi, const RunStats& run) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   KernelStats& k = entry_for(r, mi);
@@ -81,6 +85,23 @@ void BuiltModel::on_run(const RunStats& run) const {
   if (run.interp_steps > 0) add_backend(k, "interpreter");
   if (run.native_steps > 0) add_backend(k, "native");
   if (run.switch_step >= 0) ++k.auto_switches;
+  const long long tier_steps[KernelStats::kTiers] = {
+      run.interp_steps, run.native_steps - run.tier2_steps, run.tier2_steps};
+  const double tier_seconds[KernelStats::kTiers] = {
+      run.interp_seconds, run.native_seconds - run.tier2_seconds, run.tier2_seconds};
+  for (int t = 0; t < KernelStats::kTiers; ++t) {
+    k.tiers[t].steps += tier_steps[t];
+    k.tiers[t].seconds += tier_seconds[t];
+    if (tier_steps[t] > 0) k.tier = std::max(k.tier, t);
+  }
+  if (run.tier2_step >= 0) ++k.tier_ups;
+}
+
+}  // namespace
+
+void BuiltModel::on_run(const RunStats& run) const {
+  count_run(*this, run);
+  pipeline_detail::auto_on_run(*this, run);
 }
 
 }  // namespace detail

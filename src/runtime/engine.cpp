@@ -254,28 +254,44 @@ class Engine final : public EngineBase {
     const double s = seconds_since(t0);
     (native ? run_stats_.native_steps : run_stats_.interp_steps) += a_.step - step0;
     (native ? run_stats_.native_seconds : run_stats_.interp_seconds) += s;
+    if (native && !observed_.active() && native_tier_ == 2) {
+      run_stats_.tier2_steps += a_.step - step0;
+      run_stats_.tier2_seconds += s;
+    }
     return status;
   }
 
-  // jit=auto, at a YIELD: switch to the native kernel once it is ready; start compiling it when
-  // the rest of the run looks long enough to pay for it. `fraction` is the run's progress (-1:
-  // unknown), `elapsed` the seconds it has taken so far. Never waits for the compiler, except
-  // under the test knob that pins the switch to a step.
+  // jit=auto, at a YIELD: move up to a better native kernel once one is ready; start compiling
+  // the next tier when this run's progress, or every run of the kernel together, say it pays
+  // (BuiltModel::consider_tiers). `fraction` is the run's progress (-1: unknown), `elapsed` the
+  // seconds it has taken so far. Never waits for the compiler, except under the test knobs that
+  // pin a move to a step.
   void consider_native(double fraction, double elapsed) {
     const BuiltModel& m = *mi_;
-    if (!m.auto_jit() || native_ || observed_.active()) return;
+    if (!m.auto_jit() || observed_.active()) return;
     const long long force_at = tuning().auto_switch_step.load();
-    if (force_at > 0 && a_.step >= force_at) {
-      m.start_native();
-      m.wait_native();
-    } else if (force_at <= 0 && !m.native_failed()) {
-      const double remaining = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : elapsed;
-      if (remaining > m.auto_threshold()) m.start_native();
+    const long long force_up = tuning().tier_up_step.load();
+    if (force_at > 0 || force_up > 0) {
+      if (native_tier_ == 0 && force_at > 0 && a_.step >= force_at) {
+        m.compile_tier_now(1);
+        adopt_best_native(true);
+      }
+      if (native_tier_ == 1 && force_up > 0 && a_.step >= force_up) m.compile_tier_now(2);
+    } else {
+      m.consider_tiers(native_tier_, run_stats_, fraction, elapsed);
+      if (tuning().wait_for_compiles) m.wait_compiles();
     }
-    if (auto k = m.native()) {
-      native_ = k->entry<Real>();
-      run_stats_.switch_step = a_.step;
-    }
+    adopt_best_native(true);
+  }
+  // Runs on the best native kernel ready now if it beats the current one; `mid_run` records the
+  // move in the run's statistics.
+  void adopt_best_native(bool mid_run) {
+    const BuiltModel::Native best = mi_->best_native();
+    if (!best.kernel || best.tier <= native_tier_) return;
+    native_ = best.kernel->entry<Real>();
+    if (mid_run && native_tier_ == 0) run_stats_.switch_step = a_.step;
+    if (mid_run && best.tier == 2) run_stats_.tier2_step = a_.step;
+    native_tier_ = best.tier;
   }
 
   void finish(int status, long long n_limit, const Plan& plan, ResultsSlot& slot, double wall);
@@ -286,6 +302,7 @@ class Engine final : public EngineBase {
   std::shared_ptr<const BuiltModel> mi_;
   std::unique_ptr<pipeline::Entry<Real>> interp_;  // always
   std::unique_ptr<pipeline::Entry<Real>> native_;  // null: the interpreter runs
+  int native_tier_ = 0;                            // native_'s tier (jit=auto: 1 or 2)
   RunStats run_stats_;                             // of the current run() call
   std::vector<Real> y0_, p0_;  // initial state of fresh runs; params of fresh runs
 
@@ -558,9 +575,13 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
 
   // ---- 3. the wrapper loop ----
   run_stats_ = RunStats{};
-  // jit=on, or jit=auto with a kernel already compiled (by build(), or by another Sim).
-  if (!native_)
-    if (auto k = mi.native()) native_ = k->entry<Real>();
+  // jit=on, or jit=auto with a kernel already compiled (by build(), another Sim or earlier runs);
+  // jit=auto starts the next tier's compile now if the runs so far say it pays.
+  if (mi.auto_jit() && !observed_.active() && tuning().auto_switch_step <= 0) {
+    mi.consider_tiers(native_tier_, run_stats_, -1.0, 0.0);
+    if (tuning().wait_for_compiles) mi.wait_compiles();
+  }
+  adopt_best_native(false);
   long long budget = tuning().step_budget.load();
   const bool fixed_budget = budget > 0;
   if (!fixed_budget) budget = 1LL << 14;
@@ -853,6 +874,7 @@ void Engine<Real>::finish(int status, long long n_limit, const Plan& plan, Resul
   d->wall = wall_;
   d->run_stats = run_stats_;
   mi.on_run(run_stats_);
+  if (mi.auto_jit() && tuning().wait_for_compiles) mi.wait_compiles();
 
   slot.last = d;
   slot.results = Results(d);

@@ -17,6 +17,11 @@ struct Tuning {
   // jit=auto: > 0 pins the switch to the first YIELD at or after this step (compiling and waiting
   // there, whatever the threshold), so tests can prove a mid-run switch changes no bit.
   std::atomic<long long> auto_switch_step{0};
+  // jit=auto: > 0 pins the move from tier 1 to tier 2 (-O3 -march=native) the same way.
+  std::atomic<long long> tier_up_step{0};
+  // jit=auto: wait for each background compile as soon as it starts, so tests pin when a compile
+  // starts and which run first goes native, independent of how long the compiler takes.
+  std::atomic<bool> wait_for_compiles{false};
 };
 
 Tuning& tuning();

@@ -180,25 +180,39 @@ void parse_cache(const ConfigReader& r, const toml::table& table, UserConfig& ou
 }
 
 void parse_jit(const ConfigReader& r, const toml::table& table, UserConfig& out) {
-  static const std::vector<std::string> known = {"auto_threshold", "compile_timeout"};
+  static const std::vector<std::string> known = {"auto_threshold", "auto_min_calls",
+                                                 "auto_tier_threshold", "compile_timeout"};
   for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
     const toml::key& key = *key_ptr;
     const toml::node& node = *node_ptr;
-    if (key.str() == "compile_timeout") {
-      const auto value = node.value<double>();
-      if (!value || !(node.is_integer() || node.is_floating_point()) || !(*value >= 0))
-        r.fail(node.source(), "jit.compile_timeout must be a non-negative number of seconds",
-               "0 means no limit");
-      out.jit_compile_timeout = *value;
+    const std::string name = "jit." + std::string(key.str());
+    if (key.str() == "auto_min_calls") {
+      const auto value = node.value<long long>();
+      if (!node.is_integer() || !value || *value < 1)
+        r.fail(node.source(), name + " must be a positive integer (a number of runs)");
+      out.jit_auto_min_calls = *value;
       continue;
     }
-    if (key.str() != "auto_threshold") r.unknown_key(key, "[jit]", known);
+    if (std::find(known.begin(), known.end(), key.str()) == known.end())
+      r.unknown_key(key, "[jit]", known);
     const auto value = node.value<double>();  // accepts integers and floats
     if (!value || !(node.is_integer() || node.is_floating_point()))
-      r.fail(node.source(), "jit.auto_threshold must be a number");
-    if (!std::isfinite(*value) || *value < 0)
-      r.fail(node.source(), "jit.auto_threshold must be a finite non-negative number");
-    out.jit_auto_threshold = *value;
+      r.fail(node.source(), name + " must be a non-negative number of seconds");
+    if (key.str() == "compile_timeout") {
+      if (!(*value >= 0))
+        r.fail(node.source(), name + " must be a non-negative number of seconds",
+               "0 means no limit");
+      out.jit_compile_timeout = *value;
+    } else if (key.str() == "auto_tier_threshold") {
+      if (!(*value >= 0))
+        r.fail(node.source(), name + " must be a non-negative number of seconds",
+               "inf means never");
+      out.jit_auto_tier_threshold = *value;
+    } else {
+      if (!std::isfinite(*value) || *value < 0)
+        r.fail(node.source(), name + " must be a finite non-negative number");
+      out.jit_auto_threshold = *value;
+    }
   }
 }
 

@@ -10,7 +10,9 @@
 //   root = "~/.cache/dynlib"          # or top-level cache_root = "..."
 //   max_size = "2GiB"                 # or an integer number of bytes
 //   [jit]
-//   auto_threshold = 0.5              # reserved for jit="auto"
+//   auto_threshold = 0.5              # jit="auto": seconds of interpretation that pay a compile
+//   auto_min_calls = 3                # jit="auto": runs before their summed time counts
+//   auto_tier_threshold = 2.0         # jit="auto": native seconds before the -O3 recompile
 //   compile_timeout = 300             # seconds one compiler run may take; 0 = no limit
 //
 // An unset $VAR (or "~" without $HOME) in a path is an error, here and in $DYNLIB_CONFIG.
@@ -32,7 +34,9 @@ struct UserConfig {
   std::optional<std::string> cache_root;
   std::optional<long long> cache_max_size;  // bytes
   std::optional<double> jit_auto_threshold;
-  std::optional<double> jit_compile_timeout;  // seconds; 0 = no limit
+  std::optional<long long> jit_auto_min_calls;
+  std::optional<double> jit_auto_tier_threshold;  // may be inf (never)
+  std::optional<double> jit_compile_timeout;      // seconds; 0 = no limit
 };
 
 // The config file this process would read: $DYNLIB_CONFIG if set and non-empty, else the XDG

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <limits>
 #include <thread>
 
 #include "dynlib/errors.hpp"
@@ -169,6 +170,8 @@ root = "~/cache"
 max_size = "500MB"
 [jit]
 auto_threshold = 0.25
+auto_min_calls = 5
+auto_tier_threshold = inf
 compile_timeout = 600
 )",
                                    "/x/config.toml");
@@ -176,6 +179,8 @@ compile_timeout = 600
   EXPECT_EQ(c.cache_max_size, 500'000'000LL);
   EXPECT_EQ(c.jit_auto_threshold, 0.25);
   EXPECT_EQ(c.jit_compile_timeout, 600.0);
+  EXPECT_EQ(c.jit_auto_min_calls, 5);
+  EXPECT_EQ(c.jit_auto_tier_threshold, std::numeric_limits<double>::infinity());
 
   c = parse_user_config("cache_root = \"/top\"\n[cache]\nmax_size = 1024\n", "/x/config.toml");
   EXPECT_EQ(c.cache_root, "/top");
@@ -254,7 +259,11 @@ TEST(ConfigParse, WrongTypesAreErrors) {
   fails_with("[cache]\nmax_size = -1\n", "must not be negative");
   fails_with("[cache]\nmax_size = 1.5\n", "must be an integer");
   fails_with("cache_root = \"/a\"\n[cache]\nroot = \"/b\"\n", "given twice");
-  fails_with("[jit]\nauto_threshold = \"high\"\n", "must be a number");
+  fails_with("[jit]\nauto_threshold = \"high\"\n", "auto_threshold must be a non-negative number");
+  fails_with("[jit]\nauto_min_calls = 0\n", "auto_min_calls must be a positive integer");
+  fails_with("[jit]\nauto_min_calls = 2.5\n", "auto_min_calls must be a positive integer");
+  fails_with("[jit]\nauto_tier_threshold = -2\n", "auto_tier_threshold must be a non-negative");
+  fails_with("[jit]\nauto_tier_thresold = 2\n", "did you mean 'auto_tier_threshold'?");
   fails_with("[jit]\nauto_threshold = -1.0\n", "non-negative");
   fails_with("[jit]\ncompile_timeout = \"5m\"\n", "compile_timeout must be a non-negative");
   fails_with("[jit]\ncompile_timeout = -1\n", "compile_timeout must be a non-negative");

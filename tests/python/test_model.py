@@ -2,6 +2,7 @@
 import ctypes
 import os
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -101,3 +102,32 @@ def test_run_stats_and_jit_stats():
     assert any(k["digest"] for k in entries)
     dynlib.reset_jit_stats()
     assert all(k["runs"] == 0 for k in dynlib.jit_stats())
+
+
+def test_auto_jit_tiers_across_runs():
+    # jit="auto" counts every run of a kernel: a loop of short runs (none reaches a YIELD) goes
+    # native once two of them have run, and every result keeps the interpreter's bits.
+    reference = dynlib.setup("builtin://ode/fitzhugh-nagumo", stepper="ab3")
+    sim = dynlib.setup("builtin://ode/fitzhugh-nagumo", stepper="ab3", jit="auto",
+                       auto_threshold=0.0, auto_min_calls=2, auto_tier_threshold=float("inf"))
+    assert sim.model.jit_tier == 0
+    native_runs = 0
+    give_up = time.monotonic() + 600  # the compile runs in the background: a hang guard only
+    while time.monotonic() < give_up:
+        want, res = reference.run(T=1.0, dt=0.01), sim.run(T=1.0, dt=0.01)  # runs go on
+        assert np.array_equal(res["V"], want["V"]) and np.array_equal(res["w"], want["w"])
+        native_runs += res.run_stats["native_steps"] == 100
+        if native_runs == 2:
+            break
+    assert native_runs == 2 and sim.model.jit_tier == 1
+    (k,) = [k for k in dynlib.jit_stats()
+            if k["model_name"] == "fitzhugh-nagumo" and k["stepper"] == "ab3"]
+    assert k["tier"] == 1 and [t["name"] for t in k["tiers"]][1] == "native -O2"
+    assert k["tiers"][1]["compiles"] == 1 and k["tiers"][1]["steps"] == 200
+    assert k["tiers"][2]["compiles"] == 0
+    report = dynlib.jit_report()
+    assert "fitzhugh-nagumo (ab3, float64)" in report and "1 native -O2" in report
+    with pytest.raises(dynlib.DynlibError, match="auto_min_calls must be at least 1"):
+        dynlib.setup("builtin://ode/lorenz", jit="auto", auto_min_calls=0)
+    with pytest.raises(dynlib.DynlibError, match="auto_tier_threshold"):
+        dynlib.build("builtin://ode/lorenz", jit="auto", auto_tier_threshold=-1.0)

@@ -1,0 +1,48 @@
+// jit_report(): jit_stats() as a table per kernel, one row per tier that compiled or ran.
+#include <fmt/format.h>
+
+#include "dynlib/dynlib.hpp"
+
+namespace dynlib {
+
+const char* KernelStats::tier_name(int tier) {
+  switch (tier) {
+    case 0:
+      return "interpreter";
+    case 1:
+      return "native -O2";
+    case 2:
+      return "native -O3 -march=native";
+    default:
+      return "?";
+  }
+}
+
+std::string jit_report() {
+  const std::vector<KernelStats> all = jit_stats();
+  if (all.empty()) return "jit report: no model built in this process\n";
+  std::string out = fmt::format("jit report: {} kernel{} in this process\n", all.size(),
+                                all.size() == 1 ? "" : "s");
+  for (const KernelStats& k : all) {
+    out += fmt::format("{} ({}, {}), kernel {}: {} build{}, {} run{}, tier {}{}\n", k.model_name,
+                       k.stepper, k.dtype, k.id.substr(0, 12), k.builds, k.builds == 1 ? "" : "s",
+                       k.runs, k.runs == 1 ? "" : "s", k.tier,
+                       k.tier_ups ? fmt::format(" ({} moved up mid-run)", k.tier_ups) : "");
+    out += fmt::format("  {:<26} {:>8} {:>10} {:>14} {:>10} {:>10} {:>9}\n", "tier", "compiles",
+                       "compile s", "steps", "run s", "ns/step", "speed-up");
+    for (int t = 0; t < KernelStats::kTiers; ++t) {
+      const KernelStats::Tier& tier = k.tiers[t];
+      if (tier.steps == 0 && tier.compiles == 0) continue;
+      const std::string compiles = t == 0 ? "-" : fmt::format("{}", tier.compiles);
+      const std::string compile_s = t == 0 ? "-" : fmt::format("{:.3f}", tier.compile_seconds);
+      const double speedup = t == 0 ? (tier.steps ? 1.0 : 0.0) : k.tier_speedup(t);
+      out += fmt::format("  {:<26} {:>8} {:>10} {:>14} {:>10.3f} {:>10.1f} {:>9}\n",
+                         fmt::format("{} {}", t, KernelStats::tier_name(t)), compiles, compile_s,
+                         tier.steps, tier.seconds, tier.ns_per_step(),
+                         speedup > 0 ? fmt::format("{:.2f}x", speedup) : "-");
+    }
+  }
+  return out;
+}
+
+}  // namespace dynlib
