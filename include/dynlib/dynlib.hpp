@@ -531,7 +531,10 @@ struct KernelStats {
   static constexpr int kTiers = 3;
   Tier tiers[kTiers];
   int tier = 0;
-  long long tier_ups = 0;                  // runs that moved from tier 1 to tier 2 mid-run
+  long long tier_ups = 0;  // runs that moved from tier 1 to tier 2 mid-run
+  // jit=auto keeps tier 2 only where it is measured faster than tier 1 (docs/jit.md): "" while
+  // on trial (or never compiled), else "kept" or "dropped".
+  std::string tier2_verdict;
   static const char* tier_name(int tier);  // "interpreter", "native -O2", ...
   // Measured speed-up of `tier` over the interpreter (0 unless both ran).
   double tier_speedup(int t) const {

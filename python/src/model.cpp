@@ -648,7 +648,8 @@ void bind_model(py::module_& m) {
               py::arg("interp_ns_per_step") = k.interp_ns_per_step(),
               py::arg("native_ns_per_step") = k.native_ns_per_step(),
               py::arg("speedup") = k.speedup(), py::arg("tier") = k.tier,
-              py::arg("tier_ups") = k.tier_ups, py::arg("tiers") = tiers_list(k)));
+              py::arg("tier_ups") = k.tier_ups, py::arg("tier2_verdict") = k.tier2_verdict,
+              py::arg("tiers") = tiers_list(k)));
         return out;
       },
       "Process-wide compile and run statistics, one dict per kernel (see docs/jit.md).");

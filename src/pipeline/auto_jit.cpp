@@ -5,8 +5,8 @@
 //   `threshold` seconds interpreted, the kernel is hot and more runs are expected to follow, so
 //   a loop of short runs (or a batch of short trajectories) goes native too.
 // A kernel whose runs have spent `tier_threshold` seconds in its tier-1 code is recompiled at
-// -O3 -march=native (tier 2). Every tier computes the same bits (-ffp-contract=off, no
-// fast-math), so a run may move up at any YIELD.
+// -O3 -march=native (tier 2), kept only if it is measured faster (tier_trial.hpp). Every tier
+// computes the same bits (-ffp-contract=off, no fast-math), so a run may move at any YIELD.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -64,30 +64,82 @@ void wait_for(BackgroundKernel& bk) {
   if (job.valid()) job.wait();
 }
 
-struct KernelHeatView {
-  long long runs;
-  double interp_seconds, tier1_seconds;
-};
+bool undecided(const BuiltModel::Factory::KernelHeat& h) {
+  return h.tier2_verdict.load() == static_cast<int>(TierVerdict::Undecided);
+}
 
-// Whether every run of the kernel so far, plus `current` (a run in progress, counted as one more
-// run when `in_progress`), has spent long enough in `tier` to pay for the next one.
-bool pays_across_runs(const AutoNative& an, int tier, const RunStats& current, bool in_progress) {
-  std::lock_guard lock(an.heat->mutex);
-  const KernelHeatView h{an.heat->runs + (in_progress ? 1 : 0),
-                         an.heat->interp_seconds + current.interp_seconds,
-                         an.heat->tier1_seconds + current.native_seconds - current.tier2_seconds};
-  if (tier == 0) return h.runs >= an.min_calls && h.interp_seconds >= an.threshold;
-  return tier == 1 && h.tier1_seconds >= an.tier_threshold;
+// Whether this model's runs are trying tier 2 against tier 1 now.
+bool on_trial(const AutoNative& an) {
+  return an.tier2.ready.load(std::memory_order_acquire) && undecided(*an.heat);
+}
+
+// The kernel's run time so far: every finished run, plus `current` (a run in progress, counted as
+// one more run when `in_progress`; its native time is trial time when `trial`). Caller holds the
+// heat's mutex.
+struct HeatView {
+  long long runs;
+  double interp_seconds;
+  TierTime tier1, tier2, trial1, trial2;
+};
+HeatView heat_with(const BuiltModel::Factory::KernelHeat& h, const RunStats& current,
+                   bool in_progress, bool trial) {
+  const TierTime run1{current.native_steps - current.tier2_steps,
+                      current.native_seconds - current.tier2_seconds};
+  const TierTime run2{current.tier2_steps, current.tier2_seconds};
+  auto plus = [](TierTime a, TierTime b, bool add) {
+    return add ? TierTime{a.steps + b.steps, a.seconds + b.seconds} : a;
+  };
+  return {h.runs + (in_progress ? 1 : 0), h.interp_seconds + current.interp_seconds,
+          plus(h.tier1, run1, true),      plus(h.tier2, run2, true),
+          plus(h.trial1, run1, trial),    plus(h.trial2, run2, trial)};
+}
+
+// What the kernel's runs so far say for a model whose runs are in `tier`: start the next tier's
+// compile (tiers 0 and 1), or judge tier 2 once its trial is over.
+void weigh_heat(const BuiltModel& m, int tier, const RunStats& current, bool in_progress) {
+  const AutoNative& an = *m.factory->auto_native;
+  const bool trial = on_trial(an);
+  HeatView h;
+  {
+    std::lock_guard lock(an.heat->mutex);
+    h = heat_with(*an.heat, current, in_progress, trial);
+  }
+  if (tier == 0 && h.runs >= an.min_calls && h.interp_seconds >= an.threshold) start_tier(m, 1);
+  // Tier 2 waits for tier 1 to have run (and is never tried again once dropped).
+  if (tier == 1 && h.tier1.steps > 0 && h.tier1.seconds >= an.tier_threshold &&
+      an.heat->tier2_verdict.load() != static_cast<int>(TierVerdict::Drop))
+    start_tier(m, 2);
+  if (trial) {
+    const TierVerdict v = tier2_verdict(h.trial1, h.trial2, an.tier_threshold);
+    int expected = static_cast<int>(TierVerdict::Undecided);
+    if (v != TierVerdict::Undecided &&
+        an.heat->tier2_verdict.compare_exchange_strong(expected, static_cast<int>(v)))
+      pipeline_detail::stats_on_tier2_verdict(m, v);
+  }
 }
 
 }  // namespace
 
 BuiltModel::Native BuiltModel::best_native() const {
   const AutoNative* an = factory->auto_native.get();
-  if (an && an->tier2.ready.load(std::memory_order_acquire)) return {an->tier2.kernel, 2};
-  if (factory->native) return {factory->native, factory->native_tier};
+  if (an && an->tier2.ready.load(std::memory_order_acquire) &&
+      an->heat->tier2_verdict.load() != static_cast<int>(TierVerdict::Drop))
+    return {an->tier2.kernel, 2};
+  return tier1_native();
+}
+
+BuiltModel::Native BuiltModel::tier1_native() const {
+  if (factory->native) return {factory->native, 1};
+  const AutoNative* an = factory->auto_native.get();
   if (an && an->tier1.ready.load(std::memory_order_acquire)) return {an->tier1.kernel, 1};
   return {};
+}
+
+BuiltModel::Native BuiltModel::next_native() const {
+  const AutoNative* an = factory->auto_native.get();
+  if (an && on_trial(*an) && an->heat->trial_turn.fetch_add(1) % 2 == 1)
+    if (Native t1 = tier1_native(); t1.kernel) return t1;
+  return best_native();
 }
 
 bool BuiltModel::auto_jit() const {
@@ -97,15 +149,12 @@ bool BuiltModel::auto_jit() const {
 void BuiltModel::consider_tiers(int tier, const RunStats& current, double fraction,
                                 double elapsed) const {
   const AutoNative& an = *factory->auto_native;
-  if (tier >= 2) return;
-  // The run in progress counts as a run once it has taken steps (not at its start).
-  const bool in_progress = current.interp_steps + current.native_steps > 0;
-  bool pays = pays_across_runs(an, tier, current, in_progress);
-  if (tier == 0 && !pays) {
+  if (tier == 0) {
     const double remaining = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : elapsed;
-    pays = remaining > an.threshold;
+    if (remaining > an.threshold) start_tier(*this, 1);
   }
-  if (pays) start_tier(*this, tier + 1);
+  // The run in progress counts as a run once it has taken steps (not at its start).
+  weigh_heat(*this, tier, current, current.interp_steps + current.native_steps > 0);
 }
 
 void BuiltModel::compile_tier_now(int tier) const {
@@ -157,15 +206,19 @@ void configure_auto_native(BuiltModel& m, const BuildOptions& options) {
 
 void auto_on_run(const BuiltModel& m, const RunStats& run) {
   if (!m.auto_jit()) return;
-  const AutoNative& an = *m.factory->auto_native;
+  const bool trial = on_trial(*m.factory->auto_native);
+  BuiltModel::Factory::KernelHeat& heat = *m.factory->auto_native->heat;
   {
-    std::lock_guard lock(an.heat->mutex);
-    ++an.heat->runs;
-    an.heat->interp_seconds += run.interp_seconds;
-    an.heat->tier1_seconds += run.native_seconds - run.tier2_seconds;
+    std::lock_guard lock(heat.mutex);
+    const HeatView h = heat_with(heat, run, true, trial);
+    heat.runs = h.runs;
+    heat.interp_seconds = h.interp_seconds;
+    heat.tier1 = h.tier1;
+    heat.tier2 = h.tier2;
+    heat.trial1 = h.trial1;
+    heat.trial2 = h.trial2;
   }
-  const int tier = m.best_native().tier;
-  if (tier < 2 && pays_across_runs(an, tier, RunStats{}, false)) start_tier(m, tier + 1);
+  weigh_heat(m, m.best_native().tier, RunStats{}, false);
 }
 
 }  // namespace pipeline_detail

@@ -351,14 +351,10 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
   if (options.jit.mode == JitMode::On) adopt_native(*impl, jit::compile_and_load(factory->request));
   if (options.jit.mode == JitMode::Auto) {
     detail::pipeline_detail::configure_auto_native(*impl, options);
-    // A kernel already compiled (in this process, or on disk) is used from the first step: the
-    // -O3 build of a kernel that was hot before, else the ordinary one.
-    if (auto k = jit::find_cached(factory->auto_native->tier2_request)) {
-      adopt_native(*impl, std::move(k));
-      factory->native_tier = 2;
-    } else if (auto k1 = jit::find_cached(factory->request)) {
-      adopt_native(*impl, std::move(k1));
-    }
+    // A kernel already compiled (in this process, or on disk) is used from the first step. (Its
+    // tier-2 build, if a cache has one, is found again when the kernel gets hot: tier 2 stays on
+    // trial in every process, tier_trial.hpp.)
+    if (auto k = jit::find_cached(factory->request)) adopt_native(*impl, std::move(k));
   }
   detail::pipeline_detail::stats_on_build(*impl);
   return FullModel(std::move(impl));

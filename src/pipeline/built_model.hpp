@@ -57,6 +57,10 @@ struct BuiltModel {
     int tier = 0;
   };
   Native best_native() const;
+  Native tier1_native() const;
+  // The kernel a run (or its next kernel call, at a YIELD) should use: best_native(), except that
+  // while tier 2 is on trial successive calls alternate between tiers 2 and 1 (tier_trial.hpp).
+  Native next_native() const;
   std::shared_ptr<const pipeline::Kernel> native() const { return best_native().kernel; }
   bool auto_jit() const;
   // jit=auto, at the start or a YIELD of a run in `tier` (`current`: its statistics so far,

@@ -14,6 +14,7 @@
 #include "ir/ir.hpp"
 #include "jit/jit.hpp"
 #include "pipeline/built_model.hpp"
+#include "pipeline/tier_trial.hpp"
 
 namespace dynlib::detail {
 
@@ -26,7 +27,6 @@ struct BuiltModel::Factory {
   jit::CompileRequest request;  // what the native kernel is (or would be) compiled from
   std::shared_ptr<const jit::LoadedKernel> loaded;  // jit=on, or jit=auto warm at build()
   std::shared_ptr<const pipeline::Kernel> native;   // jit=on, or jit=auto warm at build()
-  int native_tier = 1;  // `native`'s: 2 when jit=auto found a hot kernel's -O3 build in a cache
 
   // jit=auto: a native kernel compiled at most once on a background thread and shared by every
   // Sim of this model; each Sim switches to it at its next YIELD (or run start) once `ready`.
@@ -42,12 +42,16 @@ struct BuiltModel::Factory {
     }
   };
   // How much this kernel has run, over every run of it in the process (every build of the same
-  // kernel id shares one): what jit=auto's cross-run rules weigh (auto_jit.cpp).
+  // kernel id shares one): what jit=auto's cross-run rules weigh, and its verdict on tier 2
+  // (auto_jit.cpp).
   struct KernelHeat {
     std::mutex mutex;
     long long runs = 0;
-    double interp_seconds = 0.0;  // tier 0
-    double tier1_seconds = 0.0;   // native at tier 1
+    double interp_seconds = 0.0;           // tier 0
+    TierTime tier1, tier2;                 // native at tier 1 and 2
+    TierTime trial1, trial2;               // the same, while tier 2 is on trial (tier_trial.hpp)
+    std::atomic<int> tier2_verdict{0};     // TierVerdict
+    std::atomic<long long> trial_turn{0};  // alternates the tiers on trial
   };
   struct AutoNative {
     BackgroundKernel tier1, tier2;  // -O2 (as jit=on builds it), then -O3 -march=native
@@ -77,6 +81,7 @@ std::shared_ptr<const pipeline::Kernel> make_native_kernel(
 // jit_stats() bookkeeping (stats.cpp).
 void stats_on_build(const BuiltModel& m);
 void stats_on_compiled(const BuiltModel& m, const jit::LoadedKernel& k, int tier);
+void stats_on_tier2_verdict(const BuiltModel& m, TierVerdict verdict);
 // jit=auto (auto_jit.cpp): the heat record every build of kernel `id` shares; the options' tier
 // settings resolved against the config file and checked.
 std::shared_ptr<BuiltModel::Factory::KernelHeat> kernel_heat(const std::string& id);

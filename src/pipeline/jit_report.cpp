@@ -24,10 +24,15 @@ std::string jit_report() {
   std::string out = fmt::format("jit report: {} kernel{} in this process\n", all.size(),
                                 all.size() == 1 ? "" : "s");
   for (const KernelStats& k : all) {
-    out += fmt::format("{} ({}, {}), kernel {}: {} build{}, {} run{}, tier {}{}\n", k.model_name,
-                       k.stepper, k.dtype, k.id.substr(0, 12), k.builds, k.builds == 1 ? "" : "s",
-                       k.runs, k.runs == 1 ? "" : "s", k.tier,
-                       k.tier_ups ? fmt::format(" ({} moved up mid-run)", k.tier_ups) : "");
+    std::string tier2;
+    if (!k.tier2_verdict.empty())
+      tier2 = fmt::format("; tier 2 {} ({:.2f}x tier 1's speed)", k.tier2_verdict,
+                          k.tiers[1].ns_per_step() / k.tiers[2].ns_per_step());
+    else if (k.tiers[2].steps > 0)
+      tier2 = "; tier 2 on trial";
+    out += fmt::format("{} ({}, {}), kernel {}: {} build{}, {} run{}, highest tier {}{}\n",
+                       k.model_name, k.stepper, k.dtype, k.id.substr(0, 12), k.builds,
+                       k.builds == 1 ? "" : "s", k.runs, k.runs == 1 ? "" : "s", k.tier, tier2);
     out += fmt::format("  {:<26} {:>8} {:>10} {:>14} {:>10} {:>10} {:>9}\n", "tier", "compiles",
                        "compile s", "steps", "run s", "ns/step", "speed-up");
     for (int t = 0; t < KernelStats::kTiers; ++t) {

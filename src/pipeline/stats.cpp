@@ -60,13 +60,19 @@ void stats_on_build(const BuiltModel& mi) {
   std::lock_guard lock(r.mutex);
   KernelStats& k = entry_for(r, mi);
   ++k.builds;
-  if (mi.factory->loaded) count_kernel(k, *mi.factory->loaded, mi.factory->native_tier);
+  if (mi.factory->loaded) count_kernel(k, *mi.factory->loaded, 1);
 }
 
 void stats_on_compiled(const BuiltModel& mi, const jit::LoadedKernel& kernel, int tier) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   count_kernel(entry_for(r, mi), kernel, tier);
+}
+
+void stats_on_tier2_verdict(const BuiltModel& mi, TierVerdict verdict) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  entry_for(r, mi).tier2_verdict = verdict == TierVerdict::Keep ? "kept" : "dropped";
 }
 
 }  // namespace pipeline_detail

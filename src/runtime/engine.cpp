@@ -274,23 +274,26 @@ class Engine final : public EngineBase {
     if (force_at > 0 || force_up > 0) {
       if (native_tier_ == 0 && force_at > 0 && a_.step >= force_at) {
         m.compile_tier_now(1);
-        adopt_best_native(true);
+        adopt_best_native(true, true);
       }
       if (native_tier_ == 1 && force_up > 0 && a_.step >= force_up) m.compile_tier_now(2);
-    } else {
-      m.consider_tiers(native_tier_, run_stats_, fraction, elapsed);
-      if (tuning().wait_for_compiles) m.wait_compiles();
+      adopt_best_native(true, true);
+      return;
     }
+    m.consider_tiers(native_tier_, run_stats_, fraction, elapsed);
+    if (tuning().wait_for_compiles) m.wait_compiles();
     adopt_best_native(true);
   }
-  // Runs on the best native kernel ready now if it beats the current one; `mid_run` records the
-  // move in the run's statistics.
-  void adopt_best_native(bool mid_run) {
-    const BuiltModel::Native best = mi_->best_native();
-    if (!best.kernel || best.tier <= native_tier_) return;
+  // Runs on the native kernel BuiltModel::next_native() picks if it is not the current one (a
+  // higher tier; tier 1 again while tier 2 is on trial or once it was measured slower); `pinned`
+  // (the test knobs) takes the best one, without the trial's alternation. `mid_run` records the
+  // first move up in the run's statistics.
+  void adopt_best_native(bool mid_run, bool pinned = false) {
+    const BuiltModel::Native best = pinned ? mi_->best_native() : mi_->next_native();
+    if (!best.kernel || best.tier == native_tier_) return;
     native_ = best.kernel->entry<Real>();
     if (mid_run && native_tier_ == 0) run_stats_.switch_step = a_.step;
-    if (mid_run && best.tier == 2) run_stats_.tier2_step = a_.step;
+    if (mid_run && best.tier == 2 && run_stats_.tier2_step < 0) run_stats_.tier2_step = a_.step;
     native_tier_ = best.tier;
   }
 
@@ -577,11 +580,12 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
   run_stats_ = RunStats{};
   // jit=on, or jit=auto with a kernel already compiled (by build(), another Sim or earlier runs);
   // jit=auto starts the next tier's compile now if the runs so far say it pays.
-  if (mi.auto_jit() && !observed_.active() && tuning().auto_switch_step <= 0) {
-    mi.consider_tiers(native_tier_, run_stats_, -1.0, 0.0);
+  const bool pinned = tuning().auto_switch_step > 0 || tuning().tier_up_step > 0;
+  if (mi.auto_jit() && !observed_.active() && !pinned) {
+    mi.consider_tiers(mi.best_native().tier, run_stats_, -1.0, 0.0);
     if (tuning().wait_for_compiles) mi.wait_compiles();
   }
-  adopt_best_native(false);
+  adopt_best_native(false, pinned);
   long long budget = tuning().step_budget.load();
   const bool fixed_budget = budget > 0;
   if (!fixed_budget) budget = 1LL << 14;

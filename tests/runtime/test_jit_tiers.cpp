@@ -12,6 +12,8 @@
 #include "dsl/temp_dir.hpp"
 #include "dynlib/ensemble.hpp"
 #include "jit/jit.hpp"
+#include "pipeline/factory.hpp"
+#include "pipeline/tier_trial.hpp"
 #include "runtime/runtime_test_util.hpp"
 
 using namespace dynlib;
@@ -132,9 +134,9 @@ TEST(JitTiers, AHotNativeKernelMovesToTier2AndKeepsEveryBit) {
   const RunOptions run{.T = 20.0, .dt = 0.01};
   Sim reference = setup("builtin://ode/izhikevich", {.stepper = "rk4"});
   // min_calls 1, thresholds 0: run 1 interprets and starts tier 1, run 2 runs it and starts
-  // tier 2, runs 3 and 4 run tier 2.
+  // tier 2, which is then on trial: runs 3, 4 and 5 alternate tiers 2 and 1.
   Sim sim = setup("builtin://ode/izhikevich", auto_options("rk4", 0.0, 1, 0.0));
-  const int tiers[] = {0, 1, 2, 2};
+  const int tiers[] = {0, 1, 2, 1, 2};
   for (int tier : tiers) {
     const Results& want = reference.run(run);
     const Results& got = sim.run(run);
@@ -143,11 +145,13 @@ TEST(JitTiers, AHotNativeKernelMovesToTier2AndKeepsEveryBit) {
     const long long run_steps = rs.interp_steps + rs.native_steps;
     EXPECT_EQ(run_steps, 2000);
     EXPECT_EQ(rs.interp_steps, tier == 0 ? run_steps : 0);
+    EXPECT_EQ(rs.native_steps - rs.tier2_steps, tier == 1 ? run_steps : 0);
     EXPECT_EQ(rs.tier2_steps, tier == 2 ? run_steps : 0);
     EXPECT_EQ(rs.tier2_step, -1);
   }
   EXPECT_EQ(sim.model().jit_tier(), 2);
   const KernelStats k = stats_of(sim.model());
+  EXPECT_EQ(k.tier2_verdict, "");  // still on trial: 0.05 s of each tier at least
   EXPECT_EQ(k.tier, 2);
   EXPECT_EQ(k.tiers[1].compiles, 1);
   EXPECT_EQ(k.tiers[2].compiles, 1);
@@ -157,7 +161,16 @@ TEST(JitTiers, AHotNativeKernelMovesToTier2AndKeepsEveryBit) {
   const std::string report = jit_report();
   EXPECT_NE(report.find("izhikevich (rk4, float64)"), std::string::npos) << report;
   EXPECT_NE(report.find("2 native -O3 -march=native"), std::string::npos) << report;
-  EXPECT_NE(report.find("tier 2"), std::string::npos) << report;
+  EXPECT_NE(report.find("tier 2 on trial"), std::string::npos) << report;
+  // A verdict against tier 2 (as when it is measured slower) moves the runs back to tier 1.
+  detail::pipeline_detail::kernel_heat(sim.model().build_stats().kernel_id)
+      ->tier2_verdict.store(static_cast<int>(detail::TierVerdict::Drop));
+  EXPECT_EQ(sim.model().jit_tier(), 1);
+  const Results& want = reference.run(run);
+  const Results& got = sim.run(run);
+  expect_same_results(want, got);
+  EXPECT_EQ(got.run_stats().native_steps, 2000);
+  EXPECT_EQ(got.run_stats().tier2_steps, 0);
 }
 
 TEST(JitTiers, MovesMidRunAtAnyStepChangeNoBit) {
@@ -195,7 +208,7 @@ TEST(JitTiers, MovesMidRunAtAnyStepChangeNoBit) {
   }
 }
 
-TEST(JitTiers, ATier2KernelInTheDiskCacheStartsTheNextProcessAtTier2) {
+TEST(JitTiers, ATier2KernelIsKeptInTheDiskCacheToo) {
   TempDir dir;
   ScopedEnv env(
       "DYNLIB_CONFIG",
@@ -207,13 +220,33 @@ TEST(JitTiers, ATier2KernelInTheDiskCacheStartsTheNextProcessAtTier2) {
   Sim sim = setup("builtin://ode/duffing", options);
   for (int i = 0; i < 3; ++i) sim.run({.T = 1.0, .dt = 0.01});
   ASSERT_EQ(sim.model().jit_tier(), 2);
-  jit::clear_memory_cache();  // a new process: only the disk cache remembers
+  jit::clear_memory_cache();  // as in a new process: only the disk cache remembers the kernels
+  const long long compiles = jit::jit_counters().compiles;
   const FullModel again = build("builtin://ode/duffing", options);
-  EXPECT_EQ(again.jit_tier(), 2);
+  EXPECT_EQ(again.jit_tier(), 1);  // tier 2 is on trial in every process
   EXPECT_EQ(again.build_stats().kernel_source, "disk");
-  EXPECT_NE(again.build_stats().kernel_digest, "");
+  // The kernel is hot already (this process counted its runs): its first run asks for tier 2,
+  // which comes from the disk too.
   Sim next(again);
-  EXPECT_EQ(next.run({.T = 1.0, .dt = 0.01}).run_stats().tier2_steps, 100);
+  EXPECT_EQ(next.run({.T = 1.0, .dt = 0.01}).run_stats().native_steps, 100);
+  EXPECT_EQ(again.jit_tier(), 2);
+  EXPECT_EQ(jit::jit_counters().compiles, compiles);
+}
+
+TEST(JitTiers, Tier2IsKeptOnlyWhereItIsMeasuredFaster) {
+  using detail::tier2_verdict;
+  using detail::TierTime;
+  using detail::TierVerdict;
+  const TierTime tier1{10000000, 0.20};  // 20 ns/step over the trial
+  // On trial until each tier has run for half the trial time (at least 0.05 s).
+  EXPECT_EQ(tier2_verdict(tier1, {10000000, 0.19}, 2.0), TierVerdict::Undecided);
+  EXPECT_EQ(tier2_verdict({1000000, 0.02}, {10000000, 0.19}, 0.0), TierVerdict::Undecided);
+  EXPECT_EQ(tier2_verdict(tier1, {2000000, 0.038}, 0.0), TierVerdict::Undecided);
+  EXPECT_EQ(tier2_verdict({50000000, 1.0}, {50000000, 1.0}, 2.0), TierVerdict::Keep);  // a tie
+  EXPECT_EQ(tier2_verdict(tier1, {10000000, 0.19}, 0.0), TierVerdict::Keep);           // 19 ns
+  EXPECT_EQ(tier2_verdict(tier1, {10000000, 0.21}, 0.0), TierVerdict::Drop);           // 21 ns
+  EXPECT_EQ(tier2_verdict(tier1, {10000000, 0.21}, 0.5), TierVerdict::Undecided);
+  EXPECT_EQ(tier2_verdict({0, 0.0}, {10000000, 0.21}, 0.0), TierVerdict::Undecided);
 }
 
 TEST(JitTiers, OptionsAndConfigAreChecked) {
