@@ -8,8 +8,6 @@
 // dlopen); compiles = compiler runs in all children (0 when every build was a warm hit).
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -20,6 +18,7 @@
 
 #include "dynlib/cache.hpp"
 #include "dynlib/dynlib.hpp"
+#include "fresh_child.hpp"
 
 namespace {
 
@@ -52,12 +51,7 @@ struct ChildTiming {
 };
 
 ChildTiming build_in_fresh_child(const std::string& uri, const std::string& stepper) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {};
-  const pid_t pid = ::fork();
-  if (pid < 0) return {};
-  if (pid == 0) {
-    ::close(fds[0]);
+  return bench::in_fresh_child<ChildTiming>([&] {
     ChildTiming t;
     try {
       dynlib::clear_memory_cache();
@@ -73,15 +67,8 @@ ChildTiming build_in_fresh_child(const std::string& uri, const std::string& step
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bench_cache child: %s\n", e.what());
     }
-    (void)!::write(fds[1], &t, sizeof t);
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  ChildTiming t;
-  if (::read(fds[0], &t, sizeof t) != static_cast<ssize_t>(sizeof t)) t = {};
-  ::close(fds[0]);
-  ::waitpid(pid, nullptr, 0);
-  return t;
+    return t;
+  });
 }
 
 void BM_DiskCache_WarmHit_FreshProcess(benchmark::State& state, std::string uri,

@@ -32,9 +32,18 @@ void set_steps(benchmark::State& state, long long steps_per_iter) {
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// Whether jit=auto has judged the tier-2 build of the Sim's kernel (in an earlier benchmark of
+// this process): once dropped, it is not tried again.
+bool tier2_judged(const dynlib::Sim& sim) {
+  for (const dynlib::KernelStats& k : dynlib::jit_stats())
+    if (k.id == sim.model().build_stats().kernel_id) return !k.tier2_verdict.empty();
+  return false;
+}
+
 // The Sim a *_Interp (tier 0), *_Native (tier 1: jit=on) or *_Tier2 benchmark runs. Tier 2 is
 // jit=auto's recompile of a hot kernel at -O3 -march=native: thresholds 0 make every run hot, and
-// short runs go on until the background compiles are done (before timing).
+// short runs go on until the background compiles are done (before timing); the timed runs then
+// alternate tiers 2 and 1 until jit=auto's verdict, and run the tier it keeps.
 dynlib::Sim bench_sim(const std::string& uri, const std::string& stepper, int tier) {
   dynlib::BuildOptions options;
   if (!stepper.empty()) options.stepper = stepper;
@@ -46,11 +55,18 @@ dynlib::Sim bench_sim(const std::string& uri, const std::string& stepper, int ti
     options.auto_tier_threshold = 0.0;
   }
   dynlib::Sim sim = dynlib::setup(uri, options);
-  for (int i = 0; i < 60000 && sim.model().jit_tier() < tier; ++i) {
+  for (int i = 0; i < 60000 && sim.model().jit_tier() < tier && !tier2_judged(sim); ++i) {
     sim.run({.N = 10});
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return sim;
+}
+
+// *_Tier2: the tier jit=auto settled on after the timed runs (tier 2 on trial alternates with
+// tier 1 until its verdict; 2: kept, 1: dropped as slower, docs/jit.md).
+template <int Tier>
+void tier_counter(benchmark::State& state, const dynlib::Sim& sim) {
+  if (Tier == 2) state.counters["tier_after"] = sim.model().jit_tier();
 }
 
 constexpr long long kLorenzSteps = 100000;
@@ -78,6 +94,7 @@ void BM_Lorenz_RK4(benchmark::State& state) {
   o.record = state.range(0) != 0;
   for (auto _ : state) run_sim(sim, o);
   set_steps(state, kLorenzSteps);
+  tier_counter<Tier>(state, sim);
 }
 
 constexpr long long kIzhSteps = 100000;
@@ -102,6 +119,7 @@ void BM_Izhikevich_RK4(benchmark::State& state) {
   o.dt = kIzhDt;
   for (auto _ : state) run_sim(sim, o);
   set_steps(state, kIzhSteps);
+  tier_counter<Tier>(state, sim);
 }
 
 constexpr double kVdpEnd = 200.0;
@@ -129,6 +147,7 @@ void BM_VanDerPol_RK45(benchmark::State& state) {
   long long steps = 0;
   for (auto _ : state) steps = run_sim(sim, o);
   set_steps(state, steps);
+  tier_counter<Tier>(state, sim);
 }
 
 constexpr long long kMapSteps = 1000000;
@@ -152,6 +171,7 @@ void BM_Logistic(benchmark::State& state) {
   o.params["r"] = 3.9;
   for (auto _ : state) run_sim(sim, o);
   set_steps(state, kMapSteps);
+  tier_counter<Tier>(state, sim);
 }
 
 // A model with a 1000-term reduction: it must stay a loop, so its compile time stays small.
