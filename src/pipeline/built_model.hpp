@@ -49,13 +49,13 @@ struct BuiltModel {
 
   std::shared_ptr<const pipeline::Kernel> interpreter;  // always
 
-  // The native kernel a run starts in now, and its tier: tier 2 once jit=auto recompiled a hot
-  // kernel at -O3 -march=native, else tier 1 (jit=on, or jit=auto once compiled); a null kernel
-  // (tier 0) means the interpreter.
+  // A native kernel and its tier; a null kernel (tier 0) means the interpreter.
   struct Native {
     std::shared_ptr<const pipeline::Kernel> kernel;
     int tier = 0;
   };
+  // The best native kernel ready now: tier 2 once jit=auto recompiled a hot kernel at -O3
+  // -march=native (unless measured slower), else tier 1 (jit=on, or jit=auto once compiled).
   Native best_native() const;
   Native tier1_native() const;
   // The kernel a run (or its next kernel call, at a YIELD) should use: best_native(), except that

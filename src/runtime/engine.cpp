@@ -274,21 +274,21 @@ class Engine final : public EngineBase {
     if (force_at > 0 || force_up > 0) {
       if (native_tier_ == 0 && force_at > 0 && a_.step >= force_at) {
         m.compile_tier_now(1);
-        adopt_best_native(true, true);
+        adopt_native(true, true);
       }
       if (native_tier_ == 1 && force_up > 0 && a_.step >= force_up) m.compile_tier_now(2);
-      adopt_best_native(true, true);
+      adopt_native(true, true);
       return;
     }
     m.consider_tiers(native_tier_, run_stats_, fraction, elapsed);
     if (tuning().wait_for_compiles) m.wait_compiles();
-    adopt_best_native(true);
+    adopt_native(true);
   }
   // Runs on the native kernel BuiltModel::next_native() picks if it is not the current one (a
   // higher tier; tier 1 again while tier 2 is on trial or once it was measured slower); `pinned`
   // (the test knobs) takes the best one, without the trial's alternation. `mid_run` records the
   // first move up in the run's statistics.
-  void adopt_best_native(bool mid_run, bool pinned = false) {
+  void adopt_native(bool mid_run, bool pinned = false) {
     const BuiltModel::Native best = pinned ? mi_->best_native() : mi_->next_native();
     if (!best.kernel || best.tier == native_tier_) return;
     native_ = best.kernel->entry<Real>();
@@ -585,7 +585,7 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
     mi.consider_tiers(mi.best_native().tier, run_stats_, -1.0, 0.0);
     if (tuning().wait_for_compiles) mi.wait_compiles();
   }
-  adopt_best_native(false, pinned);
+  adopt_native(false, pinned);
   long long budget = tuning().step_budget.load();
   const bool fixed_budget = budget > 0;
   if (!fixed_budget) budget = 1LL << 14;
