@@ -54,12 +54,13 @@ struct BuiltModel::Factory {
     std::atomic<long long> trial_turn{0};  // alternates the tiers on trial
   };
   struct AutoNative {
-    BackgroundKernel tier1, tier2;  // -O2 (as jit=on builds it), then -O3 -march=native
     jit::CompileRequest tier2_request;
     std::shared_ptr<KernelHeat> heat;
     double threshold = 0.25;      // seconds of interpretation (one run's estimate, or summed)
     long long min_calls = 3;      // runs before summed interpretation counts
     double tier_threshold = 2.0;  // seconds at tier 1 before tier 2
+    // Declared last, so destroyed first: each waits for its compile, which reads tier2_request.
+    BackgroundKernel tier1, tier2;  // -O2 (as jit=on builds it), then -O3 -march=native
   };
   std::unique_ptr<AutoNative> auto_native;  // non-null for jit=auto
 
