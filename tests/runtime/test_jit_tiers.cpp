@@ -272,3 +272,18 @@ TEST(JitTiers, OptionsAndConfigAreChecked) {
   given.run({.T = 0.1, .dt = 0.01});
   EXPECT_TRUE(given.model().is_jitted());
 }
+
+TEST(JitTiers, AModelDestroyedWhileItsTier2CompilesWaitsForIt) {
+  jit::clear_memory_cache();
+  const long long compiles = jit::jit_counters().compiles;
+  {
+    Sim sim = setup("builtin://ode/lorenz", auto_options("ab2", 0.0, 1, 0.0));
+    {
+      WaitForCompiles wait;
+      sim.run({.T = 0.1, .dt = 0.01});  // interpreted; tier 1 compiles before it returns
+    }
+    sim.run({.T = 0.1, .dt = 0.01});  // tier 1; its end starts tier 2 in the background
+    EXPECT_EQ(sim.model().jit_tier(), 1);
+  }  // the model goes while tier 2 may still compile: its destructor waits (ASan checks the rest)
+  EXPECT_EQ(jit::jit_counters().compiles, compiles + 2);
+}
