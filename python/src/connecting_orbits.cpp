@@ -8,6 +8,9 @@
 #include "dynlib/connecting_orbits.hpp"
 
 #include <cmath>
+#include <functional>
+#include <map>
+#include <type_traits>
 
 #include "common.hpp"
 
@@ -39,86 +42,93 @@ std::optional<double> optional_double(py::handle h, const std::string& what) {
   return to_double(h, what);
 }
 
-OrbitRk45Config to_rk(const py::dict& d) {
-  OrbitRk45Config c;
+// A config dict read field by field into a C++ config: each known key names how to set its
+// field; the dicts come from the reference's dataclasses, so an unknown key is a bug.
+template <class Config>
+using FieldSetter = std::function<void(Config&, py::handle, const std::string&)>;
+template <class Config>
+using Fields = std::map<std::string, FieldSetter<Config>>;
+
+// The setter of a plain field: the value converted to the member's type.
+template <class Config, class T>
+FieldSetter<Config> field(T Config::*member) {
+  return [member](Config& c, py::handle value, const std::string& what) {
+    if constexpr (std::is_same_v<T, double>)
+      c.*member = to_double(value, what);
+    else if constexpr (std::is_same_v<T, std::optional<double>>)
+      c.*member = optional_double(value, what);
+    else if constexpr (std::is_same_v<T, int>)
+      c.*member = static_cast<int>(to_int(value, what));
+    else if constexpr (std::is_same_v<T, long long>)
+      c.*member = to_int(value, what);
+    else if constexpr (std::is_same_v<T, bool>)
+      c.*member = value.cast<bool>();
+    else
+      c.*member = py::str(value).cast<std::string>();
+  };
+}
+
+// `what` names the config in errors; `prefix` is put before a key in conversion errors.
+template <class Config>
+void read_fields(Config& c, const py::dict& d, const Fields<Config>& fields,
+                 const std::string& what, const std::string& prefix = "") {
   for (auto [key, value] : d) {
     const std::string k = py::str(key).cast<std::string>();
-    if (k == "dt0")
-      c.dt0 = to_double(value, "rk.dt0");
-    else if (k == "min_step")
-      c.min_step = to_double(value, "rk.min_step");
-    else if (k == "dt_max")
-      c.dt_max = to_double(value, "rk.dt_max");
-    else if (k == "atol")
-      c.atol = to_double(value, "rk.atol");
-    else if (k == "rtol")
-      c.rtol = to_double(value, "rk.rtol");
-    else if (k == "safety")
-      c.safety = to_double(value, "rk.safety");
-    else if (k == "max_steps")
-      c.max_steps = to_int(value, "rk.max_steps");
-    else
-      throw DynlibError("rk: unknown field '" + k + "'");
+    const auto it = fields.find(k);
+    if (it == fields.end()) throw DynlibError(what + ": unknown field '" + k + "'");
+    it->second(c, value, prefix + k);
   }
+}
+
+OrbitRk45Config to_rk(const py::dict& d) {
+  using C = OrbitRk45Config;
+  static const Fields<C> fields = {{"dt0", field(&C::dt0)},
+                                   {"min_step", field(&C::min_step)},
+                                   {"dt_max", field(&C::dt_max)},
+                                   {"atol", field(&C::atol)},
+                                   {"rtol", field(&C::rtol)},
+                                   {"safety", field(&C::safety)},
+                                   {"max_steps", field(&C::max_steps)}};
+  C c;
+  read_fields(c, d, fields, "rk", "rk.");
   return c;
 }
 
 OrbitBranchConfig to_branch(const py::dict& d) {
-  OrbitBranchConfig c;
+  using C = OrbitBranchConfig;
   py::object wmin = py::none(), wmax = py::none();
-  for (auto [key, value] : d) {
-    const std::string k = py::str(key).cast<std::string>();
-    if (k == "eq_tol")
-      c.eq_tol = to_double(value, k);
-    else if (k == "eq_max_iter")
-      c.eq_max_iter = static_cast<int>(to_int(value, k));
-    else if (k == "eq_track_max_dist")
-      c.eq_track_max_dist = optional_double(value, k);
-    else if (k == "eps_mode")
-      c.eps_mode = py::str(value).cast<std::string>();
-    else if (k == "eps")
-      c.eps = to_double(value, k);
-    else if (k == "eps_min")
-      c.eps_min = to_double(value, k);
-    else if (k == "eps_max")
-      c.eps_max = to_double(value, k);
-    else if (k == "r_leave")
-      c.r_leave = to_double(value, k);
-    else if (k == "t_leave_target")
-      c.t_leave_target = to_double(value, k);
-    else if (k == "r_sec")
-      c.r_sec = to_double(value, k);
-    else if (k == "t_min_event")
-      c.t_min_event = to_double(value, k);
-    else if (k == "t_max")
-      c.t_max = to_double(value, k);
-    else if (k == "s_max")
-      c.s_max = to_double(value, k);
-    else if (k == "r_blow")
-      c.r_blow = to_double(value, k);
-    else if (k == "window_min")
-      wmin = py::reinterpret_borrow<py::object>(value);
-    else if (k == "window_max")
-      wmax = py::reinterpret_borrow<py::object>(value);
-    else if (k == "require_leave_before_event")
-      c.require_leave_before_event = value.cast<bool>();
-    else if (k == "eig_real_tol")
-      c.eig_real_tol = to_double(value, k);
-    else if (k == "eig_imag_tol")
-      c.eig_imag_tol = to_double(value, k);
-    else if (k == "strict_1d")
-      c.strict_1d = value.cast<bool>();
-    else if (k == "jac")
-      c.jac = parse_fixed_point_jacobian(py::str(value).cast<std::string>());
-    else if (k == "fd_eps")
-      c.fd_eps = to_double(value, k);
-    else if (k == "r_exit")
-      c.r_exit = to_double(value, k);
-    else if (k == "rk")
-      c.rk = to_rk(value.cast<py::dict>());
-    else
-      throw DynlibError("branch config: unknown field '" + k + "'");
-  }
+  const Fields<C> fields = {
+      {"eq_tol", field(&C::eq_tol)},
+      {"eq_max_iter", field(&C::eq_max_iter)},
+      {"eq_track_max_dist", field(&C::eq_track_max_dist)},
+      {"eps_mode", field(&C::eps_mode)},
+      {"eps", field(&C::eps)},
+      {"eps_min", field(&C::eps_min)},
+      {"eps_max", field(&C::eps_max)},
+      {"r_leave", field(&C::r_leave)},
+      {"t_leave_target", field(&C::t_leave_target)},
+      {"r_sec", field(&C::r_sec)},
+      {"t_min_event", field(&C::t_min_event)},
+      {"t_max", field(&C::t_max)},
+      {"s_max", field(&C::s_max)},
+      {"r_blow", field(&C::r_blow)},
+      {"window_min",
+       [&](C&, py::handle v, const std::string&) { wmin = py::reinterpret_borrow<py::object>(v); }},
+      {"window_max",
+       [&](C&, py::handle v, const std::string&) { wmax = py::reinterpret_borrow<py::object>(v); }},
+      {"require_leave_before_event", field(&C::require_leave_before_event)},
+      {"eig_real_tol", field(&C::eig_real_tol)},
+      {"eig_imag_tol", field(&C::eig_imag_tol)},
+      {"strict_1d", field(&C::strict_1d)},
+      {"jac",
+       [](C& c, py::handle v, const std::string&) {
+         c.jac = parse_fixed_point_jacobian(py::str(v).cast<std::string>());
+       }},
+      {"fd_eps", field(&C::fd_eps)},
+      {"r_exit", field(&C::r_exit)},
+      {"rk", [](C& c, py::handle v, const std::string&) { c.rk = to_rk(v.cast<py::dict>()); }}};
+  C c;
+  read_fields(c, d, fields, "branch config");
   if (wmin.is_none() != wmax.is_none())
     throw DynlibError("window_min and window_max must be given together");
   if (!wmin.is_none()) {
@@ -128,6 +138,50 @@ OrbitBranchConfig to_branch(const py::dict& d) {
       throw DynlibError("window_min and window_max must have the same length");
     for (size_t i = 0; i < lo.size(); ++i) c.window.emplace_back(lo[i], hi[i]);
   }
+  return c;
+}
+
+HomoclinicFinderConfig to_homoclinic_finder(const py::dict& d) {
+  using C = HomoclinicFinderConfig;
+  static const Fields<C> fields = {
+      {"trace",
+       [](C& c, py::handle v, const std::string&) { c.trace = to_branch(v.cast<py::dict>()); }},
+      {"scan_n", field(&C::scan_n)},
+      {"max_bisect", field(&C::max_bisect)},
+      {"gap_tol", field(&C::gap_tol)},
+      {"x_tol", field(&C::x_tol)},
+      {"branch_mode", field(&C::branch_mode)},
+      {"sign_u", field(&C::sign_u)}};
+  C c;
+  read_fields(c, d, fields, "HomoclinicFinderConfig");
+  return c;
+}
+
+HeteroclinicFinderConfig to_heteroclinic_finder(const py::dict& d) {
+  using C = HeteroclinicFinderConfig;
+  static const Fields<C> fields = {
+      {"eq_tol", field(&C::eq_tol)},
+      {"eq_max_iter", field(&C::eq_max_iter)},
+      {"eq_track_max_dist", field(&C::eq_track_max_dist)},
+      {"trace_u",
+       [](C& c, py::handle v, const std::string&) { c.trace_u = to_branch(v.cast<py::dict>()); }},
+      {"trace_s",
+       [](C& c, py::handle v, const std::string&) { c.trace_s = to_branch(v.cast<py::dict>()); }},
+      {"scan_n", field(&C::scan_n)},
+      {"max_bisect", field(&C::max_bisect)},
+      {"x_tol", field(&C::x_tol)},
+      {"gap_tol", field(&C::gap_tol)},
+      {"gap_fac", field(&C::gap_fac)},
+      {"branch_mode", field(&C::branch_mode)},
+      {"sign_u", field(&C::sign_u)},
+      {"sign_s", field(&C::sign_s)},
+      {"r_sec", field(&C::r_sec)},
+      {"r_sec_mult", field(&C::r_sec_mult)},
+      {"r_sec_min_mult", field(&C::r_sec_min_mult)},
+      // The reference's plane section: not used here (porting.md).
+      {"tau_min", [](C&, py::handle, const std::string&) {}}};
+  C c;
+  read_fields(c, d, fields, "HeteroclinicFinderConfig");
   return c;
 }
 
@@ -314,69 +368,11 @@ py::dict run(py::handle target, const std::string& what, const py::dict& problem
   if (what == "homoclinic_finder" || what == "heteroclinic_finder") {
     OrbitFinderResult r;
     if (what == "homoclinic_finder") {
-      HomoclinicFinderConfig c;
-      for (auto [key, value] : config) {
-        const std::string k = py::str(key).cast<std::string>();
-        if (k == "trace")
-          c.trace = to_branch(value.cast<py::dict>());
-        else if (k == "scan_n")
-          c.scan_n = static_cast<int>(to_int(value, k));
-        else if (k == "max_bisect")
-          c.max_bisect = static_cast<int>(to_int(value, k));
-        else if (k == "gap_tol")
-          c.gap_tol = to_double(value, k);
-        else if (k == "x_tol")
-          c.x_tol = to_double(value, k);
-        else if (k == "branch_mode")
-          c.branch_mode = py::str(value).cast<std::string>();
-        else if (k == "sign_u")
-          c.sign_u = static_cast<int>(to_int(value, k));
-        else
-          throw DynlibError("HomoclinicFinderConfig: unknown field '" + k + "'");
-      }
+      const HomoclinicFinderConfig c = to_homoclinic_finder(config);
       py::gil_scoped_release release;
       r = homoclinic_finder(*sim, p, c);
     } else {
-      HeteroclinicFinderConfig c;
-      for (auto [key, value] : config) {
-        const std::string k = py::str(key).cast<std::string>();
-        if (k == "eq_tol")
-          c.eq_tol = to_double(value, k);
-        else if (k == "eq_max_iter")
-          c.eq_max_iter = static_cast<int>(to_int(value, k));
-        else if (k == "eq_track_max_dist")
-          c.eq_track_max_dist = optional_double(value, k);
-        else if (k == "trace_u")
-          c.trace_u = to_branch(value.cast<py::dict>());
-        else if (k == "trace_s")
-          c.trace_s = to_branch(value.cast<py::dict>());
-        else if (k == "scan_n")
-          c.scan_n = static_cast<int>(to_int(value, k));
-        else if (k == "max_bisect")
-          c.max_bisect = static_cast<int>(to_int(value, k));
-        else if (k == "x_tol")
-          c.x_tol = to_double(value, k);
-        else if (k == "gap_tol")
-          c.gap_tol = to_double(value, k);
-        else if (k == "gap_fac")
-          c.gap_fac = to_double(value, k);
-        else if (k == "branch_mode")
-          c.branch_mode = py::str(value).cast<std::string>();
-        else if (k == "sign_u")
-          c.sign_u = static_cast<int>(to_int(value, k));
-        else if (k == "sign_s")
-          c.sign_s = static_cast<int>(to_int(value, k));
-        else if (k == "r_sec")
-          c.r_sec = optional_double(value, k);
-        else if (k == "r_sec_mult")
-          c.r_sec_mult = to_double(value, k);
-        else if (k == "r_sec_min_mult")
-          c.r_sec_min_mult = to_double(value, k);
-        else if (k == "tau_min")
-          continue;  // the reference's plane section; see porting.md
-        else
-          throw DynlibError("HeteroclinicFinderConfig: unknown field '" + k + "'");
-      }
+      const HeteroclinicFinderConfig c = to_heteroclinic_finder(config);
       py::gil_scoped_release release;
       r = heteroclinic_finder(*sim, p, c);
     }
