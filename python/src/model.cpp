@@ -320,10 +320,6 @@ std::optional<PathConfig> to_path_config(py::handle config) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // KernelStats::tiers as dicts, tier 0 (interpreter) first.
 py::list tiers_list(const KernelStats& k) {
   py::list tiers;

@@ -19,6 +19,7 @@ namespace dynlib::detail {
 
 using AutoNative = BuiltModel::Factory::AutoNative;
 using BackgroundKernel = BuiltModel::Factory::BackgroundKernel;
+using KernelHeat = BuiltModel::Factory::KernelHeat;
 
 namespace {
 
@@ -64,31 +65,24 @@ void wait_for(BackgroundKernel& bk) {
   if (job.valid()) job.wait();
 }
 
-bool undecided(const BuiltModel::Factory::KernelHeat& h) {
-  return h.tier2_verdict.load() == static_cast<int>(TierVerdict::Undecided);
+TierVerdict verdict_of(const KernelHeat& h) {
+  return static_cast<TierVerdict>(h.tier2_verdict.load());
 }
 
 // Whether this model's runs are trying tier 2 against tier 1 now.
 bool on_trial(const AutoNative& an) {
-  return an.tier2.ready.load(std::memory_order_acquire) && undecided(*an.heat);
+  return an.tier2.ready.load(std::memory_order_acquire) &&
+         verdict_of(*an.heat) == TierVerdict::Undecided;
 }
 
-// The kernel's run time so far: every finished run, plus `current` (a run in progress, counted as
-// one more run when `in_progress`; its native time is trial time when `trial`). Caller holds the
-// heat's mutex.
-struct HeatView {
-  long long runs;
-  double interp_seconds;
-  TierTime tier1, tier2, trial1, trial2;
-};
-HeatView heat_with(const BuiltModel::Factory::KernelHeat& h, const RunStats& current,
-                   bool in_progress, bool trial) {
-  const TierTime run1{current.native_steps - current.tier2_steps,
-                      current.native_seconds - current.tier2_seconds};
-  const TierTime run2{current.tier2_steps, current.tier2_seconds};
+// The kernel's run time so far, `h`, plus `current` (a run in progress, counted as one more run
+// when `in_progress`; its native time is trial time when `trial`).
+KernelHeat::Totals heat_with(const KernelHeat::Totals& h, const RunStats& current, bool in_progress,
+                             bool trial) {
   auto plus = [](TierTime a, TierTime b, bool add) {
     return add ? TierTime{a.steps + b.steps, a.seconds + b.seconds} : a;
   };
+  const TierTime run1 = tier_time(current, 1), run2 = tier_time(current, 2);
   return {h.runs + (in_progress ? 1 : 0), h.interp_seconds + current.interp_seconds,
           plus(h.tier1, run1, true),      plus(h.tier2, run2, true),
           plus(h.trial1, run1, trial),    plus(h.trial2, run2, trial)};
@@ -99,15 +93,15 @@ HeatView heat_with(const BuiltModel::Factory::KernelHeat& h, const RunStats& cur
 void weigh_heat(const BuiltModel& m, int tier, const RunStats& current, bool in_progress) {
   const AutoNative& an = *m.factory->auto_native;
   const bool trial = on_trial(an);
-  HeatView h;
+  KernelHeat::Totals h;
   {
     std::lock_guard lock(an.heat->mutex);
-    h = heat_with(*an.heat, current, in_progress, trial);
+    h = heat_with(an.heat->totals, current, in_progress, trial);
   }
   if (tier == 0 && h.runs >= an.min_calls && h.interp_seconds >= an.threshold) start_tier(m, 1);
   // Tier 2 waits for tier 1 to have run (and is never tried again once dropped).
   if (tier == 1 && h.tier1.steps > 0 && h.tier1.seconds >= an.tier_threshold &&
-      an.heat->tier2_verdict.load() != static_cast<int>(TierVerdict::Drop))
+      verdict_of(*an.heat) != TierVerdict::Drop)
     start_tier(m, 2);
   if (trial) {
     const TierVerdict v = tier2_verdict(h.trial1, h.trial2, an.tier_threshold);
@@ -123,7 +117,7 @@ void weigh_heat(const BuiltModel& m, int tier, const RunStats& current, bool in_
 BuiltModel::Native BuiltModel::best_native() const {
   const AutoNative* an = factory->auto_native.get();
   if (an && an->tier2.ready.load(std::memory_order_acquire) &&
-      an->heat->tier2_verdict.load() != static_cast<int>(TierVerdict::Drop))
+      verdict_of(*an->heat) != TierVerdict::Drop)
     return {an->tier2.kernel, 2};
   return tier1_native();
 }
@@ -168,13 +162,12 @@ void BuiltModel::wait_compiles() const {
 
 namespace pipeline_detail {
 
-std::shared_ptr<BuiltModel::Factory::KernelHeat> kernel_heat(const std::string& id) {
+std::shared_ptr<KernelHeat> kernel_heat(const std::string& id) {
   static std::mutex mutex;
-  static auto* heats =
-      new std::map<std::string, std::shared_ptr<BuiltModel::Factory::KernelHeat>>();
+  static auto* heats = new std::map<std::string, std::shared_ptr<KernelHeat>>();
   std::lock_guard lock(mutex);
   auto& h = (*heats)[id];
-  if (!h) h = std::make_shared<BuiltModel::Factory::KernelHeat>();
+  if (!h) h = std::make_shared<KernelHeat>();
   return h;
 }
 
@@ -207,16 +200,10 @@ void configure_auto_native(BuiltModel& m, const BuildOptions& options) {
 void auto_on_run(const BuiltModel& m, const RunStats& run) {
   if (!m.auto_jit()) return;
   const bool trial = on_trial(*m.factory->auto_native);
-  BuiltModel::Factory::KernelHeat& heat = *m.factory->auto_native->heat;
+  KernelHeat& heat = *m.factory->auto_native->heat;
   {
     std::lock_guard lock(heat.mutex);
-    const HeatView h = heat_with(heat, run, true, trial);
-    heat.runs = h.runs;
-    heat.interp_seconds = h.interp_seconds;
-    heat.tier1 = h.tier1;
-    heat.tier2 = h.tier2;
-    heat.trial1 = h.trial1;
-    heat.trial2 = h.trial2;
+    heat.totals = heat_with(heat.totals, run, true, trial);
   }
   weigh_heat(m, m.best_native().tier, RunStats{}, false);
 }

@@ -45,11 +45,14 @@ struct BuiltModel::Factory {
   // kernel id shares one): what jit=auto's cross-run rules weigh, and its verdict on tier 2
   // (auto_jit.cpp).
   struct KernelHeat {
+    struct Totals {
+      long long runs = 0;
+      double interp_seconds = 0.0;  // tier 0
+      TierTime tier1, tier2;        // native at tier 1 and 2
+      TierTime trial1, trial2;      // the same, while tier 2 is on trial (tier_trial.hpp)
+    };
     std::mutex mutex;
-    long long runs = 0;
-    double interp_seconds = 0.0;           // tier 0
-    TierTime tier1, tier2;                 // native at tier 1 and 2
-    TierTime trial1, trial2;               // the same, while tier 2 is on trial (tier_trial.hpp)
+    Totals totals;                         // guarded by `mutex`
     std::atomic<int> tier2_verdict{0};     // TierVerdict
     std::atomic<long long> trial_turn{0};  // alternates the tiers on trial
   };

@@ -91,14 +91,11 @@ void count_run(const BuiltModel& mi, const RunStats& run) {
   if (run.interp_steps > 0) add_backend(k, "interpreter");
   if (run.native_steps > 0) add_backend(k, "native");
   if (run.switch_step >= 0) ++k.auto_switches;
-  const long long tier_steps[KernelStats::kTiers] = {
-      run.interp_steps, run.native_steps - run.tier2_steps, run.tier2_steps};
-  const double tier_seconds[KernelStats::kTiers] = {
-      run.interp_seconds, run.native_seconds - run.tier2_seconds, run.tier2_seconds};
   for (int t = 0; t < KernelStats::kTiers; ++t) {
-    k.tiers[t].steps += tier_steps[t];
-    k.tiers[t].seconds += tier_seconds[t];
-    if (tier_steps[t] > 0) k.tier = std::max(k.tier, t);
+    const TierTime spent = tier_time(run, t);
+    k.tiers[t].steps += spent.steps;
+    k.tiers[t].seconds += spent.seconds;
+    if (spent.steps > 0) k.tier = std::max(k.tier, t);
   }
   if (run.tier2_step >= 0) ++k.tier_ups;
 }

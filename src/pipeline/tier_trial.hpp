@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include "dynlib/dynlib.hpp"
+
 namespace dynlib::detail {
 
 enum class TierVerdict { Undecided = 0, Keep = 1, Drop = 2 };
@@ -16,6 +18,14 @@ struct TierTime {
   long long steps = 0;
   double seconds = 0.0;
 };
+
+// What a run spent in `tier` (0 interpreter, 1 and 2 native): RunStats counts native steps as a
+// whole and the tier-2 part of them apart.
+inline TierTime tier_time(const RunStats& r, int tier) {
+  if (tier == 0) return {r.interp_steps, r.interp_seconds};
+  if (tier == 1) return {r.native_steps - r.tier2_steps, r.native_seconds - r.tier2_seconds};
+  return {r.tier2_steps, r.tier2_seconds};
+}
 
 // `tier1`, `tier2`: the time each tier ran during the trial.
 inline TierVerdict tier2_verdict(TierTime tier1, TierTime tier2, double trial_seconds) {
