@@ -30,9 +30,13 @@ std::string jit_report() {
                           k.tiers[1].ns_per_step() / k.tiers[2].ns_per_step());
     else if (k.tiers[2].steps > 0)
       tier2 = "; tier 2 on trial";
-    out += fmt::format("{} ({}, {}), kernel {}: {} build{}, {} run{}, highest tier {}{}\n",
-                       k.model_name, k.stepper, k.dtype, k.id.substr(0, 12), k.builds,
-                       k.builds == 1 ? "" : "s", k.runs, k.runs == 1 ? "" : "s", k.tier, tier2);
+    auto count = [](long long n, const char* what) {
+      return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+    };
+    out += fmt::format("{} ({}, {}), kernel {}: {} ({}, {}), {}, highest tier {}{}\n", k.model_name,
+                       k.stepper, k.dtype, k.id.substr(0, 12), count(k.builds, "build"),
+                       count(k.memory_hits, "memory hit"), count(k.disk_hits, "disk hit"),
+                       count(k.runs, "run"), k.tier, tier2);
     out += fmt::format("  {:<26} {:>8} {:>10} {:>14} {:>10} {:>10} {:>9}\n", "tier", "compiles",
                        "compile s", "steps", "run s", "ns/step", "speed-up");
     for (int t = 0; t < KernelStats::kTiers; ++t) {

@@ -55,6 +55,8 @@ TEST_F(JitCli, StatsNamePhasesAndBackend) {
   EXPECT_FALSE(contains(o.out, "  interpreter ")) << o.out;
   EXPECT_TRUE(contains(o.out, "jit report: 1 kernel in this process")) << o.out;
   EXPECT_TRUE(contains(o.out, "1 native -O2")) << o.out;
+  EXPECT_TRUE(contains(o.out, "1 build (")) << o.out;  // with its memory and disk cache hits
+  EXPECT_TRUE(contains(o.out, "disk hits)")) << o.out;
   const Output i = cli("run builtin://ode/lorenz --stats");
   EXPECT_TRUE(contains(i.out, "  interpreter ")) << i.out;
   EXPECT_FALSE(contains(i.out, "kernel:")) << i.out;
