@@ -226,11 +226,14 @@ Value to_value(py::handle h, const std::string& what) {
     }
   }
   if (!py::isinstance<py::iterable>(h)) type_error(what, "a number or a sequence of numbers", h);
-  std::vector<py::handle> items;
-  for (py::handle item : py::reinterpret_borrow<py::iterable>(h)) items.push_back(item);
+  // Owned references: iterating a numpy array makes a fresh scalar per element, which the
+  // iterator releases as soon as it advances.
+  std::vector<py::object> items;
+  for (py::handle item : py::reinterpret_borrow<py::iterable>(h))
+    items.push_back(py::reinterpret_borrow<py::object>(item));
   // A sequence of integers stays integers (exact for int64 models); any float makes it floats.
   std::vector<long long> integers;
-  for (py::handle item : items)
+  for (const py::object& item : items)
     if (auto v = exact_integer(item)) integers.push_back(*v);
   if (!items.empty() && integers.size() == items.size()) return integers;
   std::vector<double> values;

@@ -113,3 +113,16 @@ def test_presets_keep_int64_values_exact(big, tmp_path):
     assert big.load_preset("file", path) == 1
     big.apply_preset("file")
     assert big.state_dict()["x"] == TWO53_PLUS_1 + 6
+
+
+def test_every_element_of_an_int64_array_keeps_its_own_value():
+    # Iterating a numpy array makes a fresh scalar per element; each must be read while it is
+    # alive (a regression: freed scalars were read after the iteration, each one's memory then
+    # holding a later element).
+    model = BIG.replace("w = [9007199254740993, 3]", "w = [1, 2, 3, 4, 5, 6]")
+    sim = dynlib.setup(model)
+    values = np.array([TWO53_PLUS_1 + k for k in range(6)], dtype=np.int64)
+    sim.run(N=1, params={"w": values})
+    assert sim.param("w") == values.tolist()
+    sim.assign(w=values[::-1].copy())
+    assert sim.param("w") == values[::-1].tolist()
