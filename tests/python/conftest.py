@@ -7,8 +7,11 @@ import atexit
 import os
 import pathlib
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 
 # The JIT's disk cache and the user config live in private temporary directories, set before
 # dynlib is imported: tests must neither read the developer's config nor fill ~/.cache.
@@ -80,3 +83,29 @@ def python_env(**extra):
 
 
 PYTHON = sys.executable
+
+
+def interrupt(child, after=0.5, timeout=60):
+    """Sends Ctrl+C (SIGINT) to `child` `after` seconds from now and waits for it to end.
+
+    Returns (stdout, stderr, seconds from the signal to the end). A child still running after
+    `timeout` seconds fails the test with the stack of each of its threads (gdb, when there is
+    one), so that a hang seen once, on CI, says where it was.
+    """
+    time.sleep(after)
+    sent = time.perf_counter()
+    child.send_signal(signal.SIGINT)
+    try:
+        out, err = child.communicate(timeout=timeout)
+        return out, err, time.perf_counter() - sent
+    except subprocess.TimeoutExpired:
+        stacks = "(no gdb)"
+        if shutil.which("gdb"):
+            stacks = subprocess.run(
+                ["gdb", "-p", str(child.pid), "-batch", "-ex", "thread apply all bt"],
+                capture_output=True, text=True, timeout=120).stdout
+        pytest.fail(f"the child did not end {timeout} s after Ctrl+C; its threads:\n{stacks}")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()

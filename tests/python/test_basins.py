@@ -185,12 +185,10 @@ def test_basin_plot_draws_a_result():
 
 def test_ctrl_c_stops_the_threads_and_raises_keyboard_interrupt():
     import json
-    import signal
     import subprocess
     import textwrap
-    import time
 
-    from conftest import PYTHON, python_env
+    from conftest import PYTHON, interrupt, python_env
 
     child_code = """
     import json, signal, time
@@ -212,17 +210,8 @@ def test_ctrl_c_stops_the_threads_and_raises_keyboard_interrupt():
     """
     child = subprocess.Popen([PYTHON, "-c", textwrap.dedent(child_code)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=python_env())
-    try:
-        assert child.stdout.readline().strip() == "running"
-        time.sleep(0.5)
-        sent = time.perf_counter()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-        reaction = time.perf_counter() - sent
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    assert child.stdout.readline().strip() == "running"
+    out, err, reaction = interrupt(child)
     assert child.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["outcome"] == "KeyboardInterrupt"
     assert reaction < 10

@@ -1,16 +1,15 @@
 """dynlib.run_batch: ensembles and parameter sweeps from Python (docs/ensembles.md)."""
 import math
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
 
 import dynlib
+from conftest import interrupt
 
 
 def test_logistic_sweep_equals_one_sim_per_parameter_bit_for_bit():
@@ -118,12 +117,9 @@ def test_ctrl_c_stops_a_batch_cleanly(tmp_path):
             sys.exit(0)
         print("finished", flush=True)
     """))
-    env = dict(os.environ)
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=env,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ), text=True)
     assert proc.stdout.readline().strip() == "started"
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0
+    out, err, _ = interrupt(proc, after=1.0)
+    assert proc.returncode == 0, err
     assert "interrupted" in out

@@ -5,16 +5,14 @@ import csv
 import json
 import math
 import os
-import signal
 import subprocess
 import textwrap
-import time
 
 import numpy as np
 import pytest
 
 import dynlib
-from conftest import PYTHON, python_env
+from conftest import PYTHON, interrupt, python_env
 from dynlib.analysis import FixedPointConfig, FixedPointResult, find_fixed_points
 
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
@@ -218,17 +216,8 @@ def test_sigint_stops_a_long_search():
     child = subprocess.Popen([PYTHON, "-c", textwrap.dedent(INTERRUPTED_CHILD)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=python_env())
-    try:
-        assert child.stdout.readline().strip() == "running"
-        time.sleep(0.5)
-        sent = time.perf_counter()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-        reaction = time.perf_counter() - sent
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    assert child.stdout.readline().strip() == "running"
+    out, err, reaction = interrupt(child)
     assert child.returncode == 0, err
     got = json.loads(out.strip().splitlines()[-1])
     assert got["outcome"] == "KeyboardInterrupt"
@@ -241,14 +230,7 @@ def test_sigint_stops_the_cli_search_with_code_130():
                               "builtin://map/logistic", "--period", "64",
                               "--grid", "x=0.01:0.99:200000"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(0.5)
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    out, err, _ = interrupt(child)
     assert child.returncode == 130, err
     assert "stopped (Ctrl+C)" in err
     assert out.startswith("model logistic (map, period 64)")

@@ -1,11 +1,9 @@
 """Ctrl+C (SIGINT) stops a long run cleanly: partial results, then KeyboardInterrupt."""
 import json
-import signal
 import subprocess
 import textwrap
-import time
 
-from conftest import PYTHON, python_env
+from conftest import PYTHON, interrupt, python_env
 
 CHILD = """
 import json, signal, sys, time
@@ -32,17 +30,8 @@ print(json.dumps({"outcome": outcome, "seconds": seconds, "status": res.status,
 def test_sigint_stops_a_long_run_with_partial_results():
     child = subprocess.Popen([PYTHON, "-c", textwrap.dedent(CHILD)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=python_env())
-    try:
-        assert child.stdout.readline().strip() == "running"
-        time.sleep(0.5)  # well inside the run (10^10 steps take hours)
-        sent = time.perf_counter()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-        reaction = time.perf_counter() - sent
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    assert child.stdout.readline().strip() == "running"
+    out, err, reaction = interrupt(child)  # well inside the run (10^10 steps take hours)
     assert child.returncode == 0, err
     got = json.loads(out.strip().splitlines()[-1])
     assert got["outcome"] == "KeyboardInterrupt"
