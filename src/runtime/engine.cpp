@@ -180,9 +180,25 @@ class Engine final : public EngineBase {
 
   void resize_rec(long long cap) {
     const size_t c = static_cast<size_t>(cap);
-    rec_t_.resize(c);
-    rec_step_.resize(c);
-    rec_data_.resize(c * static_cast<size_t>(rec_width()));
+    resize_buffer(rec_t_, c);
+    resize_buffer(rec_step_, c);
+    resize_buffer(rec_data_, c * static_cast<size_t>(rec_width()));
+  }
+  // The buffers of this Sim's earlier results, if they were released (record_pool.hpp): a fresh
+  // run of `rows` samples (-1: unknown) records into memory already faulted in.
+  bool reuse_released_buffers(long long rows) {
+    std::optional<RecordBuffers> b = record_pool_->take(rows);
+    if (!b) return false;
+    if constexpr (std::is_same_v<Time, double>) rec_t_ = std::move(b->t);
+    rec_step_ = std::move(b->step);
+    if constexpr (std::is_same_v<Real, double>)
+      rec_data_ = std::move(b->f64);
+    else if constexpr (std::is_same_v<Real, float>)
+      rec_data_ = std::move(b->f32);
+    else
+      rec_data_ = std::move(b->i64);
+    tuning().record_buffers_reused++;
+    return true;
   }
   void resize_evt(long long cap) {
     const size_t c = static_cast<size_t>(cap);
@@ -323,6 +339,8 @@ class Engine final : public EngineBase {
   std::vector<Time> rec_t_;
   std::vector<long long> rec_step_;
   std::vector<Real> rec_data_;
+  // Where released results return their buffers (shared: results may outlive this engine).
+  std::shared_ptr<RecordPool> record_pool_ = std::make_shared<RecordPool>();
   std::vector<int> evt_code_;
   std::vector<long long> evt_rec_index_;
   std::vector<Time> evt_time_;
@@ -564,7 +582,10 @@ void Engine<Real>::run(const Plan& plan, const Hooks& hooks, ResultsSlot& slot) 
       want = std::min<long long>(want, 1LL << 20);
     }
     if (hooks.sink) want = std::min(want, hooks.sink_rows);
-    if (rows_now + want > static_cast<long long>(rec_t_.size())) resize_rec(rows_now + want);
+    // Sized exactly (never less than the taken buffers' width needs), as fresh ones are.
+    const bool reused = !resume && reuse_released_buffers(known_steps >= 0 ? want : -1);
+    if (reused || rows_now + want > static_cast<long long>(rec_t_.size()))
+      resize_rec(rows_now + want);
   } else if (static_cast<long long>(rec_t_.size()) < rows_now) {
     resize_rec(rows_now);
   }
@@ -916,6 +937,7 @@ void Engine<Real>::fill_rows(ResultsData& d, bool move) {
         rec_t_[r] = static_cast<Time>(run_time(r));
     data = std::move(rec_data_);
     d.step = std::move(rec_step_);
+    d.recycle = record_pool_;
     if constexpr (std::is_same_v<Time, double>)
       d.t = std::move(rec_t_);
     else

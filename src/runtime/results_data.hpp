@@ -10,6 +10,7 @@
 
 #include "dynlib/dynlib.hpp"
 #include "pipeline/built_model.hpp"
+#include "runtime/record_pool.hpp"
 
 namespace dynlib::detail {
 
@@ -37,6 +38,17 @@ struct ResultsData {
   std::map<std::string, ObserverResult> observers;
   double wall = 0.0;
   RunStats run_stats;
+
+  // The Sim whose run recorded these buffers: they go back to it when the last Results holding
+  // them is released (record_pool.hpp).
+  std::weak_ptr<RecordPool> recycle;
+  ResultsData() = default;
+  ResultsData(const ResultsData&) = default;
+  ResultsData& operator=(const ResultsData&) = default;
+  ~ResultsData() {
+    if (auto pool = recycle.lock())
+      pool->give({std::move(t), std::move(step), std::move(f64), std::move(f32), std::move(i64)});
+  }
 };
 
 }  // namespace dynlib::detail

@@ -22,6 +22,9 @@ struct Tuning {
   // jit=auto: wait for each background compile as soon as it starts, so tests pin when a compile
   // starts and which run first goes native, independent of how long the compiler takes.
   std::atomic<bool> wait_for_compiles{false};
+  // Counted, not set: fresh runs that recorded into the buffers of released results
+  // (record_pool.hpp), so tests can tell reuse from an allocator handing back the same address.
+  std::atomic<long long> record_buffers_reused{0};
 };
 
 Tuning& tuning();

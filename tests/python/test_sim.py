@@ -191,3 +191,17 @@ def test_sim_accepts_a_model_or_a_uri(model_toml):
     assert a.model.spec.hash == b.model.spec.hash
     assert np.array_equal(a.run(T=1.0).data, b.run(T=1.0).data)
     assert a.run(T=1.0, record_vars=["energy"]).aux_names == ["energy"]
+
+
+def test_arrays_outlive_their_results_while_the_sim_runs_on():
+    # A Sim records into the buffers of results nobody holds any more; a numpy array taken from
+    # results holds them, so later runs never write into it.
+    sim = dynlib.setup("builtin://map/logistic")
+    x = sim.run(N=50000, ic={"x": 0.1})["x"]  # the Results object is dropped at once
+    t = sim.run(N=50000, ic={"x": 0.2}).t
+    want_x, want_t = x.copy(), t.copy()
+    for k in range(5):
+        res = sim.run(N=50000, ic={"x": 0.3 + 0.01 * k})
+        assert res["x"][0] == 0.3 + 0.01 * k
+    assert np.array_equal(x, want_x) and np.array_equal(t, want_t)
+    assert x[0] == 0.1 and t[-1] == 50000

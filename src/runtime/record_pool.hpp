@@ -1,0 +1,89 @@
+// Where a Sim's recording buffers come from. Fresh memory is what makes a recorded run slow:
+// every 4 KiB page costs a fault on first touch (measured at ~17 µs a page on this project's
+// machines, docs/PERFORMANCE.md), more than the kernel takes to fill it. So
+// - the buffers of a run's results come back to the Sim when those results are released (the
+//   next run writes into memory already faulted in), and
+// - a large buffer that must be allocated asks for transparent huge pages (one fault per 2 MiB).
+// Neither changes a value: only where the rows are written.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace dynlib::detail {
+
+// The recorded columns of one run, in the layout ResultsData keeps them.
+struct RecordBuffers {
+  std::vector<double> t;
+  std::vector<long long> step;
+  std::vector<double> f64;  // the model's dtype: one of these three holds the rows
+  std::vector<float> f32;
+  std::vector<long long> i64;
+
+  size_t bytes() const {
+    return t.capacity() * sizeof(double) + step.capacity() * sizeof(long long) +
+           f64.capacity() * sizeof(double) + f32.capacity() * sizeof(float) +
+           i64.capacity() * sizeof(long long);
+  }
+};
+
+// One set of buffers handed back by released results, waiting for the Sim's next run. Results
+// may be released on any thread (Python's garbage collector, a batch worker), hence the lock.
+// At most one set is kept (the latest): the memory a single run of this Sim recorded.
+class RecordPool {
+ public:
+  void give(RecordBuffers&& buffers) {
+    std::lock_guard lock(mutex_);
+    kept_ = std::move(buffers);
+  }
+  // The kept set when its time column holds between `rows` and 4 × `rows` (+ 1024) samples: a
+  // set far larger than the run needs would stay attached to its results; it is freed instead.
+  // `rows` < 0 (a run of unknown length) takes any set.
+  std::optional<RecordBuffers> take(long long rows) {
+    std::optional<RecordBuffers> out;
+    {
+      std::lock_guard lock(mutex_);
+      out.swap(kept_);
+    }
+    if (out && rows >= 0 && out->t.capacity() > 4 * static_cast<size_t>(rows) + 1024)
+      out.reset();  // freed outside the lock
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::optional<RecordBuffers> kept_;
+};
+
+// Asks the kernel to back [p, p + bytes) with transparent huge pages (where the system allows
+// them only on request, as Debian's default "madvise" mode does). Only the 2 MiB-aligned interior
+// of a large block qualifies; smaller blocks are left alone.
+inline void advise_huge_pages(void* p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (bytes < 2 * kHuge) return;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+// v.resize(n), with a new allocation (growth past the capacity) advised to use huge pages before
+// its first touch.
+template <class T>
+void resize_buffer(std::vector<T>& v, size_t n) {
+  if (n > v.capacity()) {
+    v.reserve(n);
+    advise_huge_pages(v.data(), n * sizeof(T));
+  }
+  v.resize(n);
+}
+
+}  // namespace dynlib::detail
