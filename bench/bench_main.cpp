@@ -174,6 +174,59 @@ void BM_Logistic(benchmark::State& state) {
   tier_counter<Tier>(state, sim);
 }
 
+// Recording into fresh memory: each iteration's buffers are new (and freed untimed afterwards).
+// The hand-written loop allocates its vectors while timed; dynlib runs a new Sim, which has no
+// released results whose buffers it could reuse (runtime/record_pool.hpp).
+template <class Work>
+void fresh_baseline(benchmark::State& state, size_t rows, size_t width, Work work) {
+  for (auto _ : state) {
+    auto rec = std::make_unique<bench::Recorder>();
+    rec->reserve(rows, width);
+    work(*rec);
+    state.PauseTiming();
+    rec.reset();
+    state.ResumeTiming();
+  }
+}
+void fresh_native(benchmark::State& state, const std::string& uri, const std::string& stepper,
+                  const dynlib::RunOptions& o) {
+  dynlib::BuildOptions options{.jit = true};
+  if (!stepper.empty()) options.stepper = stepper;
+  const dynlib::FullModel model = dynlib::build(uri, options);
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto sim = std::make_unique<dynlib::Sim>(model);
+    state.ResumeTiming();
+    run_sim(*sim, o);
+    state.PauseTiming();
+    sim.reset();
+    state.ResumeTiming();
+  }
+}
+
+void BM_Logistic_Fresh_Baseline(benchmark::State& state) {
+  fresh_baseline(state, kMapSteps + 1, 1,
+                 [](bench::Recorder& rec) { bench::logistic(3.9, kMapSteps, &rec); });
+  set_steps(state, kMapSteps);
+}
+void BM_Logistic_Fresh_Native(benchmark::State& state) {
+  dynlib::RunOptions o;
+  o.N = kMapSteps;
+  o.ic["x"] = 0.1;
+  o.params["r"] = 3.9;
+  fresh_native(state, "builtin://map/logistic", "", o);
+  set_steps(state, kMapSteps);
+}
+void BM_Lorenz_RK4_Fresh_Baseline(benchmark::State& state) {
+  fresh_baseline(state, kLorenzSteps + 1, 3,
+                 [](bench::Recorder& rec) { bench::lorenz_rk4(kLorenzDt, kLorenzSteps, &rec); });
+  set_steps(state, kLorenzSteps);
+}
+void BM_Lorenz_RK4_Fresh_Native(benchmark::State& state) {
+  fresh_native(state, "builtin://ode/lorenz", "rk4", {.N = kLorenzSteps, .dt = kLorenzDt});
+  set_steps(state, kLorenzSteps);
+}
+
 // A model with a 1000-term reduction: it must stay a loop, so its compile time stays small.
 std::string sum_model(int terms) {
   std::string w;
@@ -223,6 +276,10 @@ BENCHMARK(BM_Logistic_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic<0>)->Name("BM_Logistic_Interp")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic<1>)->Name("BM_Logistic_Native")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic<2>)->Name("BM_Logistic_Tier2")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic_Fresh_Baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic_Fresh_Native)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4_Fresh_Baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4_Fresh_Native)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4")
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
