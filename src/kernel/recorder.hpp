@@ -9,6 +9,7 @@
 // buffers hold every sample the run can produce.
 #pragma once
 
+#include "math.hpp"
 #include "model.hpp"
 #include "observer.hpp"
 #include "run_args.hpp"
@@ -69,6 +70,20 @@ struct Recorder {
       return !(on && step == next && count >= cap);
     } else {
       return true;
+    }
+  }
+
+  // How many steps after `step` can be taken with room for every row they record (at least 1
+  // when room_for_step(step + 1)); without room checks, or not recording, `most`.
+  DYNLIB_KERNEL_INLINE long long steps_with_room(long long step, long long most) const {
+    if constexpr (kCheckRoom) {
+      if (!on) return most;
+      // Steps next, next + interval, ... record; the (cap - count + 1)-th of them finds no room.
+      const long long rows_left = cap - count;
+      if (rows_left >= (most + step - next) / interval + 1) return most;
+      return math::min(most, next + rows_left * interval - 1 - step);
+    } else {
+      return most;
     }
   }
 

@@ -351,6 +351,8 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     limit = math::min(limit, step + a.step_budget);
   const volatile int* const interrupt = a.interrupt;
   const long long evt_cap = a.evt_cap;
+  // Steps of a burst (below): the interrupt is then read every kBurst steps, microseconds apart.
+  constexpr long long kBurst = 4096;
 
   for (;;) {
     // 1. stop checks
@@ -372,6 +374,40 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     }
     if (!obs_room_for_step(obs, step + 1)) return finish(GROW_REC, EXIT_NEED_REC);
     if (evt_rows > 0 && evt_count + evt_rows > evt_cap) return finish(GROW_EVT, EXIT_NEED_EVT);
+
+    // A burst: a map with nothing but the recorder between its steps (no events, lags, stop
+    // condition or observer of the caller's) takes up to kBurst steps between two rounds of the
+    // checks above — what stays per step is what the loop below does anyway, in the same order,
+    // so every bit is the same. The burst ends before `limit` and before a step whose row would
+    // find no room, so the checks above then trip exactly where they would have. Only maps: their
+    // few-flop bodies made the checks most of a step (logistic: 4.45 -> 1.91 ns/step), while an
+    // RK4 step measured slower with the loop's second copy (Lorenz 20.0 -> 24.4 ns/step).
+    if constexpr (Stepper::info.kind == KIND_MAP && is_same<Observer, NoObserver>) {
+      if (n_start == 0 && n_end == 0 && lag_width == 0 && !has_stop) {
+        long long burst = math::min(limit - step, kBurst);
+        if constexpr (kRecords) burst = rec.steps_with_room(step, burst);
+        for (; burst > 0; --burst) {
+          Time h = dt, h_next = dt;
+          if (const int s = Stepper::step(m, c, t, h, h_next, y, y_new))
+            return finish(s, c.fail_reason);
+          if constexpr (is_floating<Real>) {
+            for (int i = 0; i < n; ++i) {
+              if (!math::isfinite(y_new[i])) {
+                a.nan_index = i;
+                Stepper::reset(c);
+                return finish(NAN_DETECTED, EXIT_NONFINITE);
+              }
+            }
+          }
+          for (int i = 0; i < n; ++i) y[i] = y_new[i];
+          ++step;
+          ++accepted;
+          t = t0 + (Time)step * dt;
+          if constexpr (kRecords) rec.on_step(m, point(t, h, step));
+        }
+        continue;
+      }
+    }
 
     // 3. start-phase events. An observer's stop here takes effect after this iteration's step:
     // stopping before it would fire the same events again on re-entry.
