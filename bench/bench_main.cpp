@@ -78,7 +78,8 @@ void BM_Lorenz_RK4_Baseline(benchmark::State& state) {
   for (auto _ : state) {
     rec.clear();
     rec.reserve(kLorenzSteps + 1, 3);
-    benchmark::DoNotOptimize(bench::lorenz_rk4(kLorenzDt, kLorenzSteps, record ? &rec : nullptr));
+    benchmark::DoNotOptimize(record ? bench::lorenz_rk4(kLorenzDt, kLorenzSteps, &rec)
+                                    : bench::lorenz_rk4(kLorenzDt, kLorenzSteps, nullptr));
   }
   set_steps(state, kLorenzSteps);
 }
@@ -153,11 +154,14 @@ void BM_VanDerPol_RK45(benchmark::State& state) {
 constexpr long long kMapSteps = 1000000;
 
 void BM_Logistic_Baseline(benchmark::State& state) {
+  const bool record = state.range(0) != 0;
   bench::Recorder rec;
   for (auto _ : state) {
     rec.clear();
     rec.reserve(kMapSteps + 1, 1);
-    benchmark::DoNotOptimize(bench::logistic(3.9, kMapSteps, &rec));
+    // Two calls, so the unrecorded loop is compiled without the recording branches in it.
+    benchmark::DoNotOptimize(record ? bench::logistic(3.9, kMapSteps, &rec)
+                                    : bench::logistic(3.9, kMapSteps));
   }
   set_steps(state, kMapSteps);
 }
@@ -169,6 +173,7 @@ void BM_Logistic(benchmark::State& state) {
   o.N = kMapSteps;
   o.ic["x"] = 0.1;
   o.params["r"] = 3.9;
+  o.record = state.range(0) != 0;
   for (auto _ : state) run_sim(sim, o);
   set_steps(state, kMapSteps);
   tier_counter<Tier>(state, sim);
@@ -272,10 +277,18 @@ BENCHMARK(BM_Izhikevich_RK4_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4<0>)->Name("BM_Izhikevich_RK4_Interp")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4<1>)->Name("BM_Izhikevich_RK4_Native")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4<2>)->Name("BM_Izhikevich_RK4_Tier2")->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic_Baseline)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic<0>)->Name("BM_Logistic_Interp")->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic<1>)->Name("BM_Logistic_Native")->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Logistic<2>)->Name("BM_Logistic_Tier2")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic_Baseline)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<0>)
+    ->Name("BM_Logistic_Interp")
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<1>)
+    ->Name("BM_Logistic_Native")
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Logistic<2>)->Name("BM_Logistic_Tier2")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Fresh_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Fresh_Native)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lorenz_RK4_Fresh_Baseline)->Unit(benchmark::kMillisecond);
@@ -307,9 +320,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
                                                        : r.aggregate_name == "median";
       auto it = r.counters.find("s/step");
       if (use && it != r.counters.end()) ns_per_step_[r.run_name.str()] = it->second.value * 1e9;
-      // Stiff problems compare whole solves (bench_stiff.cpp): milliseconds per run.
-      if (use && !r.error_occurred && r.run_name.str().rfind("BM_Stiff_", 0) == 0)
-        ms_per_solve_[r.run_name.str()] = r.GetAdjustedRealTime();
+      // Stiff problems (bench_stiff.cpp) and Van der Pol against Boost.Odeint (bench_odeint.cpp)
+      // compare whole solves: milliseconds per run.
+      const std::string name = r.run_name.str();
+      if (use && !r.error_occurred &&
+          (name.rfind("BM_Stiff_", 0) == 0 || name.rfind("BM_VanDerPol_RK45_", 0) == 0))
+        ms_per_solve_[name] = r.GetAdjustedRealTime();
     }
   }
   void Finalize() override {
@@ -340,10 +356,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (p == ns_per_step_.end()) continue;
       std::printf("%-44s %12.2f %12.2f %7.2fx\n", name.c_str(), ns, p->second, ns / p->second);
     }
+    // BM_<Problem>_Native/_Interp/_Tier2 against BM_<Problem>_Odeint (built with Boost only).
+    std::printf("\n%-44s %12s %12s %8s\n", "whole solve", "ms", "odeint ms", "ratio");
+    for (const auto& [name, ms] : ms_per_solve_) {
+      const auto cut = name.rfind('_');
+      auto b = ms_per_solve_.find(name.substr(0, cut) + "_Odeint");
+      if (name.rfind("BM_Stiff_", 0) == 0 || b == ms_per_solve_.end() || b->first == name) continue;
+      std::printf("%-44s %12.3f %12.3f %7.2fx\n", name.c_str(), ms, b->second, ms / b->second);
+    }
     // BM_Stiff_<Problem>_<stepper>_<backend> against BM_Stiff_<Problem>_CVODE_Baseline.
     std::printf("\n%-44s %12s %12s %8s\n", "stiff solve", "ms", "CVODE ms", "ratio");
     for (const auto& [name, ms] : ms_per_solve_) {
-      if (name.find("_Baseline") != std::string::npos) continue;
+      if (name.find("_Baseline") != std::string::npos || name.rfind("BM_Stiff_", 0) != 0) continue;
       const auto cut = name.find('_', sizeof("BM_Stiff_") - 1);
       auto b = ms_per_solve_.find(name.substr(0, cut) + "_CVODE_Baseline");
       if (cut == std::string::npos || b == ms_per_solve_.end()) continue;
