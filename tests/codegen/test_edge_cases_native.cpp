@@ -60,9 +60,10 @@ void compare(EdgeBuild& b) {
     SCOPED_TRACE((*b.exprs)[i % n] + (i < n ? " (params)" : " (literals)"));
     EXPECT_TRUE(dt::same_bits(at_vm[i], at_native[i]))
         << "vm " << at_vm[i] << ", native " << at_native[i];
-    if (i >= n)
+    if (i >= n) {
       EXPECT_TRUE(dt::same_bits(at_native[i], at_native[i - n]))
           << "folded " << at_native[i] << ", ran " << at_native[i - n];
+    }
   }
 }
 
