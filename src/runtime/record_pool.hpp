@@ -23,12 +23,6 @@ struct RecordBuffers {
   std::vector<double> f64;  // the model's dtype: one of these three holds the rows
   std::vector<float> f32;
   std::vector<long long> i64;
-
-  size_t bytes() const {
-    return t.capacity() * sizeof(double) + step.capacity() * sizeof(long long) +
-           f64.capacity() * sizeof(double) + f32.capacity() * sizeof(float) +
-           i64.capacity() * sizeof(long long);
-  }
 };
 
 // One set of buffers handed back by released results, waiting for the Sim's next run. Results

@@ -44,7 +44,9 @@ struct ResultsData {
   std::weak_ptr<RecordPool> recycle;
   ResultsData() = default;
   ResultsData(const ResultsData&) = default;
+  ResultsData(ResultsData&&) = default;
   ResultsData& operator=(const ResultsData&) = default;
+  ResultsData& operator=(ResultsData&&) = default;
   ~ResultsData() {
     if (auto pool = recycle.lock())
       pool->give({std::move(t), std::move(step), std::move(f64), std::move(f32), std::move(i64)});
