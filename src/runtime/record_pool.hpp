@@ -3,7 +3,8 @@
 // machines, docs/PERFORMANCE.md), more than the kernel takes to fill it. So
 // - the buffers of a run's results come back to the Sim when those results are released (the
 //   next run writes into memory already faulted in), and
-// - a large buffer that must be allocated asks for transparent huge pages (one fault per 2 MiB).
+// - a large buffer that must be allocated asks for transparent huge pages (one fault per 2 MiB)
+//   and is faulted in by one system call, not a trap per page.
 // Neither changes a value: only where the rows are written.
 #pragma once
 
@@ -53,10 +54,11 @@ class RecordPool {
   std::optional<RecordBuffers> kept_;
 };
 
-// Asks the kernel to back [p, p + bytes) with transparent huge pages (where the system allows
-// them only on request, as Debian's default "madvise" mode does). Only the 2 MiB-aligned interior
-// of a large block qualifies; smaller blocks are left alone.
-inline void advise_huge_pages(void* p, size_t bytes) {
+// Before the first touch of a large new block [p, p + bytes): asks the kernel to back it with
+// transparent huge pages (where the system allows them only on request, as Debian's default
+// "madvise" mode does; only the 2 MiB-aligned interior qualifies), then faults it all in.
+// Smaller blocks are left alone.
+inline void prepare_large_block(void* p, size_t bytes) {
 #ifdef MADV_HUGEPAGE
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   if (bytes < 2 * kHuge) return;
@@ -76,13 +78,12 @@ inline void advise_huge_pages(void* p, size_t bytes) {
 #endif
 }
 
-// v.resize(n), with a new allocation (growth past the capacity) advised to use huge pages before
-// its first touch.
+// v.resize(n), with a new allocation (growth past the capacity) prepared before its first touch.
 template <class T>
 void resize_buffer(std::vector<T>& v, size_t n) {
   if (n > v.capacity()) {
     v.reserve(n);
-    advise_huge_pages(v.data(), n * sizeof(T));
+    prepare_large_block(v.data(), n * sizeof(T));
   }
   v.resize(n);
 }
