@@ -286,6 +286,21 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
   a.exit_reason = EXIT_NONE;
   a.nan_index = -1;
 
+  // The non-finite guard of a step (float types): the first value of y_new that is not finite,
+  // or -1; a rejected step ends the run with nothing committed.
+  auto first_nonfinite = [&]() DYNLIB_LAMBDA_INLINE {
+    if constexpr (is_floating<Real>) {
+      for (int i = 0; i < n; ++i)
+        if (!math::isfinite(y_new[i])) return i;
+    }
+    return -1;
+  };
+  auto reject_nonfinite = [&](int i) {
+    a.nan_index = i;
+    Stepper::reset(c);  // its history may hold derivatives of the rejected state
+    return finish(NAN_DETECTED, EXIT_NONFINITE);
+  };
+
   if (!a.initial_recorded) {
     if constexpr (kRecords) {
       if (!rec.room_at_start(t)) return finish(GROW_REC, EXIT_NEED_REC);
@@ -390,15 +405,7 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
           Time h = dt, h_next = dt;
           if (const int s = Stepper::step(m, c, t, h, h_next, y, y_new))
             return finish(s, c.fail_reason);
-          if constexpr (is_floating<Real>) {
-            for (int i = 0; i < n; ++i) {
-              if (!math::isfinite(y_new[i])) {
-                a.nan_index = i;
-                Stepper::reset(c);
-                return finish(NAN_DETECTED, EXIT_NONFINITE);
-              }
-            }
-          }
+          if (const int i = first_nonfinite(); i >= 0) return reject_nonfinite(i);
           for (int i = 0; i < n; ++i) y[i] = y_new[i];
           ++step;
           ++accepted;
@@ -434,15 +441,7 @@ DYNLIB_KERNEL_INLINE int run_loop_on(const Model& m, RunArgs<typename Model::rea
     }
 
     // 5. non-finite guard: nothing is committed, so y and t are still the last good step.
-    if constexpr (is_floating<Real>) {
-      for (int i = 0; i < n; ++i) {
-        if (!math::isfinite(y_new[i])) {
-          a.nan_index = i;
-          Stepper::reset(c);  // its history may hold derivatives of the rejected state
-          return finish(NAN_DETECTED, EXIT_NONFINITE);
-        }
-      }
-    }
+    if (const int i = first_nonfinite(); i >= 0) return reject_nonfinite(i);
 
     // 6. commit
     if (lag_width > 0) push_lag(y);
