@@ -1,63 +1,15 @@
 #include "interp/vm.hpp"
 
+#include "interp/vm_handlers.hpp"
 #include "kernel/op_table.hpp"
 
 namespace dynlib::interp {
-namespace {
-
-using ir::Op;
 namespace ops = kernel::ops;
 
-// One past the last IR opcode: stops the dispatch loop.
-constexpr int kHalt = static_cast<int>(Op::EndIf) + 1;
-
-}  // namespace
-
-Program prepare(const ir::Function& f) {
-  Program p;
-  p.code = f.code;
-  p.code.push_back({static_cast<Op>(kHalt), -1});
-  for (const ir::Input& in : f.inputs) {
-    const Program::Move mv{in.slot, in.index, in.lag};
-    switch (in.kind) {
-      case ir::InputKind::State:
-        p.states_in.push_back(mv);
-        break;
-      case ir::InputKind::Param:
-        p.params_in.push_back(mv);
-        break;
-      case ir::InputKind::Lag:
-        p.lags_in.push_back(mv);
-        break;
-      case ir::InputKind::Time:
-        p.time_slot = in.slot;
-        break;
-      case ir::InputKind::Direction:
-        p.directions_in.push_back(mv);
-        break;
-    }
-  }
-  for (const ir::Output& o : f.outputs) {
-    const Program::Move mv{o.slot, o.index, 0};
-    switch (o.kind) {
-      case ir::OutputKind::Value:
-        p.values_out.push_back(mv);
-        break;
-      case ir::OutputKind::State:
-        p.states_out.push_back(mv);
-        break;
-      case ir::OutputKind::Param:
-        p.params_out.push_back(mv);
-        break;
-    }
-  }
-  p.n_slots = f.n_slots;
-  p.zero_fill = f.zero_fill;
-  return p;
-}
-
 // Token-threaded dispatch: each handler jumps straight to the next one through a label table
-// (a GNU extension; one indirect branch per instruction, predicted per call site).
+// (a GNU extension; one indirect branch per instruction, predicted per call site). `acc` holds
+// the last result of a value instruction (also stored to its frame slot), so the next
+// instruction can read it without a store-to-load round trip (vm_handlers.hpp).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
 template <class Real>
@@ -67,37 +19,56 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
   for (const auto& in : prog.lags_in) frame[in.slot] = (*args.lag)(in.index, in.lag);
   for (const auto& in : prog.directions_in) frame[in.slot] = args.v[in.index];
   if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
+  // Before the tape: StoreOut steps write value outputs as they are computed.
+  for (int k = 0; k < prog.zero_fill; ++k) args.out[k] = 0;
 
   // clang-format off
   static const void* const table[] = {
-#define DYNLIB_VM_LABEL(name, arity, ints, fn) &&op_##name,
-      DYNLIB_VALUE_OPS(DYNLIB_VM_LABEL)
-#undef DYNLIB_VM_LABEL
-      &&op_ParamAt, &&op_LoopBegin, &&op_LoopEnd, &&op_If, &&op_Else, &&op_EndIf, &&op_Halt};
+#define DYNLIB_VM_LABELS_1(name) &&op_##name##_F, &&op_##name##_A,
+#define DYNLIB_VM_LABELS_2(name) \
+      &&op_##name##_FF, &&op_##name##_AF, &&op_##name##_FA, &&op_##name##_AA,
+#define DYNLIB_VM_LABELS(name, arity, ints, fn) DYNLIB_VM_LABELS_##arity(name)
+      DYNLIB_VALUE_OPS(DYNLIB_VM_LABELS)
+#undef DYNLIB_VM_LABELS
+#undef DYNLIB_VM_LABELS_1
+#undef DYNLIB_VM_LABELS_2
+      &&op_ParamAt, &&op_LoopBegin, &&op_LoopEnd, &&op_If, &&op_Else, &&op_EndIf, &&op_StoreOut,
+      &&op_Halt};
   // clang-format on
-  static_assert(sizeof(table) / sizeof(table[0]) == kHalt + 1, "VM table out of step with ir::Op");
+  static_assert(sizeof(table) / sizeof(table[0]) == handlers::Halt + 1,
+                "VM table out of step with vm_handlers.hpp");
 
-  const ir::Instr* const code = prog.code.data();
-  const ir::Instr* pc = code;
+  const Step* const code = prog.code.data();
+  const Step* pc = code;
   Real* const f = frame;
+  Real* const out = args.out;
+  Real acc = 0;
 
-#define DISPATCH() goto* table[static_cast<int>(pc->op)]
+#define DISPATCH() goto* table[pc->handler]
 #define NEXT()  \
   do {          \
     ++pc;       \
     DISPATCH(); \
   } while (0)
+#define DYNLIB_VM_F(operand) f[pc->operand]
+#define DYNLIB_VM_A(operand) acc
 // Every value operation is the kernel's function for it (kernel/op_table.hpp).
-#define DYNLIB_VM_OP_1(name)                  \
-  op_##name : {                               \
-    f[pc->dst] = ops::apply_##name(f[pc->a]); \
-    NEXT();                                   \
+#define DYNLIB_VM_HANDLER_1(name, A)           \
+  op_##name##_##A : {                          \
+    acc = ops::apply_##name(DYNLIB_VM_##A(a)); \
+    f[pc->dst] = acc;                          \
+    NEXT();                                    \
   }
-#define DYNLIB_VM_OP_2(name)                            \
-  op_##name : {                                         \
-    f[pc->dst] = ops::apply_##name(f[pc->a], f[pc->b]); \
-    NEXT();                                             \
+#define DYNLIB_VM_HANDLER_2(name, A, B)                          \
+  op_##name##_##A##B : {                                         \
+    acc = ops::apply_##name(DYNLIB_VM_##A(a), DYNLIB_VM_##B(b)); \
+    f[pc->dst] = acc;                                            \
+    NEXT();                                                      \
   }
+#define DYNLIB_VM_OP_1(name) DYNLIB_VM_HANDLER_1(name, F) DYNLIB_VM_HANDLER_1(name, A)
+#define DYNLIB_VM_OP_2(name)      \
+  DYNLIB_VM_HANDLER_2(name, F, F) \
+  DYNLIB_VM_HANDLER_2(name, A, F) DYNLIB_VM_HANDLER_2(name, F, A) DYNLIB_VM_HANDLER_2(name, A, A)
 #define DYNLIB_VM_OP(name, arity, ints, fn) DYNLIB_VM_OP_##arity(name)
 
   DISPATCH();
@@ -105,8 +76,13 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
 #undef DYNLIB_VM_OP
 #undef DYNLIB_VM_OP_1
 #undef DYNLIB_VM_OP_2
+#undef DYNLIB_VM_HANDLER_1
+#undef DYNLIB_VM_HANDLER_2
+#undef DYNLIB_VM_F
+#undef DYNLIB_VM_A
 op_ParamAt:
-  f[pc->dst] = args.p[pc->a + static_cast<long long>(f[pc->b])];
+  acc = args.p[pc->a + static_cast<long long>(f[pc->b])];
+  f[pc->dst] = acc;
   NEXT();
 op_LoopBegin : {
   const bool more = pc->c > 0 ? f[pc->a] < f[pc->b] : f[pc->a] > f[pc->b];
@@ -131,12 +107,14 @@ op_Else:
   DISPATCH();
 op_EndIf:
   NEXT();
+op_StoreOut:
+  out[pc->a] = acc;
+  NEXT();
 op_Halt:
 #undef DISPATCH
 #undef NEXT
 
-  for (int k = 0; k < prog.zero_fill; ++k) args.out[k] = 0;
-  for (const auto& o : prog.values_out) args.out[o.index] = frame[o.slot];
+  for (const auto& o : prog.values_out) out[o.index] = frame[o.slot];
   for (const auto& o : prog.states_out) args.y_out[o.index] = frame[o.slot];
   for (const auto& o : prog.params_out) args.p_out[o.index] = frame[o.slot];
 }

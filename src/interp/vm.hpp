@@ -1,5 +1,9 @@
 // The tape VM: runs one IR Function over a frame of slots. A Program is an IR Function prepared
-// for execution (a halt instruction appended so dispatch needs no bounds check).
+// for execution (vm_code.cpp): each instruction names the handler that runs it, chosen so that a
+// value the previous instruction just computed is read from a register rather than back from the
+// frame, outputs are stored the moment they are computed, and a halt ends the tape so dispatch
+// needs no bounds check. The operations and their order are the IR's, so results are the same
+// bits as the generated kernel's.
 #pragma once
 
 #include <vector>
@@ -10,17 +14,23 @@
 
 namespace dynlib::interp {
 
+// One VM instruction: an ir::Instr whose opcode became the number of its handler.
+struct Step {
+  int32_t handler, dst, a, b, c;
+};
+
 struct Program {
-  std::vector<ir::Instr> code;  // ends with a halt
+  std::vector<Step> code;  // ends with a halt
   // Inputs and outputs split by kind, so entry and exit are plain copy loops.
   struct Move {
     int32_t slot, index, lag;
   };
+  // values_out: the value outputs no StoreOut step writes.
   std::vector<Move> states_in, params_in, lags_in, directions_in, values_out, states_out,
       params_out;
   int time_slot = -1;
   int n_slots = 0;
-  int zero_fill = 0;  // out[0, zero_fill) = 0 before values_out (ir::Function::zero_fill)
+  int zero_fill = 0;  // out[0, zero_fill) = 0 on entry (ir::Function::zero_fill)
 };
 
 Program prepare(const ir::Function& f);
