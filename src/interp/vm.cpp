@@ -8,26 +8,43 @@ namespace ops = kernel::ops;
 
 // Token-threaded dispatch: each handler jumps straight to the next one through a label table
 // (a GNU extension; one indirect branch per instruction, predicted per call site). `acc` holds
-// the last result of a value instruction (also stored to its frame slot), so the next
-// instruction can read it without a store-to-load round trip (vm_handlers.hpp).
+// the last result of a value instruction, so the next instruction can read it without a
+// store-to-load round trip; the handler stores it where vm_handlers.hpp says.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
+namespace {
+
+template <class Real>
+inline void copy_block(Real* frame, const Program::Block& block, const Real* from) {
+  Real* to = frame + block.slot;
+  from += block.first;
+  for (int32_t i = 0; i < block.count; ++i) to[i] = from[i];
+}
+
+}  // namespace
+
 template <class Real>
 void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
-  for (const auto& in : prog.states_in) frame[in.slot] = args.y[in.index];
-  for (const auto& in : prog.params_in) frame[in.slot] = args.p[in.index];
-  for (const auto& in : prog.lags_in) frame[in.slot] = (*args.lag)(in.index, in.lag);
-  for (const auto& in : prog.directions_in) frame[in.slot] = args.v[in.index];
-  if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
-  // Before the tape: StoreOut steps write value outputs as they are computed.
-  for (int k = 0; k < prog.zero_fill; ++k) args.out[k] = 0;
+  copy_block(frame, prog.state_block, args.y);
+  copy_block(frame, prog.param_block, args.p);
+  if (!prog.plain) {
+    for (const auto& in : prog.states_in) frame[in.slot] = args.y[in.index];
+    for (const auto& in : prog.params_in) frame[in.slot] = args.p[in.index];
+    for (const auto& in : prog.lags_in) frame[in.slot] = (*args.lag)(in.index, in.lag);
+    for (const auto& in : prog.directions_in) frame[in.slot] = args.v[in.index];
+    if (prog.time_slot >= 0) frame[prog.time_slot] = static_cast<Real>(args.t);
+    // Before the tape, which writes value outputs as it computes them.
+    for (int k = 0; k < prog.zero_fill; ++k) args.out[k] = 0;
+  }
 
   // clang-format off
   static const void* const table[] = {
-#define DYNLIB_VM_LABELS_1(name) &&op_##name##_F, &&op_##name##_A,
-#define DYNLIB_VM_LABELS_2(name) \
-      &&op_##name##_FF, &&op_##name##_AF, &&op_##name##_FA, &&op_##name##_AA,
-#define DYNLIB_VM_LABELS(name, arity, ints, fn) DYNLIB_VM_LABELS_##arity(name)
+#define DYNLIB_VM_LABELS_1(name, R) &&op_##name##_F_##R, &&op_##name##_A_##R,
+#define DYNLIB_VM_LABELS_2(name, R) \
+      &&op_##name##_FF_##R, &&op_##name##_AF_##R, &&op_##name##_FA_##R, &&op_##name##_AA_##R,
+#define DYNLIB_VM_LABELS(name, arity, ints, fn)                                     \
+      DYNLIB_VM_LABELS_##arity(name, Frame) DYNLIB_VM_LABELS_##arity(name, Keep) \
+      DYNLIB_VM_LABELS_##arity(name, Out)
       DYNLIB_VALUE_OPS(DYNLIB_VM_LABELS)
 #undef DYNLIB_VM_LABELS
 #undef DYNLIB_VM_LABELS_1
@@ -52,30 +69,37 @@ void execute(const Program& prog, Real* frame, const CallArgs<Real>& args) {
   } while (0)
 #define DYNLIB_VM_F(operand) f[pc->operand]
 #define DYNLIB_VM_A(operand) acc
+#define DYNLIB_VM_STORE_Frame f[pc->dst] = acc;
+#define DYNLIB_VM_STORE_Keep
+#define DYNLIB_VM_STORE_Out out[pc->dst] = acc;
 // Every value operation is the kernel's function for it (kernel/op_table.hpp).
-#define DYNLIB_VM_HANDLER_1(name, A)           \
-  op_##name##_##A : {                          \
+#define DYNLIB_VM_HANDLER_1(name, A, R)        \
+  op_##name##_##A##_##R : {                    \
     acc = ops::apply_##name(DYNLIB_VM_##A(a)); \
-    f[pc->dst] = acc;                          \
-    NEXT();                                    \
+    DYNLIB_VM_STORE_##R NEXT();                \
   }
-#define DYNLIB_VM_HANDLER_2(name, A, B)                          \
-  op_##name##_##A##B : {                                         \
+#define DYNLIB_VM_HANDLER_2(name, A, B, R)                       \
+  op_##name##_##A##B##_##R : {                                   \
     acc = ops::apply_##name(DYNLIB_VM_##A(a), DYNLIB_VM_##B(b)); \
-    f[pc->dst] = acc;                                            \
-    NEXT();                                                      \
+    DYNLIB_VM_STORE_##R NEXT();                                  \
   }
-#define DYNLIB_VM_OP_1(name) DYNLIB_VM_HANDLER_1(name, F) DYNLIB_VM_HANDLER_1(name, A)
-#define DYNLIB_VM_OP_2(name)      \
-  DYNLIB_VM_HANDLER_2(name, F, F) \
-  DYNLIB_VM_HANDLER_2(name, A, F) DYNLIB_VM_HANDLER_2(name, F, A) DYNLIB_VM_HANDLER_2(name, A, A)
-#define DYNLIB_VM_OP(name, arity, ints, fn) DYNLIB_VM_OP_##arity(name)
+#define DYNLIB_VM_FORMS_1(name, R) DYNLIB_VM_HANDLER_1(name, F, R) DYNLIB_VM_HANDLER_1(name, A, R)
+#define DYNLIB_VM_FORMS_2(name, R)   \
+  DYNLIB_VM_HANDLER_2(name, F, F, R) \
+  DYNLIB_VM_HANDLER_2(name, A, F, R) \
+  DYNLIB_VM_HANDLER_2(name, F, A, R) DYNLIB_VM_HANDLER_2(name, A, A, R)
+#define DYNLIB_VM_OP(name, arity, ints, fn)                                \
+  DYNLIB_VM_FORMS_##arity(name, Frame) DYNLIB_VM_FORMS_##arity(name, Keep) \
+      DYNLIB_VM_FORMS_##arity(name, Out)
 
   DISPATCH();
   DYNLIB_VALUE_OPS(DYNLIB_VM_OP)
 #undef DYNLIB_VM_OP
-#undef DYNLIB_VM_OP_1
-#undef DYNLIB_VM_OP_2
+#undef DYNLIB_VM_FORMS_1
+#undef DYNLIB_VM_FORMS_2
+#undef DYNLIB_VM_STORE_Frame
+#undef DYNLIB_VM_STORE_Keep
+#undef DYNLIB_VM_STORE_Out
 #undef DYNLIB_VM_HANDLER_1
 #undef DYNLIB_VM_HANDLER_2
 #undef DYNLIB_VM_F
@@ -114,6 +138,7 @@ op_Halt:
 #undef DISPATCH
 #undef NEXT
 
+  if (prog.plain) return;
   for (const auto& o : prog.values_out) out[o.index] = frame[o.slot];
   for (const auto& o : prog.states_out) args.y_out[o.index] = frame[o.slot];
   for (const auto& o : prog.params_out) args.p_out[o.index] = frame[o.slot];

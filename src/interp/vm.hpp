@@ -25,12 +25,21 @@ struct Program {
   struct Move {
     int32_t slot, index, lag;
   };
+  // frame[slot + i] = source[first + i] for i < count: the states (params) a function reads,
+  // given consecutive slots when they are dense enough; the rest are moved one by one.
+  struct Block {
+    int32_t first = 0, count = 0, slot = 0;
+  };
+  Block state_block, param_block;
   // values_out: the value outputs no StoreOut step writes.
   std::vector<Move> states_in, params_in, lags_in, directions_in, values_out, states_out,
       params_out;
   int time_slot = -1;
   int n_slots = 0;
   int zero_fill = 0;  // out[0, zero_fill) = 0 on entry (ir::Function::zero_fill)
+  // Inputs only in the two blocks, and the tape writes every output: entry and exit skip the rest
+  // (a right-hand side called four times a step is usually this).
+  bool plain = false;
 };
 
 Program prepare(const ir::Function& f);

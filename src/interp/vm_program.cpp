@@ -1,6 +1,8 @@
-// Preparing an IR Function for the VM: choose each instruction's handler (operands the previous
-// instruction just computed come from a register), store each value output right after the
-// instruction that computes it, and move inputs and the remaining outputs as plain copy loops.
+// Preparing an IR Function for the VM: give the states and params it reads consecutive slots (so
+// entry copies blocks), choose each instruction's handler (operands the previous instruction just
+// computed come from a register), store each value output right after the instruction that
+// computes it, and move the remaining inputs and outputs as plain copy loops.
+#include <algorithm>
 #include <set>
 
 #include "interp/vm.hpp"
@@ -65,37 +67,132 @@ std::vector<std::vector<int32_t>> fused_outputs(const ir::Function& f, std::vect
   return after;
 }
 
+// The slot fields of an instruction (dst and c are not always slots: jump targets, param
+// offsets, sizes, directions).
+template <class Visit>
+void for_each_slot(ir::Instr& in, Visit visit) {
+  if (ir::is_value_op(in.op)) {
+    visit(in.dst);
+    visit(in.a);
+    if (ir::op_arity(in.op) == 2) visit(in.b);
+  } else if (in.op == Op::ParamAt) {
+    visit(in.dst);
+    visit(in.b);
+  } else if (in.op == Op::LoopBegin || in.op == Op::LoopEnd) {
+    visit(in.a);
+    visit(in.b);
+  } else if (in.op == Op::If) {
+    visit(in.a);
+  }
+}
+
+// Moves the inputs of `kind` (states or params) to consecutive new slots, one per index in the
+// range they span, when that range is dense enough; returns the block to copy on entry. A slot
+// for an index in the range no one reads costs a copy, nothing else.
+Program::Block gather_inputs(ir::Function& f, ir::InputKind kind, std::vector<int32_t>& remap) {
+  int32_t lo = INT32_MAX, hi = -1, count = 0;
+  std::set<int32_t> seen;
+  for (const ir::Input& in : f.inputs) {
+    if (in.kind != kind) continue;
+    if (!seen.insert(in.index).second) return {};  // one index in two slots: keep the moves
+    lo = std::min(lo, in.index);
+    hi = std::max(hi, in.index);
+    ++count;
+  }
+  if (count == 0 || hi - lo + 1 > 2 * count + 4) return {};
+  const Program::Block block{lo, hi - lo + 1, f.n_slots};
+  f.n_slots += block.count;
+  for (const ir::Input& in : f.inputs)
+    if (in.kind == kind) remap[static_cast<size_t>(in.slot)] = block.slot + (in.index - lo);
+  std::erase_if(f.inputs, [kind](const ir::Input& in) { return in.kind == kind; });
+  return block;
+}
+
 }  // namespace
 
-Program prepare(const ir::Function& f) {
+Program prepare(const ir::Function& original) {
   Program p;
+  ir::Function f = original;
+  {
+    std::vector<int32_t> remap(static_cast<size_t>(f.n_slots));
+    for (size_t s = 0; s < remap.size(); ++s) remap[s] = static_cast<int32_t>(s);
+    p.state_block = gather_inputs(f, ir::InputKind::State, remap);
+    p.param_block = gather_inputs(f, ir::InputKind::Param, remap);
+    const auto rename = [&remap](int32_t& slot) {
+      if (slot >= 0 && static_cast<size_t>(slot) < remap.size())
+        slot = remap[static_cast<size_t>(slot)];
+    };
+    for (ir::Instr& in : f.code) for_each_slot(in, rename);
+    for (ir::Output& o : f.outputs) rename(o.slot);
+  }
+  const auto& code = f.code;
   std::vector<bool> fused;
   const std::vector<std::vector<int32_t>> store_after = fused_outputs(f, fused);
 
-  std::vector<bool> jump_target(f.code.size() + 1, false);
-  for (const ir::Instr& in : f.code)
+  std::vector<bool> jump_target(code.size() + 1, false);
+  for (const ir::Instr& in : code)
     if (is_control(in.op) && in.op != Op::EndIf) jump_target[static_cast<size_t>(in.dst)] = true;
 
-  // Translate, remembering where each IR instruction went so jumps can be re-aimed.
-  std::vector<int32_t> moved_to(f.code.size() + 1);
+  // Which operands come from the register: those the previous instruction just computed.
+  std::vector<bool> a_acc(code.size(), false), b_acc(code.size(), false);
   int register_slot = -1;  // the slot whose value the register holds, or -1
-  for (size_t i = 0; i < f.code.size(); ++i) {
-    const ir::Instr& in = f.code[i];
-    moved_to[i] = static_cast<int32_t>(p.code.size());
+  for (size_t i = 0; i < code.size(); ++i) {
+    const ir::Instr& in = code[i];
     if (jump_target[i]) register_slot = -1;
-    int32_t handler;
-    if (ir::is_value_op(in.op)) {
-      const bool two = ir::op_arity(in.op) == 2;
-      handler = handlers::value(in.op, register_slot >= 0 && in.a == register_slot,
-                                two && register_slot >= 0 && in.b == register_slot);
-    } else {
-      handler = handlers::control(in.op);
+    if (ir::is_value_op(in.op) && register_slot >= 0) {
+      a_acc[i] = in.a == register_slot;
+      b_acc[i] = ir::op_arity(in.op) == 2 && in.b == register_slot;
     }
-    p.code.push_back({handler, in.dst, in.a, in.b, in.c});
     register_slot = leaves_result(in.op) ? in.dst : -1;
-    for (int32_t index : store_after[i]) p.code.push_back({handlers::StoreOut, -1, index, -1, -1});
   }
-  moved_to[f.code.size()] = static_cast<int32_t>(p.code.size());
+
+  // Slots something reads from the frame: an operand not taken from the register, a control
+  // operation's operand, or an output copied at the end.
+  std::vector<bool> read_from_frame(static_cast<size_t>(f.n_slots), false);
+  const auto mark = [&](int32_t slot) {
+    if (slot >= 0) read_from_frame[static_cast<size_t>(slot)] = true;
+  };
+  for (size_t i = 0; i < code.size(); ++i) {
+    const ir::Instr& in = code[i];
+    if (ir::is_value_op(in.op)) {
+      if (!a_acc[i]) mark(in.a);
+      if (ir::op_arity(in.op) == 2 && !b_acc[i]) mark(in.b);
+    } else if (in.op == Op::ParamAt) {
+      mark(in.b);
+    } else if (in.op == Op::LoopBegin || in.op == Op::LoopEnd) {
+      mark(in.a);
+      mark(in.b);
+    } else if (in.op == Op::If) {
+      mark(in.a);
+    }
+  }
+  for (size_t k = 0; k < f.outputs.size(); ++k)
+    if (!fused[k]) mark(f.outputs[k].slot);
+
+  // Translate, remembering where each IR instruction went so jumps can be re-aimed.
+  std::vector<int32_t> moved_to(code.size() + 1);
+  for (size_t i = 0; i < code.size(); ++i) {
+    const ir::Instr& in = code[i];
+    moved_to[i] = static_cast<int32_t>(p.code.size());
+    const std::vector<int32_t>& outs = store_after[i];
+    if (!ir::is_value_op(in.op)) {
+      p.code.push_back({handlers::control(in.op), in.dst, in.a, in.b, in.c});
+    } else if (read_from_frame[static_cast<size_t>(in.dst)]) {
+      p.code.push_back({handlers::value(in.op, a_acc[i], b_acc[i], handlers::kToFrame), in.dst,
+                        in.a, in.b, in.c});
+    } else if (outs.empty()) {
+      p.code.push_back(
+          {handlers::value(in.op, a_acc[i], b_acc[i], handlers::kKeep), in.dst, in.a, in.b, in.c});
+    } else {
+      p.code.push_back({handlers::value(in.op, a_acc[i], b_acc[i], handlers::kToOut), outs[0], in.a,
+                        in.b, in.c});
+      for (size_t k = 1; k < outs.size(); ++k)
+        p.code.push_back({handlers::StoreOut, -1, outs[k], -1, -1});
+      continue;
+    }
+    for (int32_t index : outs) p.code.push_back({handlers::StoreOut, -1, index, -1, -1});
+  }
+  moved_to[code.size()] = static_cast<int32_t>(p.code.size());
   p.code.push_back({handlers::Halt, -1, -1, -1, -1});
   for (Step& s : p.code)
     if (s.handler >= handlers::LoopBegin && s.handler <= handlers::Else)
@@ -138,6 +235,9 @@ Program prepare(const ir::Function& f) {
   }
   p.n_slots = f.n_slots;
   p.zero_fill = f.zero_fill;
+  p.plain = p.states_in.empty() && p.params_in.empty() && p.lags_in.empty() &&
+            p.directions_in.empty() && p.time_slot < 0 && p.zero_fill == 0 &&
+            p.values_out.empty() && p.states_out.empty() && p.params_out.empty();
   return p;
 }
 

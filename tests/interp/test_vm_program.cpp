@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dsl/model_spec.hpp"
@@ -30,9 +31,13 @@ bool same_bits(R a, R b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-// Operand a (b) of the tape's last instruction comes from the register when a_acc (b_acc): a
-// Copy just before it leaves the operand there. Slots 0 and 1 hold params 0 and 1.
-ir::Function operand_form(Op op, bool a_acc, bool b_acc) {
+// The instruction under test reads operand a (b) from the register when a_acc (b_acc): a Copy
+// just before it leaves the operand there. Slots 0 and 1 hold params 0 and 1; its result goes
+// to out[0] and, for `result`:
+//  - kToOut: nowhere else;
+//  - kToFrame: also to the state output y_out[0], copied from the frame at the end;
+//  - kKeep: a Copy reads it from the register and writes out[0].
+ir::Function operand_form(Op op, bool a_acc, bool b_acc, interp::handlers::Result result) {
   ir::Function f;
   f.inputs = {{ir::InputKind::Param, 0, 0, 0}, {ir::InputKind::Param, 1, 0, 1}};
   int a = 0, b = 1;
@@ -48,7 +53,12 @@ ir::Function operand_form(Op op, bool a_acc, bool b_acc) {
   }
   f.code.push_back({op, 3, a, ir::op_arity(op) == 2 ? b : -1});
   f.outputs = {{ir::OutputKind::Value, 0, 3}};
-  f.n_slots = 4;
+  if (result == interp::handlers::kToFrame) f.outputs.push_back({ir::OutputKind::State, 0, 3});
+  if (result == interp::handlers::kKeep) {
+    f.code.push_back({Op::Copy, 4, 3});
+    f.outputs = {{ir::OutputKind::Value, 0, 4}};
+  }
+  f.n_slots = 5;
   return f;
 }
 
@@ -72,37 +82,40 @@ void check_every_form() {
     if (!kernel::is_floating<R> && !info.int64_ok) continue;
     const Op op = ir::ir_op(static_cast<kernel::ops::OpCode>(code));
     const int n_forms = info.arity == 1 ? 2 : 4;
-    for (int form = 0; form < n_forms; ++form) {
-      const bool a_acc = form & 1, b_acc = form & 2;
+    for (int form = 0; form < 3 * n_forms; ++form) {
+      const bool a_acc = (form % n_forms) & 1, b_acc = (form % n_forms) & 2;
+      const auto result = static_cast<interp::handlers::Result>(form / n_forms);
       SCOPED_TRACE(std::string(info.name) + (a_acc ? " A" : " F") +
-                   (info.arity == 1 ? "" : (b_acc ? "A" : "F")));
-      const interp::Program prog = interp::prepare(operand_form(op, a_acc, b_acc));
-      // The instruction under test is the last before its StoreOut and the halt.
-      ASSERT_GE(prog.code.size(), 3u);
-      const interp::Step& step = prog.code[prog.code.size() - 3];
-      ASSERT_EQ(step.handler, interp::handlers::value(op, a_acc, b_acc));
-      ASSERT_EQ(prog.code[prog.code.size() - 2].handler, interp::handlers::StoreOut);
+                   (info.arity == 1 ? "" : (b_acc ? "A" : "F")) + " result form " +
+                   std::to_string(result));
+      const interp::Program prog = interp::prepare(operand_form(op, a_acc, b_acc, result));
+      const size_t at = a_acc || b_acc ? 1 : 0;  // after the Copy that fills the register
+      ASSERT_GT(prog.code.size(), at + 1);
+      ASSERT_EQ(prog.code[at].handler, interp::handlers::value(op, a_acc, b_acc, result));
       ASSERT_TRUE(prog.values_out.empty());
       ++forms;
 
-      std::vector<R> frame(4, R(0));
+      std::vector<R> frame(static_cast<size_t>(prog.n_slots), R(0));
       const R y[1] = {0};
       kernel::LagView<R> lag;
       for (R x : values) {
         for (R z : values) {
           const R p[2] = {x, z};
-          R got = 0;
-          interp::execute<R>(prog, frame.data(), {0, y, p, &lag, &got, nullptr, nullptr});
+          R got = 0, state = 0;
+          interp::execute<R>(prog, frame.data(), {0, y, p, &lag, &got, &state, nullptr});
           const R second = a_acc && b_acc ? x : z;
           const R want = kernel::ops::apply(ir::kernel_op(op), x, second);
           ASSERT_TRUE(same_bits(got, want))
               << "a=" << x << " b=" << second << ": " << got << " instead of " << want;
+          if (result == interp::handlers::kToFrame) {
+            ASSERT_TRUE(same_bits(state, want));
+          }
           if (info.arity == 1) break;  // z is not read
         }
       }
     }
   }
-  EXPECT_GT(forms, 40);
+  EXPECT_GT(forms, 120);
 }
 
 TEST(VmProgram, EveryOperandFormOfEveryOperationIsTheKernelsFunctionFloat64) {
@@ -119,11 +132,27 @@ ir::Module lower_text(const std::string& text) {
   return ir::lower(dsl::load_model_text(text, "t.toml"));
 }
 
-bool reads_register(int32_t handler) {
-  if (handler >= interp::handlers::ParamAt) return false;
+// A value handler's operand form (0 = every operand from the frame) and result form.
+std::pair<int, int> forms_of(int32_t handler) {
   int op = 0;
   while (interp::handlers::kFirst[static_cast<size_t>(op + 1)] <= handler) ++op;
-  return handler != interp::handlers::kFirst[static_cast<size_t>(op)];
+  const int forms = interp::handlers::operand_forms(kernel::ops::kOpInfo[op].arity);
+  const int offset = handler - interp::handlers::kFirst[static_cast<size_t>(op)];
+  return {offset % forms, offset / forms};
+}
+
+bool reads_register(int32_t handler) {
+  return handler < interp::handlers::ParamAt && forms_of(handler).first != 0;
+}
+
+// Steps that write a value output before the tape ends.
+int early_stores(const interp::Program& prog) {
+  int n = 0;
+  for (const interp::Step& s : prog.code)
+    n += s.handler == interp::handlers::StoreOut ||
+         (s.handler < interp::handlers::ParamAt &&
+          forms_of(s.handler).second == interp::handlers::kToOut);
+  return n;
 }
 
 const char* kBranchy = R"toml(
@@ -190,11 +219,9 @@ c = "c if a > 0 else -c"
 d = "a * b - k"
 )toml");
   const interp::Program prog = interp::prepare(m.rhs);
-  int stores = 0;
-  for (const interp::Step& s : prog.code) stores += s.handler == interp::handlers::StoreOut;
   // a and d are stored as they are computed; b is a param and c a conditional's result, both
   // copied at the end.
-  EXPECT_EQ(stores, 2);
+  EXPECT_EQ(early_stores(prog), 2);
   EXPECT_EQ(prog.values_out.size(), 2u);
 
   interp::InterpModel<double> vm(interp::compile(std::make_shared<const ir::Module>(m)));
@@ -218,11 +245,9 @@ d = "a * b - k"
                {ir::OutputKind::Value, 2, 1}};
   f.n_slots = 3;
   const interp::Program shared = interp::prepare(f);
-  stores = 0;
-  for (const interp::Step& s : shared.code) stores += s.handler == interp::handlers::StoreOut;
-  EXPECT_EQ(stores, 2);
+  EXPECT_EQ(early_stores(shared), 2);
   EXPECT_EQ(shared.values_out.size(), 2u);
-  std::vector<double> frame(3, 0.0);
+  std::vector<double> frame(static_cast<size_t>(shared.n_slots), 0.0);
   double o3[3] = {0, 0, 0};
   const double q[1] = {2.5};
   interp::execute<double>(shared, frame.data(), {0, y, q, &lag, o3, nullptr, nullptr});
