@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ clang cmake make ninja-build libfmt-dev libtomlplusplus-dev libcli11-dev libssl-dev
           googletest libgtest-dev libbenchmark-dev libclang-rt-14-dev clang-format clang-tidy
-          pybind11-dev python3-numpy python3-dev python3-pytest python3-matplotlib
+          pybind11-dev python3-numpy python3-dev python3-pytest python3-matplotlib python3-pandas
           libsundials-dev libeigen3-dev)
 missing=()
 for p in "${packages[@]}"; do
