@@ -111,7 +111,10 @@ class InterpModel {
 
  private:
   void run(const Program& prog, const CallArgs<Real>& args) const {
-    execute(prog, frame_.data(), args);
+    if (prog.plain)
+      execute_plain(prog, frame_.data(), args.y, args.p, args.out);
+    else
+      execute(prog, frame_.data(), args);
   }
 
   std::shared_ptr<const CompiledModule> cm_;

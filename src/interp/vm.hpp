@@ -62,8 +62,18 @@ struct CallArgs {
 template <class Real>
 void execute(const Program& prog, Real* frame, const CallArgs<Real>& args);
 
+// The same for a Program::plain program, which reads only y and p and writes only out.
+template <class Real>
+void execute_plain(const Program& prog, Real* frame, const Real* y, const Real* p, Real* out);
+
 extern template void execute<double>(const Program&, double*, const CallArgs<double>&);
 extern template void execute<float>(const Program&, float*, const CallArgs<float>&);
 extern template void execute<long long>(const Program&, long long*, const CallArgs<long long>&);
+extern template void execute_plain<double>(const Program&, double*, const double*, const double*,
+                                           double*);
+extern template void execute_plain<float>(const Program&, float*, const float*, const float*,
+                                          float*);
+extern template void execute_plain<long long>(const Program&, long long*, const long long*,
+                                              const long long*, long long*);
 
 }  // namespace dynlib::interp
