@@ -63,19 +63,8 @@ ir::Function operand_form(Op op, bool a_acc, bool b_acc, interp::handlers::Resul
 }
 
 template <class R>
-std::vector<R> operands() {
-  std::vector<R> out;
-  if constexpr (kernel::is_floating<R>) {
-    for (double v : dynlib::testing::float_operands()) out.push_back(static_cast<R>(v));
-  } else {
-    for (long long v : dynlib::testing::int_operands()) out.push_back(v);
-  }
-  return out;
-}
-
-template <class R>
 void check_every_form() {
-  const std::vector<R> values = operands<R>();
+  const std::vector<R> values = dynlib::testing::operands<R>();
   int forms = 0;
   for (int code = 0; code < kernel::ops::kValueOpCount; ++code) {
     const auto& info = kernel::ops::kOpInfo[code];

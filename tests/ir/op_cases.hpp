@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dsl/model_spec.hpp"
+#include "kernel/types.hpp"
 
 namespace dynlib::testing {
 
@@ -102,6 +103,18 @@ inline std::vector<long long> int_operands() {
           -(1LL << 32),
           3037000499LL,
           3037000500LL};
+}
+
+// The operands above in dtype R.
+template <class R>
+std::vector<R> operands() {
+  std::vector<R> out;
+  if constexpr (kernel::is_floating<R>) {
+    for (double v : float_operands()) out.push_back(static_cast<R>(v));
+  } else {
+    for (long long v : int_operands()) out.push_back(v);
+  }
+  return out;
 }
 
 // A one-state map whose only aux is `expr` over params a and b.

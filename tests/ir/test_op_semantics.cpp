@@ -64,17 +64,6 @@ bool int_overflows(const std::string& op, long long x, long long y) {
 }
 
 template <class R>
-std::vector<R> operands() {
-  std::vector<R> out;
-  if constexpr (kernel::is_floating<R>) {
-    for (double v : dynlib::testing::float_operands()) out.push_back(static_cast<R>(v));
-  } else {
-    for (long long v : dynlib::testing::int_operands()) out.push_back(v);
-  }
-  return out;
-}
-
-template <class R>
 void check_op(const OpCase& c, DType dtype) {
   constexpr bool integer = !kernel::is_floating<R>;
   SCOPED_TRACE(std::string(c.op) + " " + dtype_name(dtype));
@@ -95,7 +84,7 @@ void check_op(const OpCase& c, DType dtype) {
   ASSERT_EQ(leaves.size(), binary ? 2u : 1u);
   for (dsl::Expr* leaf : leaves) leaf->kind = dsl::ExprKind::Number;
 
-  const std::vector<R> values = operands<R>();
+  const std::vector<R> values = dynlib::testing::operands<R>();
   const std::vector<R> second = binary ? values : std::vector<R>{R(0)};
   const R y0[1] = {0};
   kernel::LagView<R> lag;
