@@ -1,6 +1,7 @@
 // Observers for Python (observers.hpp): the ObserverSpec a run(observers=...) takes, the reference
-// dynlib's factories' C++ halves, the callback route for observers written in Python, and what
-// observers leave in Results (raw fields; dynlib.runtime.observers.ObserverResult wraps them).
+// dynlib's factories' C++ halves, the callback and block routes for observers written in Python,
+// and what observers leave in Results (raw fields; dynlib.runtime.observers.ObserverResult wraps
+// them).
 
 #include <memory>
 
@@ -59,6 +60,25 @@ ObserverSpec python_callback(const std::string& name, py::object fn, long long e
         return r;
       },
       every);
+}
+
+// The C++ callback of a Python block observer: fn(t, first_step, y) with t (rows,) and y
+// (rows, n_state) float64 copies of the block; truthy to stop the run after the block.
+ObserverSpec python_block(const std::string& name, py::object fn, long long block_rows) {
+  if (!PyCallable_Check(fn.ptr()))
+    throw py::type_error("block observer '" + name + "': the callback must be callable");
+  std::shared_ptr<py::object> f = hold(std::move(fn));
+  return block_observer(
+      name,
+      [f](const ObserverBlock& b) {
+        py::gil_scoped_acquire gil;
+        const auto rows = static_cast<py::ssize_t>(b.rows), n = static_cast<py::ssize_t>(b.n);
+        py::array_t<double> t(rows, b.t);
+        py::array_t<double> y({rows, n}, b.y);
+        const py::object reply = (*f)(t, b.first_step, y);
+        return reply.is_none() ? false : py::bool_(reply).cast<bool>();
+      },
+      block_rows);
 }
 
 }  // namespace
@@ -159,6 +179,8 @@ void bind_observers(py::module_& m) {
       py::arg("renorm_every"), py::arg("init_basis"), py::arg("name") = py::none());
   m.def("_callback_observer", &python_callback, py::arg("name"), py::arg("fn"),
         py::arg("every") = 1);
+  m.def("_block_observer", &python_block, py::arg("name"), py::arg("fn"),
+        py::arg("block_rows") = 256);
 }
 
 }  // namespace dynlib::python

@@ -11,6 +11,7 @@ from dynlib.analysis import lyapunov_mle_sweep, lyapunov_spectrum_sweep, sweep
 from dynlib.runtime.observers import (
     ObserverResult,
     PythonObserver,
+    block_observer,
     callback_observer,
     lyapunov_mle_observer,
     lyapunov_spectrum_observer,
@@ -138,6 +139,47 @@ def test_python_observers_see_the_run_and_can_stop_it():
     with pytest.raises(ValueError, match="boom"):
         sim.run(T=1.0, dt=0.01, observers=callback_observer(boom))
     assert sim.results().steps == 5  # the results so far are kept
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_block_observer_sees_every_point_in_blocks_and_can_stop_the_run(jit):
+    sim = dynlib.setup("builtin://ode/lorenz", stepper="rk4", jit=jit)
+    blocks = []
+
+    def collect(t, first_step, y):
+        blocks.append((first_step, t, y))
+
+    res = sim.run(T=1.0, dt=0.01, observers=block_observer(collect, block_rows=7))
+    assert res.status == "done" and len(res.t) == 101
+    # 101 points: 14 full blocks of 7, then the 3 left when the run ended.
+    assert [len(t) for _, t, _ in blocks] == [7] * 14 + [3]
+    assert [s for s, _, _ in blocks] == list(range(0, 101, 7))
+    t = np.concatenate([t for _, t, _ in blocks])
+    y = np.concatenate([y for _, _, y in blocks])
+    assert y.shape == (101, 3)
+    assert np.array_equal(t, res.t)  # bit for bit: what the recorder keeps
+    assert np.array_equal(y, np.column_stack([res["x"], res["y"], res["z"]]))
+
+    # Stopping ends the run after the deciding block's last step.
+    sim.reset()
+    res = sim.run(
+        T=50, dt=0.01, observers=block_observer(lambda t, s, y: s + len(t) > 30, block_rows=8)
+    )
+    assert res.status == "early_exit" and res.steps == 31
+
+    def boom(t, first_step, y):
+        if first_step >= 16:
+            raise ValueError("boom")
+
+    sim.reset()
+    with pytest.raises(ValueError, match="boom"):
+        sim.run(T=1.0, dt=0.01, observers=block_observer(boom, block_rows=8))
+    assert sim.results().steps == 23  # the results so far are kept
+
+    with pytest.raises(ValueError, match="block_rows must be a whole number from 1"):
+        block_observer(collect, block_rows=0)
+    with pytest.raises(TypeError, match="must be callable"):
+        block_observer(42)
 
 
 def test_mle_sweep_of_the_logistic_map():
