@@ -17,7 +17,7 @@ bool is_control(Op op) {
   return !ir::is_value_op(op) && op != Op::ParamAt;
 }
 
-// Instructions whose result is left in the VM's register (and stored to the frame).
+// Instructions whose result is left in the VM's register (and stored where vm_handlers.hpp says).
 bool leaves_result(Op op) {
   return !is_control(op);
 }
@@ -67,16 +67,14 @@ std::vector<std::vector<int32_t>> fused_outputs(const ir::Function& f, std::vect
   return after;
 }
 
-// The slot fields of an instruction (dst and c are not always slots: jump targets, param
-// offsets, sizes, directions).
-template <class Visit>
-void for_each_slot(ir::Instr& in, Visit visit) {
+// The slots an instruction reads (dst and c are not always slots: jump targets, param offsets,
+// sizes, directions).
+template <class Instr, class Visit>
+void for_each_read(Instr& in, Visit visit) {
   if (ir::is_value_op(in.op)) {
-    visit(in.dst);
     visit(in.a);
     if (ir::op_arity(in.op) == 2) visit(in.b);
   } else if (in.op == Op::ParamAt) {
-    visit(in.dst);
     visit(in.b);
   } else if (in.op == Op::LoopBegin || in.op == Op::LoopEnd) {
     visit(in.a);
@@ -84,6 +82,13 @@ void for_each_slot(ir::Instr& in, Visit visit) {
   } else if (in.op == Op::If) {
     visit(in.a);
   }
+}
+
+// Every slot field of an instruction: the ones it reads and the one it computes.
+template <class Visit>
+void for_each_slot(ir::Instr& in, Visit visit) {
+  if (leaves_result(in.op)) visit(in.dst);
+  for_each_read(in, visit);
 }
 
 // Moves the inputs of `kind` (states or params) to consecutive new slots, one per index in the
@@ -108,96 +113,104 @@ Program::Block gather_inputs(ir::Function& f, ir::InputKind kind, std::vector<in
   return block;
 }
 
-}  // namespace
+// Gives the states and params `f` reads consecutive slots where dense (gather_inputs) and renames
+// their uses.
+void gather_blocks(ir::Function& f, Program& p) {
+  std::vector<int32_t> remap(static_cast<size_t>(f.n_slots));
+  for (size_t s = 0; s < remap.size(); ++s) remap[s] = static_cast<int32_t>(s);
+  p.state_block = gather_inputs(f, ir::InputKind::State, remap);
+  p.param_block = gather_inputs(f, ir::InputKind::Param, remap);
+  const auto rename = [&remap](int32_t& slot) {
+    if (slot >= 0 && static_cast<size_t>(slot) < remap.size())
+      slot = remap[static_cast<size_t>(slot)];
+  };
+  for (ir::Instr& in : f.code) for_each_slot(in, rename);
+  for (ir::Output& o : f.outputs) rename(o.slot);
+}
 
-Program prepare(const ir::Function& original) {
-  Program p;
-  ir::Function f = original;
-  {
-    std::vector<int32_t> remap(static_cast<size_t>(f.n_slots));
-    for (size_t s = 0; s < remap.size(); ++s) remap[s] = static_cast<int32_t>(s);
-    p.state_block = gather_inputs(f, ir::InputKind::State, remap);
-    p.param_block = gather_inputs(f, ir::InputKind::Param, remap);
-    const auto rename = [&remap](int32_t& slot) {
-      if (slot >= 0 && static_cast<size_t>(slot) < remap.size())
-        slot = remap[static_cast<size_t>(slot)];
-    };
-    for (ir::Instr& in : f.code) for_each_slot(in, rename);
-    for (ir::Output& o : f.outputs) rename(o.slot);
-  }
-  const auto& code = f.code;
-  std::vector<bool> fused;
-  const std::vector<std::vector<int32_t>> store_after = fused_outputs(f, fused);
-
+// Which operands come from the register: those the previous instruction just computed, never
+// across a jump target.
+struct RegisterReads {
+  std::vector<bool> a, b;
+};
+RegisterReads register_reads(const std::vector<ir::Instr>& code) {
   std::vector<bool> jump_target(code.size() + 1, false);
   for (const ir::Instr& in : code)
     if (is_control(in.op) && in.op != Op::EndIf) jump_target[static_cast<size_t>(in.dst)] = true;
-
-  // Which operands come from the register: those the previous instruction just computed.
-  std::vector<bool> a_acc(code.size(), false), b_acc(code.size(), false);
+  RegisterReads r{std::vector<bool>(code.size(), false), std::vector<bool>(code.size(), false)};
   int register_slot = -1;  // the slot whose value the register holds, or -1
   for (size_t i = 0; i < code.size(); ++i) {
     const ir::Instr& in = code[i];
     if (jump_target[i]) register_slot = -1;
     if (ir::is_value_op(in.op) && register_slot >= 0) {
-      a_acc[i] = in.a == register_slot;
-      b_acc[i] = ir::op_arity(in.op) == 2 && in.b == register_slot;
+      r.a[i] = in.a == register_slot;
+      r.b[i] = ir::op_arity(in.op) == 2 && in.b == register_slot;
     }
     register_slot = leaves_result(in.op) ? in.dst : -1;
   }
+  return r;
+}
 
-  // Slots something reads from the frame: an operand not taken from the register, a control
-  // operation's operand, or an output copied at the end.
-  std::vector<bool> read_from_frame(static_cast<size_t>(f.n_slots), false);
-  const auto mark = [&](int32_t slot) {
-    if (slot >= 0) read_from_frame[static_cast<size_t>(slot)] = true;
+// Slots something reads from the frame: an operand not taken from the register, a control
+// operation's operand, or an output copied at the end.
+std::vector<bool> frame_reads(const ir::Function& f, const RegisterReads& reg,
+                              const std::vector<bool>& fused) {
+  std::vector<bool> read(static_cast<size_t>(f.n_slots), false);
+  const auto mark = [&read](int32_t slot) {
+    if (slot >= 0) read[static_cast<size_t>(slot)] = true;
   };
-  for (size_t i = 0; i < code.size(); ++i) {
-    const ir::Instr& in = code[i];
-    if (ir::is_value_op(in.op)) {
-      if (!a_acc[i]) mark(in.a);
-      if (ir::op_arity(in.op) == 2 && !b_acc[i]) mark(in.b);
-    } else if (in.op == Op::ParamAt) {
-      mark(in.b);
-    } else if (in.op == Op::LoopBegin || in.op == Op::LoopEnd) {
-      mark(in.a);
-      mark(in.b);
-    } else if (in.op == Op::If) {
-      mark(in.a);
+  for (size_t i = 0; i < f.code.size(); ++i) {
+    const ir::Instr& in = f.code[i];
+    if (!ir::is_value_op(in.op)) {
+      for_each_read(in, mark);  // only value operations read the register
+      continue;
     }
+    if (!reg.a[i]) mark(in.a);
+    if (ir::op_arity(in.op) == 2 && !reg.b[i]) mark(in.b);
   }
   for (size_t k = 0; k < f.outputs.size(); ++k)
     if (!fused[k]) mark(f.outputs[k].slot);
+  return read;
+}
 
-  // Translate, remembering where each IR instruction went so jumps can be re-aimed.
+// The Steps of `f`'s code, each instruction with its handler and the StoreOut steps of the
+// outputs stored right after it, jumps re-aimed, a halt at the end.
+std::vector<Step> translate(const ir::Function& f, const RegisterReads& reg,
+                            const std::vector<bool>& read_from_frame,
+                            const std::vector<std::vector<int32_t>>& store_after) {
+  const auto& code = f.code;
+  std::vector<Step> steps;
   std::vector<int32_t> moved_to(code.size() + 1);
   for (size_t i = 0; i < code.size(); ++i) {
     const ir::Instr& in = code[i];
-    moved_to[i] = static_cast<int32_t>(p.code.size());
-    const std::vector<int32_t>& outs = store_after[i];
+    moved_to[i] = static_cast<int32_t>(steps.size());
     if (!ir::is_value_op(in.op)) {
-      p.code.push_back({handlers::control(in.op), in.dst, in.a, in.b, in.c});
-    } else if (read_from_frame[static_cast<size_t>(in.dst)]) {
-      p.code.push_back({handlers::value(in.op, a_acc[i], b_acc[i], handlers::kToFrame), in.dst,
-                        in.a, in.b, in.c});
-    } else if (outs.empty()) {
-      p.code.push_back(
-          {handlers::value(in.op, a_acc[i], b_acc[i], handlers::kKeep), in.dst, in.a, in.b, in.c});
-    } else {
-      p.code.push_back({handlers::value(in.op, a_acc[i], b_acc[i], handlers::kToOut), outs[0], in.a,
-                        in.b, in.c});
-      for (size_t k = 1; k < outs.size(); ++k)
-        p.code.push_back({handlers::StoreOut, -1, outs[k], -1, -1});
+      steps.push_back({handlers::control(in.op), in.dst, in.a, in.b, in.c});
       continue;
     }
-    for (int32_t index : outs) p.code.push_back({handlers::StoreOut, -1, index, -1, -1});
+    const std::vector<int32_t>& outs = store_after[i];
+    // Where the result goes: its frame slot when something reads it there, else out[outs[0]]
+    // itself (any further outputs by StoreOut), else nowhere but the register.
+    const handlers::Result result = read_from_frame[static_cast<size_t>(in.dst)]
+                                        ? handlers::kToFrame
+                                    : outs.empty() ? handlers::kKeep
+                                                   : handlers::kToOut;
+    const bool to_out = result == handlers::kToOut;
+    steps.push_back({handlers::value(in.op, reg.a[i], reg.b[i], result), to_out ? outs[0] : in.dst,
+                     in.a, in.b, in.c});
+    for (size_t k = to_out ? 1 : 0; k < outs.size(); ++k)
+      steps.push_back({handlers::StoreOut, -1, outs[k], -1, -1});
   }
-  moved_to[code.size()] = static_cast<int32_t>(p.code.size());
-  p.code.push_back({handlers::Halt, -1, -1, -1, -1});
-  for (Step& s : p.code)
+  moved_to[code.size()] = static_cast<int32_t>(steps.size());
+  steps.push_back({handlers::Halt, -1, -1, -1, -1});
+  for (Step& s : steps)
     if (s.handler >= handlers::LoopBegin && s.handler <= handlers::Else)
       s.dst = moved_to[static_cast<size_t>(s.dst)];
+  return steps;
+}
 
+// The inputs and outputs left to move one by one on entry and exit.
+void moves(const ir::Function& f, const std::vector<bool>& fused, Program& p) {
   for (const ir::Input& in : f.inputs) {
     const Program::Move mv{in.slot, in.index, in.lag};
     switch (in.kind) {
@@ -233,6 +246,19 @@ Program prepare(const ir::Function& original) {
         break;
     }
   }
+}
+
+}  // namespace
+
+Program prepare(const ir::Function& original) {
+  Program p;
+  ir::Function f = original;
+  gather_blocks(f, p);
+  std::vector<bool> fused;
+  const std::vector<std::vector<int32_t>> store_after = fused_outputs(f, fused);
+  const RegisterReads reg = register_reads(f.code);
+  p.code = translate(f, reg, frame_reads(f, reg, fused), store_after);
+  moves(f, fused, p);
   p.n_slots = f.n_slots;
   p.zero_fill = f.zero_fill;
   p.plain = p.states_in.empty() && p.params_in.empty() && p.lags_in.empty() &&
