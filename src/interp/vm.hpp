@@ -1,5 +1,5 @@
 // The tape VM: runs one IR Function over a frame of slots. A Program is an IR Function prepared
-// for execution (vm_code.cpp): each instruction names the handler that runs it, chosen so that a
+// for execution (vm_program.cpp): each instruction names the handler that runs it, chosen so that a
 // value the previous instruction just computed is read from a register rather than back from the
 // frame, outputs are stored the moment they are computed, and a halt ends the tape so dispatch
 // needs no bounds check. The operations and their order are the IR's, so results are the same
@@ -31,7 +31,7 @@ struct Program {
     int32_t first = 0, count = 0, slot = 0;
   };
   Block state_block, param_block;
-  // values_out: the value outputs no StoreOut step writes.
+  // values_out: the value outputs the tape does not write itself (vm_program.cpp).
   std::vector<Move> states_in, params_in, lags_in, directions_in, values_out, states_out,
       params_out;
   int time_slot = -1;
