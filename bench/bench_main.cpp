@@ -40,7 +40,8 @@ bool tier2_judged(const dynlib::Sim& sim) {
   return false;
 }
 
-// The Sim a *_Interp (tier 0), *_Native (tier 1: jit=on) or *_Tier2 benchmark runs. Tier 2 is
+// The Sim a *_Interp (tier 0), *_Native (tier 1: jit=on), *_Quick (3: jit=quick, the model's
+// functions native under the library's steppers) or *_Tier2 benchmark runs. Tier 2 is
 // jit=auto's recompile of a hot kernel at -O3 -march=native: thresholds 0 make every run hot, and
 // short runs go on until the background compiles are done (before timing); the timed runs then
 // alternate tiers 2 and 1 until jit=auto's verdict, and run the tier it keeps.
@@ -48,6 +49,7 @@ dynlib::Sim bench_sim(const std::string& uri, const std::string& stepper, int ti
   dynlib::BuildOptions options;
   if (!stepper.empty()) options.stepper = stepper;
   options.jit = tier == 1;
+  if (tier == 3) options.jit = dynlib::JitMode::Quick;
   if (tier == 2) {
     options.jit = dynlib::JitMode::Auto;
     options.auto_threshold = 0.0;
@@ -55,7 +57,8 @@ dynlib::Sim bench_sim(const std::string& uri, const std::string& stepper, int ti
     options.auto_tier_threshold = 0.0;
   }
   dynlib::Sim sim = dynlib::setup(uri, options);
-  for (int i = 0; i < 60000 && sim.model().jit_tier() < tier && !tier2_judged(sim); ++i) {
+  for (int i = 0; i < 60000 && tier == 2 && sim.model().jit_tier() < tier && !tier2_judged(sim);
+       ++i) {
     sim.run({.N = 10});
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -244,11 +247,13 @@ std::string sum_model(int terms) {
 
 // Cold compile latency: from build() to a runnable kernel, with the memory cache emptied before
 // each iteration (the compiler probe, once per process, is not included: see PERFORMANCE.md).
-void BM_Compile_Cold(benchmark::State& state, std::string uri, std::string stepper) {
-  dynlib::build(uri, {.stepper = stepper, .jit = true});  // probe the compiler once
+// `mode`: jit=on (the whole kernel) or jit=quick (the model's functions alone).
+void BM_Compile_Cold(benchmark::State& state, std::string uri, std::string stepper,
+                     dynlib::JitMode mode) {
+  dynlib::build(uri, {.stepper = stepper, .jit = mode});  // probe the compiler once
   for (auto _ : state) {
     dynlib::clear_memory_cache();
-    const dynlib::FullModel m = dynlib::build(uri, {.stepper = stepper, .jit = true});
+    const dynlib::FullModel m = dynlib::build(uri, {.stepper = stepper, .jit = mode});
     benchmark::DoNotOptimize(m.is_jitted());
   }
 }
@@ -269,14 +274,21 @@ BENCHMARK(BM_Lorenz_RK4<2>)
     ->Arg(1)
     ->Arg(0)
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lorenz_RK4<3>)
+    ->Name("BM_Lorenz_RK4_Quick")
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VanDerPol_RK45_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VanDerPol_RK45<0>)->Name("BM_VanDerPol_RK45_Interp")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VanDerPol_RK45<1>)->Name("BM_VanDerPol_RK45_Native")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VanDerPol_RK45<2>)->Name("BM_VanDerPol_RK45_Tier2")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VanDerPol_RK45<3>)->Name("BM_VanDerPol_RK45_Quick")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4<0>)->Name("BM_Izhikevich_RK4_Interp")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4<1>)->Name("BM_Izhikevich_RK4_Native")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Izhikevich_RK4<2>)->Name("BM_Izhikevich_RK4_Tier2")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Izhikevich_RK4<3>)->Name("BM_Izhikevich_RK4_Quick")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Baseline)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic<0>)
     ->Name("BM_Logistic_Interp")
@@ -293,19 +305,37 @@ BENCHMARK(BM_Logistic_Fresh_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Fresh_Native)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lorenz_RK4_Fresh_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lorenz_RK4_Fresh_Native)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4")
+BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4", dynlib::JitMode::On)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
-BENCHMARK_CAPTURE(BM_Compile_Cold, vanderpol_rk45, "builtin://ode/vanderpol", "rk45")
+BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4_quick, "builtin://ode/lorenz", "rk4",
+                  dynlib::JitMode::Quick)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
-BENCHMARK_CAPTURE(BM_Compile_Cold, hodgkin_huxley_rk4, "builtin://ode/hodgkin-huxley-1952", "rk4")
+BENCHMARK_CAPTURE(BM_Compile_Cold, vanderpol_rk45, "builtin://ode/vanderpol", "rk45",
+                  dynlib::JitMode::On)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
-BENCHMARK_CAPTURE(BM_Compile_Cold, sum100_rk4, sum_model(100), "rk4")
+BENCHMARK_CAPTURE(BM_Compile_Cold, vanderpol_rk45_quick, "builtin://ode/vanderpol", "rk45",
+                  dynlib::JitMode::Quick)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
-BENCHMARK_CAPTURE(BM_Compile_Cold, sum1000_rk4, sum_model(1000), "rk4")
+BENCHMARK_CAPTURE(BM_Compile_Cold, hodgkin_huxley_rk4, "builtin://ode/hodgkin-huxley-1952", "rk4",
+                  dynlib::JitMode::On)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, hodgkin_huxley_rk4_quick, "builtin://ode/hodgkin-huxley-1952",
+                  "rk4", dynlib::JitMode::Quick)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, sum100_rk4, sum_model(100), "rk4", dynlib::JitMode::On)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, sum1000_rk4, sum_model(1000), "rk4", dynlib::JitMode::On)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Compile_Cold, sum1000_rk4_quick, sum_model(1000), "rk4",
+                  dynlib::JitMode::Quick)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
 
@@ -335,7 +365,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (name.find("_Baseline") != std::string::npos) continue;
       std::string base = name;
       // Backends (and jit=auto variants, bench_tiers.cpp) of one baseline; first match wins.
-      for (const char* backend : {"_Interp", "_Native", "_Tier2", "_AutoPerRun", "_Auto"}) {
+      for (const char* backend :
+           {"_Interp", "_Native", "_Quick", "_Tier2", "_AutoPerRun", "_Auto"}) {
         const auto pos = base.find(backend);
         if (pos == std::string::npos) continue;
         base.replace(pos, std::string(backend).size(), "_Baseline");

@@ -41,8 +41,10 @@ struct ResultsData;
 // {.stepper = "rk4"} compile without -Wmissing-field-initializers warnings.
 // How a model runs: Off = the interpreter; On = a native kernel compiled by the system compiler
 // (errors if there is none: never a silent fallback); Auto = start interpreted, compile in the
-// background when the run is long enough, switch to native mid-run (see docs/jit.md).
-enum class JitMode { Off, On, Auto };
+// background when the run is long enough, switch to native mid-run (see docs/jit.md); Quick = the
+// model's functions alone compiled natively (about a third of On's cold compile) and run by the
+// library's precompiled steppers: the same bits, a little slower per step than On (docs/jit.md).
+enum class JitMode { Off, On, Auto, Quick };
 const char* jit_mode_name(JitMode mode);
 // "on"/"true"/"1", "off"/"false"/"0", "auto" (case-insensitive). Throws DynlibError otherwise.
 JitMode parse_jit_mode(const std::string& text);
@@ -535,7 +537,12 @@ struct KernelStats {
   // jit=auto keeps tier 2 only where it is measured faster than tier 1 (docs/jit.md): "" while
   // on trial (or never compiled), else "kept" or "dropped".
   std::string tier2_verdict;
+  // jit=quick: its tier 1 is the model's functions compiled alone, under the library's steppers
+  // (quick builds have their own kernel id).
+  bool quick = false;
   static const char* tier_name(int tier);  // "interpreter", "native -O2", ...
+  // This kernel's name for `tier`: tier_name(), or "native functions (quick)" for a quick tier 1.
+  const char* tier_label(int tier) const;
   // Measured speed-up of `tier` over the interpreter (0 unless both ran).
   double tier_speedup(int t) const {
     return tiers[0].steps && tiers[t].steps ? tiers[0].ns_per_step() / tiers[t].ns_per_step() : 0.0;

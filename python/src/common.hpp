@@ -69,7 +69,7 @@ void set_run_option(RunOptions& options, const std::string& name, py::handle val
                     bool allow_resume);
 
 // build()'s arguments as the C++ API's: model is a str URI or a path-like; jit is a bool, None,
-// or "on"/"off"/"auto" (any spelling parse_jit_mode accepts); dtype a str or a numpy dtype.
+// or "on"/"off"/"auto"/"quick" (any spelling parse_jit_mode accepts); dtype a str or a numpy dtype.
 // jacobian is None, "symbolic" or "user" (BuildOptions::jacobian). Releases the GIL while building
 // (a JIT compile can take seconds).
 // mods is None or a list of mod URIs (a single str is one mod); config is None, a path-like naming

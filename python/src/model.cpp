@@ -325,12 +325,11 @@ py::list tiers_list(const KernelStats& k) {
   py::list tiers;
   for (int t = 0; t < KernelStats::kTiers; ++t) {
     const KernelStats::Tier& tier = k.tiers[t];
-    tiers.append(py::dict(py::arg("tier") = t, py::arg("name") = KernelStats::tier_name(t),
-                          py::arg("compiles") = tier.compiles,
-                          py::arg("compile_seconds") = tier.compile_seconds,
-                          py::arg("steps") = tier.steps, py::arg("seconds") = tier.seconds,
-                          py::arg("ns_per_step") = tier.ns_per_step(),
-                          py::arg("speedup") = t == 0 ? 0.0 : k.tier_speedup(t)));
+    tiers.append(py::dict(
+        py::arg("tier") = t, py::arg("name") = k.tier_label(t), py::arg("compiles") = tier.compiles,
+        py::arg("compile_seconds") = tier.compile_seconds, py::arg("steps") = tier.steps,
+        py::arg("seconds") = tier.seconds, py::arg("ns_per_step") = tier.ns_per_step(),
+        py::arg("speedup") = t == 0 ? 0.0 : k.tier_speedup(t)));
   }
   return tiers;
 }
@@ -623,7 +622,8 @@ void bind_model(py::module_& m) {
 
   m.def(
       "parse_jit_mode", [](const std::string& text) { return jit_mode_name(parse_jit_mode(text)); },
-      py::arg("text"), "The canonical name (\"on\", \"off\", \"auto\") of a jit mode spelling.");
+      py::arg("text"),
+      "The canonical name (\"on\", \"off\", \"auto\", \"quick\") of a jit mode spelling.");
 
   m.def(
       "jit_stats",
@@ -645,7 +645,7 @@ void bind_model(py::module_& m) {
               py::arg("native_ns_per_step") = k.native_ns_per_step(),
               py::arg("speedup") = k.speedup(), py::arg("tier") = k.tier,
               py::arg("tier_ups") = k.tier_ups, py::arg("tier2_verdict") = k.tier2_verdict,
-              py::arg("tiers") = tiers_list(k)));
+              py::arg("quick") = k.quick, py::arg("tiers") = tiers_list(k)));
         return out;
       },
       "Process-wide compile and run statistics, one dict per kernel (see docs/jit.md).");

@@ -45,7 +45,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 void add_build_flags(CLI::App& cmd, BuildFlags& flags) {
   cmd.add_flag("--jit{on}", flags.jit,
-               "Native kernel: --jit (= on), --jit=off, --jit=auto (see docs/jit.md)");
+               "Native kernel: --jit (= on), --jit=off, --jit=auto, --jit=quick (see docs/jit.md)");
   cmd.add_flag("--disk-cache", flags.disk_cache, "Keep compiled kernels on disk across processes");
   cmd.add_flag("--march-native", flags.march_native, "Compile native kernels with -march=native");
   cmd.add_option("--dtype", flags.dtype, "float64 | float32 (default: the model's dtype)");

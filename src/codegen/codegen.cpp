@@ -322,6 +322,22 @@ std::string switch_int(const std::string& sig, const std::vector<int>& values) {
 }  // namespace
 
 namespace {
+// What a loader checks before it calls anything else: the ABI version, the dtype, the sizes.
+std::string identity_exports(const ir::Module& m) {
+  return "extern \"C\" DYNLIB_EXPORT int dynlib_abi_version() { return "
+         "::dynlib::kernel::kRunArgsAbi; }\n"
+         "extern \"C\" DYNLIB_EXPORT int dynlib_dtype() { return " +
+         std::to_string(m.dtype == DType::Float64   ? 0
+                        : m.dtype == DType::Float32 ? 1
+                                                    : 2) +
+         "; }\n"
+         "extern \"C\" DYNLIB_EXPORT void dynlib_model_sizes(int* sizes) {\n"
+         "  sizes[0] = " +
+         std::to_string(m.n_state) + ";\n  sizes[1] = " + std::to_string(m.n_param) +
+         ";\n  sizes[2] = " + std::to_string(m.n_aux) +
+         ";\n  sizes[3] = " + std::to_string(m.events.size()) + ";\n}\n";
+}
+
 std::string entry_symbol(const char* prefix, const std::string& stepper) {
   std::string s = prefix + stepper;
   for (char& ch : s)
@@ -549,19 +565,8 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
       "inline const Lag& lag_of(const void* lag) {\n"
       "  static constexpr Lag kNone{};\n"
       "  return lag ? *static_cast<const Lag*>(lag) : kNone;\n"
-      "}\n"
-      "extern \"C\" DYNLIB_EXPORT int dynlib_abi_version() { return ::dynlib::kernel::kRunArgsAbi; "
-      "}\n"
-      "extern \"C\" DYNLIB_EXPORT int dynlib_dtype() { return " +
-      std::to_string(m.dtype == DType::Float64   ? 0
-                     : m.dtype == DType::Float32 ? 1
-                                                 : 2) +
-      "; }\n"
-      "extern \"C\" DYNLIB_EXPORT void dynlib_model_sizes(int* sizes) {\n"
-      "  sizes[0] = " +
-      std::to_string(m.n_state) + ";\n  sizes[1] = " + std::to_string(m.n_param) +
-      ";\n  sizes[2] = " + std::to_string(m.n_aux) + ";\n  sizes[3] = " + std::to_string(n_event) +
-      ";\n}\n";
+      "}\n" +
+      identity_exports(m);
   auto value_fn = [&](const char* name, const char* method) {
     inspect += "extern \"C\" DYNLIB_EXPORT void " + std::string(name) + "(" + in_args +
                ", Real* out) {\n  Model{}." + method + "(t, y, p, lag_of(lag), out);\n}\n";
@@ -595,6 +600,50 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
             ns + " {\n\n" + g.stepper + "\n" + g.runner + "\n" + inspect + "\n}  // namespace " +
             ns + "\n";
   return g;
+}
+
+const std::vector<std::string>& quick_kernel_headers() {
+  static const std::vector<std::string> headers{"kernel/lag.hpp", "kernel/model.hpp",
+                                                "kernel/ops.hpp", "kernel/types.hpp",
+                                                "kernel/run_args.hpp"};
+  return headers;
+}
+
+std::string generate_functions(const ir::Module& m) {
+  const GeneratedSource g = generate(m, {});
+  std::string s = g.model +
+                  "\n// Entry points: each function alone, for the library's steppers.\n"
+                  "#include \"kernel/run_args.hpp\"\n\n"
+                  "#ifndef DYNLIB_EXPORT\n"
+                  "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
+                  "#endif\n\n"
+                  "namespace " +
+                  g.ns + " {\n\n";
+  s += identity_exports(m);
+  auto exported = [&](const std::string& name, bool direction = false) {
+    s += "extern \"C\" DYNLIB_EXPORT void dynlib_fn_" + name +
+         "(Time t, const Real* y, const Real* p, const void* lag, [[maybe_unused]] const Real* v, "
+         "Real* out, Real* y_out, Real* p_out) {\n  f_" +
+         name + "(t, y, p, *static_cast<const Lag*>(lag), " + (direction ? "v, " : "") +
+         "out, y_out, p_out);\n}\n";
+  };
+  exported("rhs");
+  exported("aux");
+  if (m.has_stop) exported("stop");
+  if (m.has_user_jacobian) exported("user_jacobian");
+  if (m.has_inverse) exported("inverse");
+  if (m.has_derivatives) {
+    exported("jacobian");
+    exported("jvp", true);
+    exported("dfdp");
+  }
+  for (size_t e = 0; e < m.events.size(); ++e) {
+    const std::string k = "event" + std::to_string(e);
+    exported(k + "_cond");
+    exported(k + "_action");
+    exported(k + "_log");
+  }
+  return s + "\n}  // namespace " + g.ns + "\n";
 }
 
 }  // namespace dynlib::codegen

@@ -78,6 +78,18 @@ std::string observe_symbol(const std::string& stepper);
 GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& steppers,
                          std::optional<DType> dtype = std::nullopt);
 
+// A quick kernel: the model of generate(m, {}) and, instead of run entries, every IR function of
+// `m` exported alone for the library's precompiled steppers to call (interp::NativeFunction):
+//   void dynlib_fn_<name>(Time t, const Real* y, const Real* p, const void* lag, const Real* v,
+//                         Real* out, Real* y_out, Real* p_out);
+// for rhs, aux, stop, user_jacobian, inverse, jacobian, jvp, dfdp, event<e>_cond/_action/_log
+// (those the module has; `lag` points to a kernel::LagView<Real>, never null; `v` is read by jvp
+// only), and dynlib_abi_version, dynlib_dtype, dynlib_model_sizes as above. It includes only
+// the kernel headers listed in quick_kernel_headers(): no runner, no stepper, so a cold compile
+// costs a fraction of a whole kernel's.
+std::string generate_functions(const ir::Module& m);
+const std::vector<std::string>& quick_kernel_headers();
+
 // Exact C++ literals (exposed for tests): hexadecimal floating literals, `f` suffix for float;
 // integers with LL; INT64_MIN as an expression; non-finite values through builtins.
 std::string double_literal(double v);

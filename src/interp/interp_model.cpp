@@ -1,8 +1,34 @@
 #include "interp/interp_model.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace dynlib::interp {
+namespace {
+
+// Calls visit(name, program) for every function the module has, named as a quick kernel exports it.
+template <class CM, class Visit>
+void each_function(CM& cm, Visit&& visit) {
+  const ir::Module& m = *cm.module;
+  visit("rhs", cm.rhs);
+  visit("aux", cm.aux);
+  if (m.has_stop) visit("stop", cm.stop);
+  if (m.has_user_jacobian) visit("user_jacobian", cm.user_jacobian);
+  if (m.has_inverse) visit("inverse", cm.inverse);
+  if (m.has_derivatives) {
+    visit("jacobian", cm.jacobian);
+    visit("jvp", cm.jvp);
+    visit("dfdp", cm.dfdp);
+  }
+  for (size_t e = 0; e < cm.events.size(); ++e) {
+    const std::string k = "event" + std::to_string(e);
+    visit(k + "_cond", cm.events[e].cond);
+    visit(k + "_action", cm.events[e].action);
+    visit(k + "_log", cm.events[e].log);
+  }
+}
+
+}  // namespace
 
 std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> module) {
   auto cm = std::make_shared<CompiledModule>();
@@ -40,6 +66,28 @@ std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> 
   cm->max_slots = std::max<int>(slots, static_cast<int>(m.n_consts()));
   cm->module = std::move(module);
   return cm;
+}
+
+std::vector<std::string> native_function_names(const ir::Module& module) {
+  CompiledModule shape;  // empty programs: only the module's flags and event count matter
+  shape.events.resize(module.events.size());
+  shape.module = std::shared_ptr<const ir::Module>(&module, [](const ir::Module*) {});
+  std::vector<std::string> names;
+  each_function(shape, [&](const std::string& name, const Program&) {
+    names.push_back("dynlib_fn_" + name);
+  });
+  return names;
+}
+
+std::shared_ptr<const CompiledModule> with_native_functions(
+    const CompiledModule& cm, const std::function<void*(const std::string&)>& lookup,
+    std::shared_ptr<const void> code) {
+  auto out = std::make_shared<CompiledModule>(cm);
+  each_function(*out, [&](const std::string& name, Program& prog) {
+    prog.native = lookup("dynlib_fn_" + name);
+  });
+  out->native_code = std::move(code);
+  return out;
 }
 
 }  // namespace dynlib::interp

@@ -3,7 +3,9 @@
 // exactly as it drives a generated model (DESIGN rule 1).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "interp/vm.hpp"
@@ -25,9 +27,22 @@ struct CompiledModule {
   };
   std::vector<Event> events;
   int max_slots = 0;
+  // A quick kernel's native functions stay loaded while this lives (null for the tape alone).
+  std::shared_ptr<const void> native_code;
 };
 
 std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> module);
+
+// The exported name of each function of a quick kernel (codegen::generate_functions): rhs, aux,
+// stop, user_jacobian, inverse, jacobian, jvp, dfdp, event<e>_cond, _action, _log, each prefixed
+// "dynlib_fn_". Only the functions the module has.
+std::vector<std::string> native_function_names(const ir::Module& module);
+
+// `cm` with every function replaced by its native twin: `lookup(name)` gives the address of
+// native_function_names()' entries (it throws when one is missing); `code` keeps them loaded.
+std::shared_ptr<const CompiledModule> with_native_functions(
+    const CompiledModule& cm, const std::function<void*(const std::string&)>& lookup,
+    std::shared_ptr<const void> code);
 
 template <class Real>
 class InterpModel {
@@ -111,7 +126,10 @@ class InterpModel {
 
  private:
   void run(const Program& prog, const CallArgs<Real>& args) const {
-    if (prog.plain)
+    if (prog.native)
+      reinterpret_cast<NativeFunction<Real>>(prog.native)(args.t, args.y, args.p, args.lag, args.v,
+                                                          args.out, args.y_out, args.p_out);
+    else if (prog.plain)
       execute_plain(prog, frame_.data(), args.y, args.p, args.out);
     else
       execute(prog, frame_.data(), args);

@@ -40,6 +40,9 @@ struct Program {
   // Inputs only in the two blocks, and the tape writes every output: entry and exit skip the rest
   // (a right-hand side called four times a step is usually this).
   bool plain = false;
+  // The same function compiled to native code (a quick kernel, see NativeFunction), or null: the
+  // model then calls it instead of running the tape.
+  void* native = nullptr;
 };
 
 Program prepare(const ir::Function& f);
@@ -56,6 +59,13 @@ struct CallArgs {
   Real* p_out;              // Param outputs (event actions)
   const Real* v = nullptr;  // Direction inputs (the vector of a Jacobian-vector product)
 };
+
+// The signature of a Program's native twin: the model's function compiled alone, exported by a
+// quick kernel (codegen::generate_functions). Same operations in the same order as the tape.
+template <class Real>
+using NativeFunction = void (*)(kernel::time_t_of<Real> t, const Real* y, const Real* p,
+                                const kernel::LagView<Real>* lag, const Real* v, Real* out,
+                                Real* y_out, Real* p_out);
 
 // `frame` holds at least prog.n_slots values, with the module's constants already in its first
 // slots. Never allocates, never throws.

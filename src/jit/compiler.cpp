@@ -443,6 +443,8 @@ std::vector<std::string> compile_flags(const CompileOptions& options) {
                                  "-fno-fast-math",
                                  "-Wl,-Bsymbolic"};
   if (options.march_native) flags.push_back("-march=native");
+  // libm is recorded as needed although named before the source (--as-needed would drop it).
+  if (options.c_runtime_only) flags.insert(flags.end(), {"-nostdlib", "-Wl,--no-as-needed", "-lm"});
   return flags;
 }
 

@@ -189,8 +189,11 @@ void describe(detail::BuiltModel& m, const dsl::ModelSpec& spec, const ir::Modul
 }
 
 // Makes `k` the model's native kernel and records where it came from.
-void adopt_native(detail::BuiltModel& m, std::shared_ptr<const jit::LoadedKernel> k) {
-  m.factory->native = detail::pipeline_detail::make_native_kernel(m, k, false);
+// `kernel`: what `k` became (a quick kernel), else `k` is a whole kernel.
+void adopt_native(detail::BuiltModel& m, std::shared_ptr<const jit::LoadedKernel> k,
+                  std::shared_ptr<const pipeline::Kernel> kernel = nullptr) {
+  m.factory->native =
+      kernel ? std::move(kernel) : detail::pipeline_detail::make_native_kernel(m, k, false);
   const jit::CompileTimings& tm = k->timings();
   m.stats.compile = k->from_memory_cache() ? 0.0 : tm.key + tm.write + tm.compile;  // 0 on hits
   m.stats.load = k->from_memory_cache() ? 0.0 : tm.load;
@@ -336,6 +339,7 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
   {
     std::string id = factory->request.source;
     for (const auto& [k, v] : factory->request.key_inputs) id += "\n" + k + "=" + v;
+    if (options.jit.mode == JitMode::Quick) id += "\njit=quick";  // another kernel, its own stats
     impl->stats.kernel_id = support::sha256_hex(id);
   }
   impl->dtype = dtype;
@@ -349,6 +353,11 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
 
   // ---- jit: compile (or find in a cache) and load the one fused kernel ----
   if (options.jit.mode == JitMode::On) adopt_native(*impl, jit::compile_and_load(factory->request));
+  if (options.jit.mode == JitMode::Quick) {
+    std::shared_ptr<const jit::LoadedKernel> k;
+    auto kernel = detail::pipeline_detail::compile_quick_kernel(*impl, factory->module, &k);
+    adopt_native(*impl, std::move(k), std::move(kernel));
+  }
   if (options.jit.mode == JitMode::Auto) {
     detail::pipeline_detail::configure_auto_native(*impl, options);
     // A kernel already compiled (in this process, or on disk) is used from the first step. (Its

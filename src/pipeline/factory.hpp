@@ -73,9 +73,18 @@ struct BuiltModel::Factory {
 };
 
 namespace pipeline_detail {
-// The sizes, layout and stepper every kernel of one built model shares.
+// The sizes, layout and stepper every kernel of one built model shares. `backend` is "native"
+// for a quick kernel's programs (their native twins run instead of the tape).
 std::shared_ptr<const pipeline::Kernel> make_interp_kernel(
-    const BuiltModel& model, std::shared_ptr<const interp::CompiledModule> compiled);
+    const BuiltModel& model, std::shared_ptr<const interp::CompiledModule> compiled,
+    const char* backend = "interpreter");
+// Throws CompileError unless `k` computes in the model's dtype with the model's sizes.
+void check_kernel_identity(const BuiltModel& model, const jit::LoadedKernel& k);
+// jit=quick (quick_kernel.cpp): `module`'s functions compiled alone (or found in a cache) and run
+// by the library's steppers. `loaded` gets the shared object.
+std::shared_ptr<const pipeline::Kernel> compile_quick_kernel(
+    const BuiltModel& model, std::shared_ptr<const ir::Module> module,
+    std::shared_ptr<const jit::LoadedKernel>* loaded = nullptr);
 // Checks that `loaded` computes in the model's dtype with the model's sizes, and exports the run
 // entry point of its stepper (and the derivative entry points if `with_derivatives`).
 std::shared_ptr<const pipeline::Kernel> make_native_kernel(

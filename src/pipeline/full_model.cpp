@@ -128,6 +128,8 @@ const char* jit_mode_name(JitMode mode) {
       return "on";
     case JitMode::Auto:
       return "auto";
+    case JitMode::Quick:
+      return "quick";
   }
   return "?";
 }
@@ -138,8 +140,9 @@ JitMode parse_jit_mode(const std::string& text) {
   if (t == "on" || t == "true" || t == "1" || t == "yes") return JitMode::On;
   if (t == "off" || t == "false" || t == "0" || t == "no") return JitMode::Off;
   if (t == "auto") return JitMode::Auto;
+  if (t == "quick") return JitMode::Quick;
   throw DynlibError(with_suggestion(fmt::format("unknown jit mode '{}'", text), t,
-                                    {"on", "off", "auto"}, "jit modes"));
+                                    {"on", "off", "auto", "quick"}, "jit modes"));
 }
 
 std::vector<StepperDescription> steppers() {

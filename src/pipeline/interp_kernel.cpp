@@ -1,5 +1,6 @@
 // The interpreter's Kernel: the IR's programs run on the tape VM, through the one shared runner
 // and steppers (kernel::run<Stepper> over interp::InterpModel, the stepper picked at run time).
+// A quick kernel (jit=quick) is the same with each program's native twin in place of its tape.
 #include "kernel/kernel.hpp"
 #include "kernel/registry.hpp"
 #include "kernel/status.hpp"
@@ -59,13 +60,15 @@ class InterpEntry final : public Entry<Real> {
 
 class InterpKernel final : public Kernel {
  public:
-  InterpKernel(const BuiltModel& m, std::shared_ptr<const interp::CompiledModule> cm)
-      : shape_(m.shape),
+  InterpKernel(const BuiltModel& m, std::shared_ptr<const interp::CompiledModule> cm,
+               const char* backend)
+      : backend_(backend),
+        shape_(m.shape),
         layout_(m.layout),
         dtype_(m.dtype),
         stepper_id_(m.stepper_id),
         cm_(std::move(cm)) {}
-  const char* backend() const override { return "interpreter"; }
+  const char* backend() const override { return backend_; }
   DType dtype() const override { return dtype_; }
   bool has_derivatives() const override { return cm_->module->has_derivatives; }
   bool has_inverse() const override { return cm_->module->has_inverse; }
@@ -84,6 +87,7 @@ class InterpKernel final : public Kernel {
     if (want != dtype_) return nullptr;
     return std::make_unique<InterpEntry<Real>>(cm_, stepper_id_);
   }
+  const char* backend_;
   pipeline::KernelShape shape_;
   Layout layout_;
   DType dtype_;
@@ -94,8 +98,9 @@ class InterpKernel final : public Kernel {
 }  // namespace
 
 std::shared_ptr<const Kernel> make_interp_kernel(
-    const BuiltModel& model, std::shared_ptr<const interp::CompiledModule> compiled) {
-  return std::make_shared<InterpKernel>(model, std::move(compiled));
+    const BuiltModel& model, std::shared_ptr<const interp::CompiledModule> compiled,
+    const char* backend) {
+  return std::make_shared<InterpKernel>(model, std::move(compiled), backend);
 }
 
 }  // namespace dynlib::detail::pipeline_detail

@@ -18,6 +18,10 @@ const char* KernelStats::tier_name(int tier) {
   }
 }
 
+const char* KernelStats::tier_label(int tier) const {
+  return tier == 1 && quick ? "native functions (quick)" : tier_name(tier);
+}
+
 std::string jit_report() {
   const std::vector<KernelStats> all = jit_stats();
   if (all.empty()) return "jit report: no model built in this process\n";
@@ -46,8 +50,8 @@ std::string jit_report() {
       const std::string compile_s = t == 0 ? "-" : fmt::format("{:.3f}", tier.compile_seconds);
       const double speedup = t == 0 ? (tier.steps ? 1.0 : 0.0) : k.tier_speedup(t);
       out += fmt::format("  {:<26} {:>8} {:>10} {:>14} {:>10.3f} {:>10.1f} {:>9}\n",
-                         fmt::format("{} {}", t, KernelStats::tier_name(t)), compiles, compile_s,
-                         tier.steps, tier.seconds, tier.ns_per_step(),
+                         fmt::format("{} {}", t, k.tier_label(t)), compiles, compile_s, tier.steps,
+                         tier.seconds, tier.ns_per_step(),
                          speedup > 0 ? fmt::format("{:.2f}x", speedup) : "-");
     }
   }

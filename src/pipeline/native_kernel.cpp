@@ -64,23 +64,7 @@ class NativeKernel final : public Kernel {
   NativeKernel(const BuiltModel& m, std::shared_ptr<const jit::LoadedKernel> loaded,
                bool with_derivatives)
       : shape_(m.shape), layout_(m.layout), dtype_(m.dtype), loaded_(std::move(loaded)) {
-    const jit::LoadedKernel& k = *loaded_;
-    using IntFn = int (*)();
-    const auto dtype_fn = reinterpret_cast<IntFn>(k.require_symbol("dynlib_dtype"));
-    if (dtype_fn() != static_cast<int>(dtype_))
-      throw CompileError(fmt::format("the compiled kernel {} computes in another dtype than {}",
-                                     k.key().substr(0, 16), dtype_name(dtype_)),
-                         "dynlib_dtype() mismatch", "");
-    int sizes[4] = {-1, -1, -1, -1};
-    reinterpret_cast<void (*)(int*)>(k.require_symbol("dynlib_model_sizes"))(sizes);
-    if (sizes[0] != shape_.n_state || sizes[1] != shape_.n_param || sizes[2] != shape_.n_aux ||
-        sizes[3] != shape_.n_event)
-      throw CompileError(
-          fmt::format("the compiled kernel {} has other sizes than model '{}' ({}, {}, {}, {} "
-                      "states, params, aux, events; expected {}, {}, {}, {})",
-                      k.key().substr(0, 16), m.info.name, sizes[0], sizes[1], sizes[2], sizes[3],
-                      shape_.n_state, shape_.n_param, shape_.n_aux, shape_.n_event),
-          "dynlib_model_sizes() mismatch", "");
+    check_kernel_identity(m, *loaded_);
     switch (dtype_) {
       case DType::Float64:
         bind(f64_, m.stepper_name, with_derivatives);
@@ -139,6 +123,25 @@ class NativeKernel final : public Kernel {
 };
 
 }  // namespace
+
+void check_kernel_identity(const BuiltModel& m, const jit::LoadedKernel& k) {
+  using IntFn = int (*)();
+  const auto dtype_fn = reinterpret_cast<IntFn>(k.require_symbol("dynlib_dtype"));
+  if (dtype_fn() != static_cast<int>(m.dtype))
+    throw CompileError(fmt::format("the compiled kernel {} computes in another dtype than {}",
+                                   k.key().substr(0, 16), dtype_name(m.dtype)),
+                       "dynlib_dtype() mismatch", "");
+  int sizes[4] = {-1, -1, -1, -1};
+  reinterpret_cast<void (*)(int*)>(k.require_symbol("dynlib_model_sizes"))(sizes);
+  if (sizes[0] != m.shape.n_state || sizes[1] != m.shape.n_param || sizes[2] != m.shape.n_aux ||
+      sizes[3] != m.shape.n_event)
+    throw CompileError(
+        fmt::format("the compiled kernel {} has other sizes than model '{}' ({}, {}, {}, {} "
+                    "states, params, aux, events; expected {}, {}, {}, {})",
+                    k.key().substr(0, 16), m.info.name, sizes[0], sizes[1], sizes[2], sizes[3],
+                    m.shape.n_state, m.shape.n_param, m.shape.n_aux, m.shape.n_event),
+        "dynlib_model_sizes() mismatch", "");
+}
 
 std::shared_ptr<const Kernel> make_native_kernel(const BuiltModel& model,
                                                  std::shared_ptr<const jit::LoadedKernel> loaded,

@@ -26,6 +26,7 @@ KernelStats& entry_for(Registry& r, const BuiltModel& mi) {
     k.model_name = mi.info.name;
     k.stepper = mi.stepper_name;
     k.dtype = dtype_name(mi.dtype);
+    k.quick = mi.options.jit.mode == JitMode::Quick;
   }
   return k;
 }

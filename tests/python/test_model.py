@@ -131,3 +131,21 @@ def test_auto_jit_tiers_across_runs():
         dynlib.setup("builtin://ode/lorenz", jit="auto", auto_min_calls=0)
     with pytest.raises(dynlib.DynlibError, match="auto_tier_threshold"):
         dynlib.build("builtin://ode/lorenz", jit="auto", auto_tier_threshold=-1.0)
+
+
+def test_quick_jit_is_native_with_the_interpreters_bits():
+    # jit="quick": the model's functions compiled alone, run by the library's steppers.
+    dynlib.reset_jit_stats()
+    reference = dynlib.setup("builtin://ode/izhikevich", stepper="rk4")
+    sim = dynlib.setup("builtin://ode/izhikevich", stepper="rk4", jit="quick")
+    assert sim.model.is_jitted and sim.model.jit_tier == 1
+    want, res = reference.run(T=200.0, dt=0.05), sim.run(T=200.0, dt=0.05)
+    assert res.run_stats["native_steps"] == 4000 and res.run_stats["interp_steps"] == 0
+    for name in ("v", "u"):
+        assert np.array_equal(res[name], want[name])
+    assert np.array_equal(res.event("reset").t, want.event("reset").t)
+    assert len(res.event("reset").t) > 0
+    (k,) = [k for k in dynlib.jit_stats() if k["quick"]]
+    assert k["tiers"][1]["name"] == "native functions (quick)" and k["tiers"][1]["steps"] == 4000
+    assert "native functions (quick)" in dynlib.jit_report()
+    assert dynlib.parse_jit_mode("QUICK") == "quick"
