@@ -3,12 +3,17 @@
 // baseline of the same model and algorithm. Timings are measurements, never test thresholds.
 #include <benchmark/benchmark.h>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "baselines.hpp"
 #include "dynlib/cache.hpp"
@@ -258,6 +263,45 @@ void BM_Compile_Cold(benchmark::State& state, std::string uri, std::string stepp
   }
 }
 
+// The floor under every cold compile: the system compiler (c++ on PATH) turning an empty file into
+// a shared object with the JIT's flags (jit=on's link, libstdc++ included), one process per
+// iteration, as the JIT starts it. A yardstick for BM_Compile_Cold measured in the same run.
+void BM_Compile_EmptyFile(benchmark::State& state) {
+  char dir[] = "/tmp/dynlib-bench-XXXXXX";
+  if (!mkdtemp(dir)) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  const std::string src = std::string(dir) + "/empty.cpp", so = std::string(dir) + "/empty.so";
+  std::fclose(std::fopen(src.c_str(), "w"));
+  std::vector<std::string> args{"c++",
+                                "-std=c++20",
+                                "-O2",
+                                "-fPIC",
+                                "-shared",
+                                "-ffp-contract=off",
+                                "-fno-fast-math",
+                                "-Wl,-Bsymbolic",
+                                "-o",
+                                so,
+                                src};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto _ : state) {
+    pid_t pid = 0;
+    int status = -1;
+    if (posix_spawnp(&pid, "c++", nullptr, nullptr, argv.data(), environ) != 0 ||
+        waitpid(pid, &status, 0) != pid || status != 0) {
+      state.SkipWithError("c++ could not compile an empty file");
+      break;
+    }
+  }
+  std::remove(so.c_str());
+  std::remove(src.c_str());
+  rmdir(dir);
+}
+
 BENCHMARK(BM_Lorenz_RK4_Baseline)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lorenz_RK4<0>)
     ->Name("BM_Lorenz_RK4_Interp")
@@ -305,6 +349,7 @@ BENCHMARK(BM_Logistic_Fresh_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Logistic_Fresh_Native)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lorenz_RK4_Fresh_Baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lorenz_RK4_Fresh_Native)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Compile_EmptyFile)->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK_CAPTURE(BM_Compile_Cold, lorenz_rk4, "builtin://ode/lorenz", "rk4", dynlib::JitMode::On)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);

@@ -602,18 +602,20 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
   return g;
 }
 
-const std::vector<std::string>& quick_kernel_headers() {
-  static const std::vector<std::string> headers{"kernel/lag.hpp", "kernel/model.hpp",
-                                                "kernel/ops.hpp", "kernel/types.hpp",
-                                                "kernel/run_args.hpp"};
-  return headers;
+bool has_quick_step(const std::string& stepper) {
+  const int id = kernel::find_stepper(stepper.c_str());
+  return id >= 0 && id < kernel::STEPPER_SDIRK2;  // the explicit ones (registry.hpp)
 }
 
-std::string generate_functions(const ir::Module& m) {
+std::string generate_functions(const ir::Module& m, const std::string& stepper) {
   const GeneratedSource g = generate(m, {});
+  const bool step = !stepper.empty() && has_quick_step(stepper);
+  const int id = step ? kernel::find_stepper(stepper.c_str()) : -1;
   std::string s = g.model +
-                  "\n// Entry points: each function alone, for the library's steppers.\n"
-                  "#include \"kernel/run_args.hpp\"\n\n"
+                  "\n// Entry points: each function alone, for the library's runner.\n"
+                  "#include \"kernel/run_args.hpp\"\n" +
+                  (step ? std::string("#include \"") + stepper_header(id) + "\"\n" : "") +
+                  "\n"
                   "#ifndef DYNLIB_EXPORT\n"
                   "#define DYNLIB_EXPORT __attribute__((visibility(\"default\")))\n"
                   "#endif\n\n"
@@ -643,6 +645,12 @@ std::string generate_functions(const ir::Module& m) {
     exported(k + "_action");
     exported(k + "_log");
   }
+  if (step)
+    s += std::string("extern \"C\" DYNLIB_EXPORT int dynlib_step(void* ctx, Time t, Time* h, ") +
+         "Time* h_next, const Real* y, Real* y_new) {\n  return ::dynlib::kernel::" +
+         stepper_type(id) +
+         "::step(Model{}, *static_cast<::dynlib::kernel::StepCtx<Real>*>(ctx), t, *h, *h_next, y, "
+         "y_new);\n}\n";
   return s + "\n}  // namespace " + g.ns + "\n";
 }
 

@@ -79,16 +79,20 @@ GeneratedSource generate(const ir::Module& m, const std::vector<std::string>& st
                          std::optional<DType> dtype = std::nullopt);
 
 // A quick kernel: the model of generate(m, {}) and, instead of run entries, every IR function of
-// `m` exported alone for the library's precompiled steppers to call (interp::NativeFunction):
+// `m` exported alone for the library's precompiled runner to call (interp::NativeFunction):
 //   void dynlib_fn_<name>(Time t, const Real* y, const Real* p, const void* lag, const Real* v,
 //                         Real* out, Real* y_out, Real* p_out);
 // for rhs, aux, stop, user_jacobian, inverse, jacobian, jvp, dfdp, event<e>_cond/_action/_log
 // (those the module has; `lag` points to a kernel::LagView<Real>, never null; `v` is read by jvp
-// only), and dynlib_abi_version, dynlib_dtype, dynlib_model_sizes as above. It includes only
-// the kernel headers listed in quick_kernel_headers(): no runner, no stepper, so a cold compile
-// costs a fraction of a whole kernel's.
-std::string generate_functions(const ir::Module& m);
-const std::vector<std::string>& quick_kernel_headers();
+// only), and dynlib_abi_version, dynlib_dtype, dynlib_model_sizes as above. When `stepper` is an
+// explicit one (has_quick_step), also one step of it with the model inlined:
+//   int dynlib_step(void* ctx, Time t, Time* h, Time* h_next, const Real* y, Real* y_new);
+// i.e. Stepper::step(Model{}, *(kernel::StepCtx<Real>*)ctx, t, *h, *h_next, y, y_new). No runner
+// and no other stepper is included, so a cold compile costs a fraction of a whole kernel's.
+std::string generate_functions(const ir::Module& m, const std::string& stepper = "");
+// Whether a quick kernel of `stepper` (a name the registry knows) exports its step: the explicit
+// steppers (implicit ones keep calling the functions from the library's own stepper).
+bool has_quick_step(const std::string& stepper);
 
 // Exact C++ literals (exposed for tests): hexadecimal floating literals, `f` suffix for float;
 // integers with LL; INT64_MIN as an expression; non-finite values through builtins.

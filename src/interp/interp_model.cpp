@@ -80,12 +80,13 @@ std::vector<std::string> native_function_names(const ir::Module& module) {
 }
 
 std::shared_ptr<const CompiledModule> with_native_functions(
-    const CompiledModule& cm, const std::function<void*(const std::string&)>& lookup,
+    const CompiledModule& cm, const std::function<void*(const std::string&)>& lookup, void* step,
     std::shared_ptr<const void> code) {
   auto out = std::make_shared<CompiledModule>(cm);
   each_function(*out, [&](const std::string& name, Program& prog) {
     prog.native = lookup("dynlib_fn_" + name);
   });
+  out->step = step;
   out->native_code = std::move(code);
   return out;
 }

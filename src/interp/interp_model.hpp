@@ -27,6 +27,8 @@ struct CompiledModule {
   };
   std::vector<Event> events;
   int max_slots = 0;
+  // A quick kernel's native step of the model's (explicit) stepper, or null (interp::CalledStep).
+  void* step = nullptr;
   // A quick kernel's native functions stay loaded while this lives (null for the tape alone).
   std::shared_ptr<const void> native_code;
 };
@@ -39,9 +41,10 @@ std::shared_ptr<const CompiledModule> compile(std::shared_ptr<const ir::Module> 
 std::vector<std::string> native_function_names(const ir::Module& module);
 
 // `cm` with every function replaced by its native twin: `lookup(name)` gives the address of
-// native_function_names()' entries (it throws when one is missing); `code` keeps them loaded.
+// native_function_names()' entries (it throws when one is missing); `step` is the kernel's
+// dynlib_step or null; `code` keeps them loaded.
 std::shared_ptr<const CompiledModule> with_native_functions(
-    const CompiledModule& cm, const std::function<void*(const std::string&)>& lookup,
+    const CompiledModule& cm, const std::function<void*(const std::string&)>& lookup, void* step,
     std::shared_ptr<const void> code);
 
 template <class Real>
@@ -119,6 +122,13 @@ class InterpModel {
     run(cm_->user_jacobian, {t, y, p, &lag, out, nullptr, nullptr});
   }
   bool has_inverse() const { return cm_->module->has_inverse; }
+  // One step of the stepper a quick kernel compiled with the model (CompiledModule::step).
+  bool has_native_step() const { return cm_->step != nullptr; }
+  template <class Ctx>
+  int native_step(Ctx& c, Time t, Time& h, Time& h_next, const Real* y, Real* y_new) const {
+    using Step = int (*)(void*, Time, Time*, Time*, const Real*, Real*);
+    return reinterpret_cast<Step>(cm_->step)(&c, t, &h, &h_next, y, y_new);
+  }
   void inverse(Time t, const Real* y, const Real* p, const kernel::LagView<Real>& lag,
                Real* out) const {
     run(cm_->inverse, {t, y, p, &lag, out, nullptr, nullptr});

@@ -355,7 +355,8 @@ FullModel build_spec(std::shared_ptr<const dsl::ModelSpec> spec_ptr, const Build
   if (options.jit.mode == JitMode::On) adopt_native(*impl, jit::compile_and_load(factory->request));
   if (options.jit.mode == JitMode::Quick) {
     std::shared_ptr<const jit::LoadedKernel> k;
-    auto kernel = detail::pipeline_detail::compile_quick_kernel(*impl, factory->module, &k);
+    auto kernel = detail::pipeline_detail::compile_quick_kernel(*impl, factory->module,
+                                                                impl->stepper_name, &k);
     adopt_native(*impl, std::move(k), std::move(kernel));
   }
   if (options.jit.mode == JitMode::Auto) {

@@ -28,7 +28,7 @@ std::shared_ptr<const pipeline::Kernel> BuiltModel::function_kernel() const {
     }
     std::shared_ptr<const ir::Module> with_derivatives = std::move(module);
     if (native() && options.jit.mode == JitMode::Quick) {
-      factory->functions = pipeline_detail::compile_quick_kernel(*this, with_derivatives);
+      factory->functions = pipeline_detail::compile_quick_kernel(*this, with_derivatives, "");
     } else if (native()) {
       // The same backend as the runs: a native kernel whose source also has the derivatives.
       const codegen::GeneratedSource src =

@@ -80,10 +80,11 @@ std::shared_ptr<const pipeline::Kernel> make_interp_kernel(
     const char* backend = "interpreter");
 // Throws CompileError unless `k` computes in the model's dtype with the model's sizes.
 void check_kernel_identity(const BuiltModel& model, const jit::LoadedKernel& k);
-// jit=quick (quick_kernel.cpp): `module`'s functions compiled alone (or found in a cache) and run
-// by the library's steppers. `loaded` gets the shared object.
+// jit=quick (quick_kernel.cpp): `module`'s functions compiled alone (or found in a cache), with
+// one step of `stepper` when it is explicit (none for ""), run by the library's runner. `loaded`
+// gets the shared object.
 std::shared_ptr<const pipeline::Kernel> compile_quick_kernel(
-    const BuiltModel& model, std::shared_ptr<const ir::Module> module,
+    const BuiltModel& model, std::shared_ptr<const ir::Module> module, const std::string& stepper,
     std::shared_ptr<const jit::LoadedKernel>* loaded = nullptr);
 // Checks that `loaded` computes in the model's dtype with the model's sizes, and exports the run
 // entry point of its stepper (and the derivative entry points if `with_derivatives`).

@@ -1,6 +1,7 @@
 // The interpreter's Kernel: the IR's programs run on the tape VM, through the one shared runner
 // and steppers (kernel::run<Stepper> over interp::InterpModel, the stepper picked at run time).
 // A quick kernel (jit=quick) is the same with each program's native twin in place of its tape.
+#include "interp/called_step.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/registry.hpp"
 #include "kernel/status.hpp"
@@ -22,6 +23,9 @@ class InterpEntry final : public Entry<Real> {
       : model_(std::move(cm)), stepper_id_(stepper_id) {}
 
   int run(kernel::RunArgs<Real>& args) override {
+    if (model_.has_native_step())  // a quick kernel of an explicit stepper
+      return kernel::dispatch_explicit_stepper(
+          stepper_id_, [&]<class S>() { return kernel::run<interp::CalledStep<S>>(model_, args); });
     return kernel::dispatch_stepper(stepper_id_,
                                     [&]<class S>() { return kernel::run<S>(model_, args); });
   }

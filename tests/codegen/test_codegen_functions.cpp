@@ -1,6 +1,7 @@
-// Quick kernels (codegen::generate_functions): the model's functions alone, compiled with the
-// quick kernel's flags, export exactly the names interp::native_function_names() asks for, and an
-// InterpModel whose programs call them gives the tape's bits in every function.
+// Quick kernels (codegen::generate_functions): the model's functions alone (and one explicit
+// stepper's step), compiled with the quick kernel's flags, export exactly the names
+// interp::native_function_names() asks for; an InterpModel whose programs call them gives the
+// tape's bits in every function, and a run through interp::CalledStep the tape run's bits.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -11,9 +12,11 @@
 #include "codegen/codegen.hpp"
 #include "codegen/native.hpp"
 #include "dsl/model_spec.hpp"
+#include "interp/called_step.hpp"
 #include "interp/interp_model.hpp"
 #include "ir/derivative.hpp"
 #include "ir/ir.hpp"
+#include "kernel/runner.hpp"
 
 namespace {
 
@@ -74,12 +77,12 @@ struct Quick {
   std::shared_ptr<const interp::CompiledModule> tape, called;
 };
 
-std::unique_ptr<Quick> quick(const char* text, bool derivatives) {
+std::unique_ptr<Quick> quick(const char* text, bool derivatives, const std::string& stepper = "") {
   auto q = std::make_unique<Quick>();
   ir::Module m = ir::lower(dsl::load_model_text(text, "t.toml"));
   if (derivatives) ir::add_derivatives(m);
   q->module = std::make_shared<const ir::Module>(std::move(m));
-  q->source = codegen::generate_functions(*q->module);
+  q->source = codegen::generate_functions(*q->module, stepper);
   ct::compile(q->native, q->source, "-nostdlib -Wl,--no-as-needed -lm");
   if (!ct::load(q->native)) return q;
   q->tape = interp::compile(q->module);
@@ -90,7 +93,7 @@ std::unique_ptr<Quick> quick(const char* text, bool derivatives) {
         if (!f) throw std::runtime_error("missing " + name);
         return f;
       },
-      nullptr);
+      dlsym(q->native.handle, "dynlib_step"), nullptr);
   return q;
 }
 
@@ -99,10 +102,10 @@ std::unique_ptr<Quick> quick(const char* text, bool derivatives) {
 TEST(CodegenFunctions, IncludesNoRunnerAndExportsEveryFunction) {
   auto q = quick(kOde, true);
   ASSERT_TRUE(q->native.handle) << q->native.log;
-  for (const char* absent : {"runner.hpp", "steppers/", "dynlib_run_", "observer.hpp"})
+  for (const char* absent :
+       {"runner.hpp", "steppers/", "dynlib_run_", "observer.hpp", "dynlib_step"})
     EXPECT_EQ(q->source.find(absent), std::string::npos) << absent;
-  for (const auto& h : codegen::quick_kernel_headers())
-    EXPECT_NE(q->source.find("#include \"" + h + "\""), std::string::npos) << h;
+  EXPECT_EQ(dlsym(q->native.handle, "dynlib_step"), nullptr);
   const auto names = interp::native_function_names(*q->module);
   const std::vector<std::string> want = {
       "dynlib_fn_rhs",         "dynlib_fn_aux",           "dynlib_fn_stop",
@@ -115,6 +118,7 @@ TEST(CodegenFunctions, IncludesNoRunnerAndExportsEveryFunction) {
                                    &c.events[0].cond, &c.events[0].action, &c.events[0].log})
     EXPECT_NE(p->native, nullptr);
   EXPECT_EQ(q->tape->rhs.native, nullptr);
+  EXPECT_EQ(q->called->step, nullptr);
 }
 
 TEST(CodegenFunctions, EveryFunctionIsTheTapesBits) {
@@ -171,6 +175,72 @@ TEST(CodegenFunctions, AMapsInverse) {
   EXPECT_TRUE(same(a, b));
 }
 
+// Runs `sim` to its end with kernel::run<CalledStep<S>>, growing buffers as the wrapper does.
+template <class S, class Sim>
+int run_called(Sim& sim) {
+  for (int guard = 0; guard < 100000; ++guard) {
+    const int s = kernel::run<interp::CalledStep<S>>(sim.m, sim.a);
+    if (s == kernel::GROW_REC)
+      sim.resize_rec(sim.a.rec_cap * 2 + 1);
+    else if (s == kernel::GROW_EVT)
+      sim.resize_evt(sim.a.evt_cap * 2 + 1);
+    else if (s != kernel::YIELD)
+      return s;
+  }
+  return -1;
+}
+
+template <class Sim>
+void expect_same_run(const Sim& a, const Sim& b) {
+  ASSERT_EQ(a.rows(), b.rows());
+  ASSERT_EQ(a.events(), b.events());
+  const size_t rows = static_cast<size_t>(a.rows()), width = static_cast<size_t>(a.rec_width());
+  EXPECT_EQ(std::memcmp(a.rec_t.data(), b.rec_t.data(), rows * sizeof(double)), 0);
+  EXPECT_EQ(std::memcmp(a.rec_data.data(), b.rec_data.data(), rows * width * sizeof(double)), 0);
+  const size_t ev = static_cast<size_t>(a.events());
+  EXPECT_EQ(std::memcmp(a.evt_time.data(), b.evt_time.data(), ev * sizeof(double)), 0);
+  EXPECT_EQ(std::memcmp(a.evt_data.data(), b.evt_data.data(), ev * a.a.evt_width * sizeof(double)),
+            0);
+  EXPECT_EQ(a.a.n_rhs, b.a.n_rhs);
+  EXPECT_EQ(a.a.n_rejected, b.a.n_rejected);
+}
+
+TEST(CodegenFunctions, TheStepOfAnExplicitStepperRunsTheTapesBits) {
+  EXPECT_TRUE(codegen::has_quick_step("rk4"));
+  EXPECT_TRUE(codegen::has_quick_step("rk45"));
+  EXPECT_TRUE(codegen::has_quick_step("ab3"));
+  EXPECT_FALSE(codegen::has_quick_step("bdf2a"));
+  EXPECT_FALSE(codegen::has_quick_step("cvode"));
+  EXPECT_FALSE(codegen::has_quick_step(""));
+  for (const char* stepper : {"rk4", "rk45", "ab3"}) {
+    SCOPED_TRACE(stepper);
+    auto q = quick(kOde, false, stepper);
+    ASSERT_TRUE(q->native.handle) << q->native.log;
+    EXPECT_NE(q->source.find("dynlib_step"), std::string::npos);
+    EXPECT_EQ(q->source.find("runner.hpp"), std::string::npos);
+    ASSERT_NE(q->called->step, nullptr);
+    const std::vector<double> y0{0.5, -0.25}, p0{2.0, 0.1};
+    kernel::testing::Sim<interp::InterpModel<double>> tape(interp::InterpModel<double>(q->tape),
+                                                           stepper, y0, p0);
+    kernel::testing::Sim<interp::InterpModel<double>> called(interp::InterpModel<double>(q->called),
+                                                             stepper, y0, p0);
+    ASSERT_TRUE(called.m.has_native_step());
+    for (auto* sim : {&tape, &called}) {
+      if (std::string(stepper) == "rk45")
+        sim->adaptive(0.0, 30.0, 1e-7);
+      else
+        sim->fixed(0.0, 0.01, 3000);
+    }
+    const int want = tape.run_all();
+    const int status = std::string(stepper) == "rk4"    ? run_called<kernel::RK4>(called)
+                       : std::string(stepper) == "rk45" ? run_called<kernel::RK45>(called)
+                                                        : run_called<kernel::AB3>(called);
+    ASSERT_EQ(status, want);
+    EXPECT_GT(tape.events(), 0);  // the kick fires
+    expect_same_run(tape, called);
+  }
+}
+
 TEST(CodegenFunctions, AMissingFunctionIsAnError) {
   const auto module =
       std::make_shared<const ir::Module>(ir::lower(dsl::load_model_text(kMap, "t.toml")));
@@ -179,6 +249,6 @@ TEST(CodegenFunctions, AMissingFunctionIsAnError) {
       interp::with_native_functions(
           *tape,
           [](const std::string& name) -> void* { throw std::runtime_error("missing " + name); },
-          nullptr),
+          nullptr, nullptr),
       std::runtime_error);
 }
