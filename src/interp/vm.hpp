@@ -62,10 +62,11 @@ struct CallArgs {
 
 // The signature of a Program's native twin: the model's function compiled alone, exported by a
 // quick kernel (codegen::generate_functions). Same operations in the same order as the tape.
+// `lag` points to a kernel::LagView<Real> (typed void, as the generated C signature has it).
 template <class Real>
 using NativeFunction = void (*)(kernel::time_t_of<Real> t, const Real* y, const Real* p,
-                                const kernel::LagView<Real>* lag, const Real* v, Real* out,
-                                Real* y_out, Real* p_out);
+                                const void* lag, const Real* v, Real* out, Real* y_out,
+                                Real* p_out);
 
 // `frame` holds at least prog.n_slots values, with the module's constants already in its first
 // slots. Never allocates, never throws.
